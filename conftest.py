@@ -1,0 +1,7 @@
+"""Wiring only: the phasegate plugin and the step definitions."""
+
+pytest_plugins = [
+    "phasegate.plugin",
+    "steps.service_steps",
+    "steps.environment_steps",
+]

@@ -1,0 +1,80 @@
+@render
+Feature: Environment variables
+  The worker's effective environment is its own variables plus those of every
+  environment group linked to it. Values of secrets are never shown: only their names,
+  and for comparisons with production a keyed fingerprint.
+
+  Background:
+    Given the worker's effective environment on Render
+
+  @P4-20 @security
+  Scenario Outline: ENVIRONMENT names the environment
+    Then "ENVIRONMENT" is "<environment>"
+
+    @staging
+    Examples: staging
+      | environment |
+      | staging     |
+
+    @production
+    Examples: production
+      | environment |
+      | production  |
+
+  @P4-21 @security @staging @production
+  Scenario: Debug mode is off
+    Then "DEBUG" is "false"
+
+  @P4-22 @staging @production
+  Scenario: Log level is INFO
+    Then "LOG_LEVEL" is "INFO"
+
+  @P4-23 @regression @staging @production
+  Scenario Outline: Database connection variables are set
+    Then "<variable>" is set and not empty
+
+    Examples:
+      | variable     |
+      | DATABASE_URL |
+
+  @P4-24 @staging @production
+  Scenario Outline: Supabase variables are set
+    Then "<variable>" is set and not empty
+
+    Examples:
+      | variable                  |
+      | SUPABASE_URL              |
+      | SUPABASE_SERVICE_ROLE_KEY |
+
+  @P4-25 @staging @production
+  Scenario Outline: Worker variables are set
+    Then "<variable>" is set and not empty
+
+    Examples:
+      | variable                     |
+      | WORKER_CONCURRENCY           |
+      | WORKER_MAX_RETRIES           |
+      | WORKER_POLL_INTERVAL_SECONDS |
+
+  @P4-26 @staging @production
+  Scenario Outline: External API keys are set
+    Then "<variable>" is set and not empty
+
+    Examples:
+      | variable           |
+      | OPENAI_API_KEY     |
+      | LLAMAPARSE_API_KEY |
+
+  @P4-27 @security @staging @production
+  Scenario: JWT_SECRET is absent
+    Then "JWT_SECRET" is absent from the service, its environment groups and its secret files
+
+  @P4-28 @security @staging
+  Scenario: No secret is shared with production
+    Given production's effective environment on Render
+    Then no secret has the same value in both environments
+
+  @P4-29 @security @staging
+  Scenario: Service URLs are staging-specific
+    Given production's effective environment on Render
+    Then "SUPABASE_URL" differs from production's

@@ -1,0 +1,206 @@
+"""Profiles: ``environments/<name>.env`` + ``<name>.local.env`` + the process environment.
+
+Later sources win: the committed profile holds plain settings, a git-ignored
+``<name>.local.env`` may hold a QA's secrets, and the process environment (how CI passes
+secrets) overrides both. A missing or malformed setting raises :class:`ConfigError` with
+one line naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+from .errors import ConfigError
+from .secrets import Secret
+
+DEFAULT_API_URL = "https://api.render.com/v1"
+SERVICE_ID = re.compile(r"^srv-[a-z0-9]+$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Every key a profile may set. Unknown keys in a profile file are a typo until proven otherwise.
+KNOWN_KEYS = frozenset(
+    {
+        "RENDER_API_KEY",
+        "RENDER_API_URL",
+        "RENDER_SERVICE_NAME",
+        "RENDER_SERVICE_ID",
+        "RENDER_PRODUCTION_SERVICE_NAME",
+        "RENDER_TIMEOUT_SECONDS",
+        "RENDER_RETRY_BUDGET_SECONDS",
+        "PHASEGATE_DATABASE_URL",
+        "DB_SCHEMA",
+        "PRODUCTION_DB_SCHEMA",
+        "PRODUCTION_DB_ROLE",
+        "DB_QUEUE_TABLE",
+        "WORKER_POOL_MAX",
+        "DB_CONNECT_TIMEOUT_SECONDS",
+        "DB_STATEMENT_TIMEOUT_MS",
+        "STUCK_JOB_MINUTES",
+        "METRICS_THRESHOLD_PERCENT",
+        "PHASEGATE_SANDBOX",
+        "PHASEGATE_SCENARIO_TAG",
+        "PHASEGATE_SANDBOX_WORLD",
+        "PHASEGATE_SANDBOX_FAULTS",
+        "PHASEGATE_SANDBOX_REQUEST_LOG",
+        "PHASEGATE_DIGEST_KEY",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One environment's settings, validated. Its repr shows no secret."""
+
+    name: str
+    source: str  # the profile file, as the user would type it
+    scenario_tag: str  # the Gherkin environment tag whose scenarios and Examples apply
+    sandbox: bool
+    render_api_url: str
+    render_api_key: Secret | None = field(repr=False)
+    service_name: str
+    service_id: str | None
+    production_service_name: str | None
+    render_timeout: float
+    render_retry_budget: float
+    database_url_override: Secret | None = field(repr=False)
+    db_schema: str
+    production_db_schema: str
+    production_db_role: str | None
+    db_queue_table: str
+    worker_pool_max: int
+    db_connect_timeout: int
+    db_statement_timeout_ms: int
+    stuck_job_minutes: int
+    metrics_threshold_percent: float
+    sandbox_world: str
+    sandbox_faults: str
+    sandbox_request_log: str | None
+    digest_key: Secret | None = field(repr=False)
+
+    @property
+    def api_host(self) -> str:
+        return urlparse(self.render_api_url).netloc
+
+
+def profile_path(root: Path, name: str) -> Path:
+    return root / "environments" / f"{name}.env"
+
+
+def available_profiles(root: Path) -> list[str]:
+    folder = root / "environments"
+    return sorted(p.name[: -len(".env")] for p in folder.glob("*.env") if not p.name.endswith(".local.env"))
+
+
+def load_profile(name: str, root: Path, environ: dict[str, str] | None = None) -> Profile:
+    environ = os.environ if environ is None else environ
+    path = profile_path(root, name)
+    shown = f"environments/{name}.env"
+    if not path.is_file():
+        known = ", ".join(available_profiles(root)) or "none"
+        raise ConfigError(f"{shown}: no such profile (profiles here: {known})")
+    values: dict[str, str] = {}
+    for source in (path, root / "environments" / f"{name}.local.env"):
+        if source.is_file():
+            try:
+                raw = dotenv_values(source)
+            except Exception as exc:  # dotenv's errors name no key; ours must
+                raise ConfigError(f"{shown}: cannot be read ({type(exc).__name__})") from None
+            for key, value in raw.items():
+                if key not in KNOWN_KEYS:
+                    raise ConfigError(f"{source.relative_to(root)}: unknown key {key}")
+                values[key] = "" if value is None else value
+    for key in KNOWN_KEYS:
+        if key in environ:
+            values[key] = environ[key]
+    return _validate(name, shown, values)
+
+
+def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
+    def text(key: str, default: str | None = None) -> str | None:
+        value = values.get(key, "").strip()
+        return value or default
+
+    def required(key: str) -> str:
+        value = text(key)
+        if value is None:
+            raise ConfigError(f"{shown}: {key} is not set (set it in the file or in the process environment)")
+        return value
+
+    def number(key: str, default: float, kind=int, minimum: float = 0) -> float:
+        raw = text(key)
+        if raw is None:
+            return default
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ConfigError(f"{shown}: {key} must be a number, got {raw!r}") from None
+        if value <= minimum:
+            raise ConfigError(f"{shown}: {key} must be greater than {minimum}, got {raw!r}")
+        return value
+
+    def identifier(key: str, default: str) -> str:
+        value = text(key, default)
+        if not _IDENTIFIER.match(value):
+            raise ConfigError(f"{shown}: {key} must be a plain SQL name, got {value!r}")
+        return value
+
+    def flag(key: str) -> bool:
+        raw = (text(key) or "false").lower()
+        if raw not in {"true", "false", "1", "0", "yes", "no"}:
+            raise ConfigError(f"{shown}: {key} must be true or false, got {raw!r}")
+        return raw in {"true", "1", "yes"}
+
+    def secret(key: str) -> Secret | None:
+        value = text(key)
+        return Secret(value) if value else None
+
+    sandbox = flag("PHASEGATE_SANDBOX")
+    api_url = text("RENDER_API_URL", DEFAULT_API_URL).rstrip("/")
+    parsed = urlparse(api_url)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ConfigError(f"{shown}: RENDER_API_URL must be an http(s) URL, got {api_url!r}")
+    api_key = secret("RENDER_API_KEY")
+    if api_key is None and not sandbox:
+        raise ConfigError(
+            f"{shown}: RENDER_API_KEY is not set (pass it in the process environment, "
+            f"or put it in the git-ignored environments/{name}.local.env)"
+        )
+    service_id = text("RENDER_SERVICE_ID")
+    if service_id is not None and not SERVICE_ID.match(service_id):
+        raise ConfigError(f"{shown}: RENDER_SERVICE_ID must look like srv-…, got {service_id!r}")
+    tag = text("PHASEGATE_SCENARIO_TAG", name)
+    if not _IDENTIFIER.match(tag):
+        raise ConfigError(f"{shown}: PHASEGATE_SCENARIO_TAG must be a plain tag name, got {tag!r}")
+    return Profile(
+        name=name,
+        source=shown,
+        scenario_tag=tag,
+        sandbox=sandbox,
+        render_api_url=api_url,
+        render_api_key=api_key,
+        service_name=required("RENDER_SERVICE_NAME"),
+        service_id=service_id,
+        production_service_name=text("RENDER_PRODUCTION_SERVICE_NAME"),
+        render_timeout=number("RENDER_TIMEOUT_SECONDS", 10.0, float),
+        render_retry_budget=number("RENDER_RETRY_BUDGET_SECONDS", 30.0, float, minimum=-1),
+        database_url_override=secret("PHASEGATE_DATABASE_URL"),
+        db_schema=identifier("DB_SCHEMA", "upload_pipeline_staging"),
+        production_db_schema=identifier("PRODUCTION_DB_SCHEMA", "upload_pipeline"),
+        production_db_role=text("PRODUCTION_DB_ROLE"),
+        db_queue_table=identifier("DB_QUEUE_TABLE", "upload_jobs"),
+        worker_pool_max=int(number("WORKER_POOL_MAX", 10)),
+        db_connect_timeout=int(number("DB_CONNECT_TIMEOUT_SECONDS", 10)),
+        db_statement_timeout_ms=int(number("DB_STATEMENT_TIMEOUT_MS", 15000)),
+        stuck_job_minutes=int(number("STUCK_JOB_MINUTES", 15)),
+        metrics_threshold_percent=number("METRICS_THRESHOLD_PERCENT", 80.0, float),
+        sandbox_world=text("PHASEGATE_SANDBOX_WORLD", "compliant"),
+        sandbox_faults=text("PHASEGATE_SANDBOX_FAULTS", ""),
+        sandbox_request_log=text("PHASEGATE_SANDBOX_REQUEST_LOG"),
+        digest_key=secret("PHASEGATE_DIGEST_KEY"),
+    )

@@ -1,0 +1,18 @@
+"""The exception tree every phasegate module raises from.
+
+Outcomes follow from the class: a ``TargetError`` (a target unreachable or refusing)
+makes a scenario *broken*; a ``ConfigError`` stops the run before any scenario; only an
+``AssertionError`` from a step makes a criterion *failed*.
+"""
+
+
+class PhasegateError(Exception):
+    """Base of every error phasegate raises on purpose."""
+
+
+class ConfigError(PhasegateError):
+    """A profile setting is missing or malformed. The message names the key and the file."""
+
+
+class TargetError(PhasegateError):
+    """A target (Render API, database) could not be read. Never a verdict on a criterion."""

@@ -1,0 +1,225 @@
+"""The pytest plugin: profile selection, the one snapshot per run, outcomes that say what they mean.
+
+Wiring only. What to read lives in :mod:`phasegate.snapshot`, how to judge in
+:mod:`phasegate.judge`, the simulated Render in :mod:`phasegate.sandbox`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets as _random
+from pathlib import Path
+
+import allure
+import pytest
+
+from . import secrets
+from .config import Profile, available_profiles, load_profile
+from .criteria import CATALOGUE, criterion_ids, needs_of
+from .errors import ConfigError, PhasegateError, TargetError
+from .judge import Violation
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILE = pytest.StashKey[Profile]()
+NEEDS = pytest.StashKey[frozenset]()
+OUTCOMES = pytest.StashKey[dict]()
+ENVIRONMENT_TAGS = ("staging", "production")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("phasegate")
+    group.addoption("--env", dest="phasegate_env", metavar="NAME", default=None,
+                    help="profile environments/NAME.env (default: the environment named by -m, else staging)")
+
+
+def pytest_configure(config):
+    _scrub_all_log_records()
+
+
+def _scrub_all_log_records() -> None:
+    """Every log record, from any library, is scrubbed of registered secret values."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "phasegate", False):
+        return
+
+    def scrubbed(*args, **kwargs):
+        record = factory(*args, **kwargs)
+        message = record.getMessage()
+        clean = secrets.scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return record
+
+    scrubbed.phasegate = True
+    logging.setLogRecordFactory(scrubbed)
+
+
+def profile_name(config) -> str:
+    """``--env`` wins; else ``-m staging`` (or any expression naming exactly one profile); else staging."""
+    if config.getoption("phasegate_env"):
+        return config.getoption("phasegate_env")
+    words = set(re.findall(r"[A-Za-z_][\w-]*", config.option.markexpr or ""))
+    named = sorted(words & set(available_profiles(ROOT)) - {"not", "and", "or"})
+    return named[0] if len(named) == 1 else "staging"
+
+
+def is_criterion(item) -> bool:
+    return bool(criterion_ids(m.name for m in item.iter_markers()))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    scenarios = [item for item in items if is_criterion(item)]
+    if not scenarios:
+        return
+    try:
+        profile = load_profile(profile_name(config), ROOT)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if profile.digest_key is not None:
+        secrets.set_digest_key(profile.digest_key.reveal().encode())
+    # Scenarios and Examples rows tagged for another environment do not apply to this profile.
+    keep, drop = [], []
+    for item in items:
+        tags = {m.name for m in item.iter_markers()} & set(ENVIRONMENT_TAGS)
+        (drop if is_criterion(item) and tags and profile.scenario_tag not in tags else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+    config.stash[PROFILE] = profile
+    config.stash[NEEDS] = needs_of(cid for item in items for cid in criterion_ids(m.name for m in item.iter_markers()))
+    config.stash[OUTCOMES] = {}
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for line in _header(profile):
+            reporter.write_line(line, bold=True)
+
+
+def _header(profile: Profile) -> list[str]:
+    if profile.sandbox:
+        return [f"phasegate: SANDBOX run (profile {profile.source}, world {profile.sandbox_world!r}): "
+                "a simulated Render and database, never a sign-off"]
+    return [f"phasegate: profile {profile.source}, Render API {profile.render_api_url}, "
+            f"service {profile.service_name!r}"]
+
+
+# --- session fixtures: profile -> target -> snapshot -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def profile(pytestconfig) -> Profile:
+    profile = pytestconfig.stash.get(PROFILE, None)
+    if profile is None:
+        raise ConfigError("no profile was loaded: no criterion scenario was selected")
+    return profile
+
+
+@pytest.fixture(scope="session")
+def render_target(profile, pytestconfig):
+    """(API URL, key) of the Render to read: the profile's, or a sandbox started for this run."""
+    if not profile.sandbox:
+        yield profile.render_api_url, profile.render_api_key.reveal()
+        return
+    from .sandbox.session import SandboxSession
+
+    key = "rnd_sandbox_" + _random.token_hex(12)
+    with SandboxSession(profile, api_key=key, needs=pytestconfig.stash[NEEDS]) as sandbox:
+        yield sandbox.base_url, key
+
+
+@pytest.fixture(scope="session")
+def snapshot(profile, render_target, pytestconfig):
+    """The one read of everything the selected criteria need. A read failure breaks every scenario."""
+    from .render import RenderClient
+    from .snapshot import take
+
+    url, key = render_target
+    with RenderClient(url, key, timeout=profile.render_timeout, retry_budget=profile.render_retry_budget) as client:
+        return take(profile, client, pytestconfig.stash[NEEDS])
+
+
+@pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result
+def pytest_bdd_before_scenario(request, feature, scenario):
+    """Allure labels from the catalogue: epic, feature per concern, story = title, severity, ID tag."""
+    ids = criterion_ids(m.name for m in request.node.iter_markers())
+    if not ids:
+        return
+    criterion = CATALOGUE.get(ids[0])
+    allure.dynamic.epic("Phase 4")
+    if criterion is not None:
+        allure.dynamic.feature(criterion.concern)
+        allure.dynamic.story(f"{criterion.id} {criterion.title}")
+        allure.dynamic.severity(criterion.severity)
+    allure.dynamic.tag(*ids)
+    profile = request.config.stash.get(PROFILE, None)
+    if profile is not None and profile.sandbox:
+        allure.dynamic.tag("SANDBOX")
+
+
+# --- outcomes -----------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_makereport(item, call):
+    """Shorten what the user reads: a violation is expected vs actual, a broken target one line."""
+    outcome = yield
+    report = outcome.get_result()
+    ids = criterion_ids(m.name for m in item.iter_markers())
+    if not ids:
+        return
+    profile = item.config.stash.get(PROFILE, None)
+    label = "[sandbox] " if profile is not None and profile.sandbox else ""
+    error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, Violation):
+        report.longrepr = secrets.scrub(f"{label}{' '.join(ids)} violated: {error}")
+    elif isinstance(error, PhasegateError):
+        kind = "broken" if isinstance(error, TargetError) else "not run"
+        report.longrepr = secrets.scrub(f"{label}{' '.join(ids)} {kind}: {error}")
+    elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        report.longrepr = secrets.scrub(str(report.longrepr))
+    outcomes = item.config.stash.get(OUTCOMES, None)
+    if outcomes is not None and (report.when == "call" or report.outcome != "passed"):
+        state = _outcome(report, error)
+        for cid in ids:
+            previous = outcomes.get(cid)
+            outcomes[cid] = _worst(previous, state)
+
+
+_ORDER = ("passed", "skipped", "failed", "broken")
+
+
+def _outcome(report, error) -> str:
+    if report.skipped:
+        return "skipped"
+    if report.passed:
+        return "passed"
+    return "failed" if isinstance(error, AssertionError) else "broken"
+
+
+def _worst(a: str | None, b: str) -> str:
+    return b if a is None or _ORDER.index(b) > _ORDER.index(a) else a
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    outcomes = config.stash.get(OUTCOMES, None)
+    profile = config.stash.get(PROFILE, None)
+    if not outcomes or profile is None:
+        return
+    title = "phasegate: Phase 4 criteria" + (" (SANDBOX — not a sign-off)" if profile.sandbox else "")
+    terminalreporter.section(title)
+    for cid in sorted(outcomes):
+        criterion = CATALOGUE.get(cid)
+        terminalreporter.line(f"{outcomes[cid]:8} {cid} {criterion.title if criterion else ''}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    outcomes = session.config.stash.get(OUTCOMES, None)
+    if outcomes is None or exitstatus not in (0,):
+        return
+    # A run that judged no criterion is not green: everything skipped proves nothing.
+    if not any(state in ("passed", "failed") for state in outcomes.values()):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("phasegate: no criterion was judged (all skipped); the run is not green", red=True)

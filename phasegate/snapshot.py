@@ -1,0 +1,225 @@
+"""One point-in-time, read-only picture of everything the selected criteria need.
+
+Each Render resource is read once; reads that do not depend on each other go out
+together (one thread per read, levels in order of dependency). Steps never reach the
+network: they judge a :class:`Snapshot`. A read that fails is kept as the cause, so every
+criterion that needed it is *broken* with that cause, and none is judged on half a picture.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from . import secrets
+from .config import Profile
+from .errors import TargetError
+from .render import Deploy, EnvGroup, RenderClient, SecretFile, Service
+from .secrets import Secret
+
+
+class NotJudgeable(TargetError):
+    """The evidence a criterion needs could not be read, or does not exist to be read."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One effective environment variable and where it comes from."""
+
+    key: str
+    value: Secret = field(repr=False)
+    source: str  # "service" or "env group <name>"
+
+    @property
+    def plain(self) -> bool:
+        return secrets.is_plain(self.key)
+
+    def shown(self) -> str:
+        """The value as evidence may carry it: plain settings verbatim, secrets masked."""
+        return self.value.reveal() if self.plain else secrets.shown(self.key, self.value)
+
+
+@dataclass
+class ServiceSnapshot:
+    """One Render service, found by name, with what was read about it."""
+
+    name: str
+    matches: list[Service] = field(default_factory=list)
+    env_vars: list = field(default_factory=list, repr=False)
+    env_groups: list[EnvGroup] = field(default_factory=list, repr=False)
+    secret_files: list[SecretFile] = field(default_factory=list, repr=False)
+    deploys: list[Deploy] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list, repr=False)
+    read: set[str] = field(default_factory=set)  # which parts were read
+
+    @property
+    def service(self) -> Service:
+        if len(self.matches) != 1:
+            found = "no service" if not self.matches else f"{len(self.matches)} services"
+            raise NotJudgeable(f"cannot judge: Render has {found} named {self.name!r} (see P4-01)")
+        return self.matches[0]
+
+    @property
+    def dashboard_url(self) -> str | None:
+        return self.matches[0].dashboard_url if len(self.matches) == 1 else None
+
+    def require(self, part: str) -> None:
+        if part not in self.read:
+            raise NotJudgeable(f"cannot judge: {part} of {self.name!r} was not read in this run")
+
+    @property
+    def effective_env(self) -> dict[str, Setting]:
+        """Service env vars over those of linked env groups (Render's precedence)."""
+        self.require("env")
+        env: dict[str, Setting] = {}
+        for group in self.env_groups:
+            for var in group.env_vars:
+                env.setdefault(var.key, Setting(var.key, var.value, f"env group {group.name}"))
+        for var in self.env_vars:
+            env[var.key] = Setting(var.key, var.value, "service")
+        return env
+
+    @property
+    def all_secret_file_names(self) -> list[tuple[str, str]]:
+        """(file name, source) for the service's secret files and its linked groups'."""
+        self.require("secret_files")
+        names = [(f.name, "service secret file") for f in self.secret_files]
+        for group in self.env_groups:
+            names += [(f.name, f"secret file of env group {group.name}") for f in group.secret_files]
+        return names
+
+    def redacted(self) -> dict:
+        """JSON-ready evidence without a single secret value."""
+        data: dict = {"name": self.name, "matches": [_service_evidence(s) for s in self.matches]}
+        if "env" in self.read:
+            data["env"] = {k: {"value": s.shown(), "source": s.source} for k, s in sorted(self.effective_env.items())}
+            data["env_groups"] = [{"id": g.id, "name": g.name} for g in self.env_groups]
+        if "secret_files" in self.read:
+            data["secret_files"] = [name for name, _ in self.all_secret_file_names]
+        if "deploys" in self.read:
+            data["deploys"] = [_deploy_evidence(d) for d in self.deploys]
+        if "events" in self.read:
+            data["events"] = [{k: e.get(k) for k in ("id", "type", "timestamp")} for e in self.events]
+        return data
+
+
+def _service_evidence(service: Service) -> dict:
+    fields = (
+        "id", "name", "type", "runtime", "region", "plan", "branch", "auto_deploy", "auto_deploy_trigger",
+        "suspended", "suspenders", "dockerfile_path", "docker_command", "start_command", "dashboard_url",
+    )
+    return {name: _plain(getattr(service, name, None)) for name in fields}
+
+
+def _deploy_evidence(deploy: Deploy) -> dict:
+    fields = ("id", "status", "trigger", "created_at", "finished_at", "commit_id", "commit_message")
+    return {name: getattr(deploy, name, None) for name in fields}
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+@dataclass
+class Snapshot:
+    """Everything read in one run. Its repr is safe: Allure records it as a step argument."""
+
+    environment: str
+    sandbox: bool
+    api_url: str
+    taken_at: str
+    staging: ServiceSnapshot
+    production: ServiceSnapshot | None = None
+    database: object | None = None  # DatabaseFacts, when database criteria were selected
+    database_error: TargetError | None = None
+    database_source: str | None = None  # which connection string was used, in words
+    requests_made: int = 0
+
+    def __repr__(self) -> str:
+        label = "SANDBOX " if self.sandbox else ""
+        return f"<{label}snapshot of {self.staging.name!r} in {self.environment} at {self.taken_at}>"
+
+    def redacted(self) -> dict:
+        data = {
+            "environment": self.environment,
+            "sandbox": self.sandbox,
+            "api_url": self.api_url,
+            "taken_at": self.taken_at,
+            "staging": self.staging.redacted(),
+            "production": self.production.redacted() if self.production else None,
+            "requests_made": self.requests_made,
+        }
+        if self.database is not None or self.database_error is not None:
+            data["database"] = {
+                "source": self.database_source,
+                "error": str(self.database_error) if self.database_error else None,
+            }
+        return data
+
+
+def take(profile: Profile, client: RenderClient, needs: frozenset[str]) -> Snapshot:
+    """Read what ``needs`` asks for, each resource once, independent reads concurrently."""
+    taken_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    staging = ServiceSnapshot(profile.service_name)
+    production = None
+    if "production" in needs and profile.production_service_name:
+        production = ServiceSnapshot(profile.production_service_name)
+    targets = [s for s in (staging, production) if s is not None]
+    wants_env = bool(needs & {"env", "secret_files", "database"})
+
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="phasegate-read") as pool:
+        # Level 1: the services by name, and the env group list (it needs no id).
+        found = {id(t): pool.submit(client.find_services, t.name) for t in targets}
+        groups_meta = pool.submit(client.list_env_groups) if wants_env else None
+        for target in targets:
+            target.matches = found[id(target)].result()
+        all_groups = groups_meta.result() if groups_meta else []
+
+        # Level 2: everything keyed by a service id, and linked env groups' details.
+        jobs = []
+        group_details: dict[str, object] = {}
+        for target in targets:
+            if len(target.matches) != 1:
+                continue
+            sid = target.matches[0].id
+            if wants_env:
+                jobs.append((target, "env_vars", pool.submit(client.list_env_vars, sid)))
+                for group in all_groups:
+                    if _links(group, target.matches[0]) and group.id not in group_details:
+                        group_details[group.id] = pool.submit(client.get_env_group, group.id)
+            if target is staging and "secret_files" in needs:
+                jobs.append((target, "secret_files", pool.submit(client.list_secret_files, sid)))
+            if target is staging and "deploys" in needs:
+                jobs.append((target, "deploys", pool.submit(client.list_deploys, sid)))
+            if target is staging and "events" in needs:
+                jobs.append((target, "events", pool.submit(client.list_events, sid)))
+        for target, attribute, future in jobs:
+            setattr(target, attribute, future.result())
+            target.read.add({"env_vars": "env"}.get(attribute, attribute))
+        details = {gid: f.result() for gid, f in group_details.items()}
+        for target in targets:
+            if "env" in target.read:
+                service = target.matches[0]
+                target.env_groups = [details[g.id] for g in all_groups if g.id in details and _links(g, service)]
+
+    return Snapshot(
+        environment=profile.name,
+        sandbox=profile.sandbox,
+        api_url=profile.render_api_url,
+        taken_at=taken_at,
+        staging=staging,
+        production=production,
+        requests_made=client.request_count,
+    )
+
+
+def _links(group: EnvGroup, service: Service) -> bool:
+    """Does the env group name the service among its links? By id; by name only if a link has no id."""
+    for link in group.service_links:
+        if link.id:
+            if link.id == service.id:
+                return True
+        elif link.name == service.name:
+            return True
+    return False

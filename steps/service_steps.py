@@ -1,0 +1,53 @@
+"""Steps for the service configuration criteria (P4-01…P4-12)."""
+
+import pytest
+from pytest_bdd import given, parsers, then
+
+from phasegate import evidence, judge
+
+
+@given("the services Render lists under the worker's name", target_fixture="worker")
+def services_by_name(snapshot):
+    evidence.attach_json("Render services under the worker's name", snapshot.staging.redacted())
+    evidence.link_service(snapshot.staging.dashboard_url, snapshot.sandbox)
+    return snapshot.staging
+
+
+@given("the worker service as Render reports it", target_fixture="worker")
+def worker_service(snapshot):
+    evidence.attach_json("Render service (redacted snapshot)", snapshot.redacted())
+    evidence.link_service(snapshot.staging.dashboard_url, snapshot.sandbox)
+    snapshot.staging.service  # noqa: B018 - an ambiguous or missing service breaks the scenario here
+    return snapshot.staging
+
+
+@then(parsers.parse('exactly one service is named "{name}"'))
+def exactly_one(worker, name):
+    judge.exactly_one_named(worker, name)
+
+
+@then("its id is the one recorded for this environment")
+def expected_id(worker, profile):
+    if profile.service_id is None:
+        pytest.skip(f"RENDER_SERVICE_ID is not set in {profile.source}: no expected id to compare")
+    judge.service_field(worker, "id", profile.service_id)
+
+
+@then(parsers.re(r'its (?P<wording>type|runtime|region|plan|branch|Dockerfile|start command) is "(?P<expected>[^"]*)"'))
+def service_field(worker, wording, expected):
+    judge.service_field(worker, wording, expected)
+
+
+@then("it is not suspended")
+def not_suspended(worker):
+    judge.not_suspended(worker)
+
+
+@then(parsers.parse('its latest deploy is "{status}"'))
+def latest_deploy(worker, status):
+    judge.latest_deploy(worker, status)
+
+
+@then("it deploys automatically")
+def deploys_automatically(worker):
+    judge.auto_deploy_on(worker)

@@ -1,0 +1,81 @@
+"""Run the acceptance suite itself, as QA would, and read back what it concluded.
+
+Each run is a real ``pytest`` subprocess in the repository, with its own Allure results
+folder; outcomes are read from the Allure result files (the same files the report uses),
+so a test here sees exactly what a person would see.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_ORDER = ("passed", "skipped", "failed", "broken")
+
+
+@dataclass
+class SuiteRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    allure_dir: Path
+    request_log: Path
+    results: list[dict] = field(default_factory=list)
+
+    @property
+    def outcomes(self) -> dict[str, str]:
+        """Criterion ID -> worst status over its scenarios and Examples rows."""
+        worst: dict[str, str] = {}
+        for result in self.results:
+            for label in result.get("labels", []):
+                if label.get("name") == "tag" and label.get("value", "").startswith("P4-"):
+                    cid, status = label["value"], result.get("status", "unknown")
+                    if cid not in worst or _ORDER.index(status) > _ORDER.index(worst[cid]):
+                        worst[cid] = status
+        return worst
+
+    def messages(self, cid: str) -> list[str]:
+        out = []
+        for result in self.results:
+            if any(lb.get("value") == cid for lb in result.get("labels", [])):
+                out.append((result.get("statusDetails") or {}).get("message", ""))
+        return out
+
+    @property
+    def requests(self) -> list[dict]:
+        if not self.request_log.exists():
+            return []
+        return [json.loads(line) for line in self.request_log.read_text().splitlines() if line.strip()]
+
+    def artifacts_text(self) -> str:
+        """Everything the run wrote that a person or CI could read: stdout, stderr, Allure files."""
+        parts = [self.stdout, self.stderr]
+        for path in sorted(self.allure_dir.rglob("*")):
+            if path.is_file():
+                parts.append(path.read_bytes().decode("utf-8", "replace"))
+        return "\n".join(parts)
+
+
+def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", faults: str = "",
+              env: dict[str, str] | None = None, timeout: float = 240) -> SuiteRun:
+    allure_dir = tmp_path / "allure-results"
+    request_log = tmp_path / "requests.jsonl"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("RENDER_", "PHASEGATE_", "DB_"))}
+    if world is not None:
+        environ["PHASEGATE_SANDBOX_WORLD"] = world
+    environ["PHASEGATE_SANDBOX_FAULTS"] = faults
+    environ["PHASEGATE_SANDBOX_REQUEST_LOG"] = str(request_log)
+    environ.update(env or {})
+    argv = list(args) or ["-m", "staging", "--env", "sandbox"]
+    cmd = [sys.executable, "-m", "pytest", *argv, f"--alluredir={allure_dir}", "-p", "no:cacheprovider",
+           "-q"]
+    done = subprocess.run(cmd, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
+    run = SuiteRun(done.returncode, done.stdout, done.stderr, allure_dir, request_log)
+    if allure_dir.is_dir():
+        run.results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
+    return run
