@@ -4,4 +4,5 @@ pytest_plugins = [
     "phasegate.plugin",
     "steps.service_steps",
     "steps.environment_steps",
+    "steps.database_steps",
 ]

@@ -25,13 +25,8 @@ class Violation(AssertionError):
         self.expected, self.actual, self.link = expected, actual, link
 
 
-def exactly_one_named(target: ServiceSnapshot, name: str) -> None:
-    if target.name != name:
-        raise Violation(
-            "the profile targets another service than the criterion names",
-            f"a profile whose RENDER_SERVICE_NAME is {name!r}",
-            f"RENDER_SERVICE_NAME={target.name!r}",
-        )
+def exactly_one_named(target: ServiceSnapshot) -> None:
+    name = target.name
     if len(target.matches) != 1:
         ids = ", ".join(s.id for s in target.matches) or "none"
         raise Violation(

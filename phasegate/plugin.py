@@ -116,27 +116,38 @@ def profile(pytestconfig) -> Profile:
 
 
 @pytest.fixture(scope="session")
-def render_target(profile, pytestconfig):
-    """(API URL, key) of the Render to read: the profile's, or a sandbox started for this run."""
+def targets(profile, pytestconfig):
+    """Where to read: the profile's Render, or a sandbox (simulated Render + database) for this run."""
     if not profile.sandbox:
-        yield profile.render_api_url, profile.render_api_key.reveal()
+        yield Targets(profile.render_api_url, profile.render_api_key.reveal(), None)
         return
     from .sandbox.session import SandboxSession
 
     key = "rnd_sandbox_" + _random.token_hex(12)
     with SandboxSession(profile, api_key=key, needs=pytestconfig.stash[NEEDS]) as sandbox:
-        yield sandbox.base_url, key
+        yield Targets(sandbox.base_url, key, sandbox.database_route)
+
+
+class Targets:
+    """The Render API to read and, in the sandbox, the route to the database. Repr shows no key."""
+
+    def __init__(self, api_url: str, api_key: str, database_route: str | None):
+        self.api_url, self._api_key, self.database_route = api_url, api_key, database_route
+        secrets.register(api_key)
+
+    def __repr__(self) -> str:
+        return f"<targets {self.api_url}>"
 
 
 @pytest.fixture(scope="session")
-def snapshot(profile, render_target, pytestconfig):
+def snapshot(profile, targets, pytestconfig):
     """The one read of everything the selected criteria need. A read failure breaks every scenario."""
     from .render import RenderClient
     from .snapshot import take
 
-    url, key = render_target
-    with RenderClient(url, key, timeout=profile.render_timeout, retry_budget=profile.render_retry_budget) as client:
-        return take(profile, client, pytestconfig.stash[NEEDS])
+    with RenderClient(targets.api_url, targets._api_key, timeout=profile.render_timeout,
+                      retry_budget=profile.render_retry_budget) as client:
+        return take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route)
 
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result

@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping
 import httpx
 
 from phasegate.errors import ConfigError, TargetError
-from phasegate.secrets import Secret, register, scrub
+from phasegate.secrets import Secret, is_plain, register, scrub
 
 __all__ = [
     "RenderError",
@@ -240,7 +240,9 @@ class EnvVar:
         if isinstance(d.get("envVar"), dict):
             d = d["envVar"]
         value = d.get("value")
-        return cls(key=_s(d.get("key")) or "", value=Secret(None if value is None else _s(value) or ""))
+        key = _s(d.get("key")) or ""
+        text = None if value is None else _s(value) or ""
+        return cls(key=key, value=Secret(text, scrubbed=not is_plain(key)))
 
 
 @dataclass(frozen=True)

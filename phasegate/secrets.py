@@ -94,9 +94,10 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str | None) -> None:
+    def __init__(self, value: str | None, *, scrubbed: bool = True) -> None:
         self._value = "" if value is None else str(value)
-        register(self._value)
+        if scrubbed:  # plain settings ("production", "INFO") must not be scrubbed from all output
+            register(self._value)
 
     def reveal(self) -> str:
         return self._value

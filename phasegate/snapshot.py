@@ -134,6 +134,7 @@ class Snapshot:
     database: object | None = None  # DatabaseFacts, when database criteria were selected
     database_error: TargetError | None = None
     database_source: str | None = None  # which connection string was used, in words
+    worker_database: object | None = None  # ConnectionTarget of the worker's own DATABASE_URL
     requests_made: int = 0
 
     def __repr__(self) -> str:
@@ -150,15 +151,25 @@ class Snapshot:
             "production": self.production.redacted() if self.production else None,
             "requests_made": self.requests_made,
         }
-        if self.database is not None or self.database_error is not None:
+        if self.database_source is not None:
             data["database"] = {
                 "source": self.database_source,
+                "worker_url": self.worker_database.describe() if self.worker_database else None,
                 "error": str(self.database_error) if self.database_error else None,
             }
         return data
 
+    def require_database(self):
+        """The database facts, or the reason they could not be read (the scenario is then broken)."""
+        if self.database_error is not None:
+            raise self.database_error
+        if self.database is None:
+            raise NotJudgeable("cannot judge: the database was not read in this run")
+        return self.database
 
-def take(profile: Profile, client: RenderClient, needs: frozenset[str]) -> Snapshot:
+
+def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
+         database_route: str | None = None) -> Snapshot:
     """Read what ``needs`` asks for, each resource once, independent reads concurrently."""
     taken_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     staging = ServiceSnapshot(profile.service_name)
@@ -203,15 +214,58 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str]) -> Snaps
                 service = target.matches[0]
                 target.env_groups = [details[g.id] for g in all_groups if g.id in details and _links(g, service)]
 
-    return Snapshot(
+    snapshot = Snapshot(
         environment=profile.name,
         sandbox=profile.sandbox,
         api_url=profile.render_api_url,
         taken_at=taken_at,
         staging=staging,
         production=production,
-        requests_made=client.request_count,
     )
+    if "database" in needs:
+        # Level 3: the database, through the connection string the worker itself is given.
+        _read_database(snapshot, profile, database_route)
+    snapshot.requests_made = client.request_count
+    return snapshot
+
+
+def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | None) -> None:
+    from . import database
+
+    worker_url = None
+    try:
+        setting = snapshot.staging.effective_env.get("DATABASE_URL")
+        if setting is not None and not setting.value.is_empty():
+            worker_url = setting.value.reveal()
+            snapshot.worker_database = database.ConnectionTarget.parse(worker_url)
+    except TargetError:
+        pass  # no unique service: the URL is unknown, said below
+    if profile.database_url_override is not None:
+        snapshot.database_source = f"PHASEGATE_DATABASE_URL from {profile.source}"
+        url = profile.database_url_override.reveal()
+    elif database_route is not None:
+        snapshot.database_source = "the sandbox's own route to the worker's database"
+        url = database_route
+    elif worker_url is not None:
+        snapshot.database_source = "the worker's own DATABASE_URL on Render"
+        url = worker_url
+    else:
+        snapshot.database_source = "none: the worker has no DATABASE_URL"
+        snapshot.database_error = NotJudgeable(
+            f"cannot judge: {profile.service_name!r} has no usable DATABASE_URL on Render (see P4-01, P4-23)")
+        return
+    try:
+        snapshot.database = database.probe(
+            url,
+            staging_schema=profile.db_schema,
+            production_schema=profile.production_db_schema,
+            queue_table=profile.db_queue_table,
+            stuck_threshold_minutes=profile.stuck_job_minutes,
+            connect_timeout=profile.db_connect_timeout,
+            statement_timeout_ms=profile.db_statement_timeout_ms,
+        )
+    except TargetError as exc:
+        snapshot.database_error = exc
 
 
 def _links(group: EnvGroup, service: Service) -> bool:

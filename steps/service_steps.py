@@ -21,9 +21,9 @@ def worker_service(snapshot):
     return snapshot.staging
 
 
-@then(parsers.parse('exactly one service is named "{name}"'))
-def exactly_one(worker, name):
-    judge.exactly_one_named(worker, name)
+@then("exactly one service carries that name")
+def exactly_one(worker):
+    judge.exactly_one_named(worker)
 
 
 @then("its id is the one recorded for this environment")

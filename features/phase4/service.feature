@@ -4,20 +4,10 @@ Feature: Service configuration
   worker in Oregon on the Starter plan, deploying automatically from the staging branch.
   Each claim below is read from Render once per run and judged here.
 
-  @P4-01
-  Scenario Outline: Exactly one service carries the worker's name
+  @P4-01 @staging @production
+  Scenario: Exactly one service carries the worker's name
     Given the services Render lists under the worker's name
-    Then exactly one service is named "<service name>"
-
-    @staging
-    Examples: staging
-      | service name          |
-      | upload-worker-staging |
-
-    @production
-    Examples: production
-      | service name  |
-      | upload-worker |
+    Then exactly one service carries that name
 
   @P4-02 @staging @production
   Scenario: The service has the id recorded for this environment

@@ -1,0 +1,49 @@
+@database
+Feature: Database isolation
+  The report says the worker uses staging-specific credentials and a schema isolated from
+  production, with timeouts and retry bookkeeping fit for background jobs. Every check
+  below is made through the connection string the worker itself is given, in a
+  read-only session, so the sign-off proves what the worker can really do.
+
+  The names come from the environment's profile. Staging's reference values: schema
+  upload_pipeline_staging, production schema upload_pipeline, queue table upload_jobs,
+  pool size 10, stuck threshold 15 minutes.
+
+  Background:
+    Given the worker's database, reached with the worker's own credentials
+
+  @P4-40 @regression @security @staging @production
+  Scenario: The worker's database connection works, encrypted unless the database is local
+    Then the connection is encrypted unless the database is local
+
+  @P4-41 @security @staging @production
+  Scenario: The environment's schema exists
+    Then the environment's schema exists
+
+  @P4-42 @security @staging
+  Scenario: The worker uses staging-specific credentials
+    Then the worker's role is staging-specific: not production's, not a superuser, not postgres
+
+  @P4-43 @security @staging
+  Scenario: The worker cannot reach the production schema
+    Then the worker's role has no privilege on the production schema or any of its tables
+
+  @P4-44 @security @staging
+  Scenario: Unqualified names resolve to the staging schema
+    Then unqualified names resolve to the environment's schema and never to production's
+
+  @P4-45 @staging @production
+  Scenario: Timeouts suit background processing
+    Then statement and idle-in-transaction timeouts are set for the worker
+
+  @P4-46 @staging @production
+  Scenario: The job queue exists with retry bookkeeping
+    Then the queue table exists with a status and retry bookkeeping
+
+  @P4-47 @staging @production
+  Scenario: The worker holds live connections within its pool size
+    Then the worker holds at least one session and no more than its pool size
+
+  @P4-63 @operations @staging @production
+  Scenario: No job is stuck in a running state
+    Then no job has been running for longer than the stuck threshold

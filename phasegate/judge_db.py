@@ -1,0 +1,107 @@
+"""Judgements of the database criteria (P4-40…P4-47, P4-63) over the database facts.
+
+The facts come from one read-only session opened with the worker's own credentials
+(:func:`phasegate.database.probe`); these functions only compare.
+"""
+
+from __future__ import annotations
+
+from .judge import Violation
+
+TLS_REQUIRED = ("require", "verify-ca", "verify-full")
+
+
+def connection_secure(worker, facts, link: str | None) -> None:
+    """P4-40: connected (facts exist), and a remote host is reached with sslmode require or stronger."""
+    target = worker if worker is not None else facts.target
+    if not target.is_local and (target.sslmode or "prefer") not in TLS_REQUIRED:
+        raise Violation(
+            "TLS on the worker's database connection",
+            f"sslmode {' / '.join(TLS_REQUIRED)} for the remote host {target.host}",
+            f"sslmode={target.sslmode or '<not set: libpq default prefer, which falls back to plain text>'}",
+            link=link,
+            details=[f"connection: {target.describe()}"],
+        )
+
+
+def schema_exists(facts, schema: str, link: str | None) -> None:
+    if not facts.staging_schema_exists:
+        raise Violation(f"schema {schema}", "exists", "missing",
+                        link=link, details=[f"schemas present: {', '.join(sorted(facts.schemas))}"])
+
+
+def staging_credentials(facts, production_role: str | None, link: str | None) -> None:
+    problems = []
+    user = facts.current_user
+    if user == "postgres" or facts.session_user == "postgres":
+        problems.append("connects as postgres")
+    if facts.role.get("rolsuper"):
+        problems.append(f"role {user} is a superuser")
+    if production_role and production_role in (user, facts.session_user):
+        problems.append(f"connects as the production role {production_role}")
+    if problems:
+        raise Violation("the worker's database credentials", "a staging-only role: not production's, "
+                        "not a superuser, not postgres", f"role {user}: " + "; ".join(problems), link=link)
+
+
+def production_unreachable(facts, schema: str, link: str | None) -> None:
+    leaks = []
+    if facts.production_schema_usage:
+        leaks.append(f"USAGE on schema {schema}")
+    if facts.production_schema_create:
+        leaks.append(f"CREATE on schema {schema}")
+    for grant in facts.production_table_privileges:
+        via = grant.get("via") or []
+        via = f" via {', '.join(via) if isinstance(via, (list, tuple)) else via}" if via else ""
+        leaks.append(f"{grant['privilege']} on {grant.get('schema', schema)}.{grant['table']}{via}")
+    if leaks:
+        raise Violation(f"the worker's reach into production schema {schema}", "no privilege at all",
+                        f"{len(leaks)} privilege(s): " + "; ".join(leaks), link=link,
+                        details=[f"role: {facts.current_user}, member of: {', '.join(facts.role.get('member_of') or []) or 'none'}"])
+
+
+def search_path_staging(facts, schema: str, production_schema: str, link: str | None) -> None:
+    path = list(facts.search_path_effective)
+    if not path or path[0] != schema or production_schema in path:
+        raise Violation("the worker's effective search_path",
+                        f"starts with {schema}, does not contain {production_schema}",
+                        ", ".join(path) or "<empty: no schema on the path exists>", link=link,
+                        details=[f"configured: {facts.search_path_configured!r} (set at: {facts.search_path_source})"])
+
+
+def timeouts_set(facts, link: str | None) -> None:
+    unset = [name for name, setting in facts.settings.items() if not setting.get("is_set")]
+    if unset:
+        shown = ", ".join(f"{n}={facts.settings[n].get('value') or '<unset>'}" for n in unset)
+        raise Violation("timeouts for the worker's role or database",
+                        "statement_timeout and idle_in_transaction_session_timeout set, non-zero", shown, link=link)
+
+
+def queue_ready(facts, table: str, link: str | None) -> None:
+    queue = facts.queue_table or {}
+    if not queue.get("exists"):
+        raise Violation(f"job queue table {table}", "exists in the staging schema", "missing", link=link)
+    missing = [c for c, flag in (("status", "has_status"), ("attempts", "has_attempts"),
+                                 ("max_attempts", "has_max_attempts")) if not queue.get(flag)]
+    if missing:
+        raise Violation(f"job queue table {table}", "columns status, attempts, max_attempts",
+                        f"missing: {', '.join(missing)}", link=link,
+                        details=[f"columns: {', '.join(queue.get('columns') or {})}"])
+
+
+def sessions_within_pool(facts, pool_max: int, link: str | None) -> None:
+    count = facts.worker_sessions
+    if not 1 <= count <= pool_max:
+        raise Violation(f"live sessions of role {facts.current_user}", f"1..{pool_max}", str(count), link=link)
+
+
+def no_stuck_jobs(facts, minutes: int, link: str | None) -> None:
+    from .snapshot import NotJudgeable
+
+    queue = facts.queue_table or {}
+    if not (queue.get("exists") and queue.get("readable", True) and queue.get("stuck_timestamp_column")):
+        raise NotJudgeable("cannot judge: the queue table cannot be read for running jobs (see P4-46)")
+    if facts.stuck_jobs:
+        shown = "; ".join(f"job {j.get('id')} {j.get('status')} for {j.get('age_seconds')} s" for j in facts.stuck_jobs)
+        raise Violation("jobs stuck in a running state", f"none running longer than {minutes} minutes",
+                        f"{len(facts.stuck_jobs)}: {shown}", link=link)

@@ -1,0 +1,557 @@
+"""A real PostgreSQL for sandbox worlds, seeded compliant or violating one criterion.
+
+Server: pgserver (a PostgreSQL 16 wheel; Unix socket only, no TCP). As root, pgserver runs
+the server as a ``pgserver`` system user it creates. Or, when ``PHASEGATE_TEST_DATABASE_URL``
+is set (a superuser URL), that server is used and pgserver is not touched.
+
+The data directory persists (initdb once per machine); the server is shared by processes
+that use it one after another or at once (pgserver keeps a handle list and stops the server
+when the last handle goes). ``seed()`` serialises on a file lock, drops and recreates the
+database and the sandbox roles (roles are cluster-wide, so variants cannot leak), then
+builds the variant's world.
+
+pgserver's initdb trusts every local connection; :meth:`SandboxPostgres.start` rewrites
+``pg_hba.conf`` so the superuser stays trusted on the socket and every other role needs its
+password (scram-sha-256), which makes wrong-password worlds real.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets as _pysecrets
+import stat
+import time
+import urllib.parse
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+import psycopg.conninfo
+from psycopg import sql
+
+from phasegate import secrets
+
+__all__ = ["SandboxPostgres", "SeededWorld", "VARIANTS", "ALSO_AFFECTS", "default_data_dir",
+           "STAGING_ROLE", "PRODUCTION_ROLE", "STAGING_SCHEMA", "PRODUCTION_SCHEMA", "QUEUE_TABLE"]
+
+ENV_URL = "PHASEGATE_TEST_DATABASE_URL"
+STAGING_ROLE = "upload_worker_staging"
+PRODUCTION_ROLE = "upload_worker_prod"
+STAGING_SCHEMA = "upload_pipeline_staging"
+PRODUCTION_SCHEMA = "upload_pipeline"
+QUEUE_TABLE = "upload_jobs"
+SANDBOX_ROLES = (STAGING_ROLE, PRODUCTION_ROLE)
+POOL_MAX = 10
+
+# variant name -> the criterion it violates (None: compliant)
+VARIANTS: dict[str, str | None] = {
+    "compliant": None,
+    "compliant-role-in-database": None,   # settings only as ALTER ROLE ... IN DATABASE
+    "P4-40": "P4-40",                     # worker URL names a database that does not exist: connect fails
+    "P4-41": "P4-41",                     # staging schema missing
+    "P4-42-superuser": "P4-42",           # worker role is SUPERUSER
+    "P4-42-postgres": "P4-42",            # worker URL is the admin superuser (postgres)
+    "P4-42-production-role": "P4-42",     # worker URL uses the production role
+    "P4-43-public-usage": "P4-43",        # GRANT USAGE ON SCHEMA upload_pipeline TO PUBLIC
+    "P4-43-membership": "P4-43",          # GRANT upload_worker_prod TO upload_worker_staging
+    "P4-43-public-select": "P4-43",       # GRANT SELECT ON upload_pipeline.documents TO PUBLIC (no schema USAGE)
+    "P4-44": "P4-44",                     # search_path = upload_pipeline_staging, upload_pipeline
+    "P4-44-user": "P4-44",                # search_path = "$user", public  + a schema named like the role
+    "P4-45": "P4-45",                     # no statement_timeout (idle-in-transaction timeout still set)
+    "P4-45-zero": "P4-45",                # statement_timeout = 0
+    "P4-46": "P4-46",                     # queue table missing
+    "P4-46-columns": "P4-46",             # queue table without attempts / max_attempts
+    "P4-47-none": "P4-47",                # no worker sessions
+    "P4-47-too-many": "P4-47",            # 12 worker sessions (pool max is 10)
+    "P4-63": "P4-63",                     # a 'running' job started 2 hours ago
+}
+
+# variant -> other criteria the variant necessarily changes too (failed, or not judgeable)
+ALSO_AFFECTS: dict[str, tuple[str, ...]] = {
+    # Nothing can be read when the connection fails: every other database criterion is broken.
+    "P4-40": ("P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47", "P4-63"),
+    # The configured search_path names a schema that does not exist (effective path empty); no queue.
+    "P4-41": ("P4-44", "P4-46", "P4-63"),
+    # A superuser passes every privilege check.
+    "P4-42-superuser": ("P4-43",),
+    # postgres: superuser (P4-43), no role settings -> server default "$user", public (P4-44), no timeouts (P4-45).
+    "P4-42-postgres": ("P4-43", "P4-44", "P4-45"),
+    # The production role owns the production schema (P4-43), its search_path is upload_pipeline (P4-44),
+    # and it cannot read the staging queue (P4-63 not judgeable).
+    "P4-42-production-role": ("P4-43", "P4-44", "P4-63"),
+    "P4-46": ("P4-63",),  # no queue table: stuck jobs cannot be read
+}
+
+_RUNNING_AGE = {"default": "1 minute", "P4-63": "2 hours"}
+
+
+def default_data_dir() -> Path:
+    """~/.cache/phasegate/pgdata-<uid> (XDG_CACHE_HOME honoured).
+
+    As root with a private home (e.g. /root mode 700), /var/tmp/phasegate/pgdata-0 instead:
+    pgserver makes every parent of the data directory traversable by its ``pgserver`` user
+    (chmod o+rx up to /), and loosening /root is not a side effect a test may have.
+    """
+    uid = os.getuid()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    candidate = cache / "phasegate" / f"pgdata-{uid}"
+    if os.geteuid() == 0:
+        home = Path.home()
+        try:
+            private = not (home.stat().st_mode & stat.S_IXOTH)
+        except OSError:
+            private = True
+        if private and home in candidate.parents:
+            return Path("/var/tmp/phasegate") / f"pgdata-{uid}"
+    return candidate
+
+
+_HBA = """\
+# Written by phasegate's sandbox (phasegate/sandbox/postgres.py).
+# The superuser is trusted on the Unix socket; every other role needs its password.
+local   all   postgres                 trust
+local   all   all                      scram-sha-256
+host    all   postgres   127.0.0.1/32  trust
+host    all   all        127.0.0.1/32  scram-sha-256
+host    all   postgres   ::1/128       trust
+host    all   all        ::1/128       scram-sha-256
+"""
+
+
+def _build_url(params: dict[str, str]) -> str:
+    """A libpq URL from conninfo parameters (socket hosts go in ?host=)."""
+    p = {k: v for k, v in params.items() if v not in (None, "")}
+    user = urllib.parse.quote(p.pop("user", ""), safe="")
+    password = p.pop("password", None)
+    cred = user + (":" + urllib.parse.quote(password, safe="") if password is not None else "")
+    host = p.pop("host", "")
+    query: dict[str, str] = {}
+    if host.startswith("/") or "," in host:
+        query["host"] = host
+        netloc = ""
+        if "port" in p:
+            query["port"] = p.pop("port")
+    else:
+        netloc = (f"[{host}]" if ":" in host else host) + (f":{p.pop('port')}" if "port" in p else "")
+    db = urllib.parse.quote(p.pop("dbname", ""), safe="")
+    query.update(p)
+    q = urllib.parse.urlencode(query, safe="/")
+    return f"postgresql://{cred + '@' if cred else ''}{netloc}/{db}" + (f"?{q}" if q else "")
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@dataclass
+class SeededWorld:
+    """The URLs a seeded world serves. repr shows no password and no URL."""
+
+    variant: str
+    dbname: str
+    worker_url: str = field(repr=False)
+    production_url: str = field(repr=False)
+    worker_role: str
+    production_role: str
+    password: str = field(repr=False)
+    expected_worker_sessions: int = 3
+    staging_schema: str = STAGING_SCHEMA
+    production_schema: str = PRODUCTION_SCHEMA
+    queue_table: str = QUEUE_TABLE
+    violates: str | None = None
+    also_affects: tuple[str, ...] = ()
+    _sessions: list = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        secrets.register(self.password)
+
+    def start_worker_sessions(self, n: int | None = None) -> None:
+        """A stand-in worker: ``n`` idle connections as the worker (default: expected_worker_sessions).
+
+        Does nothing for "P4-47-none" (and "P4-40", whose URL cannot connect).
+        """
+        if self.expected_worker_sessions == 0:
+            return
+        count = self.expected_worker_sessions if n is None else n
+        for _ in range(max(0, count - len(self._sessions))):
+            conn = psycopg.connect(self.worker_url, autocommit=True, connect_timeout=10,
+                                   application_name="upload-worker (phasegate sandbox stand-in)")
+            conn.execute("SELECT 1")
+            self._sessions.append(conn)
+
+    def stop_worker_sessions(self) -> None:
+        while self._sessions:
+            conn = self._sessions.pop()
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    @property
+    def worker_session_count(self) -> int:
+        return len(self._sessions)
+
+
+class SandboxPostgres:
+    """pgserver (PostgreSQL 16 wheel; Unix socket only; runs as root by creating a pgserver
+    user), or the server named by env PHASEGATE_TEST_DATABASE_URL (a superuser URL) when set."""
+
+    def __init__(self, data_dir: str | Path | None = None) -> None:
+        self.external_url: str | None = os.environ.get(ENV_URL) or None
+        self.data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
+        self._server = None
+        self.admin_url: str = ""
+        self.socket_dir: Path | None = None
+        self.start_seconds: float | None = None
+        self.initialised_now = False
+        self._worlds: list[SeededWorld] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def _lock_path(self) -> Path:
+        if self.external_url:
+            return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "phasegate" / "external-seed.lock"
+        return self.data_dir.parent / f".{self.data_dir.name}.lock"
+
+    def start(self) -> None:
+        if self.admin_url:
+            return
+        t0 = time.monotonic()
+        if self.external_url:
+            params = psycopg.conninfo.conninfo_to_dict(self.external_url)
+            if params.get("password"):
+                secrets.register(str(params["password"]))
+            self.admin_url = self.external_url
+            with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
+                if not conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+                    raise RuntimeError(f"{ENV_URL} must name a superuser")
+            self.start_seconds = time.monotonic() - t0
+            return
+
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers); pgserver then uses /tmp/runtime-<uid>.
+            warnings.simplefilter("ignore")
+            import pgserver  # optional test dependency
+            from pgserver.postgres_server import PostgresServer
+
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.initialised_now = not (self.data_dir / "PG_VERSION").exists()
+        with _file_lock(self._lock_path):
+            self._prune_stale_handles(PostgresServer)
+            self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+            info = self._server.get_postmaster_info()
+            self.socket_dir = info.socket_dir
+            self.admin_url = self._server.get_uri()  # postgresql://postgres:@/postgres?host=<socket dir>
+            self._ensure_hba()
+        self.start_seconds = time.monotonic() - t0
+
+    def _prune_stale_handles(self, server_cls) -> None:
+        """pgserver stops the server when the last handle's pid leaves its list; a killed
+        process never leaves it. Drop pids that no longer run, under pgserver's own lock."""
+        handles = self.data_dir / ".handle_pids.json"
+        if not handles.exists():
+            return
+        with server_cls._lock:
+            try:
+                pids = json.loads(handles.read_text())
+                alive = [p for p in pids if _pid_alive(p)]
+                if alive != pids:
+                    handles.write_text(json.dumps(alive))
+            except (OSError, ValueError):
+                pass
+
+    def _ensure_hba(self) -> None:
+        hba = self.data_dir / "pg_hba.conf"
+        if hba.read_text() == _HBA:
+            return
+        hba.write_text(_HBA)  # keeps the file's owner (pgserver) and mode
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute("SELECT pg_reload_conf()")
+            # Wait until the postmaster has re-read pg_hba.conf (a new backend sees the new rules).
+            for _ in range(50):
+                errors = conn.execute("SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL").fetchone()[0]
+                if errors:
+                    raise RuntimeError(f"the sandbox pg_hba.conf has {errors} invalid lines")
+                if _password_required(self.socket_dir):
+                    break
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        for world in self._worlds:
+            world.stop_worker_sessions()
+        self._worlds.clear()
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                self._server.cleanup()  # stops the server only if this is its last handle
+            self._server = None
+        self.admin_url = ""
+
+    def __enter__(self) -> "SandboxPostgres":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = "external server" if self.external_url else f"pgserver at {self.data_dir}"
+        return f"SandboxPostgres({where}, running={bool(self.admin_url)})"
+
+    # ------------------------------------------------------------------ urls
+    def url_for(self, user: str, password: str | None, dbname: str) -> str:
+        """A libpq URL for ``user`` on this server (Unix socket: ``postgresql://u:pw@/db?host=/dir``)."""
+        if not self.admin_url:
+            raise RuntimeError("SandboxPostgres is not started")
+        if password:
+            secrets.register(password)
+        params = dict(psycopg.conninfo.conninfo_to_dict(self.admin_url))
+        params.update(user=user, dbname=dbname)
+        params.pop("password", None)
+        if password is not None:
+            params["password"] = password
+        return _build_url(params)
+
+    def _admin_url_for(self, dbname: str) -> str:
+        params = dict(psycopg.conninfo.conninfo_to_dict(self.admin_url))
+        params["dbname"] = dbname
+        return _build_url(params)
+
+    @property
+    def admin_user(self) -> str:
+        return str(psycopg.conninfo.conninfo_to_dict(self.admin_url).get("user") or "postgres")
+
+    # ------------------------------------------------------------------ seeding
+    def seed(self, variant: str = "compliant", *, dbname: str = "phase4") -> SeededWorld:
+        """Drop and recreate ``dbname`` and the sandbox roles, then build ``variant``'s world."""
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown sandbox database variant {variant!r}; known: {', '.join(VARIANTS)}")
+        if not self.admin_url:
+            self.start()
+        password = "pw-" + _pysecrets.token_urlsafe(18)
+        secrets.register(password)
+        with _file_lock(self._lock_path):
+            self._reset(dbname)
+            self._create_roles(variant, password)
+            self._create_database(dbname)
+            self._build(variant, dbname)
+
+        worker_url = self.url_for(STAGING_ROLE, password, dbname)
+        production_url = self.url_for(PRODUCTION_ROLE, password, dbname)
+        expected = 3
+        if variant == "P4-40":
+            worker_url = self.url_for(STAGING_ROLE, password, dbname + "_missing")
+            expected = 0
+        elif variant == "P4-42-postgres":
+            worker_url = self._admin_url_for(dbname)
+        elif variant == "P4-42-production-role":
+            worker_url = production_url
+        elif variant == "P4-47-none":
+            expected = 0
+        elif variant == "P4-47-too-many":
+            expected = POOL_MAX + 2
+        world = SeededWorld(
+            variant=variant, dbname=dbname, worker_url=worker_url, production_url=production_url,
+            worker_role=(self.admin_user if variant == "P4-42-postgres"
+                         else PRODUCTION_ROLE if variant == "P4-42-production-role" else STAGING_ROLE),
+            production_role=PRODUCTION_ROLE, password=password, expected_worker_sessions=expected,
+            violates=VARIANTS[variant], also_affects=ALSO_AFFECTS.get(variant, ()),
+        )
+        self._worlds.append(world)
+        return world
+
+    def _admin(self, dbname: str | None = None, autocommit: bool = True) -> psycopg.Connection:
+        url = self.admin_url if dbname is None else self._admin_url_for(dbname)
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10,
+                               application_name="phasegate sandbox seed")
+
+    def _reset(self, dbname: str) -> None:
+        for world in self._worlds:
+            world.stop_worker_sessions()
+        self._worlds.clear()
+        with self._admin() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE pid <> pg_backend_pid() AND (datname = %s OR usename = ANY(%s))",
+                (dbname, list(SANDBOX_ROLES)),
+            )
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+            existing = [r[0] for r in conn.execute(
+                "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (list(SANDBOX_ROLES),))]
+            if not existing:
+                return
+            idents = sql.SQL(", ").join(sql.Identifier(r) for r in existing)
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(idents))
+            try:
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(idents))
+                return
+            except psycopg.errors.DependentObjectsStillExist:
+                pass
+            # They own things in other databases (an earlier seed under another name): drop those too.
+            others = [r[0] for r in conn.execute(
+                "SELECT datname FROM pg_database WHERE datallowconn AND datname <> current_database()")]
+        for other in others:
+            with self._admin(other) as oc:
+                oc.execute(sql.SQL("DROP OWNED BY {}").format(idents))
+        with self._admin() as conn:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(idents))
+
+    def _create_roles(self, variant: str, password: str) -> None:
+        superuser = sql.SQL("SUPERUSER" if variant == "P4-42-superuser" else "NOSUPERUSER")
+        with self._admin() as conn:
+            conn.execute(sql.SQL(
+                "CREATE ROLE {} LOGIN {} NOCREATEDB NOCREATEROLE PASSWORD {}"
+            ).format(sql.Identifier(STAGING_ROLE), superuser, sql.Literal(password)))
+            conn.execute(sql.SQL(
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}"
+            ).format(sql.Identifier(PRODUCTION_ROLE), sql.Literal(password)))
+            conn.execute(sql.SQL("COMMENT ON ROLE {} IS 'phasegate sandbox: staging worker'").format(
+                sql.Identifier(STAGING_ROLE)))
+            conn.execute(sql.SQL("COMMENT ON ROLE {} IS 'phasegate sandbox: production worker'").format(
+                sql.Identifier(PRODUCTION_ROLE)))
+
+    def _create_database(self, dbname: str) -> None:
+        with self._admin() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+            conn.execute(sql.SQL("COMMENT ON DATABASE {} IS 'phasegate sandbox (dropped on every seed)'").format(
+                sql.Identifier(dbname)))
+
+    def _build(self, variant: str, dbname: str) -> None:
+        db = sql.Identifier(dbname)
+        st, pr = sql.Identifier(STAGING_ROLE), sql.Identifier(PRODUCTION_ROLE)
+        sts, prs = sql.Identifier(STAGING_SCHEMA), sql.Identifier(PRODUCTION_SCHEMA)
+        running_age = sql.Literal(_RUNNING_AGE.get(variant, _RUNNING_AGE["default"]))
+        with self._admin(dbname, autocommit=False) as conn:
+            x = conn.execute
+            x("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+
+            # Production: owned by the production role, nothing for PUBLIC.
+            x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(prs, pr))
+            x(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(prs))
+            x(sql.SQL("SET ROLE {}").format(pr))
+            x(_queue_ddl(PRODUCTION_SCHEMA, with_retry=True))
+            x(sql.SQL(
+                "CREATE TABLE {}.documents (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                "owner_id text NOT NULL, title text, storage_key text, created_at timestamptz NOT NULL DEFAULT now())"
+            ).format(prs))
+            x(sql.SQL("INSERT INTO {}.documents (owner_id, title, storage_key) VALUES "
+                      "('u-1', 'contract.pdf', 'prod/u-1/contract.pdf'), ('u-2', 'invoice.pdf', 'prod/u-2/invoice.pdf')"
+                      ).format(prs))
+            x(_queue_rows(PRODUCTION_SCHEMA, sql.Literal("1 minute"), with_retry=True))
+            x(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM PUBLIC").format(prs))
+            x(sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM PUBLIC").format(prs))
+            x("RESET ROLE")
+
+            # Staging: owned by (and only usable by) the staging role.
+            if variant != "P4-41":
+                x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sts, st))
+                x(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(sts))
+                if variant != "P4-46":
+                    x(sql.SQL("SET ROLE {}").format(st))
+                    with_retry = variant != "P4-46-columns"
+                    x(_queue_ddl(STAGING_SCHEMA, with_retry=with_retry))
+                    x(_queue_rows(STAGING_SCHEMA, running_age, with_retry=with_retry))
+                    x("RESET ROLE")
+            if variant == "P4-44-user":
+                x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(st, st))
+
+            # Isolation variants.
+            if variant == "P4-43-public-usage":
+                x(sql.SQL("GRANT USAGE ON SCHEMA {} TO PUBLIC").format(prs))
+            elif variant == "P4-43-membership":
+                x(sql.SQL("GRANT {} TO {}").format(pr, st))
+            elif variant == "P4-43-public-select":
+                x(sql.SQL("GRANT SELECT ON {}.documents TO PUBLIC").format(prs))
+            conn.commit()
+
+        # Role settings (cluster-wide per role, or per role in this database).
+        in_db = variant == "compliant-role-in-database"
+        staging: dict[str, str | None] = {
+            "search_path": STAGING_SCHEMA,
+            "statement_timeout": "30s",
+            "idle_in_transaction_session_timeout": "60s",
+        }
+        if variant == "P4-44":
+            staging["search_path"] = f"{STAGING_SCHEMA}, {PRODUCTION_SCHEMA}"
+        elif variant == "P4-44-user":
+            staging["search_path"] = '"$user", public'
+        elif variant == "P4-45":
+            staging["statement_timeout"] = None
+        elif variant == "P4-45-zero":
+            staging["statement_timeout"] = "0"
+        with self._admin() as conn:
+            for name, value in staging.items():
+                if value is None:
+                    continue
+                # search_path always per role in the database (as the brief's example); the
+                # timeouts per role, or per role in the database for "compliant-role-in-database".
+                scope = in_db or name == "search_path"
+                x = conn.execute
+                target = (sql.SQL("ALTER ROLE {} IN DATABASE {}").format(st, db) if scope
+                          else sql.SQL("ALTER ROLE {}").format(st))
+                if name == "search_path":
+                    x(sql.SQL("{} SET search_path = {}").format(target, sql.SQL(value)))
+                else:
+                    x(sql.SQL("{} SET {} = {}").format(target, sql.Identifier(name), sql.Literal(value)))
+            conn.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(pr, db, prs))
+            conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = '30s'").format(pr))
+            conn.execute(sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = '60s'").format(pr))
+
+
+def _queue_ddl(schema: str, *, with_retry: bool) -> sql.Composed:
+    retry = sql.SQL("attempts integer NOT NULL DEFAULT 0, max_attempts integer NOT NULL DEFAULT 3, " if with_retry else "")
+    return sql.SQL(
+        "CREATE TABLE {}.upload_jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+        "status text NOT NULL DEFAULT 'queued', {}payload jsonb NOT NULL DEFAULT '{{}}', "
+        "created_at timestamptz NOT NULL DEFAULT now(), started_at timestamptz, "
+        "updated_at timestamptz NOT NULL DEFAULT now())"
+    ).format(sql.Identifier(schema), retry)
+
+
+def _queue_rows(schema: str, running_age: sql.Composable, *, with_retry: bool) -> sql.Composed:
+    if with_retry:
+        cols = sql.SQL("status, attempts, max_attempts, payload, created_at, started_at, updated_at")
+        rows = sql.SQL(
+            "('queued', 0, 3, '{{\"file\": \"a.pdf\"}}', now() - interval '5 minutes', NULL, now() - interval '5 minutes'), "
+            "('running', 1, 3, '{{\"file\": \"b.pdf\"}}', now() - {age}::interval - interval '1 minute', now() - {age}::interval, now() - {age}::interval), "
+            "('done', 1, 3, '{{\"file\": \"c.pdf\"}}', now() - interval '1 hour', now() - interval '59 minutes', now() - interval '58 minutes'), "
+            "('failed', 3, 3, '{{\"file\": \"d.pdf\"}}', now() - interval '2 hours', now() - interval '119 minutes', now() - interval '118 minutes')"
+        ).format(age=running_age)
+    else:
+        cols = sql.SQL("status, payload, created_at, started_at, updated_at")
+        rows = sql.SQL(
+            "('queued', '{{\"file\": \"a.pdf\"}}', now() - interval '5 minutes', NULL, now() - interval '5 minutes'), "
+            "('running', '{{\"file\": \"b.pdf\"}}', now() - {age}::interval - interval '1 minute', now() - {age}::interval, now() - {age}::interval)"
+        ).format(age=running_age)
+    return sql.SQL("INSERT INTO {}.upload_jobs ({}) VALUES {}").format(sql.Identifier(schema), cols, rows)
+
+
+def _pid_alive(pid: object) -> bool:
+    try:
+        os.kill(int(pid), 0)  # type: ignore[arg-type]
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, TypeError):
+        return True
+    return True
+
+
+def _password_required(socket_dir: Path | None) -> bool:
+    """True once a non-superuser without a password is refused (the new pg_hba.conf is live)."""
+    if socket_dir is None:
+        return True
+    try:
+        psycopg.connect(f"postgresql://phasegate_hba_probe@/postgres?host={socket_dir}", connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        low = str(exc).lower()
+        return "password" in low  # before: 'role "phasegate_hba_probe" does not exist'
+    return False

@@ -1,0 +1,683 @@
+"""A Render API simulator: real HTTP on loopback, Render's wire format, read-only.
+
+The simulator serves a *world* (see :mod:`phasegate.sandbox.worlds`): plain dicts written
+exactly as Render's API sends them (camelCase keys, explicit ``null``s, cursor lists).
+It shares no code with ``phasegate.render``: the client and the simulator are strangers,
+so a shape mistake in one is not cancelled out by the same mistake in the other.
+
+Behaviour follows Render's public API (``https://api.render.com/v1``):
+
+* every route lives under ``/v1``; ``Authorization: Bearer <api key>`` is required
+  (401 ``{"message": "unauthorized"}`` otherwise);
+* every response carries ``Ratelimit-Limit`` / ``Ratelimit-Remaining`` /
+  ``Ratelimit-Reset`` (seconds until the 60 s window resets); a 429 adds ``Retry-After``;
+* lists are ``[{"cursor": "...", "<resource>": {...}}]``, ``limit`` defaults to 20 and is
+  clamped to 100, the next page is asked for with ``?cursor=<last item's cursor>``;
+* unknown paths and ids answer 404 ``{"message": "not found: ..."}``;
+* anything but GET answers 405 (the sandbox is read-only), is recorded and logged.
+
+Faults (:class:`Faults`) let tests provoke rate limits, server errors, latency, hangs and
+malformed bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import dataclasses
+import json
+import logging
+import math
+import re
+import socket
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("phasegate.sandbox")
+
+RATE_LIMIT = 400  # GETs per minute, as documented by Render
+RATE_WINDOW_SECONDS = 60
+MAX_PAGE_SIZE = 100
+METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
+_METRIC_UNITS = {"memory": "bytes", "memory-limit": "bytes", "cpu": "cpu", "cpu-limit": "cpu"}
+_PLACEHOLDER = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
+_SLICE = 0.05  # seconds: granularity of interruptible sleeps
+
+__all__ = [
+    "Faults",
+    "RenderSimulator",
+    "RequestRecord",
+    "serve",
+    "METRIC_KINDS",
+]
+
+
+# --------------------------------------------------------------------------- faults
+
+
+@dataclass
+class Faults:
+    """Misbehaviour to inject into authorised GETs, in this order: hang, latency, 429, 500,
+    malformed JSON. ``latency_ms`` is added to every response."""
+
+    rate_limit_times: int = 0  # first N GETs answer 429 with Retry-After
+    rate_limit_forever: bool = False
+    retry_after: int = 1  # seconds in Retry-After on 429s
+    server_error_times: int = 0  # first N GETs answer 500
+    server_error_forever: bool = False
+    latency_ms: int = 0  # added to every response
+    hang: bool = False  # accept the request, never answer (until the server stops)
+    malformed_json: bool = False  # 200 with a body that is not JSON
+
+    @classmethod
+    def parse(cls, spec: str) -> "Faults":
+        """Parse ``"rate_limit_times=2,retry_after=1,latency_ms=100,hang"``.
+
+        A bare name sets a boolean fault; ``""`` means no faults. Anything else raises
+        ``ValueError`` naming the offending item and the known fault names.
+        """
+        faults = cls()
+        if spec is None:
+            return faults
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        known = ", ".join(fields)
+        for raw in spec.split(","):
+            item = raw.strip()
+            if not item:
+                continue
+            name, sep, value = item.partition("=")
+            name, value = name.strip(), value.strip()
+            if name not in fields:
+                raise ValueError(f"unknown fault {name!r} in {spec!r}; known faults: {known}")
+            kind = fields[name].type
+            is_bool = kind in (bool, "bool")
+            if not sep:
+                if not is_bool:
+                    raise ValueError(
+                        f"fault {name!r} needs a value ({name}=<integer>) in {spec!r}"
+                    )
+                setattr(faults, name, True)
+                continue
+            if is_bool:
+                lowered = value.lower()
+                if lowered in ("1", "true", "yes", "on"):
+                    setattr(faults, name, True)
+                elif lowered in ("0", "false", "no", "off"):
+                    setattr(faults, name, False)
+                else:
+                    raise ValueError(
+                        f"fault {name!r} takes true/false, not {value!r} (in {spec!r})"
+                    )
+                continue
+            try:
+                number = int(value)
+            except ValueError:
+                raise ValueError(
+                    f"fault {name!r} takes a non-negative integer, not {value!r} (in {spec!r})"
+                ) from None
+            if number < 0:
+                raise ValueError(
+                    f"fault {name!r} takes a non-negative integer, not {value!r} (in {spec!r})"
+                )
+            setattr(faults, name, number)
+        return faults
+
+    def spec(self) -> str:
+        """The inverse of :meth:`parse`: only the fields that differ from the defaults."""
+        default = Faults()
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name):
+                continue
+            if isinstance(value, bool):
+                parts.append(f.name if value else f"{f.name}=false")
+            else:
+                parts.append(f"{f.name}={value}")
+        return ",".join(parts)
+
+    def __bool__(self) -> bool:
+        return self != Faults()
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    method: str
+    path: str  # without the /v1 prefix, e.g. "/services/srv-x/env-vars"
+    query: str  # raw query string, "" if none
+    status: int  # 0: never answered (hang)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class _HttpError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _not_found(what: str) -> _HttpError:
+    return _HttpError(404, f"not found: {what}")
+
+
+# --------------------------------------------------------------------------- server
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, simulator: "RenderSimulator") -> None:
+        self.simulator = simulator
+        self.stopping = threading.Event()
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        with self._conns_lock:
+            self._conns.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._conns_lock:
+            self._conns.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._conns_lock:
+            conns = list(self._conns)
+            self._conns.clear()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address):  # no tracebacks on stderr
+        log.debug("sandbox connection error from %s", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "phasegate-sandbox"
+    sys_version = ""
+    timeout = 30  # idle keep-alive connections do not live forever
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    server: _Server
+
+    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+        log.debug("sandbox %s - %s", self.address_string(), format % args)
+
+    def do_GET(self):
+        self.server.simulator._handle(self)
+
+    def _refuse(self):
+        self.server.simulator._handle(self)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _refuse
+
+
+# --------------------------------------------------------------------------- simulator
+
+
+def _encode_cursor(scope: str, index: int) -> str:
+    raw = f"pg1:{scope}:{index}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(scope: str, cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = base64.urlsafe_b64decode(padded.encode()).decode()
+        prefix, cursor_scope, index = raw.rsplit(":", 2)
+        if prefix != "pg1" or cursor_scope != scope:
+            raise ValueError
+        return int(index)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise _HttpError(400, f"invalid cursor: {cursor}") from None
+
+
+class RenderSimulator:
+    """Serve one world over HTTP on 127.0.0.1. Start with :meth:`start` or ``with``."""
+
+    def __init__(
+        self,
+        world: dict,
+        *,
+        api_key: str,
+        faults: Faults | None = None,
+        substitutions: dict[str, str] | None = None,
+        page_size_default: int = 20,
+        port: int = 0,
+        host: str = "127.0.0.1",
+    ) -> None:
+        if not api_key:
+            raise ValueError("the simulator needs a non-empty api_key")
+        self.world = copy.deepcopy(world)
+        self.api_key = api_key
+        self.substitutions = dict(substitutions or {})
+        self.page_size_default = page_size_default
+        self.host = host
+        self.port = port
+        self.base_url = ""
+        self.requests: list[RequestRecord] = []
+        self._lock = threading.Lock()
+        self._faults = faults or Faults()
+        self._rate_limited = 0
+        self._server_errors = 0
+        self._window_start = time.monotonic()
+        self._window_gets = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @faults.setter
+    def faults(self, value: Faults | None) -> None:
+        with self._lock:
+            self._faults = value or Faults()
+            self._rate_limited = 0
+            self._server_errors = 0
+
+    def start(self) -> str:
+        if self._server is not None:
+            return self.base_url
+        self._server = _Server((self.host, self.port), _Handler, self)
+        self.port = self._server.server_address[1]
+        self.base_url = f"http://{self.host}:{self.port}/v1"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": _SLICE},
+            name=f"phasegate-sandbox-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        log.info("sandbox Render simulator on %s (world %s)", self.base_url, self.world.get("name"))
+        return self.base_url
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+
+    def __enter__(self) -> "RenderSimulator":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- request log
+
+    def _record(self, method: str, path: str, query: str, status: int) -> None:
+        with self._lock:
+            self.requests.append(RequestRecord(method, path, query, status))
+
+    def write_request_log(self, path) -> None:
+        with self._lock:
+            records = list(self.requests)
+        with Path(path).open("w", encoding="utf-8") as fh:
+            for record in records:
+                fh.write(json.dumps(record.as_dict()) + "\n")
+
+    # -- rate-limit window
+
+    def _count_get(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._window_start >= RATE_WINDOW_SECONDS:
+                self._window_start = now
+                self._window_gets = 0
+            self._window_gets += 1
+
+    def _ratelimit_headers(self, *, exhausted: bool = False) -> dict[str, str]:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._window_start >= RATE_WINDOW_SECONDS:
+                self._window_start = now
+                self._window_gets = 0
+            remaining = 0 if exhausted else max(0, RATE_LIMIT - self._window_gets)
+            reset = max(0, math.ceil(self._window_start + RATE_WINDOW_SECONDS - now))
+        return {
+            "Ratelimit-Limit": str(RATE_LIMIT),
+            "Ratelimit-Remaining": str(remaining),
+            "Ratelimit-Reset": str(reset),
+        }
+
+    # -- handling
+
+    def _sleep(self, server: _Server, seconds: float) -> bool:
+        """Sleep interruptibly; False if the server began stopping meanwhile."""
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return not server.stopping.is_set()
+            if server.stopping.wait(min(_SLICE, left)):
+                return False
+
+    def _send(
+        self,
+        handler: _Handler,
+        status: int,
+        body: Any,
+        *,
+        raw: bytes | None = None,
+        extra: dict[str, str] | None = None,
+        exhausted: bool = False,
+    ) -> None:
+        payload = raw if raw is not None else json.dumps(body, separators=(",", ":")).encode()
+        handler.send_response(status)
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        headers.update(self._ratelimit_headers(exhausted=exhausted))
+        headers.update(extra or {})
+        headers["Content-Length"] = str(len(payload))
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(payload)
+        handler.wfile.flush()
+
+    def _handle(self, handler: _Handler) -> None:
+        server = handler.server
+        method = handler.command
+        split = urllib.parse.urlsplit(handler.path)
+        full_path = split.path
+        query = split.query
+        path = full_path[3:] if full_path == "/v1" or full_path.startswith("/v1/") else full_path
+        path = path or "/"
+        faults = self._faults  # one consistent view for this request
+
+        if method == "GET":
+            self._count_get()
+
+        def answer(status: int, body: Any = None, **kw) -> None:
+            if faults.latency_ms and not self._sleep(server, faults.latency_ms / 1000):
+                self._record(method, path, query, 0)
+                handler.close_connection = True
+                return
+            self._record(method, path, query, status)
+            self._send(handler, status, body, **kw)
+
+        # Drain any request body so keep-alive connections stay in sync.
+        length = handler.headers.get("Content-Length")
+        if length:
+            try:
+                handler.rfile.read(int(length))
+            except (ValueError, OSError):
+                handler.close_connection = True
+
+        auth = handler.headers.get("Authorization", "")
+        if auth != f"Bearer {self.api_key}":
+            if method != "GET":
+                log.warning("sandbox refused unauthenticated %s %s", method, full_path)
+            answer(401, {"message": "unauthorized"})
+            return
+
+        if method != "GET":
+            log.warning("sandbox refused %s %s: the sandbox is read-only", method, full_path)
+            answer(405, {"message": "phasegate sandbox is read-only"}, extra={"Allow": "GET"})
+            return
+
+        if faults.hang:
+            while not server.stopping.wait(_SLICE):
+                pass
+            self._record(method, path, query, 0)
+            handler.close_connection = True
+            return
+
+        verdict = None
+        with self._lock:
+            if faults.rate_limit_forever or self._rate_limited < faults.rate_limit_times:
+                self._rate_limited += 1
+                verdict = 429
+            elif faults.server_error_forever or self._server_errors < faults.server_error_times:
+                self._server_errors += 1
+                verdict = 500
+        if verdict == 429:
+            answer(
+                429,
+                {"message": f"rate limit exceeded, retry after {faults.retry_after}s"},
+                extra={"Retry-After": str(faults.retry_after)},
+                exhausted=True,
+            )
+            return
+        if verdict == 500:
+            answer(500, {"message": "internal server error (phasegate sandbox fault)"})
+            return
+
+        if not (full_path == "/v1" or full_path.startswith("/v1/")):
+            answer(404, {"message": f"not found: {full_path}"})
+            return
+        try:
+            params = urllib.parse.parse_qs(query, keep_blank_values=True)
+            body = self._route(path, params)
+        except _HttpError as err:
+            answer(err.status, {"message": err.message})
+            return
+        except Exception:  # a bug in the simulator or a malformed world
+            log.exception("sandbox failed on GET %s", handler.path)
+            answer(500, {"message": "internal server error"})
+            return
+        if faults.malformed_json:
+            answer(200, raw=b'<html><body>upstream reset</body></html>\n[{"cursor":"')
+            return
+        answer(200, body)
+
+    # -- routes
+
+    def _route(self, path: str, params: dict[str, list[str]]) -> Any:
+        parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/") if p]
+        world = self.world
+        if parts == ["services"]:
+            return self._list_services(params)
+        if len(parts) >= 2 and parts[0] == "services":
+            service_id = parts[1]
+            service = self._service(service_id)
+            if len(parts) == 2:
+                return copy.deepcopy(service)
+            sub = parts[2]
+            if sub == "env-vars":
+                env_vars = [self._substitute_env_var(v) for v in world.get("envVars", {}).get(service_id, [])]
+                if len(parts) == 3:
+                    return self._page(f"env-vars/{service_id}", "envVar", env_vars, params)
+                if len(parts) == 4:
+                    for ev in env_vars:
+                        if ev.get("key") == parts[3]:
+                            return ev
+                    raise _not_found(parts[3])
+            elif sub == "secret-files":
+                files = copy.deepcopy(world.get("secretFiles", {}).get(service_id, []))
+                if len(parts) == 3:
+                    return self._page(f"secret-files/{service_id}", "secretFile", files, params)
+                if len(parts) == 4:
+                    for sf in files:
+                        if sf.get("name") == parts[3]:
+                            return sf
+                    raise _not_found(parts[3])
+            elif sub == "deploys":
+                deploys = copy.deepcopy(world.get("deploys", {}).get(service_id, []))
+                if len(parts) == 3:
+                    return self._page(f"deploys/{service_id}", "deploy", deploys, params)
+                if len(parts) == 4:
+                    for dep in deploys:
+                        if dep.get("id") == parts[3]:
+                            return dep
+                    raise _not_found(parts[3])
+            elif sub == "events" and len(parts) == 3:
+                events = copy.deepcopy(world.get("events", {}).get(service_id, []))
+                types = params.get("type")
+                indexed = [(i, e) for i, e in enumerate(events) if not types or e.get("type") in types]
+                return self._page(f"events/{service_id}", "event", events, params, indexed=indexed)
+            raise _not_found("/v1" + path)
+        if parts == ["env-groups"]:
+            groups = world.get("envGroups", [])
+            names = params.get("name")
+            meta = [
+                {k: copy.deepcopy(v) for k, v in g.items() if k not in ("envVars", "secretFiles")}
+                for g in groups
+            ]
+            indexed = [(i, g) for i, g in enumerate(meta) if not names or g.get("name") in names]
+            return self._page("env-groups", "envGroup", meta, params, indexed=indexed)
+        if len(parts) == 2 and parts[0] == "env-groups":
+            for group in world.get("envGroups", []):
+                if group.get("id") == parts[1]:
+                    full = copy.deepcopy(group)
+                    full["envVars"] = [self._substitute_env_var(v) for v in group.get("envVars", [])]
+                    full.setdefault("secretFiles", [])
+                    return full
+            raise _not_found(parts[1])
+        if len(parts) == 2 and parts[0] == "metrics":
+            return self._metrics(parts[1], params)
+        raise _not_found("/v1" + path)
+
+    def _service(self, service_id: str) -> dict:
+        for service in self.world.get("services", []):
+            if service.get("id") == service_id:
+                return service
+        raise _not_found(service_id)
+
+    def _list_services(self, params: dict[str, list[str]]) -> list:
+        services = copy.deepcopy(self.world.get("services", []))
+        filters = {
+            "name": lambda s: s.get("name"),
+            "type": lambda s: s.get("type"),
+            "ownerId": lambda s: s.get("ownerId"),
+            "region": lambda s: (s.get("serviceDetails") or {}).get("region"),
+            "env": lambda s: (s.get("serviceDetails") or {}).get("env"),
+            "suspended": lambda s: s.get("suspended"),
+        }
+        active = {k: set(v) for k, v in params.items() if k in filters}
+        indexed = [
+            (i, s)
+            for i, s in enumerate(services)
+            if all(filters[k](s) in wanted for k, wanted in active.items())
+        ]
+        return self._page("services", "service", services, params, indexed=indexed)
+
+    def _page(
+        self,
+        scope: str,
+        resource: str,
+        items: list,
+        params: dict[str, list[str]],
+        *,
+        indexed: list[tuple[int, Any]] | None = None,
+    ) -> list:
+        """One page of ``items`` (optionally pre-filtered into ``(index, item)`` pairs).
+
+        Cursors encode the item's index in the unfiltered collection, so a cursor points
+        at the same item whatever filters the next request repeats.
+        """
+        if indexed is None:
+            indexed = list(enumerate(items))
+        limit = self.page_size_default
+        if "limit" in params:
+            raw = params["limit"][-1]
+            try:
+                limit = int(raw)
+            except ValueError:
+                raise _HttpError(400, f"invalid limit: {raw!r} is not an integer") from None
+            if limit < 1:
+                raise _HttpError(400, f"invalid limit: {raw!r} must be at least 1")
+        limit = min(limit, MAX_PAGE_SIZE)
+        after = -1
+        if "cursor" in params and params["cursor"][-1] != "":
+            cursor = params["cursor"][-1]
+            after = _decode_cursor(scope, cursor)
+            if not 0 <= after < len(items):
+                raise _HttpError(400, f"invalid cursor: {cursor}")
+        page = [(i, item) for i, item in indexed if i > after][:limit]
+        return [{"cursor": _encode_cursor(scope, i), resource: item} for i, item in page]
+
+    def _substitute(self, value: Any) -> Any:
+        if not isinstance(value, str) or "{{" not in value:
+            return value
+
+        def replace(match: re.Match) -> str:
+            name = match.group(1)
+            return self.substitutions.get(name, match.group(0))
+
+        return _PLACEHOLDER.sub(replace, value)
+
+    def _substitute_env_var(self, env_var: dict) -> dict:
+        out = copy.deepcopy(env_var)
+        if "value" in out:
+            out["value"] = self._substitute(out["value"])
+        return out
+
+    def _metrics(self, kind: str, params: dict[str, list[str]]) -> list:
+        """``world["metrics"][kind][service_id]`` is either a list of series in wire
+        format (dicts with ``labels``/``unit``/``values``) or a plain list of points
+        ``{"timestamp", "value"}``, which is wrapped in one series."""
+        if kind not in METRIC_KINDS:
+            raise _not_found(f"/v1/metrics/{kind}")
+        resources = [r for r in params.get("resource", []) if r]
+        if not resources:
+            raise _HttpError(400, "resource is required")
+        by_service = (self.world.get("metrics") or {}).get(kind) or {}
+        series: list = []
+        for resource in resources:
+            data = copy.deepcopy(by_service.get(resource) or [])
+            if data and isinstance(data[0], dict) and "values" in data[0]:
+                series.extend(data)
+            elif data:
+                series.append(
+                    {
+                        "labels": [{"field": "resource", "value": resource}],
+                        "unit": _METRIC_UNITS[kind],
+                        "values": data,
+                    }
+                )
+        return series
+
+
+def serve(
+    world_name: str,
+    *,
+    port: int = 0,
+    api_key: str,
+    faults: str = "",
+    substitutions: dict[str, str] | None = None,
+) -> RenderSimulator:
+    """Start a simulator serving the named world; the caller stops it."""
+    from phasegate.sandbox.worlds import world
+
+    simulator = RenderSimulator(
+        world(world_name),
+        api_key=api_key,
+        faults=Faults.parse(faults or ""),
+        substitutions=substitutions,
+        port=port,
+    )
+    simulator.start()
+    return simulator

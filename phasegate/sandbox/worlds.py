@@ -1,0 +1,660 @@
+"""Sandbox worlds, written in Render's wire format.
+
+A world is a plain, JSON-serialisable dict: services exactly as ``GET /v1/services/{id}``
+returns them (camelCase keys, explicit ``null``s), env vars as ``{"key", "value"}``,
+secret files as ``{"name", "content"}``, full env groups (with ``envVars``,
+``secretFiles`` and ``serviceLinks``), deploys newest first, events and metrics::
+
+    {
+      "name": "compliant", "description": "...",
+      "services": [...],
+      "envVars": {"<service id>": [...]}, "secretFiles": {"<service id>": [...]},
+      "envGroups": [...], "deploys": {"<service id>": [...]}, "events": {"<service id>": [...]},
+      "metrics": {"memory": {}, "cpu": {}, "memory-limit": {}, "cpu-limit": {}},
+      "database": {"variant": "compliant"},
+    }
+
+``compliant`` is the reference deployment of ``phase4-criteria.md``. Every other world
+starts from a deep copy of it and breaks exactly one criterion (:data:`VIOLATES` names
+it), or is a compliant variant that a careless client would misjudge (``compliant-*``).
+
+Secret values are distinctive canaries containing ``CANARY`` so that tests can grep any
+output for leaks. Exceptions, on purpose: plain settings (``ENVIRONMENT``, ``DEBUG`` …),
+``SUPABASE_URL`` (its value is specified by the criteria's reference deployment) and
+``{{PLACEHOLDER}}`` values that the simulator substitutes at runtime (``DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Callable
+
+STAGING_NAME = "upload-worker-staging"
+STAGING_ID = "srv-d37dlmvfte5s73b6uq0g"
+PRODUCTION_NAME = "upload-worker"
+PRODUCTION_ID = "srv-d2q8kf3ipnbs73a0h1lg"
+STAGING_OLD_ID = "srv-d1v5rj8dl3ps73ck9e2g"
+API_STAGING_ID = "srv-d38b1m2li9vc73f0a7q0"
+DUPLICATE_STAGING_ID = "srv-d3a4hq9r433s73drn6kg"
+RENAMED_STAGING_ID = "srv-d3b7mcnfte5s73c2k9p0"
+OWNER_ID = "tea-d1k2q6bipnbc73cv0g6g"
+STAGING_ENV_GROUP_ID = "evg-d37e2ibipnbs73a1q7u0"
+PRODUCTION_ENV_GROUP_ID = "evg-d2q9a0ruibrs73dr5b8g"
+UNLINKED_ENV_GROUP_ID = "evg-d2k1f8p5pdvs73f4nq3g"
+
+CANARY = "CANARY"
+PLACEHOLDER_DATABASE_URL = "{{DATABASE_URL}}"
+PLACEHOLDER_PRODUCTION_DATABASE_URL = "{{PRODUCTION_DATABASE_URL}}"
+
+# Keys whose values are configuration, not secrets (mirrors the suite's allowlist).
+PLAIN_KEYS = frozenset(
+    {
+        "ENVIRONMENT", "DEBUG", "LOG_LEVEL", "NODE_ENV", "PYTHON_VERSION", "PORT", "TZ",
+        "WORKER_CONCURRENCY", "WORKER_MAX_RETRIES", "WORKER_POLL_INTERVAL_SECONDS",
+    }
+)
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def _worker(
+    *,
+    service_id: str,
+    name: str,
+    slug: str,
+    branch: str,
+    created: str,
+    updated: str,
+    environment_id: str | None,
+    docker_command: str = "python backend/workers/enhanced_runner.py",
+) -> dict:
+    return {
+        "autoDeploy": "yes",
+        "autoDeployTrigger": "commit",
+        "branch": branch,
+        "buildFilter": {"paths": ["backend/**"], "ignoredPaths": ["docs/**"]},
+        "createdAt": created,
+        "dashboardUrl": f"https://dashboard.render.com/worker/{service_id}",
+        "environmentId": environment_id,
+        "id": service_id,
+        "imagePath": None,
+        "name": name,
+        "notifyOnFail": "default",
+        "ownerId": OWNER_ID,
+        "repo": "https://github.com/acme-docs/upload-pipeline",
+        "rootDir": "",
+        "serviceDetails": {
+            "buildPlan": "starter",
+            "env": "docker",
+            "envSpecificDetails": {
+                "dockerCommand": docker_command,
+                "dockerContext": ".",
+                "dockerfilePath": "./backend/workers/Dockerfile",
+            },
+            "maxShutdownDelaySeconds": 30,
+            "numInstances": 1,
+            "plan": "starter",
+            "previews": {"generation": "off"},
+            "pullRequestPreviewsEnabled": "no",
+            "region": "oregon",
+            "runtime": "docker",
+            "sshAddress": f"{service_id}@ssh.oregon.render.com",
+        },
+        "slug": slug,
+        "suspended": "not_suspended",
+        "suspenders": [],
+        "type": "background_worker",
+        "updatedAt": updated,
+    }
+
+
+def _api_staging() -> dict:
+    sid = API_STAGING_ID
+    return {
+        "autoDeploy": "yes",
+        "autoDeployTrigger": "commit",
+        "branch": "staging",
+        "createdAt": "2025-09-18T09:12:44.501233Z",
+        "dashboardUrl": f"https://dashboard.render.com/web/{sid}",
+        "id": sid,
+        "name": "api-staging",
+        "notifyOnFail": "default",
+        "ownerId": OWNER_ID,
+        "repo": "https://github.com/acme-docs/upload-pipeline",
+        "rootDir": "backend/api",
+        "serviceDetails": {
+            "buildPlan": "starter",
+            "env": "python",
+            "envSpecificDetails": {
+                "buildCommand": "pip install -r requirements.txt",
+                "startCommand": "uvicorn app.main:app --host 0.0.0.0 --port $PORT",
+            },
+            "healthCheckPath": "/healthz",
+            "numInstances": 1,
+            "openPorts": None,
+            "parentServer": None,
+            "plan": "starter",
+            "previews": {"generation": "off"},
+            "pullRequestPreviewsEnabled": "no",
+            "region": "oregon",
+            "runtime": "python",
+            "sshAddress": f"{sid}@ssh.oregon.render.com",
+            "url": "https://api-staging-x1c3.onrender.com",
+        },
+        "slug": "api-staging-x1c3",
+        "suspended": "not_suspended",
+        "suspenders": [],
+        "type": "web_service",
+        "updatedAt": "2025-10-02T14:30:10.118842Z",
+    }
+
+
+def _staging_env() -> list[dict]:
+    return [
+        {"key": "ENVIRONMENT", "value": "staging"},
+        {"key": "DEBUG", "value": "false"},
+        {"key": "LOG_LEVEL", "value": "INFO"},
+        {"key": "PYTHON_VERSION", "value": "3.11.9"},
+        {"key": "TZ", "value": "UTC"},
+        {"key": "DATABASE_URL", "value": PLACEHOLDER_DATABASE_URL},
+        {"key": "SUPABASE_URL", "value": "https://stagingref.supabase.co"},
+        {"key": "SUPABASE_SERVICE_ROLE_KEY", "value": "eyJhbGciOiJIUzI1NiJ9.staging-CANARY-service-role-3f9a"},
+        {"key": "SUPABASE_STORAGE_BUCKET", "value": "uploads-staging-CANARY-b7"},
+        {"key": "WORKER_CONCURRENCY", "value": "4"},
+        {"key": "WORKER_MAX_RETRIES", "value": "3"},
+        {"key": "WORKER_POLL_INTERVAL_SECONDS", "value": "5"},
+        {"key": "OPENAI_API_KEY", "value": "sk-staging-CANARY-openai-7d1e"},
+        {"key": "LLAMAPARSE_API_KEY", "value": "llx-staging-CANARY-llamaparse-52c0"},
+        {"key": "REDIS_URL", "value": "rediss://default:staging-CANARY-redis-91ab@redis-staging.internal:6379"},
+        {"key": "UPLOAD_MAX_BYTES", "value": "staging-CANARY-52428800"},
+        {"key": "OTEL_SERVICE_NAME", "value": "upload-worker-staging-CANARY-otel"},
+    ]
+
+
+def _production_env() -> list[dict]:
+    return [
+        {"key": "ENVIRONMENT", "value": "production"},
+        {"key": "DEBUG", "value": "false"},
+        {"key": "LOG_LEVEL", "value": "WARNING"},
+        {"key": "PYTHON_VERSION", "value": "3.11.8"},
+        {"key": "TZ", "value": "Etc/UTC"},
+        {"key": "DATABASE_URL", "value": PLACEHOLDER_PRODUCTION_DATABASE_URL},
+        {"key": "SUPABASE_URL", "value": "https://prodref.supabase.co"},
+        {"key": "SUPABASE_SERVICE_ROLE_KEY", "value": "eyJhbGciOiJIUzI1NiJ9.production-CANARY-service-role-c4e1"},
+        {"key": "SUPABASE_STORAGE_BUCKET", "value": "uploads-production-CANARY-d2"},
+        {"key": "WORKER_CONCURRENCY", "value": "8"},
+        {"key": "WORKER_MAX_RETRIES", "value": "5"},
+        {"key": "WORKER_POLL_INTERVAL_SECONDS", "value": "2"},
+        {"key": "OPENAI_API_KEY", "value": "sk-production-CANARY-openai-a83b"},
+        {"key": "LLAMAPARSE_API_KEY", "value": "llx-production-CANARY-llamaparse-0e77"},
+        {"key": "REDIS_URL", "value": "rediss://default:production-CANARY-redis-4d2f@redis-prod.internal:6379"},
+        {"key": "UPLOAD_MAX_BYTES", "value": "production-CANARY-104857600"},
+        {"key": "OTEL_SERVICE_NAME", "value": "upload-worker-production-CANARY-otel"},
+    ]
+
+
+def _env_group(group_id: str, name: str, links: list[dict], env_vars: list[dict],
+               created: str, updated: str, environment_id: str | None,
+               secret_files: list[dict] | None = None) -> dict:
+    return {
+        "id": group_id,
+        "name": name,
+        "ownerId": OWNER_ID,
+        "createdAt": created,
+        "updatedAt": updated,
+        "serviceLinks": links,
+        "environmentId": environment_id,
+        "envVars": env_vars,
+        "secretFiles": secret_files or [],
+    }
+
+
+def _link(service_id: str, name: str, kind: str = "background_worker") -> dict:
+    return {"id": service_id, "name": name, "type": kind}
+
+
+def _deploy(deploy_id: str, status: str, trigger: str, created: str, finished: str | None,
+            commit: dict | None) -> dict:
+    return {
+        "id": deploy_id,
+        "commit": commit,
+        "status": status,
+        "trigger": trigger,
+        "createdAt": created,
+        "updatedAt": finished or created,
+        "finishedAt": finished,
+    }
+
+
+def _commit(sha: str, message: str, created: str) -> dict:
+    return {"id": sha, "message": message, "createdAt": created}
+
+
+def _staging_deploys() -> list[dict]:
+    return [
+        _deploy(
+            "dep-d3c1q2r3ipnbs73b0lk4g", "live", "new_commit",
+            "2025-10-14T08:02:11.441207Z", "2025-10-14T08:06:45.120399Z",
+            _commit("9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b",
+                    "worker: use enhanced_runner as the Docker command", "2025-10-14T08:01:58Z"),
+        ),
+        _deploy(
+            "dep-d3b8m0vfte5s73a6c2ng", "deactivated", "manual",
+            "2025-10-10T16:40:02.901553Z", "2025-10-10T16:44:31.774210Z",
+            None,
+        ),
+        _deploy(
+            "dep-d3a2k5bipnbs73ccq5t0", "deactivated", "api",
+            "2025-10-07T11:15:37.003118Z", None,
+            _commit("4b7e1d0c9a8f7e6d5c4b3a29180f7e6d5c4b3a21",
+                    "worker: point Dockerfile path at backend/workers", "2025-10-07T11:14:50Z"),
+        ),
+    ]
+
+
+def _production_deploys() -> list[dict]:
+    return [
+        _deploy(
+            "dep-d3c0fnu3ipnbs73f8e1pg", "live", "new_commit",
+            "2025-10-13T19:20:44.310091Z", "2025-10-13T19:25:02.555870Z",
+            _commit("1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d",
+                    "release 2025.10.13", "2025-10-13T19:20:31Z"),
+        ),
+    ]
+
+
+def _staging_events() -> list[dict]:
+    live = "dep-d3c1q2r3ipnbs73b0lk4g"
+    return [
+        {
+            "id": "evt-d3c1qhb3ipnbs73b0m2a0",
+            "serviceId": STAGING_ID,
+            "timestamp": "2025-10-14T08:06:45.120399Z",
+            "type": "deploy_ended",
+            "details": {"deployId": live, "deployStatus": "succeeded", "reason": None},
+        },
+        {
+            "id": "evt-d3c1qa33ipnbs73b0lv9g",
+            "serviceId": STAGING_ID,
+            "timestamp": "2025-10-14T08:04:12.870114Z",
+            "type": "build_ended",
+            "details": {"buildId": "bld-d3c1q2r3ipnbs73b0lk50", "buildStatus": "succeeded"},
+        },
+        {
+            "id": "evt-d3c1q2r3ipnbs73b0lk6g",
+            "serviceId": STAGING_ID,
+            "timestamp": "2025-10-14T08:02:11.441207Z",
+            "type": "deploy_started",
+            "details": {
+                "deployId": live,
+                "trigger": {"newCommit": "9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b", "manual": False},
+            },
+        },
+    ]
+
+
+def _compliant() -> dict:
+    staging = _worker(
+        service_id=STAGING_ID, name=STAGING_NAME, slug="upload-worker-staging-k3vq",
+        branch="staging", created="2025-09-16T10:21:42.902118Z",
+        updated="2025-10-14T08:06:45.201337Z", environment_id="evm-d37dkqvfte5s73b6u2tg",
+    )
+    production = _worker(
+        service_id=PRODUCTION_ID, name=PRODUCTION_NAME, slug="upload-worker-7h2m",
+        branch="main", created="2025-08-28T13:05:19.118402Z",
+        updated="2025-10-13T19:25:02.600113Z", environment_id="evm-d2q8jt3ipnbs73a0gkq0",
+    )
+    staging_old = _worker(
+        service_id=STAGING_OLD_ID, name="upload-worker-staging-old", slug="upload-worker-staging-old-q8w1",
+        branch="deployment/cloud-infrastructure", created="2025-09-02T08:44:10.557302Z",
+        updated="2025-09-16T09:58:31.009115Z", environment_id=None,
+        docker_command="python backend/workers/runner.py",
+    )
+    staging_old["suspended"] = "suspended"
+    staging_old["suspenders"] = ["user"]
+    staging_old["serviceDetails"]["envSpecificDetails"]["dockerfilePath"] = "./Dockerfile"
+    return {
+        "name": "compliant",
+        "description": "the reference deployment of phase4-criteria.md: every Render criterion holds",
+        # The staging service is deliberately not first, and a service whose name
+        # *contains* the staging name sits before it, so exact-name matching matters.
+        "services": [production, staging_old, _api_staging(), staging],
+        "envVars": {
+            STAGING_ID: _staging_env(),
+            PRODUCTION_ID: _production_env(),
+            STAGING_OLD_ID: [
+                {"key": "ENVIRONMENT", "value": "staging"},
+                {"key": "JWT_SECRET", "value": "old-staging-CANARY-jwt-0a0a"},
+                {"key": "OPENAI_API_KEY", "value": "sk-production-CANARY-openai-a83b"},
+            ],
+            API_STAGING_ID: [
+                {"key": "ENVIRONMENT", "value": "staging"},
+                {"key": "JWT_SECRET", "value": "api-staging-CANARY-jwt-5c5c"},
+            ],
+        },
+        "secretFiles": {
+            STAGING_ID: [
+                {"name": "gcp-credentials.json",
+                 "content": '{"type": "service_account", "private_key": "staging-CANARY-gcp-key-66d2"}'},
+            ],
+            STAGING_OLD_ID: [{"name": "JWT_SECRET", "content": "old-staging-CANARY-jwt-file-1b1b"}],
+        },
+        "envGroups": [
+            _env_group(
+                PRODUCTION_ENV_GROUP_ID, "upload-worker-shared",
+                [_link(PRODUCTION_ID, PRODUCTION_NAME)],
+                [
+                    {"key": "JWT_SECRET", "value": "production-CANARY-jwt-secret-e5f0"},
+                    {"key": "SENTRY_DSN", "value": "https://production-CANARY-sentry-41aa@o1.ingest.sentry.io/2"},
+                ],
+                "2025-08-28T13:10:02.338110Z", "2025-10-01T07:45:51.009923Z", None,
+            ),
+            _env_group(
+                STAGING_ENV_GROUP_ID, "upload-worker-staging-shared",
+                [_link(STAGING_ID, STAGING_NAME), _link(API_STAGING_ID, "api-staging", "web_service")],
+                [
+                    {"key": "SENTRY_DSN", "value": "https://staging-CANARY-sentry-92bd@o1.ingest.sentry.io/3"},
+                    {"key": "FEATURE_OCR_FALLBACK", "value": "staging-CANARY-ocr-on"},
+                ],
+                "2025-09-16T10:30:27.774650Z", "2025-10-09T12:03:18.441290Z", "evm-d37dkqvfte5s73b6u2tg",
+            ),
+            _env_group(
+                UNLINKED_ENV_GROUP_ID, "legacy-secrets",
+                [],
+                [{"key": "JWT_SECRET", "value": "legacy-CANARY-jwt-secret-77c3"}],
+                "2025-06-11T15:00:00.000000Z", "2025-06-11T15:00:00.000000Z", None,
+                secret_files=[{"name": "jwt_secret", "content": "legacy-CANARY-jwt-file-9d9d"}],
+            ),
+        ],
+        "deploys": {
+            STAGING_ID: _staging_deploys(),
+            PRODUCTION_ID: _production_deploys(),
+        },
+        "events": {STAGING_ID: _staging_events()},
+        "metrics": {},
+        "database": {"variant": "compliant"},
+    }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _staging(world: dict) -> dict:
+    return next(s for s in world["services"] if s["id"] == STAGING_ID)
+
+
+def _set_env(world: dict, service_id: str, key: str, value: str) -> None:
+    env = world["envVars"][service_id]
+    for item in env:
+        if item["key"] == key:
+            item["value"] = value
+            return
+    env.append({"key": key, "value": value})
+
+
+def _get_env(world: dict, service_id: str, key: str) -> str:
+    return next(i["value"] for i in world["envVars"][service_id] if i["key"] == key)
+
+
+def _drop_env(world: dict, service_id: str, key: str) -> None:
+    world["envVars"][service_id] = [i for i in world["envVars"][service_id] if i["key"] != key]
+
+
+def _filler(count: int) -> list[dict]:
+    return [{"key": f"FEATURE_FLAG_{n:03d}", "value": f"ff-{n:03d}-CANARY"} for n in range(1, count + 1)]
+
+
+def _derive(name: str, description: str, change: Callable[[dict], None]) -> Callable[[], dict]:
+    def build() -> dict:
+        world = _compliant()
+        change(world)
+        world["name"] = name
+        world["description"] = description
+        return world
+
+    build.__name__ = f"world_{name.replace('-', '_')}"
+    return build
+
+
+# --------------------------------------------------------------------------- violations
+
+
+def _p4_01(world: dict) -> None:
+    twin = copy.deepcopy(_staging(world))
+    twin["id"] = DUPLICATE_STAGING_ID
+    twin["dashboardUrl"] = f"https://dashboard.render.com/worker/{DUPLICATE_STAGING_ID}"
+    twin["slug"] = "upload-worker-staging-p2zd"
+    twin["createdAt"] = "2025-10-12T17:03:09.004411Z"
+    twin["serviceDetails"]["sshAddress"] = f"{DUPLICATE_STAGING_ID}@ssh.oregon.render.com"
+    world["services"].insert(1, twin)
+
+
+def _p4_01_missing(world: dict) -> None:
+    world["services"] = [s for s in world["services"] if s["id"] != STAGING_ID]
+    for table in ("envVars", "secretFiles", "deploys", "events"):
+        world[table].pop(STAGING_ID, None)
+    for group in world["envGroups"]:
+        group["serviceLinks"] = [link for link in group["serviceLinks"] if link["id"] != STAGING_ID]
+
+
+def _p4_02(world: dict) -> None:
+    renamed = json.loads(json.dumps(world).replace(STAGING_ID, RENAMED_STAGING_ID))
+    world.clear()
+    world.update(renamed)
+
+
+def _p4_03(world: dict) -> None:
+    s = _staging(world)
+    s["type"] = "web_service"
+    s["dashboardUrl"] = f"https://dashboard.render.com/web/{STAGING_ID}"
+
+
+def _p4_04(world: dict) -> None:
+    details = _staging(world)["serviceDetails"]
+    details["runtime"] = "node"
+    details["env"] = "node"
+
+
+def _p4_05(world: dict) -> None:
+    details = _staging(world)["serviceDetails"]
+    details["region"] = "frankfurt"
+    details["sshAddress"] = f"{STAGING_ID}@ssh.frankfurt.render.com"
+
+
+def _p4_06(world: dict) -> None:
+    _staging(world)["serviceDetails"]["plan"] = "standard"
+
+
+def _p4_07(world: dict) -> None:
+    s = _staging(world)
+    s["suspended"] = "suspended"
+    s["suspenders"] = ["user"]
+
+
+def _p4_08(world: dict) -> None:
+    world["deploys"][STAGING_ID].insert(
+        0,
+        _deploy(
+            "dep-d3c4vb3ipnbs73b1tq2g", "build_failed", "new_commit",
+            "2025-10-15T09:30:00.118320Z", "2025-10-15T09:31:47.662019Z",
+            _commit("c0ffee0b4a3d5e6f708192a3b4c5d6e7f8091a2b",
+                    "worker: bump dependencies", "2025-10-15T09:29:41Z"),
+        ),
+    )
+
+
+def _p4_09(world: dict) -> None:
+    _staging(world)["serviceDetails"]["envSpecificDetails"]["dockerfilePath"] = "./Dockerfile"
+
+
+def _dockerfile_without_prefix(world: dict) -> None:
+    _staging(world)["serviceDetails"]["envSpecificDetails"]["dockerfilePath"] = "backend/workers/Dockerfile"
+
+
+def _p4_10(world: dict) -> None:
+    _staging(world)["serviceDetails"]["envSpecificDetails"]["dockerCommand"] = "python backend/workers/runner.py"
+
+
+def _p4_11(world: dict) -> None:
+    _staging(world)["branch"] = "deployment/cloud-infrastructure"
+
+
+def _p4_12(world: dict) -> None:
+    s = _staging(world)
+    s["autoDeploy"] = "no"
+    s["autoDeployTrigger"] = "off"
+
+
+def _auto_deploy_trigger(world: dict) -> None:
+    s = _staging(world)
+    del s["autoDeploy"]
+    s["autoDeployTrigger"] = "checksPass"
+
+
+def _p4_27_env_group(world: dict) -> None:
+    group = next(g for g in world["envGroups"] if g["id"] == STAGING_ENV_GROUP_ID)
+    group["envVars"].append({"key": "JWT_SECRET", "value": "staging-CANARY-group-jwt-secret-3d21"})
+
+
+def _p4_27_secret_file(world: dict) -> None:
+    world["secretFiles"][STAGING_ID].append({"name": "JWT_SECRET", "content": "staging-CANARY-jwt-file-8e4c"})
+
+
+def _p4_27_third_page(world: dict) -> None:
+    env = world["envVars"][STAGING_ID] + _filler(250)
+    env.insert(230, {"key": "JWT_SECRET", "value": "staging-CANARY-jwt-secret-page3-6f0b"})
+    world["envVars"][STAGING_ID] = env
+
+
+def _many_env_vars(world: dict) -> None:
+    regular = {item["key"]: item for item in world["envVars"][STAGING_ID]}
+    fillers = _filler(250)
+    # Page 1 (limit 100): ENVIRONMENT, DEBUG; page 2: LOG_LEVEL, SUPABASE_*; page 3: the rest.
+    placed = {
+        0: ["ENVIRONMENT", "DEBUG", "PYTHON_VERSION"],
+        120: ["LOG_LEVEL", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY", "TZ"],
+    }
+    env: list[dict] = []
+    for n, filler in enumerate(fillers):
+        for key in placed.get(n, []):
+            env.append(regular.pop(key))
+        env.append(filler)
+    env[210:210] = list(regular.values())  # DATABASE_URL, WORKER_*, API keys … on page 3
+    world["envVars"][STAGING_ID] = env
+
+
+def _p4_28(world: dict) -> None:
+    _set_env(world, STAGING_ID, "OPENAI_API_KEY", _get_env(world, PRODUCTION_ID, "OPENAI_API_KEY"))
+
+
+def _p4_29(world: dict) -> None:
+    _set_env(world, STAGING_ID, "SUPABASE_URL", _get_env(world, PRODUCTION_ID, "SUPABASE_URL"))
+
+
+# --------------------------------------------------------------------------- registry
+
+_SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
+    ("compliant", None, "", None),
+    ("P4-01", "P4-01",
+     "two services are named exactly upload-worker-staging; the service is ambiguous, so the "
+     "other service criteria cannot be judged (not judgeable, not failed)", _p4_01),
+    ("P4-01-missing", "P4-01",
+     "no service is named upload-worker-staging (only upload-worker-staging-old); the other "
+     "service criteria cannot be judged", _p4_01_missing),
+    ("P4-02", "P4-02", f"the staging service has id {RENAMED_STAGING_ID}, not {STAGING_ID}", _p4_02),
+    ("P4-03", "P4-03", "the staging service is a web_service, not a background_worker", _p4_03),
+    ("P4-04", "P4-04", "the staging service's runtime is node (Docker fields left as they were)", _p4_04),
+    ("P4-05", "P4-05", "the staging service runs in frankfurt, not oregon", _p4_05),
+    ("P4-06", "P4-06", "the staging service's plan is standard, not starter", _p4_06),
+    ("P4-07", "P4-07", "the staging service is suspended by a user", _p4_07),
+    ("P4-08", "P4-08", "the newest deploy failed to build (the one before it is live)", _p4_08),
+    ("P4-09", "P4-09", "the Dockerfile path is ./Dockerfile", _p4_09),
+    ("compliant-dockerfile-without-prefix", None,
+     "the Dockerfile path is backend/workers/Dockerfile: without ./, and still compliant",
+     _dockerfile_without_prefix),
+    ("P4-10", "P4-10", "the Docker command runs backend/workers/runner.py", _p4_10),
+    ("P4-11", "P4-11", "the staging service deploys from deployment/cloud-infrastructure", _p4_11),
+    ("P4-12", "P4-12", "auto-deploy is off (autoDeploy no, autoDeployTrigger off)", _p4_12),
+    ("compliant-auto-deploy-trigger", None,
+     "autoDeploy is absent and autoDeployTrigger is checksPass: auto-deploy is on", _auto_deploy_trigger),
+    ("P4-20", "P4-20", "ENVIRONMENT=production on the staging service",
+     lambda w: _set_env(w, STAGING_ID, "ENVIRONMENT", "production")),
+    ("P4-21", "P4-21", "DEBUG=true on the staging service",
+     lambda w: _set_env(w, STAGING_ID, "DEBUG", "true")),
+    ("P4-22", "P4-22", "LOG_LEVEL=DEBUG on the staging service",
+     lambda w: _set_env(w, STAGING_ID, "LOG_LEVEL", "DEBUG")),
+    ("P4-23", "P4-23",
+     "DATABASE_URL is set but empty (database criteria then cannot connect: broken, not failed)",
+     lambda w: _set_env(w, STAGING_ID, "DATABASE_URL", "")),
+    ("P4-24", "P4-24", "SUPABASE_SERVICE_ROLE_KEY is not set",
+     lambda w: _drop_env(w, STAGING_ID, "SUPABASE_SERVICE_ROLE_KEY")),
+    ("P4-25", "P4-25", "WORKER_POLL_INTERVAL_SECONDS is not set",
+     lambda w: _drop_env(w, STAGING_ID, "WORKER_POLL_INTERVAL_SECONDS")),
+    ("P4-26", "P4-26", "OPENAI_API_KEY is whitespace only",
+     lambda w: _set_env(w, STAGING_ID, "OPENAI_API_KEY", "  ")),
+    ("P4-27", "P4-27", "JWT_SECRET is set on the staging service",
+     lambda w: _set_env(w, STAGING_ID, "JWT_SECRET", "staging-CANARY-jwt-secret-1c7a")),
+    ("P4-27-env-group", "P4-27", "JWT_SECRET is set only in the env group linked to staging",
+     _p4_27_env_group),
+    ("P4-27-secret-file", "P4-27", "JWT_SECRET exists only as a secret file of the staging service",
+     _p4_27_secret_file),
+    ("P4-27-third-page", "P4-27",
+     "JWT_SECRET hides at index 230 among 250 filler env vars: on the third page at limit=100",
+     _p4_27_third_page),
+    ("P4-28", "P4-28", "OPENAI_API_KEY has the same value on staging and production", _p4_28),
+    ("P4-29", "P4-29", "SUPABASE_URL is the same on staging and production", _p4_29),
+    ("compliant-many-env-vars", None,
+     "250 filler env vars; required keys are spread over pages 1..3 (DATABASE_URL on page 3)",
+     _many_env_vars),
+]
+
+
+def _registry() -> tuple[dict[str, Callable[[], dict]], dict[str, str | None]]:
+    worlds: dict[str, Callable[[], dict]] = {}
+    violates: dict[str, str | None] = {}
+    for name, criterion, description, change in _SPECS:
+        worlds[name] = _compliant if change is None else _derive(name, description, change)
+        violates[name] = criterion
+    return worlds, violates
+
+
+WORLDS, VIOLATES = _registry()
+"""``WORLDS``: world name -> builder of a fresh world dict. ``VIOLATES``: world name ->
+the one criterion ID it must fail (``None`` for the ``compliant*`` worlds)."""
+
+
+def world(name: str) -> dict:
+    """A fresh copy of the named world."""
+    try:
+        build = WORLDS[name]
+    except KeyError:
+        raise KeyError(f"unknown world {name!r}; known worlds: {', '.join(WORLDS)}") from None
+    return build()
+
+
+def env_value(world: dict, service_id: str, key: str) -> str | None:
+    """The raw (unsubstituted) value of a service env var in a world, ``None`` if unset."""
+    for item in world.get("envVars", {}).get(service_id, []):
+        if item["key"] == key:
+            return item["value"]
+    return None
+
+
+def canary_values(world: dict) -> set[str]:
+    """Every value in the world that contains ``CANARY``: what must never appear in output."""
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str) and CANARY in node:
+            found.add(node)
+
+    walk({k: v for k, v in world.items() if k not in ("name", "description")})
+    return found

@@ -1,0 +1,412 @@
+"""phasegate.database against a real PostgreSQL (pgserver, or PHASEGATE_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import psycopg.errors
+import pytest
+
+from phasegate import database as db
+from phasegate.database import (
+    ConnectionTarget,
+    DatabaseAuthFailed,
+    DatabaseError,
+    DatabaseTimeout,
+    DatabaseUnreachable,
+    open_session,
+    probe,
+    run_query,
+)
+from phasegate.errors import TargetError
+
+pgserver_postgres = pytest.importorskip("phasegate.sandbox.postgres")
+SandboxPostgres = pgserver_postgres.SandboxPostgres
+VARIANTS = pgserver_postgres.VARIANTS
+ALSO_AFFECTS = pgserver_postgres.ALSO_AFFECTS
+
+STAGING = "upload_pipeline_staging"
+PRODUCTION = "upload_pipeline"
+
+
+@pytest.fixture(scope="session")
+def pg():
+    server = SandboxPostgres()
+    server.start()
+    print(f"\nsandbox postgres start: {server.start_seconds:.2f}s (initdb now: {server.initialised_now})")
+    yield server
+    server.stop()
+
+
+def run_probe(url: str, **kw) -> db.DatabaseFacts:
+    return probe(url, staging_schema=STAGING, production_schema=PRODUCTION, **kw)
+
+
+@pytest.fixture
+def world(pg, request):
+    variant = getattr(request, "param", "compliant")
+    w = pg.seed(variant)
+    yield w
+    w.stop_worker_sessions()
+
+
+def _no_secret(world, *texts: str) -> None:
+    for text in texts:
+        assert world.password not in text
+
+
+# --------------------------------------------------------------------------- compliant
+
+
+def test_compliant_world_probes_compliant(world):
+    world.start_worker_sessions()
+    f = run_probe(world.worker_url)
+    assert f.connected and f.connect_seconds < 5
+    assert f.server_version.startswith("16") or os.environ.get("PHASEGATE_TEST_DATABASE_URL")
+    assert f.target.is_local and f.tls_in_use is False
+    assert f.current_user == f.session_user == "upload_worker_staging"
+    assert f.role["rolname"] == "upload_worker_staging"
+    assert f.role["rolsuper"] is False and f.role["rolcreaterole"] is False and f.role["rolcreatedb"] is False
+    assert f.role["rolbypassrls"] is False and f.role["rolreplication"] is False
+    assert f.role["member_of"] == []
+    assert {STAGING, PRODUCTION, "public"} <= set(f.schemas)
+    assert f.staging_schema_exists and f.production_schema_exists
+    assert f.production_schema_usage is False and f.production_schema_create is False
+    assert f.production_table_privileges == []
+    assert f.search_path_raw == STAGING
+    assert f.search_path_effective == [STAGING]
+    assert f.search_path_source == "role+database"
+    assert f.search_path_current_schemas == [STAGING]
+    st, idle = f.settings["statement_timeout"], f.settings["idle_in_transaction_session_timeout"]
+    assert (st["value"], st["milliseconds"], st["is_set"], st["source"]) == ("30s", 30000, True, "role")
+    assert (idle["value"], idle["milliseconds"], idle["is_set"], idle["source"]) == ("60s", 60000, True, "role")
+    q = f.queue_table
+    assert q["exists"] and q["readable"] and q["has_status"] and q["has_attempts"] and q["has_max_attempts"]
+    assert q["schema"] == STAGING and q["table"] == "upload_jobs"
+    assert q["columns"]["status"] == "text" and q["columns"]["payload"] == "jsonb"
+    assert q["columns"]["started_at"] == "timestamp with time zone"
+    assert f.worker_sessions == 3  # the stand-ins, not phasegate's own session
+    assert f.stuck_jobs == []
+    criteria = {e["criterion"] for e in f.evidence}
+    assert {"P4-40", "P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47", "P4-63"} <= criteria
+    _no_secret(world, repr(f), str(f.evidence))
+
+
+@pytest.mark.parametrize("world", ["compliant-role-in-database"], indirect=True)
+def test_role_in_database_settings(world):
+    f = run_probe(world.worker_url)
+    for name, value in (("statement_timeout", "30s"), ("idle_in_transaction_session_timeout", "60s")):
+        s = f.settings[name]
+        assert s["value"] == value and s["is_set"] and s["source"] == "role+database"
+        assert s["levels"]["role"] is None and s["levels"]["role+database"] == value
+    assert f.search_path_effective == [STAGING]
+
+
+# --------------------------------------------------------------------------- variants
+
+
+def test_every_variant_names_a_criterion():
+    assert VARIANTS["compliant"] is None and VARIANTS["compliant-role-in-database"] is None
+    for name, criterion in VARIANTS.items():
+        if criterion:
+            assert name.startswith(criterion)
+    assert set(ALSO_AFFECTS) <= set(VARIANTS)
+
+
+@pytest.mark.parametrize("world", ["P4-40"], indirect=True)
+def test_p4_40_connect_fails(world):
+    with pytest.raises(DatabaseUnreachable) as exc:
+        run_probe(world.worker_url)
+    msg = str(exc.value)
+    assert "does not exist" in msg and "\n" not in msg and "phase4_missing" in msg
+    _no_secret(world, msg, repr(exc.value))
+    world.start_worker_sessions()  # nothing to hold: expected 0
+    assert world.worker_session_count == 0 == world.expected_worker_sessions
+
+
+@pytest.mark.parametrize("world", ["P4-41"], indirect=True)
+def test_p4_41_staging_schema_missing(world):
+    f = run_probe(world.worker_url)
+    assert f.staging_schema_exists is False and STAGING not in f.schemas
+    assert f.search_path_effective == []  # configured path names a schema that does not exist
+    assert f.queue_table["exists"] is False and f.stuck_jobs == []
+
+
+@pytest.mark.parametrize("world", ["P4-42-superuser"], indirect=True)
+def test_p4_42_superuser(world):
+    f = run_probe(world.worker_url)
+    assert f.role["rolsuper"] is True
+    assert f.production_schema_usage is True  # superusers pass every check (ALSO_AFFECTS P4-43)
+    assert "P4-43" in world.also_affects
+
+
+@pytest.mark.parametrize("world", ["P4-42-postgres"], indirect=True)
+def test_p4_42_postgres(world, pg):
+    f = run_probe(world.worker_url)
+    assert f.current_user == pg.admin_user and f.role["rolsuper"] is True
+    assert f.production_schema_usage is True
+    assert f.search_path_source == "server" and STAGING not in f.search_path_effective
+    assert f.settings["statement_timeout"]["is_set"] is False
+
+
+@pytest.mark.parametrize("world", ["P4-42-production-role"], indirect=True)
+def test_p4_42_production_role(world):
+    f = run_probe(world.worker_url)
+    assert f.current_user == "upload_worker_prod" == world.worker_role
+    assert f.production_schema_usage is True and f.production_schema_create is True
+    assert f.search_path_effective == [PRODUCTION]
+    assert f.queue_table["exists"] is True and f.queue_table["readable"] is False
+
+
+@pytest.mark.parametrize("world", ["P4-43-public-usage"], indirect=True)
+def test_p4_43_public_usage(world):
+    f = run_probe(world.worker_url)
+    assert f.production_schema_usage is True and f.production_schema_create is False
+    assert f.production_table_privileges == []
+    schema_ev = [e for e in f.evidence_for("P4-43") if e["what"] == "production schema privileges"]
+    assert schema_ev[0]["rows"][0]["via"] == ["PUBLIC"]
+
+
+@pytest.mark.parametrize("world", ["P4-43-membership"], indirect=True)
+def test_p4_43_membership(world):
+    f = run_probe(world.worker_url)
+    assert f.role["member_of"] == ["upload_worker_prod"]
+    assert f.production_schema_usage is True
+    leaks = {(p["table"], p["privilege"]) for p in f.production_table_privileges}
+    for table in ("documents", "upload_jobs"):
+        for priv in db.TABLE_PRIVILEGES:
+            assert (table, priv) in leaks
+    assert ("documents_id_seq", "USAGE") in leaks  # sequences are reported too
+    assert all(p["via"] == ["upload_worker_prod"] for p in f.production_table_privileges)
+
+
+@pytest.mark.parametrize("world", ["P4-43-public-select"], indirect=True)
+def test_p4_43_public_select(world):
+    f = run_probe(world.worker_url)
+    assert f.production_schema_usage is False
+    assert f.production_table_privileges == [
+        {"schema": PRODUCTION, "table": "documents", "kind": "table", "privilege": "SELECT", "via": ["PUBLIC"]}
+    ]
+
+
+@pytest.mark.parametrize("world", ["P4-44"], indirect=True)
+def test_p4_44_search_path_reaches_production(world):
+    f = run_probe(world.worker_url)
+    assert f.search_path_effective == [STAGING, PRODUCTION]
+    assert f.search_path_raw == f"{STAGING}, {PRODUCTION}"
+    # PostgreSQL itself drops schemas the role cannot use from current_schemas(): why it is not the judge.
+    assert f.search_path_current_schemas == [STAGING]
+
+
+@pytest.mark.parametrize("world", ["P4-44-user"], indirect=True)
+def test_p4_44_dollar_user(world):
+    f = run_probe(world.worker_url)
+    assert f.search_path_raw == '"$user", public'
+    assert f.search_path_effective == ["upload_worker_staging", "public"]
+
+
+@pytest.mark.parametrize("world", ["P4-45"], indirect=True)
+def test_p4_45_no_statement_timeout(world):
+    f = run_probe(world.worker_url)
+    assert f.settings["statement_timeout"] == {
+        "value": None, "milliseconds": None, "source": None, "is_set": False,
+        "levels": {"role+database": None, "role": None, "database": None, "all": None},
+    }
+    assert f.settings["idle_in_transaction_session_timeout"]["is_set"] is True
+
+
+@pytest.mark.parametrize("world", ["P4-45-zero"], indirect=True)
+def test_p4_45_zero_statement_timeout(world):
+    f = run_probe(world.worker_url)
+    s = f.settings["statement_timeout"]
+    assert (s["value"], s["milliseconds"], s["is_set"], s["source"]) == ("0", 0, False, "role")
+
+
+@pytest.mark.parametrize("world", ["P4-46"], indirect=True)
+def test_p4_46_queue_missing(world):
+    f = run_probe(world.worker_url)
+    assert f.staging_schema_exists
+    assert f.queue_table["exists"] is False and f.queue_table["columns"] == {}
+    assert f.stuck_jobs == []
+    assert f.evidence_for("P4-63")[0]["rows"] == [{"reason": "the queue table is missing"}]
+
+
+@pytest.mark.parametrize("world", ["P4-46-columns"], indirect=True)
+def test_p4_46_queue_without_retry_columns(world):
+    f = run_probe(world.worker_url)
+    q = f.queue_table
+    assert q["exists"] and q["has_status"] and not q["has_attempts"] and not q["has_max_attempts"]
+
+
+@pytest.mark.parametrize("world", ["P4-47-none"], indirect=True)
+def test_p4_47_no_sessions(world):
+    world.start_worker_sessions()
+    assert world.expected_worker_sessions == 0
+    assert run_probe(world.worker_url).worker_sessions == 0
+
+
+@pytest.mark.parametrize("world", ["P4-47-too-many"], indirect=True)
+def test_p4_47_too_many_sessions(world):
+    world.start_worker_sessions()
+    assert world.expected_worker_sessions == 12
+    assert run_probe(world.worker_url).worker_sessions == 12
+    world.stop_worker_sessions()
+    assert run_probe(world.worker_url).worker_sessions == 0
+
+
+@pytest.mark.parametrize("world", ["P4-63"], indirect=True)
+def test_p4_63_stuck_job(world):
+    f = run_probe(world.worker_url)
+    assert len(f.stuck_jobs) == 1
+    job = f.stuck_jobs[0]
+    assert job["status"] == "running" and job["timestamp_column"] == "started_at"
+    assert 7000 < job["age_seconds"] < 7400
+    assert run_probe(world.worker_url, stuck_threshold_minutes=180).stuck_jobs == []
+
+
+# --------------------------------------------------------------------------- session safety
+
+
+def test_session_is_read_only(world):
+    conn = open_session(world.worker_url)
+    try:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute(f"CREATE TABLE {STAGING}.phasegate_was_here (id int)")
+        conn.rollback()
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute(f"INSERT INTO {STAGING}.upload_jobs (status) VALUES ('queued')")
+        conn.rollback()
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "15s"
+        assert conn.execute("SHOW application_name").fetchone()[0] == "phasegate"
+    finally:
+        conn.close()
+
+
+def test_pooler_fallback_without_startup_options(world, monkeypatch):
+    """A transaction pooler rejects startup options: retry without, read-only per transaction."""
+    real_connect = psycopg.connect
+    calls = []
+
+    def pooler_connect(*args, **kwargs):
+        calls.append(kwargs.get("options"))
+        if kwargs.get("options"):
+            raise psycopg.OperationalError("server error: unsupported startup parameter: options")
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(db.psycopg, "connect", pooler_connect)
+    conn = open_session(world.worker_url, statement_timeout_ms=1234)
+    try:
+        assert conn._phasegate_mode == "transaction-local"
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "1234ms"
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute(f"CREATE TABLE {STAGING}.phasegate_was_here (id int)")
+    finally:
+        conn.close()
+    assert len(calls) == 2 and calls[1] == ""
+    f = run_probe(world.worker_url)
+    assert f.search_path_effective == [STAGING] and f.production_schema_usage is False
+
+
+def test_wrong_password_is_auth_failed_without_the_password(pg, world):
+    canary = "pw-CANARY-" + os.urandom(6).hex()
+    url = pg.url_for("upload_worker_staging", canary, "phase4")
+    with pytest.raises(DatabaseAuthFailed) as exc:
+        run_probe(url)
+    msg = str(exc.value)
+    assert "upload_worker_staging" in msg and "\n" not in msg
+    assert canary not in msg and canary not in repr(exc.value)
+    assert exc.value.__cause__ is None and exc.value.__suppress_context__
+    assert isinstance(exc.value, TargetError)
+
+
+def test_unreachable_socket_and_refused_port():
+    with pytest.raises(DatabaseUnreachable) as exc:
+        run_probe("postgresql://someone:pw-CANARY-sock@/phase4?host=/tmp/phasegate-no-such-socket-dir",
+                  connect_timeout=3)
+    assert "\n" not in str(exc.value) and "pw-CANARY-sock" not in str(exc.value)
+    assert "/tmp/phasegate-no-such-socket-dir" in str(exc.value)
+    with pytest.raises(DatabaseUnreachable) as exc:
+        run_probe("postgresql://someone:pw-CANARY-tcp@127.0.0.1:1/phase4", connect_timeout=3)
+    assert "\n" not in str(exc.value) and "pw-CANARY-tcp" not in str(exc.value)
+    assert "refused" in str(exc.value).lower()
+
+
+def test_statement_timeout_is_database_timeout(world):
+    t0 = time.monotonic()
+    with pytest.raises(DatabaseTimeout) as exc:
+        run_query(world.worker_url, "SELECT pg_sleep(5)", label="a slow read", statement_timeout_ms=300)
+    assert time.monotonic() - t0 < 3
+    msg = str(exc.value)
+    assert msg.startswith("query exceeded phasegate's statement timeout of 300 ms while reading a slow read")
+    _no_secret(world, msg)
+
+
+def test_server_down_is_unreachable_and_start_times():
+    """A private server: first start (initdb), stop, second start, stop; then it is down."""
+    if os.environ.get("PHASEGATE_TEST_DATABASE_URL"):
+        pytest.skip("uses pgserver")
+    base = Path("/var/tmp/phasegate") if os.geteuid() == 0 else Path(tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
+    data = Path(tempfile.mkdtemp(prefix="pgdata-test-", dir=base))
+    shutil.rmtree(data)  # pgserver wants to create it
+    try:
+        first = SandboxPostgres(data)
+        first.start()
+        t1 = first.start_seconds
+        assert first.initialised_now
+        w = first.seed("compliant")
+        url = w.worker_url
+        first.stop()
+        second = SandboxPostgres(data)
+        second.start()
+        t2 = second.start_seconds
+        assert not second.initialised_now
+        assert run_probe(url).current_user == "upload_worker_staging"  # data persisted
+        second.stop()
+        print(f"\npgserver start: first (initdb) {t1:.2f}s, second {t2:.2f}s")
+        with pytest.raises(DatabaseUnreachable) as exc:
+            run_probe(url, connect_timeout=3)
+        assert "\n" not in str(exc.value)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def test_connection_target_hides_password_and_knows_local():
+    t = ConnectionTarget.parse("postgresql://worker:pw-CANARY-xyz@db.example.com:6543/app?sslmode=require")
+    assert (t.host, t.port, t.dbname, t.user, t.sslmode, t.is_local) == (
+        "db.example.com", 6543, "app", "worker", "require", False)
+    assert t.describe() == "postgresql://worker@db.example.com:6543/app?sslmode=require"
+    assert "pw-CANARY" not in repr(t) and "pw-CANARY" not in str(t)
+    sock = ConnectionTarget.parse("postgresql://w:pw-CANARY-xyz@/phase4?host=/tmp/sock")
+    assert sock.is_local and sock.host == "/tmp/sock"
+    assert sock.describe() == "postgresql://w@/phase4?host=/tmp/sock"
+    for local in ("postgresql://u@localhost/x", "postgresql://u@127.0.0.2:5432/x", "postgresql://u@[::1]/x",
+                  "postgresql:///x", "host=/var/run/postgresql dbname=x"):
+        assert ConnectionTarget.parse(local).is_local, local
+    assert not ConnectionTarget.parse("postgresql://u@10.0.0.1/x").is_local
+    assert not ConnectionTarget.parse("postgresql://u@aws-0-eu-west-1.pooler.supabase.com:5432/x").is_local
+
+
+def test_unparseable_url_is_database_error_without_the_url():
+    with pytest.raises(DatabaseError) as exc:
+        ConnectionTarget.parse("postgresql://u:pw-CANARY-bad@host:notaport/db?bogus_param=1")
+    assert "pw-CANARY-bad" not in str(exc.value)
+
+
+def test_search_path_and_timeout_parsing():
+    assert db.split_search_path('"$user", public') == ["$user", "public"]
+    assert db.split_search_path('Staging, "Mixed Case", "a""b"') == ["staging", "Mixed Case", 'a"b']
+    assert db.split_search_path("") == []
+    assert db.timeout_milliseconds("30s") == 30000
+    assert db.timeout_milliseconds("0") == 0
+    assert db.timeout_milliseconds("1min") == 60000
+    assert db.timeout_milliseconds("250") == 250
+    assert db.timeout_milliseconds(None) is None
