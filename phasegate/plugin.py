@@ -20,10 +20,11 @@ from .criteria import CATALOGUE, criterion_ids, needs_of
 from .errors import ConfigError, PhasegateError, TargetError
 from .judge import Violation
 
-ROOT = Path(__file__).resolve().parent.parent
 PROFILE = pytest.StashKey[Profile]()
 NEEDS = pytest.StashKey[frozenset]()
 OUTCOMES = pytest.StashKey[dict]()
+SCENARIOS = pytest.StashKey[list]()
+SNAPSHOT = pytest.StashKey[object]()
 ENVIRONMENT_TAGS = ("staging", "production")
 
 
@@ -31,6 +32,10 @@ def pytest_addoption(parser):
     group = parser.getgroup("phasegate")
     group.addoption("--env", dest="phasegate_env", metavar="NAME", default=None,
                     help="profile environments/NAME.env (default: the environment named by -m, else staging)")
+    group.addoption("--report-dir", dest="phasegate_report_dir", metavar="DIR", default="reports",
+                    help="where run folders are written: DIR/<env>/<UTC timestamp>/ (default: reports)")
+    group.addoption("--no-report", dest="phasegate_no_report", action="store_true", default=False,
+                    help="write the run folder (results, run.json) but not the completion report and HTML")
 
 
 def pytest_configure(config):
@@ -60,7 +65,7 @@ def profile_name(config) -> str:
     if config.getoption("phasegate_env"):
         return config.getoption("phasegate_env")
     words = set(re.findall(r"[A-Za-z_][\w-]*", config.option.markexpr or ""))
-    named = sorted(words & set(available_profiles(ROOT)) - {"not", "and", "or"})
+    named = sorted(words & set(available_profiles(config.rootpath)) - {"not", "and", "or"})
     return named[0] if len(named) == 1 else "staging"
 
 
@@ -74,7 +79,7 @@ def pytest_collection_modifyitems(session, config, items):
     if not scenarios:
         return
     try:
-        profile = load_profile(profile_name(config), ROOT)
+        profile = load_profile(profile_name(config), config.rootpath)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     if profile.digest_key is not None:
@@ -90,6 +95,7 @@ def pytest_collection_modifyitems(session, config, items):
     config.stash[PROFILE] = profile
     config.stash[NEEDS] = needs_of(cid for item in items for cid in criterion_ids(m.name for m in item.iter_markers()))
     config.stash[OUTCOMES] = {}
+    config.stash[SCENARIOS] = []
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         for line in _header(profile):
@@ -147,7 +153,9 @@ def snapshot(profile, targets, pytestconfig):
 
     with RenderClient(targets.api_url, targets._api_key, timeout=profile.render_timeout,
                       retry_budget=profile.render_retry_budget) as client:
-        return take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route)
+        snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route)
+    pytestconfig.stash[SNAPSHOT] = snapshot
+    return snapshot
 
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result
@@ -192,9 +200,15 @@ def pytest_runtest_makereport(item, call):
     outcomes = item.config.stash.get(OUTCOMES, None)
     if outcomes is not None and (report.when == "call" or report.outcome != "passed"):
         state = _outcome(report, error)
+        message = report.longreprtext if state != "passed" else ""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            message = str(report.longrepr[2]).removeprefix("Skipped: ")
         for cid in ids:
-            previous = outcomes.get(cid)
-            outcomes[cid] = _worst(previous, state)
+            outcomes[cid] = _worst(outcomes.get(cid), state)
+        item.config.stash[SCENARIOS].append({
+            "criteria": ids, "name": item.name, "nodeid": item.nodeid, "outcome": state,
+            "message": secrets.scrub(message),
+        })
 
 
 _ORDER = ("passed", "skipped", "failed", "broken")
@@ -224,13 +238,32 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.line(f"{outcomes[cid]:8} {cid} {criterion.title if criterion else ''}")
 
 
+@pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has written its last result file
 def pytest_sessionfinish(session, exitstatus):
-    outcomes = session.config.stash.get(OUTCOMES, None)
-    if outcomes is None or exitstatus not in (0,):
+    config = session.config
+    outcomes = config.stash.get(OUTCOMES, None)
+    if outcomes is None:
         return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
     # A run that judged no criterion is not green: everything skipped proves nothing.
-    if not any(state in ("passed", "failed") for state in outcomes.values()):
+    if exitstatus == 0 and not any(state in ("passed", "failed") for state in outcomes.values()):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line("phasegate: no criterion was judged (all skipped); the run is not green", red=True)
+    from .runrecord import write_run_folder
+
+    folder = write_run_folder(
+        config.stash[PROFILE],
+        outcomes=outcomes,
+        scenarios=config.stash[SCENARIOS],
+        snapshot=config.stash.get(SNAPSHOT, None),
+        allure_dir=getattr(config.option, "allure_report_dir", None),
+        report_root=config.rootpath / config.getoption("phasegate_report_dir"),
+        exit_status=int(session.exitstatus),
+    )
+    if not config.getoption("phasegate_no_report"):
+        from .report import build_reports
+
+        build_reports(folder)
+    if reporter is not None:
+        reporter.write_line(f"phasegate: run folder {folder}")

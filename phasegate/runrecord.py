@@ -1,0 +1,140 @@
+"""The run folder: what one pytest session concluded, kept for the reports and the sign-off.
+
+``reports/<env>/<UTC timestamp>/`` holds a copy of the Allure results (with
+``environment.properties``, ``executor.json`` and ``categories.json``) and ``run.json``:
+every criterion's outcome, every scenario's message, the redacted snapshot, and what ran
+(suite commit, package versions). Everything written here is scrubbed of secret values.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__, secrets
+from .criteria import CATALOGUE
+
+PACKAGES = ("phasegate", "pytest", "pytest-bdd", "allure-pytest-bdd", "httpx", "psycopg", "python-dotenv")
+
+CATEGORIES = [
+    {"name": "Criterion violated", "matchedStatuses": ["failed"],
+     "description": "The target was read and a criterion does not hold: expected vs actual in the message."},
+    {"name": "Target unreachable or refusing", "matchedStatuses": ["broken"],
+     "description": "Render or the database could not be read; nothing was judged."},
+    {"name": "Configuration missing", "matchedStatuses": ["skipped"],
+     "description": "An optional setting of the profile is not set; the reason names it."},
+]
+
+
+def utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+
+
+def git_commit(root: Path) -> str:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        return done.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _scrubbed_json(data) -> str:
+    return secrets.scrub(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
+                     exit_status: int) -> Path:
+    finished = utc_now()
+    folder = report_root / profile.name / finished.strftime("%Y%m%dT%H%M%SZ")
+    suffix = 1
+    while folder.exists():  # two runs in one second keep both folders
+        suffix += 1
+        folder = report_root / profile.name / (finished.strftime("%Y%m%dT%H%M%SZ") + f"-{suffix}")
+    folder.mkdir(parents=True)
+    root = Path(__file__).resolve().parent.parent
+    commit = git_commit(root)
+    redacted = snapshot.redacted() if snapshot is not None else None
+    service_id = None
+    if redacted and len(redacted["staging"]["matches"]) == 1:
+        service_id = redacted["staging"]["matches"][0]["id"]
+
+    results = folder / "allure-results"
+    if allure_dir and Path(allure_dir).is_dir():
+        _write_allure_extras(Path(allure_dir), profile, commit, redacted, service_id)
+        shutil.copytree(allure_dir, results)
+    else:
+        results.mkdir()
+
+    criteria = {}
+    for cid in sorted(outcomes):
+        criterion = CATALOGUE.get(cid)
+        criteria[cid] = {
+            "title": criterion.title if criterion else cid,
+            "concern": criterion.concern if criterion else "",
+            "severity": criterion.severity if criterion else "normal",
+            "outcome": outcomes[cid],
+            "scenarios": [s for s in scenarios if cid in s["criteria"]],
+        }
+    run = {
+        "format": 1,
+        "phasegate_version": __version__,
+        "git_commit": commit,
+        "packages": package_versions(),
+        "environment": profile.name,
+        "sandbox": profile.sandbox,
+        "sandbox_world": profile.sandbox_world if profile.sandbox else None,
+        "profile": profile.source,
+        "api_url": profile.render_api_url,
+        "service_name": profile.service_name,
+        "service_id": service_id,
+        "production_service_name": profile.production_service_name,
+        "database_source": redacted.get("database", {}).get("source") if redacted else None,
+        "finished_at": finished.isoformat().replace("+00:00", "Z"),
+        "snapshot_taken_at": redacted["taken_at"] if redacted else None,
+        "exit_status": exit_status,
+        "criteria": criteria,
+        "snapshot": redacted,
+    }
+    (folder / "run.json").write_text(_scrubbed_json(run))
+    return folder
+
+
+def _write_allure_extras(allure_dir: Path, profile, commit: str, redacted, service_id) -> None:
+    props = {
+        "environment": profile.name + (" (SANDBOX)" if profile.sandbox else ""),
+        "api.host": profile.api_host,
+        "service.name": profile.service_name,
+        "service.id": service_id or "unknown",
+        "suite.version": __version__,
+        "suite.commit": commit,
+        "snapshot.time": (redacted or {}).get("taken_at") or "not taken",
+    }
+    lines = [f"{k}={secrets.scrub(str(v))}" for k, v in props.items()]
+    (allure_dir / "environment.properties").write_text("\n".join(lines) + "\n")
+    (allure_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2))
+    executor = {
+        "name": "GitHub Actions" if os.environ.get("GITHUB_ACTIONS") else socket.gethostname(),
+        "type": "github" if os.environ.get("GITHUB_ACTIONS") else "local",
+        "buildName": f"phasegate {profile.name} {utc_now().isoformat()}",
+    }
+    if os.environ.get("GITHUB_RUN_ID"):
+        server = os.environ.get("GITHUB_SERVER_URL", "")
+        repo = os.environ.get("GITHUB_REPOSITORY", "")
+        executor["buildUrl"] = f"{server}/{repo}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
+    (allure_dir / "executor.json").write_text(json.dumps(executor, indent=2))
