@@ -337,7 +337,7 @@ class SandboxPostgres:
             raise ValueError(f"unknown sandbox database variant {variant!r}; known: {', '.join(VARIANTS)}")
         if not self.admin_url:
             self.start()
-        password = "pw-" + _pysecrets.token_urlsafe(18)
+        password = "pw-CANARY-" + _pysecrets.token_hex(12)  # canary: leak tests grep for it
         secrets.register(password)
         with _file_lock(self._lock_path):
             self._reset(dbname)

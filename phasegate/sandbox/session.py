@@ -7,6 +7,7 @@ one criterion it must fail and the criteria it necessarily affects as well.
 
 from __future__ import annotations
 
+import fcntl
 import secrets as _random
 from dataclasses import dataclass
 
@@ -76,6 +77,7 @@ class SandboxSession:
         self.postgres = None
         self.seeded = None
         self.database_route: str | None = None  # how the suite reaches the database, when not by DATABASE_URL
+        self._world_lock = None
 
     def __enter__(self) -> "SandboxSession":
         try:
@@ -105,6 +107,11 @@ class SandboxSession:
 
         self.postgres = SandboxPostgres()
         self.postgres.start()
+        # Roles are cluster-wide and seeding drops the database: two sandbox runs on one
+        # machine take turns rather than reseed each other's world mid-run.
+        lock_path = self.postgres._lock_path.with_name(self.postgres._lock_path.name + ".world")
+        self._world_lock = open(lock_path, "a+")
+        fcntl.flock(self._world_lock, fcntl.LOCK_EX)
         self.seeded = self.postgres.seed(self.spec.database_variant)
         self.seeded.start_worker_sessions()
         worker_url = self.seeded.worker_url
@@ -123,6 +130,9 @@ class SandboxSession:
         if self.seeded is not None:
             self.seeded.stop_worker_sessions()
             self.seeded = None
+        if self._world_lock is not None:
+            self._world_lock.close()  # releases the flock
+            self._world_lock = None
         if self.postgres is not None:
             self.postgres.stop()
             self.postgres = None
