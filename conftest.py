@@ -5,4 +5,5 @@ pytest_plugins = [
     "steps.service_steps",
     "steps.environment_steps",
     "steps.database_steps",
+    "steps.operations_steps",
 ]

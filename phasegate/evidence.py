@@ -21,3 +21,7 @@ def attach_text(name: str, text: str) -> None:
 def link_service(url: str | None, sandbox: bool) -> None:
     if url:
         allure.dynamic.link(url, name="Render dashboard" + (" (sandbox)" if sandbox else ""))
+
+
+def attach_svg(name: str, svg: str) -> None:
+    allure.attach(scrub(svg), name=name, attachment_type=allure.attachment_type.SVG)

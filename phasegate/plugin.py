@@ -25,6 +25,7 @@ NEEDS = pytest.StashKey[frozenset]()
 OUTCOMES = pytest.StashKey[dict]()
 SCENARIOS = pytest.StashKey[list]()
 SNAPSHOT = pytest.StashKey[object]()
+WAIVERS = pytest.StashKey[list]()
 ENVIRONMENT_TAGS = ("staging", "production")
 
 
@@ -80,6 +81,9 @@ def pytest_collection_modifyitems(session, config, items):
         return
     try:
         profile = load_profile(profile_name(config), config.rootpath)
+        from .waivers import load_waivers
+
+        config.stash[WAIVERS] = load_waivers(profile.name, config.rootpath)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     if profile.digest_key is not None:
@@ -233,9 +237,18 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     title = "phasegate: Phase 4 criteria" + (" (SANDBOX — not a sign-off)" if profile.sandbox else "")
     terminalreporter.section(title)
+    from .waivers import judge
+
+    waivers = {w.criterion: w for w in config.stash.get(WAIVERS, [])}
     for cid in sorted(outcomes):
         criterion = CATALOGUE.get(cid)
-        terminalreporter.line(f"{outcomes[cid]:8} {cid} {criterion.title if criterion else ''}")
+        judged = judge(outcomes[cid], waivers.get(cid))
+        note = ""
+        if judged.status == "waived":
+            note = f" ({outcomes[cid]}; waived by {judged.waiver.approver} until {judged.waiver.expires})"
+        elif judged.waiver_state == "expired":
+            note = f" (waiver expired {judged.waiver.expires})"
+        terminalreporter.line(f"{judged.status:8} {cid} {criterion.title if criterion else ''}{note}")
 
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has written its last result file
@@ -261,6 +274,9 @@ def pytest_sessionfinish(session, exitstatus):
         report_root=config.rootpath / config.getoption("phasegate_report_dir"),
         exit_status=int(session.exitstatus),
     )
+    from .waivers import record
+
+    record(folder, config.stash.get(WAIVERS, []))
     if not config.getoption("phasegate_no_report"):
         from .report import build_reports
 

@@ -19,6 +19,17 @@ from .render import Deploy, EnvGroup, RenderClient, SecretFile, Service
 from .secrets import Secret
 
 
+METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
+
+
+def metrics_window(taken_at: str, hours: int = 1) -> dict:
+    """The last hour before the snapshot, at one-minute resolution, as Render's query parameters."""
+    end = _dt.datetime.fromisoformat(taken_at.replace("Z", "+00:00"))
+    start = end - _dt.timedelta(hours=hours)
+    return {"startTime": start.isoformat().replace("+00:00", "Z"),
+            "endTime": end.isoformat().replace("+00:00", "Z"), "resolutionSeconds": 60}
+
+
 class NotJudgeable(TargetError):
     """The evidence a criterion needs could not be read, or does not exist to be read."""
 
@@ -51,6 +62,7 @@ class ServiceSnapshot:
     secret_files: list[SecretFile] = field(default_factory=list, repr=False)
     deploys: list[Deploy] = field(default_factory=list)
     events: list[dict] = field(default_factory=list, repr=False)
+    metrics: dict[str, list] = field(default_factory=dict, repr=False)  # kind -> Render series
     read: set[str] = field(default_factory=set)  # which parts were read
 
     @property
@@ -101,6 +113,9 @@ class ServiceSnapshot:
             data["deploys"] = [_deploy_evidence(d) for d in self.deploys]
         if "events" in self.read:
             data["events"] = [{k: e.get(k) for k in ("id", "type", "timestamp")} for e in self.events]
+        if "metrics" in self.read:
+            data["metrics"] = {kind: [{"unit": s.get("unit"), "points": len(s.get("values") or [])}
+                                      for s in series] for kind, series in self.metrics.items()}
         return data
 
 
@@ -205,7 +220,16 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
                 jobs.append((target, "deploys", pool.submit(client.list_deploys, sid)))
             if target is staging and "events" in needs:
                 jobs.append((target, "events", pool.submit(client.list_events, sid)))
+            if target is staging and "metrics" in needs:
+                window = metrics_window(taken_at)
+                for kind in METRIC_KINDS:
+                    params = dict(window, resource=sid)
+                    jobs.append((target, ("metrics", kind), pool.submit(client.get_metrics, kind, params)))
         for target, attribute, future in jobs:
+            if isinstance(attribute, tuple):  # ("metrics", kind)
+                target.metrics[attribute[1]] = future.result() or []
+                target.read.add("metrics")
+                continue
             setattr(target, attribute, future.result())
             target.read.add({"env_vars": "env"}.get(attribute, attribute))
         details = {gid: f.result() for gid, f in group_details.items()}

@@ -43,7 +43,3 @@ Feature: Database isolation
   @P4-47 @staging @production
   Scenario: The worker holds live connections within its pool size
     Then the worker holds at least one session and no more than its pool size
-
-  @P4-63 @operations @staging @production
-  Scenario: No job is stuck in a running state
-    Then no job has been running for longer than the stuck threshold

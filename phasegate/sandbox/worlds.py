@@ -26,6 +26,8 @@ output for leaks. Exceptions, on purpose: plain settings (``ENVIRONMENT``, ``DEB
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import copy
 import json
 from typing import Callable
@@ -295,6 +297,58 @@ def _staging_events() -> list[dict]:
     ]
 
 
+MEMORY_LIMIT_BYTES = 512 * 1024 * 1024  # Starter plan: 512 MB
+CPU_LIMIT = 0.5  # Starter plan: 0.5 CPU
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _points(level: float, peak: float | None = None, vary: bool = True) -> list[dict]:
+    """One point a minute over the last hour, gently varying around ``level``; ``peak`` once."""
+    now = _dt.datetime.now(_dt.timezone.utc).replace(second=0, microsecond=0)
+    points = []
+    for minute in range(60, 0, -1):
+        value = level * (1 + 0.08 * ((minute * 7) % 5 - 2) / 2) if vary else level
+        if peak is not None and minute == 17:
+            value = peak
+        points.append({"timestamp": _iso(now - _dt.timedelta(minutes=minute)), "value": round(value, 4)})
+    return points
+
+
+def _metrics(memory_peak: float | None = None, cpu_peak: float | None = None) -> dict:
+    """Render metrics in wire form for the staging service: usage and the plan's limits."""
+    return {
+        "memory": {STAGING_ID: _points(0.38 * MEMORY_LIMIT_BYTES,
+                                       None if memory_peak is None else memory_peak * MEMORY_LIMIT_BYTES)},
+        "cpu": {STAGING_ID: _points(0.12 * CPU_LIMIT, None if cpu_peak is None else cpu_peak * CPU_LIMIT)},
+        "memory-limit": {STAGING_ID: _points(MEMORY_LIMIT_BYTES, vary=False)},
+        "cpu-limit": {STAGING_ID: _points(CPU_LIMIT, vary=False)},
+    }
+
+
+def _failure_event(timestamp: str, event_id: str) -> dict:
+    return {
+        "id": event_id,
+        "serviceId": STAGING_ID,
+        "timestamp": timestamp,
+        "type": "server_failed",
+        "details": {"reason": {"oomKilled": {"memoryLimit": "512Mi"}}, "instanceId": "srv-d37dlmvfte5s73b6uq0g-7c9f"},
+    }
+
+
+def _p4_62(world: dict) -> None:
+    recent = _iso(_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(minutes=12))
+    world["events"][STAGING_ID].insert(0, _failure_event(recent, "evt-d3f0oomrecent0000000"))
+
+
+def _old_failure(world: dict) -> None:
+    # Before the latest deploy (2025-10-14T08:02Z): fixed by that deploy, must not fail the run.
+    world["events"][STAGING_ID].append(_failure_event("2025-10-12T03:14:15Z", "evt-d3b0oldfailure000000"))
+
+
+
 def _compliant() -> dict:
     staging = _worker(
         service_id=STAGING_ID, name=STAGING_NAME, slug="upload-worker-staging-k3vq",
@@ -373,7 +427,7 @@ def _compliant() -> dict:
             PRODUCTION_ID: _production_deploys(),
         },
         "events": {STAGING_ID: _staging_events()},
-        "metrics": {},
+        "metrics": _metrics(),
         "database": {"variant": "compliant"},
     }
 
@@ -605,6 +659,14 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
      _p4_27_third_page),
     ("P4-28", "P4-28", "OPENAI_API_KEY has the same value on staging and production", _p4_28),
     ("P4-29", "P4-29", "SUPABASE_URL is the same on staging and production", _p4_29),
+    ("P4-60", "P4-60", "memory peaked at 95 % of the plan's 512 MB in the last hour",
+     lambda w: w.update(metrics=_metrics(memory_peak=0.95))),
+    ("P4-61", "P4-61", "CPU peaked at 92 % of the plan's 0.5 CPU in the last hour",
+     lambda w: w.update(metrics=_metrics(cpu_peak=0.92))),
+    ("P4-62", "P4-62", "the worker was OOM-killed (server_failed) 12 minutes ago, after its latest deploy",
+     _p4_62),
+    ("compliant-old-failure", None,
+     "a server_failed event before the latest deploy: fixed by that deploy, still compliant", _old_failure),
     ("compliant-many-env-vars", None,
      "250 filler env vars; required keys are spread over pages 1..3 (DATABASE_URL on page 3)",
      _many_env_vars),

@@ -1,0 +1,26 @@
+@operations
+Feature: Operations
+  The report says "Memory Usage: Stable", "CPU Usage: Within acceptable limits" and
+  "Error Tracking: Failed job monitoring". Here they are measured: Render's metrics for
+  the last hour against the plan's limits, Render's events since the latest deploy, and
+  the job queue itself. The threshold comes from the profile (reference: 80 %).
+
+  @P4-60 @render @staging @production
+  Scenario: Memory stays under the threshold of the plan's memory
+    Given the worker's resource usage over the last hour on Render
+    Then its memory stays under the threshold of its limit
+
+  @P4-61 @render @staging @production
+  Scenario: CPU stays under the threshold of the plan's CPU
+    Given the worker's resource usage over the last hour on Render
+    Then its CPU stays under the threshold of its limit
+
+  @P4-62 @render @staging @production
+  Scenario: No failure events since the latest deploy
+    Given the worker service as Render reports it
+    Then no failure event happened since its latest deploy
+
+  @P4-63 @database @staging @production
+  Scenario: No job is stuck in a running state
+    Given the worker's database, reached with the worker's own credentials
+    Then no job has been running for longer than the stuck threshold

@@ -1,0 +1,40 @@
+"""Steps for the operations criteria read from Render (P4-60…P4-62); P4-63 reuses the database steps."""
+
+from pytest_bdd import given, then
+
+from phasegate import charts, evidence, judge_ops
+
+GIB = 1024 ** 3
+
+
+@given("the worker's resource usage over the last hour on Render", target_fixture="worker")
+def resource_usage(snapshot):
+    evidence.link_service(snapshot.staging.dashboard_url, snapshot.sandbox)
+    evidence.attach_json("Render metrics read (series and points)", snapshot.staging.redacted().get("metrics"))
+    snapshot.staging.service  # noqa: B018 - an ambiguous or missing service breaks the scenario here
+    return snapshot.staging
+
+
+def _judge_with_chart(worker, profile, kind, unit, scale):
+    points, limit = judge_ops.usage(worker, kind)
+    evidence.attach_svg(f"{kind} over the last hour against the limit",
+                        charts.usage_chart(f"{worker.name}: {kind}", points, limit,
+                                           profile.metrics_threshold_percent, unit, scale))
+    judge_ops.under_threshold(worker, kind, profile.metrics_threshold_percent, unit, scale)
+
+
+@then("its memory stays under the threshold of its limit")
+def memory_under_threshold(worker, profile):
+    _judge_with_chart(worker, profile, "memory", "GiB", GIB)
+
+
+@then("its CPU stays under the threshold of its limit")
+def cpu_under_threshold(worker, profile):
+    _judge_with_chart(worker, profile, "cpu", "CPU", 1.0)
+
+
+@then("no failure event happened since its latest deploy")
+def no_failure_events(worker):
+    recent = judge_ops.no_failures_since_latest_deploy(worker)
+    evidence.attach_json("Render events since the latest deploy", [
+        {k: e.get(k) for k in ("id", "type", "timestamp")} for e in recent])
