@@ -14,7 +14,7 @@ from acceptance import run_suite
 from phasegate.sandbox.simulator import RenderSimulator
 from phasegate.sandbox.worlds import VIOLATES, world
 
-RENDER_CRITERIA = [f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30)]]
+RENDER_CRITERIA = [f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30), *range(60, 63)]]
 RENDER_ONLY = ("-m", "staging and render", "--env", "sandbox")
 DUMMY_URLS = {
     "DATABASE_URL": "postgresql://upload_worker_staging:pw-CANARY-db-1a2b@db.sandbox.invalid:5432/phase4?sslmode=require",
@@ -25,7 +25,7 @@ KEY_CANARY = "rnd_CANARY_apikey_5e4d3c2b1a"
 
 def render_worlds(kind):
     return sorted(name for name, cid in VIOLATES.items() if (cid in RENDER_CRITERIA if kind == "violating"
-                                                            else cid is None and name != "compliant"))
+                                                            else cid is None and name.startswith("compliant-")))
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +73,18 @@ def test_violating_world_fails_exactly_its_criterion(tmp_path, name):
 def test_compliant_variants_pass(tmp_path, name):
     run = run_suite(tmp_path, *RENDER_ONLY, world=name)
     assert run.outcomes == {cid: "passed" for cid in RENDER_CRITERIA}, run.stdout
+
+
+def test_missing_metrics_break_memory_and_cpu_never_pass(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging and operations and render", "--env", "sandbox", world="metrics-missing")
+    assert run.outcomes == {"P4-60": "broken", "P4-61": "broken", "P4-62": "passed"}
+    assert "no memory samples" in run.messages("P4-60")[0]
+
+
+def test_memory_and_cpu_charts_are_attached_as_evidence(compliant_run):
+    charts = [p for p in compliant_run.allure_dir.glob("*-attachment.svg")]
+    assert len(charts) == 2
+    assert all("limit" in p.read_text() and "threshold" in p.read_text() for p in charts)
 
 
 @pytest.mark.parametrize("name", ["P4-27-env-group", "P4-27-secret-file", "P4-27-third-page"])
