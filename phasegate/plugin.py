@@ -133,7 +133,8 @@ def targets(profile, pytestconfig):
         return
     from .sandbox.session import SandboxSession
 
-    key = "rnd_sandbox_" + _random.token_hex(12)
+    # The sandbox accepts the profile's key when one is given (leak tests use a canary), else a random one.
+    key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + _random.token_hex(12)
     with SandboxSession(profile, api_key=key, needs=pytestconfig.stash[NEEDS]) as sandbox:
         yield Targets(sandbox.base_url, key, sandbox.database_route)
 
@@ -276,7 +277,8 @@ def pytest_sessionfinish(session, exitstatus):
     )
     from .waivers import record
 
-    record(folder, config.stash.get(WAIVERS, []))
+    # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
+    record(folder, config.stash.get(WAIVERS, []), digests_comparable=config.stash[PROFILE].digest_key is not None)
     if not config.getoption("phasegate_no_report"):
         from .report import build_reports
 
