@@ -64,9 +64,13 @@ class ServiceSnapshot:
     events: list[dict] = field(default_factory=list, repr=False)
     metrics: dict[str, list] = field(default_factory=dict, repr=False)  # kind -> Render series
     read: set[str] = field(default_factory=set)  # which parts were read
+    errors: dict = field(default_factory=dict, repr=False)  # part -> the TargetError that prevented it
+    lookup_error: TargetError | None = field(default=None, repr=False)
 
     @property
     def service(self) -> Service:
+        if self.lookup_error is not None:
+            raise self.lookup_error
         if len(self.matches) != 1:
             found = "no service" if not self.matches else f"{len(self.matches)} services"
             raise NotJudgeable(f"cannot judge: Render has {found} named {self.name!r} (see P4-01)")
@@ -77,6 +81,8 @@ class ServiceSnapshot:
         return self.matches[0].dashboard_url if len(self.matches) == 1 else None
 
     def require(self, part: str) -> None:
+        if part in self.errors:
+            raise self.errors[part]
         if part not in self.read:
             raise NotJudgeable(f"cannot judge: {part} of {self.name!r} was not read in this run")
 
@@ -199,8 +205,18 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
         found = {id(t): pool.submit(client.find_services, t.name) for t in targets}
         groups_meta = pool.submit(client.list_env_groups) if wants_env else None
         for target in targets:
-            target.matches = found[id(target)].result()
-        all_groups = groups_meta.result() if groups_meta else []
+            try:
+                target.matches = found[id(target)].result()
+            except TargetError as exc:
+                if target is staging:
+                    raise  # without the service nothing at all can be judged
+                target.lookup_error = exc
+        all_groups, groups_error = [], None
+        if groups_meta is not None:
+            try:
+                all_groups = groups_meta.result()
+            except TargetError as exc:
+                groups_error = exc
 
         # Level 2: everything keyed by a service id, and linked env groups' details.
         jobs = []
@@ -210,33 +226,49 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
                 continue
             sid = target.matches[0].id
             if wants_env:
-                jobs.append((target, "env_vars", pool.submit(client.list_env_vars, sid)))
+                jobs.append((target, "env", pool.submit(client.list_env_vars, sid)))
                 for group in all_groups:
                     if _links(group, target.matches[0]) and group.id not in group_details:
                         group_details[group.id] = pool.submit(client.get_env_group, group.id)
-            if target is staging and "secret_files" in needs:
+            if target is not staging:
+                continue
+            if "secret_files" in needs:
                 jobs.append((target, "secret_files", pool.submit(client.list_secret_files, sid)))
-            if target is staging and "deploys" in needs:
+            if "deploys" in needs:
                 jobs.append((target, "deploys", pool.submit(client.list_deploys, sid)))
-            if target is staging and "events" in needs:
+            if "events" in needs:
                 jobs.append((target, "events", pool.submit(client.list_events, sid)))
-            if target is staging and "metrics" in needs:
+            if "metrics" in needs:
                 window = metrics_window(taken_at)
                 for kind in METRIC_KINDS:
-                    params = dict(window, resource=sid)
-                    jobs.append((target, ("metrics", kind), pool.submit(client.get_metrics, kind, params)))
-        for target, attribute, future in jobs:
-            if isinstance(attribute, tuple):  # ("metrics", kind)
-                target.metrics[attribute[1]] = future.result() or []
-                target.read.add("metrics")
+                    jobs.append((target, f"metrics:{kind}", pool.submit(client.get_metrics, kind,
+                                                                        dict(window, resource=sid))))
+        # A failed read breaks only the criteria that need that part; the others are still judged.
+        for target, part, future in jobs:
+            try:
+                value = future.result()
+            except TargetError as exc:
+                target.errors.setdefault(part.split(":")[0], exc)
                 continue
-            setattr(target, attribute, future.result())
-            target.read.add({"env_vars": "env"}.get(attribute, attribute))
-        details = {gid: f.result() for gid, f in group_details.items()}
+            if part.startswith("metrics:"):
+                target.metrics[part.split(":", 1)[1]] = value or []
+            else:
+                setattr(target, "env_vars" if part == "env" else part, value)
+        details = {}
+        for gid, future in group_details.items():
+            try:
+                details[gid] = future.result()
+            except TargetError as exc:
+                groups_error = groups_error or exc
         for target in targets:
-            if "env" in target.read:
-                service = target.matches[0]
-                target.env_groups = [details[g.id] for g in all_groups if g.id in details and _links(g, service)]
+            if len(target.matches) != 1:
+                continue
+            if groups_error is not None and wants_env:
+                target.errors.setdefault("env", groups_error)
+            target.env_groups = [details[g.id] for g in all_groups if g.id in details and _links(g, target.matches[0])]
+            for part in {part.split(":")[0] for owner, part, _ in jobs if owner is target}:
+                if part not in target.errors:
+                    target.read.add(part)
 
     snapshot = Snapshot(
         environment=profile.name,

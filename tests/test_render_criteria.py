@@ -81,6 +81,13 @@ def test_missing_metrics_break_memory_and_cpu_never_pass(tmp_path):
     assert "no memory samples" in run.messages("P4-60")[0]
 
 
+def test_one_unavailable_resource_breaks_only_the_criterion_that_needs_it(tmp_path):
+    run = run_suite(tmp_path, *RENDER_ONLY, world="events-unavailable")
+    assert run.outcomes["P4-62"] == "broken"
+    assert {state for cid, state in run.outcomes.items() if cid != "P4-62"} == {"passed"}
+    assert "503" in run.messages("P4-62")[0]
+
+
 def test_memory_and_cpu_charts_are_attached_as_evidence(compliant_run):
     charts = [p for p in compliant_run.allure_dir.glob("*-attachment.svg")]
     assert len(charts) == 2

@@ -498,6 +498,9 @@ class RenderSimulator:
     def _route(self, path: str, params: dict[str, list[str]]) -> Any:
         parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/") if p]
         world = self.world
+        # A world may name routes that always fail, e.g. ["events"]: one broken part of Render.
+        if parts and parts[-1] in world.get("failingRoutes", ()):
+            raise _HttpError(503, f"service unavailable: {path}")
         if parts == ["services"]:
             return self._list_services(params)
         if len(parts) >= 2 and parts[0] == "services":
