@@ -22,6 +22,7 @@ from __future__ import annotations
 import email.utils
 import random
 import re
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -357,6 +358,22 @@ def _short_cause(exc: BaseException) -> str:
     return text[0].lower() + text[1:]
 
 
+class _CacheEntry:
+    __slots__ = ("done", "value", "error")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(float(response.headers.get(name, "")))
+    except ValueError:
+        return None
+
+
 class RenderClient:
     """A read-only Render API client: ``GET`` with bounded retries, typed reads, typed errors."""
 
@@ -395,6 +412,10 @@ class RenderClient:
         self._uniform: Callable[[float, float], float] = random.uniform
         self._wall: Callable[[], float] = time.time
         self.request_count = 0
+        self.ratelimit_remaining: int | None = None  # lowest Ratelimit-Remaining seen
+        self._paused_until = 0.0
+        self._cache: dict = {}
+        self._cache_lock = threading.Lock()
         self._http = httpx.Client(
             headers={
                 "Authorization": f"Bearer {key}",
@@ -452,7 +473,52 @@ class RenderClient:
                 return seconds, f"Ratelimit-Reset {_fmt(seconds)}s"
         return None
 
+    # Render allows 400 GETs a minute. When the window is nearly spent, wait for its reset
+    # rather than run into 429s: a large environment is read slower, never refused.
+    _RATE_RESERVE = 5
+
+    def _note_rate_limit(self, response: httpx.Response) -> None:
+        remaining = _int_header(response, "Ratelimit-Remaining")
+        if remaining is None:
+            return
+        with self._cache_lock:
+            self.ratelimit_remaining = remaining if self.ratelimit_remaining is None else min(
+                self.ratelimit_remaining, remaining)
+            reset = _int_header(response, "Ratelimit-Reset")
+            if remaining <= self._RATE_RESERVE and reset is not None and 0 < reset <= 3600:
+                self._paused_until = max(self._paused_until, self._clock() + reset)
+
+    def _respect_rate_limit(self) -> None:
+        wait = self._paused_until - self._clock()
+        if wait > 0:
+            self._sleep(min(wait, self.retry_budget))
+
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The decoded JSON body of ``GET path?params``, read at most once per client.
+
+        One client serves one run: a resource asked for twice (by the criteria and by the
+        environment policy, say) is read once, so every verdict sees the same instant and
+        the run spends no rate budget twice. Concurrent askers wait for the first read.
+        """
+        key = (path, tuple(sorted((k, str(v)) for k, v in (params or {}).items() if v is not None)))
+        with self._cache_lock:
+            entry = self._cache.get(key)
+            owner = entry is None
+            if owner:
+                entry = self._cache[key] = _CacheEntry()
+        if owner:
+            try:
+                entry.value = self._get_json_once(path, params)
+            except BaseException as exc:
+                entry.error = exc
+            finally:
+                entry.done.set()
+        entry.done.wait()
+        if entry.error is not None:
+            raise entry.error
+        return entry.value
+
+    def _get_json_once(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """One ``GET`` (with retries); the decoded JSON body."""
         where = f"GET {path}"
         url = self._url(path)
@@ -464,9 +530,11 @@ class RenderClient:
             response: httpx.Response | None = None
             cause: str | None = None
             fatal_transport = undecodable = False
+            self._respect_rate_limit()
             try:
                 self.request_count += 1
                 response = self._http.get(url, params=query)
+                self._note_rate_limit(response)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 cause, fatal_transport = f"{_short_cause(exc)} ({type(exc).__name__})", True
             except httpx.TransportError as exc:  # includes every httpx.TimeoutException

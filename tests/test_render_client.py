@@ -743,3 +743,47 @@ def test_pagination_survives_a_server_that_ignores_the_limit(ft):
         items = client.list_all("/services/srv-x/env-vars", "service")
     assert len(items) == 47
     assert len(rec.requests) == 3
+
+
+def test_a_resource_is_read_once_per_client_even_when_asked_for_concurrently(ft):
+    import threading
+
+    gate = threading.Event()
+
+    def slow(request):
+        gate.wait(2)
+        return httpx.Response(200, json={"id": "srv-x", "name": "x"})
+
+    rec = Recorder(slow)
+    with make_client(rec, ft) as client:
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(client.get_service("srv-x").id)) for _ in range(5)]
+        for t in threads:
+            t.start()
+        gate.set()
+        for t in threads:
+            t.join(5)
+        assert results == ["srv-x"] * 5
+        assert client.get_service("srv-x").id == "srv-x"
+    assert len(rec.requests) == 1
+
+
+def test_a_failed_read_is_not_repeated_within_a_run(ft):
+    rec = Recorder(httpx.Response(404, json={"message": "not found: srv-gone"}))
+    with make_client(rec, ft) as client:
+        for _ in range(2):
+            with pytest.raises(NotFoundError):
+                client.get_service("srv-gone")
+    assert len(rec.requests) == 1
+
+
+def test_a_nearly_spent_rate_window_is_waited_out_not_run_into(ft):
+    tight = {"Ratelimit-Limit": "400", "Ratelimit-Remaining": "3", "Ratelimit-Reset": "7"}
+    rec = Recorder(httpx.Response(200, json={"id": "srv-a"}, headers=tight),
+                   httpx.Response(200, json={"id": "srv-b"}, headers={"Ratelimit-Remaining": "399"}))
+    with make_client(rec, ft) as client:
+        client.get_service("srv-a")
+        assert ft.sleeps == []
+        client.get_service("srv-b")
+        assert ft.sleeps == [7]
+        assert client.ratelimit_remaining == 3
