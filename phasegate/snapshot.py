@@ -219,17 +219,14 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
                 groups_error = exc
 
         # Level 2: everything keyed by a service id, and linked env groups' details.
-        jobs = []
+        jobs: list = []
         group_details: dict[str, object] = {}
         for target in targets:
             if len(target.matches) != 1:
                 continue
             sid = target.matches[0].id
             if wants_env:
-                jobs.append((target, "env", pool.submit(client.list_env_vars, sid)))
-                for group in all_groups:
-                    if _links(group, target.matches[0]) and group.id not in group_details:
-                        group_details[group.id] = pool.submit(client.get_env_group, group.id)
+                submit_env(pool, client, target, all_groups, group_details, jobs)
             if target is not staging:
                 continue
             if "secret_files" in needs:
@@ -243,32 +240,7 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
                 for kind in METRIC_KINDS:
                     jobs.append((target, f"metrics:{kind}", pool.submit(client.get_metrics, kind,
                                                                         dict(window, resource=sid))))
-        # A failed read breaks only the criteria that need that part; the others are still judged.
-        for target, part, future in jobs:
-            try:
-                value = future.result()
-            except TargetError as exc:
-                target.errors.setdefault(part.split(":")[0], exc)
-                continue
-            if part.startswith("metrics:"):
-                target.metrics[part.split(":", 1)[1]] = value or []
-            else:
-                setattr(target, "env_vars" if part == "env" else part, value)
-        details = {}
-        for gid, future in group_details.items():
-            try:
-                details[gid] = future.result()
-            except TargetError as exc:
-                groups_error = groups_error or exc
-        for target in targets:
-            if len(target.matches) != 1:
-                continue
-            if groups_error is not None and wants_env:
-                target.errors.setdefault("env", groups_error)
-            target.env_groups = [details[g.id] for g in all_groups if g.id in details and _links(g, target.matches[0])]
-            for part in {part.split(":")[0] for owner, part, _ in jobs if owner is target}:
-                if part not in target.errors:
-                    target.read.add(part)
+        collect(targets, jobs, all_groups, group_details, groups_error if wants_env else None)
 
     snapshot = Snapshot(
         environment=profile.name,
@@ -322,6 +294,45 @@ def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | N
         )
     except TargetError as exc:
         snapshot.database_error = exc
+
+
+def submit_env(pool, client: RenderClient, target: ServiceSnapshot, all_groups: list, group_details: dict,
+               jobs: list) -> None:
+    """Queue the reads of a service's effective environment: its env vars and linked groups' details."""
+    service = target.matches[0]
+    jobs.append((target, "env", pool.submit(client.list_env_vars, service.id)))
+    for group in all_groups:
+        if _links(group, service) and group.id not in group_details:
+            group_details[group.id] = pool.submit(client.get_env_group, group.id)
+
+
+def collect(targets: list[ServiceSnapshot], jobs: list, all_groups: list, group_details: dict,
+            groups_error: TargetError | None) -> None:
+    """Wait for queued reads. A failed read breaks only the criteria that need that part."""
+    for target, part, future in jobs:
+        try:
+            value = future.result()
+        except TargetError as exc:
+            target.errors.setdefault(part.split(":")[0], exc)
+            continue
+        if part.startswith("metrics:"):
+            target.metrics[part.split(":", 1)[1]] = value or []
+        else:
+            setattr(target, "env_vars" if part == "env" else part, value)
+    details = {}
+    for gid, future in group_details.items():
+        try:
+            details[gid] = future.result()
+        except TargetError as exc:
+            groups_error = groups_error or exc
+    for target in targets:
+        if len(target.matches) != 1:
+            continue
+        parts = {part.split(":")[0] for owner, part, _ in jobs if owner is target}
+        if groups_error is not None and "env" in parts:
+            target.errors.setdefault("env", groups_error)
+        target.env_groups = [details[g.id] for g in all_groups if g.id in details and _links(g, target.matches[0])]
+        target.read |= {part for part in parts if part not in target.errors}
 
 
 def _links(group: EnvGroup, service: Service) -> bool:

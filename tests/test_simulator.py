@@ -315,8 +315,8 @@ def test_filtered_service_list_paginates(sim):
     with client(sim) as c:
         items, _ = walk(c, "/services", limit=1)
         workers, _ = walk(c, "/services", type="background_worker", limit=1)
-    assert len(items) == 4
-    assert len(workers) == 3 and all(i["service"]["type"] == "background_worker" for i in workers)
+    assert len(items) == 6  # the reference four, and the thumbnail worker pair
+    assert len(workers) == 5 and all(i["service"]["type"] == "background_worker" for i in workers)
 
 
 # --------------------------------------------------------------------------- rate-limit headers
@@ -478,10 +478,12 @@ def test_world_names_and_violations():
     for name, criterion in VIOLATES.items():
         if name.startswith("compliant") or name in ("metrics-missing", "events-unavailable"):  # break, violate nothing
             assert criterion is None
+        elif name.startswith("policy-"):
+            assert criterion == "policy"
         else:
             assert criterion is not None and name.startswith(criterion)
     expected = {f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30), *range(60, 63)]}
-    assert {c for c in VIOLATES.values() if c} == expected
+    assert {c for c in VIOLATES.values() if c} == expected | {"policy"}
     with pytest.raises(KeyError, match="known worlds"):
         world("no-such-world")
 

@@ -349,7 +349,50 @@ def _old_failure(world: dict) -> None:
 
 
 
-def _compliant() -> dict:
+# --------------------------------------------------------------------------- environment-wide policy
+
+THUMBNAIL_STAGING_ID = "srv-d39c4t2li9vc73f1b8r0"
+THUMBNAIL_ID = "srv-d2r0e6bipnbs73a2k3m0"
+
+
+def _fleet_member(index: int, name: str, service_id: str, branch: str, environment: str) -> tuple[dict, list[dict]]:
+    """Another background worker of the environment, with its own env vars."""
+    service = _worker(service_id=service_id, name=name, slug=f"{name}-{index:04d}", branch=branch,
+                      created="2025-09-20T10:00:00.000000Z", updated="2025-10-10T10:00:00.000000Z",
+                      environment_id=None, docker_command=f"python workers/{name}.py")
+    env = [
+        {"key": "ENVIRONMENT", "value": environment},
+        {"key": "LOG_LEVEL", "value": "INFO"},
+        {"key": "BUCKET_ACCESS_KEY", "value": f"{environment}-CANARY-bucket-{index:04d}"},
+    ]
+    return service, env
+
+
+def _add_pair(world: dict, index: int, name: str, staging_id: str, production_id: str) -> None:
+    for sid, svc_name, branch, environment in ((staging_id, f"{name}-staging", "staging", "staging"),
+                                               (production_id, name, "main", "production")):
+        service, env = _fleet_member(index, svc_name, sid, branch, environment)
+        world["services"].append(service)
+        world["envVars"][sid] = env
+
+
+def _fleet(world: dict, count: int) -> None:
+    """``count`` more staging workers, each with a production counterpart (a large environment)."""
+    for i in range(count):
+        _add_pair(world, 100 + i, f"batch-worker-{i:03d}", f"srv-fleetstg{i:04d}", f"srv-fleetprd{i:04d}")
+
+
+def _thumbnail(world: dict) -> dict:
+    return next(s for s in world["services"] if s["id"] == THUMBNAIL_STAGING_ID)
+
+
+def _policy_shared_secret(world: dict) -> None:
+    shared = _get_env(world, THUMBNAIL_ID, "BUCKET_ACCESS_KEY")
+    _set_env(world, THUMBNAIL_STAGING_ID, "BUCKET_ACCESS_KEY", shared)
+
+
+
+def _reference() -> dict:
     staging = _worker(
         service_id=STAGING_ID, name=STAGING_NAME, slug="upload-worker-staging-k3vq",
         branch="staging", created="2025-09-16T10:21:42.902118Z",
@@ -671,12 +714,34 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
     ("events-unavailable", None,
      "Render answers 503 on the service's events: only P4-62 is broken, every other criterion is judged",
      lambda w: w.update(failingRoutes=["events"])),
+    ("policy-branch", "policy", "thumbnail-worker-staging deploys from main",
+     lambda w: _thumbnail(w).update(branch="main")),
+    ("policy-suspended", "policy", "thumbnail-worker-staging is suspended",
+     lambda w: _thumbnail(w).update(suspended="suspended", suspenders=["billing"])),
+    ("policy-environment", "policy", "thumbnail-worker-staging has ENVIRONMENT=production",
+     lambda w: _set_env(w, THUMBNAIL_STAGING_ID, "ENVIRONMENT", "production")),
+    ("policy-shared-secret", "policy", "thumbnail-worker-staging shares BUCKET_ACCESS_KEY with thumbnail-worker",
+     _policy_shared_secret),
+    ("policy-forbidden-key", "policy", "thumbnail-worker-staging (a background worker) holds JWT_SECRET",
+     lambda w: _set_env(w, THUMBNAIL_STAGING_ID, "JWT_SECRET", "thumb-CANARY-jwt-3d3d")),
+    ("compliant-fleet-10", None, "10 more staging workers, each with a production counterpart",
+     lambda w: _fleet(w, 10)),
+    ("compliant-fleet-100", None, "100 more staging workers, each with a production counterpart",
+     lambda w: _fleet(w, 100)),
     ("compliant-old-failure", None,
      "a server_failed event before the latest deploy: fixed by that deploy, still compliant", _old_failure),
     ("compliant-many-env-vars", None,
      "250 filler env vars; required keys are spread over pages 1..3 (DATABASE_URL on page 3)",
      _many_env_vars),
 ]
+
+
+def _compliant() -> dict:
+    """The reference deployment, plus a second staging worker and its production counterpart
+    (thumbnail-worker), so the environment-wide policy has more than one service to judge."""
+    world = _reference()
+    _add_pair(world, 1, "thumbnail-worker", THUMBNAIL_STAGING_ID, THUMBNAIL_ID)
+    return world
 
 
 def _registry() -> tuple[dict[str, Callable[[], dict]], dict[str, str | None]]:
