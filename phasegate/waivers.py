@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,17 +66,42 @@ def waiver_path(root: Path, env: str) -> Path:
     return Path(root) / "environments" / f"{env}.waivers.yaml"
 
 
-def load_waivers(env: str, root: Path) -> list[Waiver]:
+ENV_FILE = "PHASEGATE_WAIVERS_FILE"  # another waiver file instead of environments/<env>.waivers.yaml
+
+
+def load_waivers(env: str, root: Path, environ: dict[str, str] | None = None) -> list[Waiver]:
     """The waivers of an environment; none when it has no waiver file."""
-    path = waiver_path(root, env)
-    if not path.exists():
-        return []
-    return parse_waivers(path.read_text(encoding="utf-8"), f"environments/{path.name}")
+    environ = os.environ if environ is None else environ
+    if environ.get(ENV_FILE):
+        path = Path(environ[ENV_FILE])
+        shown = str(path)
+        if not path.is_file():
+            raise ConfigError(f"{shown} (named by {ENV_FILE}): no such waiver file")
+    else:
+        path = waiver_path(root, env)
+        shown = f"environments/{path.name}"
+        if not path.exists():
+            return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{shown}: cannot be read ({type(exc).__name__})") from None
+    return parse_waivers(text, shown)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad date is reported with its entry."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def parse_waivers(text: str, source: str) -> list[Waiver]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
@@ -162,9 +188,10 @@ def from_run(run: dict) -> dict[str, Waiver]:
     return {w["criterion"]: Waiver.from_dict(w) for w in run.get("waivers") or []}
 
 
-def record(folder: Path, waivers: list[Waiver]) -> None:
-    """Add the waivers loaded for this run to its ``run.json``."""
+def record(folder: Path, waivers: list[Waiver], **extra) -> None:
+    """Add the waivers loaded for this run (and any ``extra`` fields) to its ``run.json``."""
     path = Path(folder) / "run.json"
     run = json.loads(path.read_text())
     run["waivers"] = [w.to_dict() for w in waivers]
+    run.update(extra)
     path.write_text(secrets.scrub(json.dumps(run, indent=2, sort_keys=True, default=str)))

@@ -72,6 +72,9 @@ def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", fault
     environ["PHASEGATE_SANDBOX_REQUEST_LOG"] = str(request_log)
     environ.update(env or {})
     argv = list(args) or ["-m", "staging", "--env", "sandbox"]
+    if not any(a.startswith("--report-dir") for a in argv):
+        # Tests that do not look at reports keep their run folder in tmp and skip the HTML.
+        argv += [f"--report-dir={tmp_path / 'reports'}", "--no-report"]
     cmd = [sys.executable, "-m", "pytest", *argv, f"--alluredir={allure_dir}", "-p", "no:cacheprovider",
            "-q"]
     done = subprocess.run(cmd, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)

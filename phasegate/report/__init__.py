@@ -1,6 +1,59 @@
-"""Reports built from a run folder: completion report, manifest, Allure HTML; sign-off, verify, diff."""
+"""Reports built from a run folder: completion report, manifest, Allure HTML; sign-off, verify, diff.
+
+:func:`build_reports` is called by the plugin at the end of a pytest session (unless
+``--no-report``) and by ``phasegate report RUN``. It never fails the pytest run for want of
+the Allure CLI: the manifest records that the HTML was not generated, and why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import secrets
+from . import allure_html, completion, manifest
+from .model import (COMPLETION_HTML, COMPLETION_MD, DIFF_APPENDIX, HTML_REPORT, RESULTS, SIGNOFF, load_run,
+                    utc_now)
+
+__all__ = ["build_reports", "write_completion"]
 
 
-def build_reports(folder):
-    """Placeholder until the report builder lands: the run folder alone is written."""
-    return folder
+def _read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def write_completion(folder: Path, run=None, now=None):
+    """(Re)write completion-report.md/.html from run.json, signoff.json and any diff appendix."""
+    folder = Path(folder)
+    run = run or load_run(folder, now)
+    signoff = _read_json(folder / SIGNOFF)
+    appendix = (_read_json(folder / DIFF_APPENDIX) or {}).get("text")
+    md, page = completion.render(run, signoff, appendix)
+    (folder / COMPLETION_MD).write_text(secrets.scrub(md), encoding="utf-8")
+    (folder / COMPLETION_HTML).write_text(secrets.scrub(page), encoding="utf-8")
+    return run
+
+
+def build_reports(folder, *, html: bool = True, history: bool = True, now=None) -> dict:
+    """Write the completion report, the Allure HTML and the manifest into the run folder."""
+    folder = Path(folder)
+    run = write_completion(folder, now=now)
+    html_status = {"generated": False, "file": None, "reason": "not requested"}
+    if html:
+        out = folder / HTML_REPORT
+        try:
+            allure_html.generate(
+                folder / RESULTS, out,
+                name=("SANDBOX — " if run.sandbox else "") + f"Phase 4 — {run.data.get('environment')}",
+                history=(folder.parent / "allure-history.jsonl") if history else None,
+            )
+            html_status = {"generated": True, "file": HTML_REPORT, "reason": None}
+        except allure_html.HtmlNotGenerated as exc:
+            if out.exists():
+                out.unlink()
+            html_status = {"generated": False, "file": None, "reason": str(exc)}
+    elif (folder / HTML_REPORT).exists():
+        html_status = {"generated": True, "file": HTML_REPORT, "reason": None}
+    data = manifest.build(run, html=html_status, signoff=_read_json(folder / SIGNOFF))
+    manifest.write(folder, data)
+    return data

@@ -1,0 +1,187 @@
+"""The ``phasegate`` command: reports, sign-off, verification, diff, and the sandbox for curl.
+
+Exit codes: 0 done; 1 verification failed; 2 refused (with the reason on one line) or bad
+usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets as _random
+import signal
+import sys
+import threading
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+
+
+def _run_folder(value: str) -> Path:
+    path = Path(value)
+    if not (path / "run.json").is_file():
+        raise argparse.ArgumentTypeError(f"{value} is not a run folder (no run.json)")
+    return path
+
+
+def cmd_report(args) -> int:
+    from .report import build_reports
+    from .report.model import SIGNATURE, SIGNOFF
+
+    if (args.run / SIGNOFF).exists() or (args.run / SIGNATURE).exists():
+        print(f"phasegate report: refused: {args.run.name} is signed; rebuilding would break its signature",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    data = build_reports(args.run, html=not args.no_html, history=False)
+    html = data["allure_html"]
+    note = "Allure HTML written" if html.get("generated") else f"Allure HTML not generated: {html.get('reason')}"
+    counts = ", ".join(f"{v} {k}" for k, v in data["counts"].items() if v)
+    print(f"{args.run}: completion-report.md/.html, manifest.json ({len(data['files'])} files); {note}; {counts}")
+    return EXIT_OK
+
+
+def cmd_signoff(args) -> int:
+    from .report.signoff import Refused, signoff
+
+    try:
+        record = signoff(args.run, args.key, args.signer)
+    except Refused as exc:
+        print(f"phasegate signoff: refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"signed {args.run.name} as {record['signer']} at {record['signed_at']}: {record['verdict']}")
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    from .report.signoff import VerifyFailed, verify
+
+    try:
+        print(verify(args.run, args.allowed_signers))
+    except VerifyFailed as exc:
+        print(f"phasegate verify: FAILED: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    from .report.diff import diff_runs, write_appendix
+
+    text = diff_runs(args.run_a, args.run_b)
+    print(text, end="")
+    if args.write:
+        try:
+            write_appendix(args.run_a, args.run_b, text)
+        except PermissionError as exc:
+            print(f"phasegate diff: refused: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        print(f"appendix written into {args.run_b / 'completion-report.md'}")
+    return EXIT_OK
+
+
+def cmd_sandbox_worlds(args) -> int:
+    from .sandbox.session import CATALOGUE
+
+    width = max(len(name) for name in CATALOGUE)
+    for name in sorted(CATALOGUE):
+        spec = CATALOGUE[name]
+        violates = spec.violates or "nothing (compliant)"
+        also = f" (also affects {', '.join(spec.also_affects)})" if spec.also_affects else ""
+        print(f"{name:<{width}}  violates {violates}{also}")
+    return EXIT_OK
+
+
+def cmd_sandbox_serve(args) -> int:
+    from .sandbox.simulator import Faults, serve
+    from .sandbox.worlds import WORLDS
+
+    if args.world not in WORLDS:
+        print(f"phasegate sandbox serve: unknown Render world {args.world!r}; see `phasegate sandbox worlds` "
+              f"(Render worlds: {', '.join(sorted(WORLDS))})", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        Faults.parse(args.fault or "")
+    except ValueError as exc:
+        print(f"phasegate sandbox serve: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    key = args.key or "rnd_sandbox_" + _random.token_hex(12)
+    simulator = serve(args.world, port=args.port, api_key=key, faults=args.fault or "")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"Render simulator (world {args.world!r}{', faults ' + args.fault if args.fault else ''}) serving at "
+          f"{simulator.base_url}", flush=True)
+    print(f"API key: {key}", flush=True)
+    print(f"try: curl -H 'Authorization: Bearer {key}' {simulator.base_url}/services", flush=True)
+    print("Ctrl-C to stop.", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="phasegate",
+        description="Reports, sign-off and verification of phasegate runs (run folders under reports/<env>/).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("report", help="(re)build the reports of a run folder",
+                       description="(Re)build completion-report.md/.html, the single-file Allure HTML and "
+                                   "manifest.json of a run folder.")
+    p.add_argument("run", type=_run_folder, metavar="RUN", help="run folder (reports/<env>/<UTC timestamp>)")
+    p.add_argument("--no-html", action="store_true", help="skip the Allure HTML (keep any existing one)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("signoff", help="sign a run's manifest with an SSH key",
+                       description="Sign manifest.json with `ssh-keygen -Y sign -n phasegate`. Refused (exit 2) "
+                                   "for a sandbox run, a failed or broken criterion without a valid waiver, or a "
+                                   "file that no longer matches the manifest.")
+    p.add_argument("run", type=_run_folder, metavar="RUN", help="run folder")
+    p.add_argument("--key", required=True, metavar="KEY", help="SSH private key file (e.g. ~/.ssh/id_ed25519)")
+    p.add_argument("--signer", required=True, metavar='"NAME <EMAIL>"', help="who signs, as Name <email>")
+    p.set_defaults(func=cmd_signoff)
+
+    p = sub.add_parser("verify", help="check a signed run's signature and every hash",
+                       description="Verify manifest.json.sig against an allowed-signers file (ssh-keygen -Y "
+                                   "verify), then every SHA-256 in the manifest. Exit 1 naming the first file that "
+                                   "does not match.")
+    p.add_argument("run", type=_run_folder, metavar="RUN", help="run folder")
+    p.add_argument("--allowed-signers", required=True, metavar="FILE",
+                   help="OpenSSH allowed_signers file: '<email> namespaces=\"phasegate\" <public key>'")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("diff", help="what changed between two runs",
+                       description="Criterion outcomes, service configuration fields, env var keys, rotated "
+                                   "secrets (by digest) and grants that differ between RUN_A and RUN_B.")
+    p.add_argument("run_a", type=_run_folder, metavar="RUN_A", help="the earlier run folder")
+    p.add_argument("run_b", type=_run_folder, metavar="RUN_B", help="the later run folder")
+    p.add_argument("--write", action="store_true", help="also write the diff as an appendix of RUN_B's report")
+    p.set_defaults(func=cmd_diff)
+
+    sandbox = sub.add_parser("sandbox", help="the Render simulator, standalone",
+                             description="Run the sandbox's Render simulator for curl, or list its worlds.")
+    ssub = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND", required=True)
+    p = ssub.add_parser("serve", help="serve a world on loopback until Ctrl-C",
+                        description="Serve a Render world on 127.0.0.1; print the base URL and the API key.")
+    p.add_argument("--world", default="compliant", metavar="NAME", help="Render world (default: compliant)")
+    p.add_argument("--port", type=int, default=0, metavar="N", help="port (default: any free port)")
+    p.add_argument("--fault", default="", metavar="SPEC",
+                   help="faults, e.g. 'rate_limit_times=2,latency_ms=100' (see phasegate.sandbox.simulator.Faults)")
+    p.add_argument("--key", default=None, metavar="KEY", help="API key to require (default: a random one)")
+    p.set_defaults(func=cmd_sandbox_serve)
+    p = ssub.add_parser("worlds", help="list the sandbox worlds and the criterion each violates",
+                        description="List the sandbox worlds and the criterion each violates.")
+    p.set_defaults(func=cmd_sandbox_worlds)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,384 @@
+"""The completion report, in the shape of the hand-written one it replaces, drawn from results.
+
+Every line that claims something is a criterion result (✅ passed, ❌ failed or broken,
+⚠ waived, ⏭ skipped, ➖ not run) linked to its evidence. The seed's claims that no machine
+can check are listed under *Not verifiable as written*. One document model renders to
+Markdown and to self-contained HTML (no external script, font or stylesheet).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from .model import HTML_REPORT, Result, Run, iso
+
+# --- a tiny document model ---------------------------------------------------------------------
+
+
+@dataclass
+class Link:
+    text: str
+    href: str
+
+
+@dataclass
+class Code:
+    text: str
+
+
+class Doc:
+    def __init__(self) -> None:
+        self.blocks: list[tuple] = []
+
+    def h(self, level: int, *inline) -> None:
+        self.blocks.append(("h", level, list(inline)))
+
+    def p(self, *inline) -> None:
+        self.blocks.append(("p", list(inline)))
+
+    def li(self, *inline) -> None:
+        self.blocks.append(("li", list(inline)))
+
+    def table(self, header: list[str], rows: list[list]) -> None:
+        self.blocks.append(("table", header, rows))
+
+    def pre(self, text: str) -> None:
+        self.blocks.append(("pre", text))
+
+
+def _md_inline(parts) -> str:
+    out = []
+    for part in parts if isinstance(parts, list) else [parts]:
+        if isinstance(part, Link):
+            out.append(f"[{part.text}]({part.href})")
+        elif isinstance(part, Code):
+            out.append(f"`{part.text}`")
+        else:
+            out.append(str(part))
+    return "".join(out)
+
+
+def _html_inline(parts) -> str:
+    out = []
+    for part in parts if isinstance(parts, list) else [parts]:
+        if isinstance(part, Link):
+            out.append(f'<a href="{html.escape(part.href, quote=True)}">{html.escape(part.text)}</a>')
+        elif isinstance(part, Code):
+            out.append(f"<code>{html.escape(part.text)}</code>")
+        else:
+            text = html.escape(str(part), quote=False)
+            text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+            out.append(re.sub(r"`([^`]+)`", r"<code>\1</code>", text))
+    return "".join(out)
+
+
+def to_markdown(doc: Doc) -> str:
+    lines: list[str] = []
+    previous = None
+    for block in doc.blocks:
+        kind = block[0]
+        if kind != "li" and previous == "li":
+            lines.append("")
+        if kind == "h":
+            lines.extend(["#" * block[1] + " " + _md_inline(block[2]), ""])
+        elif kind == "p":
+            lines.extend([_md_inline(block[1]), ""])
+        elif kind == "li":
+            lines.append("- " + _md_inline(block[1]))
+        elif kind == "table":
+            header, rows = block[1], block[2]
+            lines.append("| " + " | ".join(header) + " |")
+            lines.append("|" + "---|" * len(header))
+            for row in rows:
+                lines.append("| " + " | ".join(_md_inline(c).replace("|", "\\|") for c in row) + " |")
+            lines.append("")
+        elif kind == "pre":
+            lines.extend(["```", block[1].rstrip("\n"), "```", ""])
+        previous = kind
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+line-height:1.45;color:#1b1b1b}
+h1{font-size:1.6rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;
+vertical-align:top}code,pre{background:#f4f4f4;border-radius:3px}pre{padding:.5rem;overflow:auto}
+.sandbox{background:#fff3cd;border:2px solid #d39e00;padding:.5rem 1rem;font-weight:bold}
+ul{padding-left:1.4rem}li{margin:.15rem 0}
+"""
+
+
+def to_html(doc: Doc, title: str, sandbox: bool) -> str:
+    first = "<!DOCTYPE html>" + ("<!-- SANDBOX run: simulated Render and database, never a sign-off -->"
+                                 if sandbox else "")
+    out = [first, '<html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+           "img-src data:\">",
+           f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"]
+    if sandbox:
+        out.append('<p class="sandbox">SANDBOX run: a simulated Render and database. Not a sign-off.</p>')
+    in_list = False
+    for block in doc.blocks:
+        kind = block[0]
+        if kind == "li" and not in_list:
+            out.append("<ul>")
+            in_list = True
+        elif kind != "li" and in_list:
+            out.append("</ul>")
+            in_list = False
+        if kind == "h":
+            out.append(f"<h{block[1]}>{_html_inline(block[2])}</h{block[1]}>")
+        elif kind == "p":
+            out.append(f"<p>{_html_inline(block[1])}</p>")
+        elif kind == "li":
+            out.append(f"<li>{_html_inline(block[1])}</li>")
+        elif kind == "table":
+            out.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in block[1]) + "</tr>")
+            for row in block[2]:
+                out.append("<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row) + "</tr>")
+            out.append("</table>")
+        elif kind == "pre":
+            out.append(f"<pre>{html.escape(block[1])}</pre>")
+    if in_list:
+        out.append("</ul>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+# --- the report --------------------------------------------------------------------------------
+
+SERVICE_LINES = [  # (criterion, label, snapshot field of the service)
+    ("P4-01", "Service Name", "name"),
+    ("P4-02", "Service ID", "id"),
+    ("P4-03", "Service Type", "type"),
+    ("P4-04", "Runtime", "runtime"),
+    ("P4-05", "Region", "region"),
+    ("P4-06", "Plan", "plan"),
+    ("P4-07", "Status (suspended)", "suspended"),
+    ("P4-09", "Dockerfile", "dockerfile_path"),
+    ("P4-10", "Start Command", "docker_command"),
+    ("P4-11", "Branch", "branch"),
+    ("P4-12", "Auto Deploy", "auto_deploy"),
+]
+ENV_LINES = [
+    ("P4-20", "ENVIRONMENT", "ENVIRONMENT"), ("P4-21", "DEBUG", "DEBUG"), ("P4-22", "LOG_LEVEL", "LOG_LEVEL"),
+    ("P4-23", "Database connection variables", None), ("P4-24", "Supabase configuration variables", None),
+    ("P4-25", "Worker-specific configuration variables", None), ("P4-26", "External API keys", None),
+]
+DATABASE = ["P4-40", "P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47"]
+SECURITY = ["P4-27", "P4-28", "P4-29", "P4-42", "P4-43", "P4-44"]
+PERFORMANCE = ["P4-60", "P4-61", "P4-62", "P4-63", "P4-47"]
+ISSUES = [  # the seed's "Issues Resolved", each now a regression criterion
+    ("P4-03", "Service type: first created as a web service instead of a background worker"),
+    ("P4-09", "Dockerfile path: the first deploy used the wrong Dockerfile"),
+    ("P4-11", "Branch: the service deployed from deployment/cloud-infrastructure instead of staging"),
+    ("P4-40", "Database connection: initial connection failures"),
+]
+NOT_VERIFIABLE = [  # (seed claim, why, closest criteria)
+    ("Memory Usage: Stable", "\"stable\" has no threshold", ["P4-60", "P4-61"]),
+    ("CPU Usage: Within acceptable limits", "no limit is named", ["P4-61"]),
+    ("Health Check: Import validation for enhanced base worker",
+     "a background worker has no health check on Render", ["P4-08"]),
+    ("Error Handling: Comprehensive / Implemented", "not observable from configuration or the database", ["P4-62"]),
+    ("Logging: Structured logging implemented", "log format is not exposed by the Render API", ["P4-22"]),
+    ("API Service Integration: Ready for API-Worker communication", "readiness for Phase 5 is a plan, not a state",
+     []),
+    ("Retry Logic: Implemented for failed jobs", "code behaviour; only the bookkeeping columns can be read",
+     ["P4-46"]),
+    ("Job Processing: Ready to process background jobs", "no job is submitted (the suite is read-only)",
+     ["P4-46", "P4-63"]),
+    ("Connection Pool: Active / Configured for worker service", "pool settings live in the worker's code",
+     ["P4-47"]),
+    ("Monitoring and Alerting: Automated health monitoring", "alerting rules are not exposed by the Render API",
+     []),
+    ("API Keys: Staging-specific with limited scope", "key scope is not visible; only that values differ",
+     ["P4-26", "P4-28"]),
+]
+
+
+def _evidence_parts(result: Result) -> list:
+    if not result.evidence:
+        return []
+    parts: list = [" · "]
+    for i, ev in enumerate(result.evidence[:3]):
+        if i:
+            parts.append(", ")
+        parts.append(Link("evidence" if i == 0 else f"evidence {i + 1}", ev.href))
+    return parts
+
+
+def criterion_line(doc: Doc, result: Result, label: str | None = None, value=None) -> None:
+    parts: list = [f"{result.symbol} ", f"{result.id} "]
+    parts.append(label if label else result.title)
+    if value is not None:
+        parts.extend([": ", Code(str(value))])
+    parts.append(f" — {result.verdict_text()}")
+    parts.extend(_evidence_parts(result))
+    doc.li(*parts)
+
+
+def _service_value(run: Run, field: str):
+    service = run.service()
+    if not service:
+        return None
+    value = service.get(field)
+    return "null" if value is None else value
+
+
+def _env_value(run: Run, key: str):
+    env = (run.snapshot.get("staging") or {}).get("env") or {}
+    entry = env.get(key)
+    return None if entry is None else entry.get("value")
+
+
+def build_document(run: Run, signoff: dict | None = None, appendix: str | None = None) -> tuple[Doc, str]:
+    d = run.data
+    r = run.results
+    service_name = d.get("service_name") or "the worker"
+    title = f"Phase 4 Completion Report: {service_name}"
+    doc = Doc()
+    if run.sandbox:
+        doc.h(1, f"SANDBOX — {title} (simulated; not a sign-off)")
+    else:
+        doc.h(1, title)
+
+    counts = run.counts()
+    blocking = run.blocking()
+    if run.sandbox:
+        verdict = "SANDBOX run — cannot be signed off"
+    elif blocking:
+        verdict = "NOT COMPLETE — " + ", ".join(f"{x.id} {x.status}" for x in blocking)
+    elif counts["waived"]:
+        verdict = "COMPLETE WITH WAIVERS — " + ", ".join(x.id for x in run.ran if x.status == "waived")
+    else:
+        verdict = "COMPLETE — every criterion that ran passed" if run.ran else "NOTHING JUDGED"
+    doc.p("**Environment**: ", Code(str(d.get("environment"))),
+          f" (profile {d.get('profile')}" + (f", sandbox world {d.get('sandbox_world')!r}" if run.sandbox else "")
+          + ")  ")
+    doc.p("**Service**: ", Code(str(service_name)), "  ")
+    doc.p(f"**Snapshot taken**: {d.get('snapshot_taken_at') or 'not taken'} · **Run finished**: "
+          f"{d.get('finished_at')} · **Waivers judged as of**: {iso(run.as_of)}  ")
+    doc.p(f"**Suite**: phasegate {d.get('phasegate_version')} at commit ", Code(str(d.get("git_commit"))), "  ")
+    doc.p(f"**Status**: {verdict}")
+
+    doc.h(2, "Executive Summary")
+    doc.p(f"{len(run.ran)} of {len(r)} Phase 4 criteria were judged in this run against "
+          + ("a simulated Render and database (SANDBOX). " if run.sandbox else f"{d.get('api_url')}. ")
+          + f"Passed {counts['passed']}, failed {counts['failed']}, broken {counts['broken']}, "
+          f"waived {counts['waived']}, skipped {counts['skipped']}, not run {counts['not run']}. "
+          "Every line below is the result of a criterion, linked to its evidence; claims of the hand-written "
+          "report that no machine can check are listed under \"Not verifiable as written\".")
+    if blocking:
+        for x in blocking:
+            criterion_line(doc, x)
+    doc.p("Full evidence: ", Link("Allure report (single file)", HTML_REPORT), " and ",
+          Link("raw Allure results", "allure-results/"), ".")
+
+    doc.h(2, "Service Details")
+    doc.h(3, "Service Configuration")
+    for cid, label, fld in SERVICE_LINES:
+        criterion_line(doc, r[cid], label, _service_value(run, fld))
+    service = run.service()
+    if service.get("dashboard_url"):
+        doc.p("Render dashboard: ", Link(service["dashboard_url"], service["dashboard_url"]))
+
+    doc.h(2, "Validation Results")
+    doc.p("Every Phase 4 criterion, by concern.")
+    concerns: dict[str, list[Result]] = {}
+    for res in r.values():
+        concerns.setdefault(res.concern or "Other", []).append(res)
+    for concern, items in concerns.items():
+        doc.h(3, concern)
+        for res in items:
+            criterion_line(doc, res)
+
+    doc.h(2, "Environment Configuration")
+    for cid, label, key in ENV_LINES:
+        criterion_line(doc, r[cid], label, _env_value(run, key) if key else None)
+    doc.p("Values of secrets are never shown; only key names and, for comparisons, a keyed digest.")
+
+    doc.h(2, "Database Integration")
+    db = run.snapshot.get("database") or {}
+    if db.get("source"):
+        doc.p(f"Read through: {db.get('source')}.")
+    for cid in DATABASE:
+        criterion_line(doc, r[cid])
+
+    doc.h(2, "Security Validation")
+    for cid in SECURITY:
+        criterion_line(doc, r[cid])
+
+    doc.h(2, "Performance Metrics")
+    for cid in PERFORMANCE:
+        criterion_line(doc, r[cid])
+
+    doc.h(2, "Deployment History")
+    criterion_line(doc, r["P4-08"], "Latest deploy is live")
+    deploys = (run.snapshot.get("staging") or {}).get("deploys") or []
+    if deploys:
+        rows = [[str(x.get("created_at") or ""), str(x.get("finished_at") or "—"), Code(str(x.get("id"))),
+                 str(x.get("status")), str(x.get("trigger") or ""),
+                 (Code(str(x["commit_id"])[:12]) if x.get("commit_id") else "—"),
+                 " ".join(str(x.get("commit_message") or "").split())[:100]] for x in deploys]
+        doc.table(["created", "finished", "deploy", "status", "trigger", "commit", "message"], rows)
+    else:
+        doc.p("No deploy list was read in this run.")
+
+    doc.h(2, "Issues Resolved")
+    doc.p("Each issue of the hand-written report is now a regression criterion; \"resolved\" means it passed here.")
+    for cid, problem in ISSUES:
+        criterion_line(doc, r[cid], f"{problem} — {r[cid].title}")
+
+    doc.h(2, "Not verifiable as written")
+    doc.p("Claims of the hand-written report that no machine can check as worded. They are not counted as "
+          "passed; the closest criterion is given where one exists.")
+    for claim, why, closest in NOT_VERIFIABLE:
+        parts: list = [f"\"{claim}\" — not verifiable: {why}."]
+        if closest:
+            parts.append(" Closest: " + ", ".join(f"{c} {r[c].symbol} {r[c].status}" for c in closest))
+        doc.li(*parts)
+
+    doc.h(2, "Next Steps")
+    if run.sandbox:
+        doc.li("This is a SANDBOX run: run `pytest -m staging` against the real staging service for a sign-off.")
+    for x in blocking:
+        doc.li(f"{x.symbol} Fix {x.id} ({x.title}), or record a waiver in environments/"
+               f"{d.get('environment')}.waivers.yaml, then run again.")
+    for x in run.ran:
+        if x.judged and x.judged.waiver_state == "expired":
+            doc.li(f"Waiver for {x.id} expired {x.judged.waiver.expires.isoformat()}: renew it or fix the criterion.")
+        elif x.status == "waived":
+            doc.li(f"⚠ {x.id} is waived until {x.judged.waiver.expires.isoformat()}: fix it before then.")
+    for x in run.ran:
+        if x.status == "skipped":
+            doc.li(f"⏭ {x.id} was skipped ({x.verdict_text()}): configure it to have it judged.")
+    if run.not_run:
+        doc.li("Not run in this run: " + ", ".join(x.id for x in run.not_run) + ".")
+    if not run.sandbox and not blocking and not signoff:
+        doc.li("Sign off: `phasegate signoff RUN --key KEY --signer \"Name <email>\"`.")
+    doc.li("Phase 5: Service Integration and Communication Validation.")
+
+    doc.h(2, "Sign-off")
+    if signoff:
+        doc.li(f"Signed by: {signoff['signer']}")
+        doc.li(f"Signed at (UTC): {signoff['signed_at']}")
+        doc.li(f"Verdict: {signoff['verdict']}")
+        doc.p("The signature (manifest.json.sig, OpenSSH, namespace \"phasegate\") covers manifest.json, which "
+              "holds the SHA-256 of this report and of every evidence file. Check it with "
+              "`phasegate verify RUN --allowed-signers FILE`.")
+    else:
+        doc.p("Unsigned." + (" A sandbox run cannot be signed." if run.sandbox else ""))
+
+    if appendix:
+        doc.h(2, "Appendix: changes since the previous run")
+        doc.pre(appendix)
+    return doc, title
+
+
+def render(run: Run, signoff: dict | None = None, appendix: str | None = None) -> tuple[str, str]:
+    doc, title = build_document(run, signoff, appendix)
+    return to_markdown(doc), to_html(doc, ("SANDBOX — " if run.sandbox else "") + title, run.sandbox)

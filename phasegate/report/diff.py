@@ -1,0 +1,93 @@
+"""What changed between two runs: criterion outcomes, service configuration, env var keys,
+rotated secrets (by digest, never by value) and grants."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import secrets
+from .model import DIFF_APPENDIX, load_run
+
+_DIGEST = "*** (hmac "
+_DB_SKIP = {"source", "error", "worker_url"}
+
+
+def _service(run) -> dict:
+    matches = ((run.data.get("snapshot") or {}).get("staging") or {}).get("matches") or []
+    return matches[0] if len(matches) == 1 else {}
+
+
+def _env(run) -> dict:
+    return ((run.data.get("snapshot") or {}).get("staging") or {}).get("env") or {}
+
+
+def _short(value) -> str:
+    text = json.dumps(value, sort_keys=True, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def diff_runs(folder_a, folder_b) -> str:
+    a, b = load_run(Path(folder_a)), load_run(Path(folder_b))
+    lines = [f"phasegate diff {Path(folder_a).name} ({a.data.get('environment')}"
+             f"{', SANDBOX ' + repr(a.data.get('sandbox_world')) if a.sandbox else ''}) -> "
+             f"{Path(folder_b).name} ({b.data.get('environment')}"
+             f"{', SANDBOX ' + repr(b.data.get('sandbox_world')) if b.sandbox else ''})"]
+
+    changed = [(cid, a.results[cid].status, b.results[cid].status) for cid in b.results
+               if cid in a.results and a.results[cid].status != b.results[cid].status]
+    lines.append(f"Criterion outcomes changed: {len(changed)}")
+    for cid, before, after in changed:
+        lines.append(f"  {cid} {b.results[cid].title}: {before} -> {after}")
+
+    sa, sb = _service(a), _service(b)
+    fields = sorted((set(sa) | set(sb)) - {"dashboard_url"})
+    config = [(f, sa.get(f), sb.get(f)) for f in fields if sa.get(f) != sb.get(f)]
+    lines.append(f"Service configuration fields changed: {len(config)}")
+    for f, before, after in config:
+        lines.append(f"  {f}: {_short(before)} -> {_short(after)}")
+
+    ea, eb = _env(a), _env(b)
+    added, removed = sorted(set(eb) - set(ea)), sorted(set(ea) - set(eb))
+    lines.append(f"Env var keys added: {', '.join(added) if added else 'none'}")
+    lines.append(f"Env var keys removed: {', '.join(removed) if removed else 'none'}")
+    plain = [k for k in sorted(set(ea) & set(eb)) if not str(ea[k].get("value", "")).startswith(_DIGEST)
+             and ea[k].get("value") != eb[k].get("value")]
+    for k in plain:
+        lines.append(f"  plain setting {k}: {_short(ea[k].get('value'))} -> {_short(eb[k].get('value'))}")
+
+    secret_keys = [k for k in sorted(set(ea) & set(eb)) if str(ea[k].get("value", "")).startswith(_DIGEST)
+                   and str(eb[k].get("value", "")).startswith(_DIGEST)]
+    if a.data.get("digests_comparable") and b.data.get("digests_comparable"):
+        rotated = [k for k in secret_keys if ea[k]["value"] != eb[k]["value"]]
+        lines.append(f"Secrets whose digest changed (rotated; values never shown): "
+                     f"{', '.join(rotated) if rotated else 'none'}")
+        lines.append("  (comparable only if both runs used the same PHASEGATE_DIGEST_KEY)")
+    else:
+        which = " and ".join(name for name, run in (("A", a), ("B", b)) if not run.data.get("digests_comparable"))
+        lines.append(f"Secrets whose digest changed: not comparable — run {which} had no PHASEGATE_DIGEST_KEY in "
+                     "its profile, so each run digested secrets under its own random key")
+
+    da = {k: v for k, v in ((a.data.get("snapshot") or {}).get("database") or {}).items() if k not in _DB_SKIP}
+    db = {k: v for k, v in ((b.data.get("snapshot") or {}).get("database") or {}).items() if k not in _DB_SKIP}
+    if not da and not db:
+        lines.append("Grants: no database evidence of grants recorded in either run's snapshot")
+    else:
+        grants = [(k, da.get(k), db.get(k)) for k in sorted(set(da) | set(db)) if da.get(k) != db.get(k)]
+        lines.append(f"Grants and database settings changed: {len(grants)}")
+        for k, before, after in grants:
+            lines.append(f"  {k}: {_short(before)} -> {_short(after)}")
+    return secrets.scrub("\n".join(lines) + "\n")
+
+
+def write_appendix(folder_a, folder_b, text: str) -> None:
+    """Put the diff into RUN_B's completion report (and re-hash it)."""
+    from . import build_reports
+    from .model import SIGNATURE, SIGNOFF
+
+    folder_b = Path(folder_b)
+    if (folder_b / SIGNOFF).exists() or (folder_b / SIGNATURE).exists():
+        raise PermissionError(f"{folder_b.name} is signed: adding an appendix would break its signature")
+    (folder_b / DIFF_APPENDIX).write_text(json.dumps({"against": Path(folder_a).name, "text": text}, indent=2)
+                                          + "\n", encoding="utf-8")
+    build_reports(folder_b, html=False)

@@ -1,0 +1,87 @@
+"""``manifest.json``: every criterion's verdict and the SHA-256 of every file of the run folder.
+
+The sign-off signs the manifest; the manifest covers the reports and the evidence. So a
+signature that verifies, over a manifest whose hashes all match, proves that nothing in
+the folder changed since it was signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .. import secrets
+from .model import MANIFEST, SIGNATURE, Run, iso
+
+EXCLUDED = {MANIFEST, SIGNATURE}
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def listed_files(folder: Path) -> list[str]:
+    """Every file of the run folder the manifest covers, as sorted POSIX paths relative to it."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and p.relative_to(folder).as_posix() not in EXCLUDED)
+
+
+def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
+    d = run.data
+    criteria = {}
+    for res in run.results.values():
+        if res.judged is None:
+            criteria[res.id] = {"title": res.title, "outcome": "not run", "status": "not run"}
+        else:
+            criteria[res.id] = {"title": res.title, **res.judged.to_dict()}
+    folder = run.folder
+    return {
+        "format": 1,
+        "run": folder.name,
+        "environment": d.get("environment"),
+        "sandbox": run.sandbox,
+        "sandbox_world": d.get("sandbox_world"),
+        "service_name": d.get("service_name"),
+        "service_id": d.get("service_id"),
+        "api_url": d.get("api_url"),
+        "finished_at": d.get("finished_at"),
+        "snapshot_taken_at": d.get("snapshot_taken_at"),
+        "judged_as_of": iso(run.as_of),
+        "suite_commit": d.get("git_commit"),
+        "phasegate_version": d.get("phasegate_version"),
+        "packages": d.get("packages") or {},
+        "counts": run.counts(),
+        "criteria": criteria,
+        "allure_html": html,
+        "signoff": signoff,
+        "files": {rel: sha256(folder / rel) for rel in listed_files(folder)},
+    }
+
+
+def write(folder: Path, manifest: dict) -> None:
+    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (folder / MANIFEST).write_text(secrets.scrub(text), encoding="utf-8")
+
+
+def read(folder: Path) -> dict:
+    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+
+
+def first_mismatch(folder: Path, manifest: dict) -> str | None:
+    """The first file (in manifest order, then unlisted files) that no longer matches; None if all do."""
+    files = manifest.get("files") or {}
+    for rel in sorted(files):
+        path = folder / rel
+        if not path.is_file():
+            return f"{rel} (missing)"
+        if sha256(path) != files[rel]:
+            return rel
+    extra = [rel for rel in listed_files(folder) if rel not in files]
+    if extra:
+        return f"{extra[0]} (not in the manifest)"
+    return None

@@ -1,0 +1,165 @@
+"""Sign-off and verification with OpenSSH signatures (``ssh-keygen -Y sign/verify -n phasegate``).
+
+Order of a sign-off, so that the signature covers everything:
+
+1. refuse a sandbox run, a folder whose files no longer match its manifest, a run already
+   signed, a run that judged nothing, and any failed or broken criterion without a valid
+   waiver (judged now: a waiver that expired since the run no longer counts);
+2. write ``signoff.json`` (signer, UTC time, verdict) and the report's Sign-off section;
+3. rebuild ``manifest.json`` over every file, the new ones included;
+4. sign the manifest: ``manifest.json.sig``.
+
+``verify`` checks the signature over the manifest first (against an allowed-signers file,
+for the signer the manifest names), then every hash, and names the first file that does
+not match.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from .. import secrets
+from . import manifest as _manifest
+from . import write_completion
+from .model import MANIFEST, SIGNATURE, SIGNOFF, iso, load_run, utc_now
+
+NAMESPACE = "phasegate"
+_SIGNER = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s@]+@[^<>\s@]+)>\s*$")
+
+
+class Refused(Exception):
+    """Sign-off refused; the message is the one-line reason."""
+
+
+class VerifyFailed(Exception):
+    """Verification failed; the message names what does not match."""
+
+
+def parse_signer(signer: str) -> tuple[str, str]:
+    match = _SIGNER.match(signer or "")
+    if not match:
+        raise Refused(f"signer must look like \"Name <email>\", not {signer!r}")
+    return match.group("name"), match.group("email")
+
+
+def _ssh_keygen() -> str:
+    path = shutil.which("ssh-keygen")
+    if path is None:
+        raise Refused("ssh-keygen (OpenSSH) is not installed")
+    return path
+
+
+def check_signable(folder: Path, now=None):
+    """The run, if it may be signed; else :class:`Refused` with the reason."""
+    folder = Path(folder)
+    if not (folder / "run.json").is_file():
+        raise Refused(f"{folder} is not a run folder (no run.json)")
+    run = load_run(folder, now)
+    if run.sandbox:
+        raise Refused(f"{folder.name} is a SANDBOX run (world {run.data.get('sandbox_world')!r}): "
+                      "sandbox results are never signed off")
+    if not (folder / MANIFEST).is_file():
+        raise Refused(f"{folder.name} has no manifest.json: run `phasegate report {folder}` first")
+    if (folder / SIGNOFF).exists() or (folder / SIGNATURE).exists():
+        raise Refused(f"{folder.name} is already signed")
+    mismatch = _manifest.first_mismatch(folder, _manifest.read(folder))
+    if mismatch:
+        raise Refused(f"{mismatch} no longer matches manifest.json: the run folder was changed after its report")
+    blocking = run.blocking()
+    if blocking:
+        details = []
+        for res in blocking:
+            note = ""
+            if res.judged.waiver_state == "expired":
+                note = f", waiver expired {res.judged.waiver.expires.isoformat()}"
+            details.append(f"{res.id} {res.status}{note}")
+        raise Refused("criteria failed or broken without a valid waiver: " + "; ".join(details))
+    if not any(res.status == "passed" for res in run.ran):
+        raise Refused(f"{folder.name} judged no criterion: nothing to sign")
+    return run
+
+
+def verdict_of(run) -> str:
+    waived = [r for r in run.ran if r.status == "waived"]
+    passed = sum(1 for r in run.ran if r.status == "passed")
+    skipped = sum(1 for r in run.ran if r.status == "skipped")
+    text = f"PASS: {passed} criteria passed"
+    if skipped:
+        text += f", {skipped} skipped"
+    if waived:
+        text += ", waived: " + ", ".join(f"{r.id} ({r.judged.outcome}, until {r.judged.waiver.expires.isoformat()}, "
+                                         f"approved by {r.judged.waiver.approver})" for r in waived)
+        text = "PASS WITH WAIVERS" + text[4:]
+    if run.not_run:
+        text += "; not run: " + ", ".join(r.id for r in run.not_run)
+    return text
+
+
+def signoff(folder, key, signer: str, now=None) -> dict:
+    folder = Path(folder)
+    name, email = parse_signer(signer)
+    now = now or utc_now()
+    run = check_signable(folder, now)
+    key = Path(key)
+    if not key.is_file():
+        raise Refused(f"signing key {key} does not exist")
+    keygen = _ssh_keygen()
+    previous = _manifest.read(folder)
+    record = {"signer": f"{name} <{email}>", "email": email, "signed_at": iso(now), "verdict": verdict_of(run),
+              "namespace": NAMESPACE, "manifest_before_signoff_sha256": _manifest.sha256(folder / MANIFEST)}
+    (folder / SIGNOFF).write_text(secrets.scrub(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False))
+                                  + "\n", encoding="utf-8")
+    try:
+        run = write_completion(folder, now=now)
+        data = _manifest.build(run, html=previous.get("allure_html") or {}, signoff=record)
+        _manifest.write(folder, data)
+        done = subprocess.run([keygen, "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(folder / MANIFEST)],
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode != 0 or not (folder / SIGNATURE).exists():
+            raise Refused("ssh-keygen could not sign: " + " ".join((done.stderr or done.stdout).split())[-300:])
+    except BaseException:
+        # Leave the folder as it was: unsigned, with its previous report and manifest.
+        (folder / SIGNOFF).unlink(missing_ok=True)
+        (folder / SIGNATURE).unlink(missing_ok=True)
+        run = write_completion(folder)
+        _manifest.write(folder, _manifest.build(run, html=previous.get("allure_html") or {}, signoff=None))
+        raise
+    return record
+
+
+def verify(folder, allowed_signers) -> str:
+    folder = Path(folder)
+    allowed = Path(allowed_signers)
+    if not (folder / MANIFEST).is_file():
+        raise VerifyFailed(f"{MANIFEST}: missing")
+    if not (folder / SIGNATURE).is_file():
+        raise VerifyFailed(f"{SIGNATURE}: missing (the run is not signed)")
+    if not allowed.is_file():
+        raise VerifyFailed(f"allowed signers file {allowed} does not exist")
+    try:
+        data = _manifest.read(folder)
+    except ValueError:
+        raise VerifyFailed(f"{MANIFEST}: not valid JSON (changed after signing)") from None
+    record = data.get("signoff") or {}
+    email = record.get("email")
+    if not email:
+        raise VerifyFailed(f"{MANIFEST}: names no signer (changed after signing?)")
+    keygen = shutil.which("ssh-keygen")
+    if keygen is None:
+        raise VerifyFailed("ssh-keygen (OpenSSH) is not installed")
+    with open(folder / MANIFEST, "rb") as stdin:
+        done = subprocess.run([keygen, "-Y", "verify", "-f", str(allowed), "-I", email, "-n", NAMESPACE,
+                               "-s", str(folder / SIGNATURE)], stdin=stdin, capture_output=True, text=True,
+                              timeout=120)
+    if done.returncode != 0:
+        why = " ".join((done.stderr or done.stdout).split())[-200:]
+        raise VerifyFailed(f"{MANIFEST}: signature does not verify for {email} ({why})")
+    mismatch = _manifest.first_mismatch(folder, data)
+    if mismatch:
+        raise VerifyFailed(f"{mismatch}: does not match manifest.json")
+    return (f"OK: {folder.name} signed by {record.get('signer')} at {record.get('signed_at')}; "
+            f"signature good; {len(data.get('files') or {})} files match; verdict: {record.get('verdict')}")

@@ -1,0 +1,93 @@
+"""The phasegate command: --help everywhere, diff between runs, the standalone simulator."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from acceptance import ROOT, run_suite
+
+COMMANDS = [[], ["report"], ["signoff"], ["verify"], ["diff"], ["sandbox"], ["sandbox", "serve"],
+            ["sandbox", "worlds"]]
+
+
+def phasegate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "phasegate.cli", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "phasegate")
+def test_every_command_has_help(command):
+    done = phasegate(*command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "usage: phasegate" in done.stdout
+
+
+def test_worlds_lists_each_world_with_its_criterion():
+    done = phasegate("sandbox", "worlds")
+    assert done.returncode == 0
+    assert re.search(r"^compliant\s+violates nothing", done.stdout, re.M)
+    assert re.search(r"^P4-03\s+violates P4-03", done.stdout, re.M)
+
+
+def test_a_path_that_is_no_run_folder_is_a_usage_error(tmp_path):
+    done = phasegate("report", tmp_path)
+    assert done.returncode == 2 and "not a run folder" in done.stderr
+
+
+def _sandbox_run(tmp: Path, world: str) -> Path:
+    run_suite(tmp, "-m", "staging and render", "--env", "sandbox", f"--report-dir={tmp / 'reports'}",
+              world=world, env={"PHASEGATE_ALLURE_CLI": str(tmp / "none")})
+    [folder] = [p for p in (tmp / "reports").glob("sandbox/*") if p.is_dir()]
+    return folder
+
+
+def test_diff_names_the_changed_criterion_and_field(tmp_path):
+    a = _sandbox_run(tmp_path / "a", "compliant")
+    b = _sandbox_run(tmp_path / "b", "P4-03")
+    done = phasegate("diff", a, b, "--write")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"P4-03 .*: passed -> failed", done.stdout)
+    assert re.search(r"^\s+type: background_worker -> web_service", done.stdout, re.M)
+    assert "not comparable" in done.stdout  # the sandbox profile sets no PHASEGATE_DIGEST_KEY
+    md = (b / "completion-report.md").read_text()
+    assert "Appendix: changes since the previous run" in md and "passed -> failed" in md
+    # The appendix is covered by the manifest.
+    manifest = json.loads((b / "manifest.json").read_text())
+    assert "diff-appendix.json" in manifest["files"]
+    assert "CANARY" not in done.stdout + md
+
+
+def test_report_rebuilds_a_run_folder(tmp_path):
+    folder = _sandbox_run(tmp_path, "compliant")
+    (folder / "completion-report.md").unlink()
+    done = phasegate("report", folder, "--no-html")
+    assert done.returncode == 0, done.stderr
+    assert (folder / "completion-report.md").read_text().startswith("# SANDBOX")
+
+
+def test_sandbox_serve_answers_curl_with_the_printed_key():
+    proc = subprocess.Popen([sys.executable, "-m", "phasegate.cli", "sandbox", "serve", "--key", "rnd_cli_test_key"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, url = time.monotonic() + 20, None
+        while time.monotonic() < deadline and url is None:
+            line = proc.stdout.readline()
+            match = re.search(r"serving at (http://127\.0\.0\.1:\d+/v1)", line)
+            url = match.group(1) if match else None
+        assert url, "no base URL printed"
+        assert "rnd_cli_test_key" in proc.stdout.readline()
+        answer = httpx.get(f"{url}/services", headers={"Authorization": "Bearer rnd_cli_test_key"}, timeout=5)
+        assert answer.status_code == 200
+        assert httpx.get(f"{url}/services", timeout=5).status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
