@@ -6,4 +6,5 @@ pytest_plugins = [
     "steps.environment_steps",
     "steps.database_steps",
     "steps.operations_steps",
+    "steps.policy_steps",
 ]

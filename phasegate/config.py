@@ -49,6 +49,10 @@ KNOWN_KEYS = frozenset(
         "PHASEGATE_SANDBOX_FAULTS",
         "PHASEGATE_SANDBOX_REQUEST_LOG",
         "PHASEGATE_DIGEST_KEY",
+        "POLICY_SERVICE_PATTERN",
+        "POLICY_ENVIRONMENT",
+        "POLICY_BRANCH",
+        "POLICY_FORBIDDEN_KEYS",
     }
 )
 
@@ -82,6 +86,10 @@ class Profile:
     sandbox_faults: str
     sandbox_request_log: str | None
     digest_key: Secret | None = field(repr=False)
+    policy_pattern: str | None = None
+    policy_environment: str | None = None
+    policy_branch: str | None = None
+    policy_forbidden_keys: str | None = None
 
     @property
     def api_host(self) -> str:
@@ -203,4 +211,8 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
         sandbox_faults=text("PHASEGATE_SANDBOX_FAULTS", ""),
         sandbox_request_log=text("PHASEGATE_SANDBOX_REQUEST_LOG"),
         digest_key=secret("PHASEGATE_DIGEST_KEY"),
+        policy_pattern=text("POLICY_SERVICE_PATTERN"),
+        policy_environment=text("POLICY_ENVIRONMENT"),
+        policy_branch=text("POLICY_BRANCH"),
+        policy_forbidden_keys=text("POLICY_FORBIDDEN_KEYS"),
     )

@@ -71,7 +71,121 @@ def profile_name(config) -> str:
 
 
 def is_criterion(item) -> bool:
-    return bool(criterion_ids(m.name for m in item.iter_markers()))
+    """A Phase 4 criterion scenario, or a scenario of the environment-wide policy."""
+    names = {m.name for m in item.iter_markers()}
+    return bool(criterion_ids(names)) or "policy" in names
+
+
+def scenario_ids(item) -> list[str]:
+    names = [m.name for m in item.iter_markers()]
+    return criterion_ids(names) or (["policy"] if "policy" in names else [])
+
+
+class RunContext:
+    """What one run reads through: the profile, the targets (a sandbox when asked), one Render client.
+
+    Lives on the pytest config, not in a fixture: the environment-wide policy discovers its
+    services while tests are collected, and the criteria read later through the same client,
+    so no resource is read twice and the sandbox is started once.
+    """
+
+    def __init__(self, config):
+        self.config = config
+        self._profile: Profile | None = None
+        self._sandbox = None
+        self._targets = None
+        self._client = None
+        self.environment = None  # the policy's EnvironmentSnapshot, when policy scenarios run
+        self.environment_error: PhasegateError | None = None
+
+    def profile(self) -> Profile:
+        if self._profile is None:
+            self._profile = load_profile(profile_name(self.config), self.config.rootpath)
+        return self._profile
+
+    def targets(self, needs: frozenset[str]) -> "Targets":
+        if self._targets is not None:
+            return self._targets
+        profile = self.profile()
+        if not profile.sandbox:
+            self._targets = Targets(profile.render_api_url, profile.render_api_key.reveal(), None)
+            return self._targets
+        from .sandbox.session import SandboxSession
+
+        # The sandbox accepts the profile's key when one is given (leak tests use a canary), else a random one.
+        key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + _random.token_hex(12)
+        self._sandbox = SandboxSession(profile, api_key=key, needs=needs).__enter__()
+        self._targets = Targets(self._sandbox.base_url, key, self._sandbox.database_route)
+        return self._targets
+
+    def client(self, needs: frozenset[str]):
+        if self._client is None:
+            from .render import RenderClient
+
+            profile, targets = self.profile(), self.targets(needs)
+            self._client = RenderClient(targets.api_url, targets._api_key, timeout=profile.render_timeout,
+                                        retry_budget=profile.render_retry_budget)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._sandbox is not None:
+            self._sandbox.__exit__(None, None, None)
+        self._client = self._sandbox = None
+
+
+CONTEXT = pytest.StashKey[RunContext]()
+
+
+def context(config) -> RunContext:
+    if CONTEXT not in config.stash:
+        config.stash[CONTEXT] = RunContext(config)
+    return config.stash[CONTEXT]
+
+
+def pytest_unconfigure(config):
+    if CONTEXT in config.stash:
+        config.stash[CONTEXT].close()
+
+
+def _selected_by_markexpr(config, markers) -> bool:
+    expression = config.option.markexpr
+    if not expression:
+        return True
+    from _pytest.mark import MarkMatcher
+    from _pytest.mark.expression import Expression
+
+    return Expression.compile(expression).evaluate(MarkMatcher.from_markers(markers))
+
+
+def pytest_generate_tests(metafunc):
+    """One policy scenario per service of the environment, discovered from Render when selected."""
+    definition = metafunc.definition
+    if definition.get_closest_marker("policy") is None or "_pytest_bdd_example" not in metafunc.fixturenames:
+        return
+    names = ["not-selected"]
+    if _selected_by_markexpr(metafunc.config, list(definition.iter_markers())):
+        names = _policy_services(context(metafunc.config))
+    metafunc.parametrize("_pytest_bdd_example", [{"service": n} for n in names], ids=names)
+
+
+ALL_NEEDS = frozenset({"service", "env", "secret_files", "deploys", "events", "metrics", "production", "database"})
+
+
+def _policy_services(ctx: RunContext) -> list[str]:
+    from .policy import Policy, read_environment
+
+    try:
+        policy = Policy.from_profile(ctx.profile())
+        if policy is None:
+            return ["no-pattern"]
+        # The whole run's targets start now; the criteria will need everything a full run reads.
+        ctx.environment = read_environment(policy, ctx.client(ALL_NEEDS))
+    except PhasegateError as exc:  # reported by the scenario (broken) or, for config, before any scenario
+        ctx.environment_error = exc
+        return ["not-read"]
+    return sorted(ctx.environment.services) or ["none-matched"]
 
 
 @pytest.hookimpl(trylast=True)
@@ -80,7 +194,7 @@ def pytest_collection_modifyitems(session, config, items):
     if not scenarios:
         return
     try:
-        profile = load_profile(profile_name(config), config.rootpath)
+        profile = context(config).profile()
         from .waivers import load_waivers
 
         config.stash[WAIVERS] = load_waivers(profile.name, config.rootpath)
@@ -97,7 +211,7 @@ def pytest_collection_modifyitems(session, config, items):
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
     config.stash[PROFILE] = profile
-    config.stash[NEEDS] = needs_of(cid for item in items for cid in criterion_ids(m.name for m in item.iter_markers()))
+    config.stash[NEEDS] = needs_of(cid for item in items for cid in scenario_ids(item))
     config.stash[OUTCOMES] = {}
     config.stash[SCENARIOS] = []
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -128,15 +242,7 @@ def profile(pytestconfig) -> Profile:
 @pytest.fixture(scope="session")
 def targets(profile, pytestconfig):
     """Where to read: the profile's Render, or a sandbox (simulated Render + database) for this run."""
-    if not profile.sandbox:
-        yield Targets(profile.render_api_url, profile.render_api_key.reveal(), None)
-        return
-    from .sandbox.session import SandboxSession
-
-    # The sandbox accepts the profile's key when one is given (leak tests use a canary), else a random one.
-    key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + _random.token_hex(12)
-    with SandboxSession(profile, api_key=key, needs=pytestconfig.stash[NEEDS]) as sandbox:
-        yield Targets(sandbox.base_url, key, sandbox.database_route)
+    return context(pytestconfig).targets(pytestconfig.stash[NEEDS])
 
 
 class Targets:
@@ -153,24 +259,33 @@ class Targets:
 @pytest.fixture(scope="session")
 def snapshot(profile, targets, pytestconfig):
     """The one read of everything the selected criteria need. A read failure breaks every scenario."""
-    from .render import RenderClient
     from .snapshot import take
 
-    with RenderClient(targets.api_url, targets._api_key, timeout=profile.render_timeout,
-                      retry_budget=profile.render_retry_budget) as client:
-        snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route)
+    client = context(pytestconfig).client(pytestconfig.stash[NEEDS])
+    snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route)
     pytestconfig.stash[SNAPSHOT] = snapshot
     return snapshot
+
+
+@pytest.fixture(scope="session")
+def environment(pytestconfig, profile):
+    """The environment-wide policy's read of every selected service (taken while collecting)."""
+    ctx = context(pytestconfig)
+    if ctx.environment_error is not None:
+        raise ctx.environment_error
+    if ctx.environment is None:
+        pytest.skip(f"POLICY_SERVICE_PATTERN is not set in {profile.source}: no environment policy to apply")
+    return ctx.environment
 
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result
 def pytest_bdd_before_scenario(request, feature, scenario):
     """Allure labels from the catalogue: epic, feature per concern, story = title, severity, ID tag."""
-    ids = criterion_ids(m.name for m in request.node.iter_markers())
+    ids = scenario_ids(request.node)
     if not ids:
         return
     criterion = CATALOGUE.get(ids[0])
-    allure.dynamic.epic("Phase 4")
+    allure.dynamic.epic("Phase 4" if criterion is not None else "Environment policy")
     if criterion is not None:
         allure.dynamic.feature(criterion.concern)
         allure.dynamic.story(f"{criterion.id} {criterion.title}")
@@ -189,7 +304,7 @@ def pytest_runtest_makereport(item, call):
     """Shorten what the user reads: a violation is expected vs actual, a broken target one line."""
     outcome = yield
     report = outcome.get_result()
-    ids = criterion_ids(m.name for m in item.iter_markers())
+    ids = scenario_ids(item)
     if not ids:
         return
     profile = item.config.stash.get(PROFILE, None)
@@ -209,7 +324,8 @@ def pytest_runtest_makereport(item, call):
         if report.skipped and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2]).removeprefix("Skipped: ")
         for cid in ids:
-            outcomes[cid] = _worst(outcomes.get(cid), state)
+            if cid in CATALOGUE:  # the policy's scenarios are results, not Phase 4 criteria
+                outcomes[cid] = _worst(outcomes.get(cid), state)
         item.config.stash[SCENARIOS].append({
             "criteria": ids, "name": item.name, "nodeid": item.nodeid, "outcome": state,
             "message": secrets.scrub(message),
@@ -260,7 +376,8 @@ def pytest_sessionfinish(session, exitstatus):
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     # A run that judged no criterion is not green: everything skipped proves nothing.
-    if exitstatus == 0 and not any(state in ("passed", "failed") for state in outcomes.values()):
+    judged = [s for s in config.stash[SCENARIOS] if s["outcome"] in ("passed", "failed")]
+    if exitstatus == 0 and not judged:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter is not None:
             reporter.write_line("phasegate: no criterion was judged (all skipped); the run is not green", red=True)

@@ -181,3 +181,11 @@ def test_unknown_profile_names_the_file(tmp_path):
     run = run_suite(tmp_path, "-m", "staging", "--env", "nosuch", world=None)
     assert run.returncode == 4
     assert "environments/nosuch.env: no such profile" in run.stdout + run.stderr
+
+
+def test_a_run_that_judged_nothing_is_not_green(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging and P4-28", "--env", "sandbox",
+                    env={"RENDER_PRODUCTION_SERVICE_NAME": ""})
+    assert run.outcomes == {"P4-28": "skipped"}
+    assert run.returncode == 1
+    assert "no criterion was judged" in run.stdout

@@ -1,0 +1,136 @@
+"""The environment-wide policy: rules every service of an environment must follow.
+
+Services are selected by a name pattern of the profile (``POLICY_SERVICE_PATTERN``, e.g.
+``*-staging``); a service's production counterpart is the service of the same name
+without the pattern's suffix. The environment is read once, concurrently, through the
+run's single Render client (so a resource the Phase 4 criteria also need is not read
+again), and each service is judged on its own.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .errors import ConfigError, TargetError
+from .judge import SERVICE_URL_KEYS, Violation
+from .render import RenderClient, Service
+from .snapshot import ServiceSnapshot, collect, submit_env
+
+DEFAULT_FORBIDDEN = "background_worker=JWT_SECRET"
+
+
+@dataclass(frozen=True)
+class Policy:
+    pattern: str
+    environment: str  # the value ENVIRONMENT must have
+    branch: str  # the branch every service deploys from
+    suffix: str  # name suffix that separates a service from its production counterpart
+    forbidden: dict = field(hash=False)  # service type -> keys it must not hold
+
+    @classmethod
+    def from_profile(cls, profile) -> "Policy | None":
+        if not profile.policy_pattern:
+            return None
+        pattern = profile.policy_pattern
+        suffix = pattern[1:] if pattern.startswith("*") and "*" not in pattern[1:] else ""
+        return cls(pattern=pattern, environment=profile.policy_environment or profile.scenario_tag,
+                   branch=profile.policy_branch or profile.scenario_tag, suffix=suffix,
+                   forbidden=parse_forbidden(profile.policy_forbidden_keys or DEFAULT_FORBIDDEN, profile.source))
+
+    def counterpart_name(self, name: str) -> str | None:
+        if self.suffix and name.endswith(self.suffix) and len(name) > len(self.suffix):
+            return name[: -len(self.suffix)]
+        return None
+
+
+def parse_forbidden(text: str, source: str) -> dict[str, tuple[str, ...]]:
+    """``background_worker=JWT_SECRET,OTHER;web_service=`` -> {type: keys}."""
+    rules: dict[str, tuple[str, ...]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        kind, sep, keys = part.partition("=")
+        if not sep or not kind.strip():
+            raise ConfigError(f"{source}: POLICY_FORBIDDEN_KEYS must read type=KEY,KEY;type=…, got {part!r}")
+        rules[kind.strip()] = tuple(k.strip() for k in keys.split(",") if k.strip())
+    return rules
+
+
+@dataclass
+class EnvironmentSnapshot:
+    """Every service the policy selects, with its counterpart, as read once in this run."""
+
+    policy: Policy
+    services: dict[str, ServiceSnapshot]  # name -> the service and its effective environment
+    counterparts: dict[str, ServiceSnapshot]  # staging name -> production counterpart
+    requests_made: int = 0
+
+    def __repr__(self) -> str:
+        return f"<environment {self.policy.pattern!r}: {len(self.services)} services>"
+
+
+def read_environment(policy: Policy, client: RenderClient) -> EnvironmentSnapshot:
+    listed = [Service.from_wire(d) for d in client.list_all("/services", "service")]
+    by_name: dict[str, list[Service]] = {}
+    for service in listed:
+        by_name.setdefault(service.name, []).append(service)
+    selected = sorted(name for name in by_name if fnmatch.fnmatchcase(name, policy.pattern))
+    services = {name: ServiceSnapshot(name, matches=by_name[name]) for name in selected}
+    counterparts = {}
+    for name in selected:
+        other = policy.counterpart_name(name)
+        if other and other in by_name:
+            counterparts[name] = ServiceSnapshot(other, matches=by_name[other])
+    targets = [t for t in [*services.values(), *counterparts.values()] if len(t.matches) == 1]
+    all_groups, groups_error = [], None
+    try:
+        all_groups = client.list_env_groups()
+    except TargetError as exc:
+        groups_error = exc
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="phasegate-policy") as pool:
+        jobs: list = []
+        details: dict = {}
+        for target in targets:
+            submit_env(pool, client, target, all_groups, details, jobs)
+        collect(targets, jobs, all_groups, details, groups_error)
+    return EnvironmentSnapshot(policy, services, counterparts, client.request_count)
+
+
+def judge_service(env: EnvironmentSnapshot, name: str) -> list[str]:
+    """Every rule of the policy for one service: returns what was checked, raises on violations."""
+    policy = env.policy
+    target = env.services[name]
+    service = target.service  # NotJudgeable when the name is ambiguous
+    problems: list[str] = []
+    if service.branch != policy.branch:
+        problems.append(f"deploys from {service.branch!r}, not {policy.branch!r}")
+    if service.suspended != "not_suspended" or service.suspenders:
+        problems.append(f"is suspended ({service.suspended}, suspenders {list(service.suspenders)})")
+    settings = target.effective_env
+    environment = settings.get("ENVIRONMENT")
+    actual_env = environment.value.reveal() if environment is not None else "<not set>"
+    if actual_env != policy.environment:
+        problems.append(f"ENVIRONMENT is {actual_env!r}, not {policy.environment!r}")
+    counterpart = env.counterparts.get(name)
+    if counterpart is not None:
+        counterpart.service  # noqa: B018 - ambiguous counterpart: not judgeable
+        theirs = counterpart.effective_env
+        shared = sorted(
+            key for key, setting in settings.items()
+            if key in theirs and not setting.plain and key not in SERVICE_URL_KEYS
+            and not setting.value.is_empty() and setting.value.digest == theirs[key].value.digest
+        )
+        if shared:
+            problems.append(f"shares {', '.join(shared)} with {counterpart.name} (same value)")
+    forbidden = policy.forbidden.get(service.type or "", ())
+    held = sorted(k for k in settings if k.upper() in {f.upper() for f in forbidden})
+    if held:
+        problems.append(f"holds {', '.join(held)}, forbidden for a {service.type}")
+    if problems:
+        raise Violation(f"{name} breaks the environment policy ({policy.pattern})",
+                        "every rule of the policy holds", f"{len(problems)} rule(s) broken",
+                        link=service.dashboard_url, details=problems)
+    checked = [f"branch {policy.branch}", "not suspended", f"ENVIRONMENT={policy.environment}",
+               f"no secret shared with {counterpart.name}" if counterpart else "no production counterpart",
+               f"none of {', '.join(forbidden) or 'no keys'} (forbidden for {service.type})"]
+    return checked
