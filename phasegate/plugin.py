@@ -372,7 +372,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     outcomes = config.stash.get(OUTCOMES, None)
-    if outcomes is None:
+    if outcomes is None or config.option.collectonly:
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     # A run that judged no criterion is not green: everything skipped proves nothing.

@@ -87,7 +87,7 @@ def read_environment(policy: Policy, client: RenderClient) -> EnvironmentSnapsho
         all_groups = client.list_env_groups()
     except TargetError as exc:
         groups_error = exc
-    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="phasegate-policy") as pool:
+    with ThreadPoolExecutor(max_workers=16, thread_name_prefix="phasegate-policy") as pool:
         jobs: list = []
         details: dict = {}
         for target in targets:

@@ -478,6 +478,8 @@ class RenderClient:
     _RATE_RESERVE = 5
 
     def _note_rate_limit(self, response: httpx.Response) -> None:
+        if response.status_code == 429:
+            return  # a 429 is waited out by the retry loop, by its own Retry-After
         remaining = _int_header(response, "Ratelimit-Remaining")
         if remaining is None:
             return

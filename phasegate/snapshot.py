@@ -200,7 +200,8 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
     targets = [s for s in (staging, production) if s is not None]
     wants_env = bool(needs & {"env", "secret_files", "database"})
 
-    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="phasegate-read") as pool:
+    # Wide enough that every read of a level goes out at once (level 2 is about a dozen GETs).
+    with ThreadPoolExecutor(max_workers=16, thread_name_prefix="phasegate-read") as pool:
         # Level 1: the services by name, and the env group list (it needs no id).
         found = {id(t): pool.submit(client.find_services, t.name) for t in targets}
         groups_meta = pool.submit(client.list_env_groups) if wants_env else None

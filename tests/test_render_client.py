@@ -787,3 +787,12 @@ def test_a_nearly_spent_rate_window_is_waited_out_not_run_into(ft):
         client.get_service("srv-b")
         assert ft.sleeps == [7]
         assert client.ratelimit_remaining == 3
+
+
+def test_a_429_is_waited_out_by_its_retry_after_not_by_the_window_reset(ft):
+    limited = {"Retry-After": "1", "Ratelimit-Remaining": "0", "Ratelimit-Reset": "59"}
+    rec = Recorder(httpx.Response(429, json={"message": "rate limited"}, headers=limited),
+                   httpx.Response(200, json={"id": "srv-a"}, headers={"Ratelimit-Remaining": "390"}))
+    with make_client(rec, ft) as client:
+        assert client.get_service("srv-a").id == "srv-a"
+    assert ft.sleeps == [1]

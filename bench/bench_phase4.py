@@ -1,0 +1,172 @@
+#!/usr/bin/env python
+"""Benchmark of the Phase 4 sandbox run (a script, not a test).
+
+    python bench/bench_phase4.py [--latency-ms 100] [--repeat 3]
+
+Runs the full Phase 4 sign-off against the sandbox (``pytest -m staging --env sandbox``)
+with ``latency_ms`` injected into every Render response, ``--repeat`` times, and prints:
+
+(a) Render GETs made / distinct resource pages needed -- from the simulator's request
+    log: all requests vs distinct (path, query) pairs. 1.00 means nothing was read twice.
+(b) DB sessions opened by the suite -- counted by the server itself: the sandbox
+    PostgreSQL here is a private cluster (pgserver data directory under a temporary
+    XDG_CACHE_HOME, so no other process's sessions are counted) with
+    ``log_connections=on``; every ``connection authorized: ... application_name=phasegate``
+    line in the server log during a run is one session the suite opened (the sandbox's
+    own seeding and stand-in worker sessions carry other application names).
+(c) wall time of the run / the floor, where the floor is pytest start-up with the plugins
+    loaded (median wall time of ``pytest --collect-only -q -m staging --env sandbox``) plus
+    one round trip per dependent level of reads times the latency. The snapshot reads in
+    three dependent levels: services + env-group list, then per-service resources, then
+    the database; the database is local (no injected latency), so the floor counts
+    2 x latency for Render plus 1 x latency for the database level as the brief defines
+    it (3 x latency in all). Medians over the repeats. The run is timed with
+    ``--no-report`` (the completion report and Allure HTML are written after the verdicts
+    and are not part of reading); a run with reports is timed once, for information.
+(d) environment-wide policy over N services: only when that feature exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LEVELS = 3  # services + env-group list; per-service resources; database
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RENDER_", "PHASEGATE_", "DB_"))}
+    env.update(extra)
+    return env
+
+
+def pytest_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", *args, "-p", "no:cacheprovider", "-q"]
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return time.perf_counter() - t0, done
+
+
+def phasegate_sessions(log_text: str) -> int:
+    return len(re.findall(r"connection authorized: .*application_name=phasegate$", log_text, re.M))
+
+
+def environment_policy_exists() -> bool:
+    from phasegate.config import KNOWN_KEYS
+
+    features = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "features").rglob("*.feature"))
+    return any("PATTERN" in key for key in KNOWN_KEYS) or "environment-wide" in features.lower()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency-ms", type=int, default=100, help="latency per Render response (default 100)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; medians are printed (default 3)")
+    opts = parser.parse_args()
+
+    from phasegate.sandbox.postgres import SandboxPostgres
+    import psycopg
+
+    work = Path(tempfile.mkdtemp(prefix="pgbench.", dir="/tmp"))  # short: the Unix socket lives in it
+    server = SandboxPostgres(data_dir=work / "phasegate" / f"pgdata-{os.getuid()}")
+    server.start()  # held for the whole bench: each run's subprocess joins this server
+    try:
+        with psycopg.connect(server.admin_url, autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET log_connections = 'on'")
+            conn.execute("SELECT pg_reload_conf()")
+        log = server.data_dir / "log"
+        base_env = clean_env(XDG_CACHE_HOME=str(work))
+
+        # Floor: pytest start-up with the plugins loaded (collection of the same selection).
+        startup = []
+        for _ in range(opts.repeat):
+            seconds, done = timed(pytest_cmd("--collect-only", "-m", "staging", "--env", "sandbox", "--no-report",
+                                             f"--alluredir={work / 'collect-results'}",
+                                             f"--report-dir={work / 'reports'}"), base_env)
+            # The plugin turns a run that judged nothing into exit 1, --collect-only included.
+            if done.returncode not in (0, 1) or " collected" not in done.stdout:
+                print(done.stdout[-2000:], done.stderr[-2000:])
+                raise SystemExit("collection failed")
+            startup.append(seconds)
+
+        walls, ratios_a, sessions, gets, pages, durations = [], [], [], [], [], []
+        for i in range(opts.repeat):
+            request_log = work / f"requests-{i}.jsonl"
+            env = dict(base_env, PHASEGATE_SANDBOX_FAULTS=f"latency_ms={opts.latency_ms}",
+                       PHASEGATE_SANDBOX_REQUEST_LOG=str(request_log))
+            offset = log.stat().st_size
+            seconds, done = timed(pytest_cmd("-m", "staging", "--env", "sandbox", "--no-report",
+                                             f"--alluredir={work / f'results-{i}'}",
+                                             f"--report-dir={work / 'reports'}"), env)
+            if done.returncode != 0:
+                print(done.stdout[-3000:], done.stderr[-2000:])
+                raise SystemExit(f"run {i + 1} did not pass (exit {done.returncode})")
+            requests = [json.loads(ln) for ln in request_log.read_text().splitlines() if ln.strip()]
+            distinct = {(r["path"], r["query"]) for r in requests}
+            walls.append(seconds)
+            gets.append(sum(r["method"] == "GET" for r in requests))
+            pages.append(len(distinct))
+            ratios_a.append(gets[-1] / len(distinct))
+            sessions.append(phasegate_sessions(log.read_bytes()[offset:].decode("utf-8", "replace")))
+            match = re.search(r"in ([\d.]+)s", done.stdout.strip().splitlines()[-1])
+            durations.append(float(match.group(1)) if match else float("nan"))
+
+        # For information: what the sandbox's own database setup costs inside each run (not in the floor).
+        seeds = []
+        for _ in range(opts.repeat):
+            t0 = time.perf_counter()
+            seeded = server.seed("compliant")
+            seeded.start_worker_sessions()
+            seeds.append(time.perf_counter() - t0)
+            seeded.stop_worker_sessions()
+
+        env = dict(base_env, PHASEGATE_SANDBOX_FAULTS=f"latency_ms={opts.latency_ms}")
+        with_reports, done = timed(pytest_cmd("-m", "staging", "--env", "sandbox",
+                                              f"--alluredir={work / 'results-r'}",
+                                              f"--report-dir={work / 'reports'}"), env)
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    latency = opts.latency_ms / 1000
+    floor = statistics.median(startup) + LEVELS * latency
+    wall = statistics.median(walls)
+    print(f"phasegate Phase 4 benchmark: sandbox, compliant world, {opts.latency_ms} ms per Render response, "
+          f"median of {opts.repeat} runs")
+    print(f"(a) Render GETs made / distinct resource pages needed = "
+          f"{statistics.median(gets):.0f} / {statistics.median(pages):.0f} = {statistics.median(ratios_a):.2f}")
+    print(f"(b) DB sessions opened by the suite (application_name=phasegate, server log) = "
+          f"{statistics.median(sessions):.0f}   (per run: {', '.join(map(str, sessions))})")
+    print(f"(c) wall time / floor = {wall:.2f} s / {floor:.2f} s = {wall / floor:.2f}")
+    print(f"    floor = pytest start-up {statistics.median(startup):.2f} s (collect-only) "
+          f"+ {LEVELS} levels x {latency:.3f} s")
+    print(f"    runs: {', '.join(f'{w:.2f}' for w in walls)} s wall; pytest's own session time "
+          f"{', '.join(f'{d:.2f}' for d in durations)} s")
+    print(f"    for information: sandbox database seed + stand-in worker sessions (inside each run, "
+          f"not in the floor) {statistics.median(seeds):.2f} s")
+    print(f"    for information: one run with reports (completion report + Allure HTML) "
+          f"{with_reports:.2f} s, exit {done.returncode}")
+    if environment_policy_exists():
+        print("(d) environment-wide policy exists but this bench does not measure it yet")
+    else:
+        print("(d) not measured: environment-wide policy not built")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""The nightly workflow (.github/workflows/nightly.yml) keeps the properties the nightly run depends on.
+
+Parsed with PyYAML, so the checks are on structure, not text. YAML 1.1 reads the bare key
+``on`` as the boolean True; :func:`triggers` accepts either spelling.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
+SECRETS = ("RENDER_API_KEY", "PHASEGATE_DATABASE_URL", "PHASEGATE_DIGEST_KEY")
+MASKING = re.compile(r"\|\|\s*(true|:|exit\s+0)\b|set\s+\+e\b")
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def steps(workflow) -> list[dict]:
+    jobs = workflow["jobs"]
+    assert len(jobs) == 1, "one job: install, run, report"
+    return next(iter(jobs.values()))["steps"]
+
+
+def triggers(workflow: dict) -> dict:
+    on = workflow.get("on", workflow.get(True))
+    assert on is not None, "the workflow has no triggers"
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        return {name: None for name in on}
+    return on
+
+
+def commands(step: dict) -> list[str]:
+    """The shell commands of a run step, one per line, comments dropped."""
+    lines = [ln.split("#", 1)[0].strip() for ln in str(step.get("run", "")).splitlines()]
+    return [ln for ln in lines if ln]
+
+
+def staging_step(steps) -> dict:
+    found = [s for s in steps if any(_is_pytest_staging(c) for c in commands(s))]
+    assert len(found) == 1, "exactly one step runs `pytest -m staging`"
+    return found[0]
+
+
+def _is_pytest_staging(command: str) -> bool:
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return False
+    if "pytest" not in words and "pytest" not in " ".join(words[:3]):
+        return False
+    return any(words[i] == "-m" and words[i + 1] == "staging" for i in range(len(words) - 1))
+
+
+def uses(step: dict, action: str) -> bool:
+    return str(step.get("uses", "")).split("@")[0] == action
+
+
+def test_runs_nightly_on_a_schedule_and_on_demand(workflow):
+    on = triggers(workflow)
+    assert "workflow_dispatch" in on
+    schedule = on.get("schedule")
+    assert schedule and all(len(str(entry["cron"]).split()) == 5 for entry in schedule)
+    minute, hour, dom, month, dow = str(schedule[0]["cron"]).split()
+    assert (dom, month, dow) == ("*", "*", "*"), "every night"
+    assert minute.isdigit() and hour.isdigit(), "once a night, at a fixed time"
+
+
+def test_secrets_come_from_repository_secrets_into_the_test_process(workflow, steps):
+    step = staging_step(steps)
+    env = {**(workflow.get("env") or {}), **(next(iter(workflow["jobs"].values())).get("env") or {}),
+           **(step.get("env") or {})}
+    assert env.get("RENDER_API_KEY") == "${{ secrets.RENDER_API_KEY }}"
+    for name in SECRETS:
+        if name in env:
+            assert env[name] == f"${{{{ secrets.{name} }}}}", name
+    # A secret is never written into the workflow itself, nor echoed.
+    text = WORKFLOW.read_text(encoding="utf-8")
+    assert "rnd_" not in text
+    assert not re.search(r"echo[^\n]*secrets\.", text)
+
+
+def test_installs_the_project_the_readme_way(steps):
+    lines = [c for s in steps for c in commands(s)]
+    assert "python -m venv .venv" in lines
+    assert any(re.fullmatch(r"(python -m )?pip install -e '\.\[test\]'", c) for c in lines), lines
+    if (ROOT / "package.json").exists():
+        assert any(re.search(r"\bnpm ci\b", c) for c in lines), "the Allure CLI comes from package.json"
+    index = {id(s): i for i, s in enumerate(steps)}
+    install = next(s for s in steps if "python -m venv .venv" in commands(s))
+    assert index[id(install)] < index[id(staging_step(steps))]
+    assert any(". .venv/bin/activate" in c or "source .venv/bin/activate" in c for c in commands(staging_step(steps)))
+
+
+def test_the_test_step_fails_the_job_when_a_criterion_fails(workflow, steps):
+    step = staging_step(steps)
+    assert "continue-on-error" not in step
+    job = next(iter(workflow["jobs"].values()))
+    assert not job.get("continue-on-error"), "the job must fail when pytest does"
+    for command in commands(step):
+        assert not MASKING.search(command), f"exit code masked: {command!r}"
+    # GitHub's default shell for run steps on Linux is `bash -e {0}`: the step's exit code is pytest's.
+    assert step.get("shell") in (None, "bash")
+    assert not step.get("if"), "the test step always runs"
+
+
+def test_reports_are_uploaded_even_when_the_run_fails(steps):
+    uploads = [s for s in steps if uses(s, "actions/upload-artifact")]
+    assert len(uploads) == 1
+    upload = uploads[0]
+    assert "always()" in str(upload.get("if", ""))
+    assert str(upload["with"]["path"]).rstrip("/") == "reports"
+    assert steps.index(upload) > steps.index(staging_step(steps))
+
+
+def test_allure_history_is_carried_from_the_previous_run(steps):
+    history = "reports/staging/allure-history.jsonl"  # the file build_reports passes to Allure
+    restore = [s for s in steps if uses(s, "actions/cache/restore") and history in str(s["with"]["path"])]
+    save = [s for s in steps if uses(s, "actions/cache/save") and history in str(s["with"]["path"])]
+    assert restore and save
+    restore, save = restore[0], save[0]
+    assert steps.index(restore) < steps.index(staging_step(steps)) < steps.index(save)
+    # A unique key each run, found again by prefix on the next: the newest history wins.
+    prefix = str(restore["with"]["restore-keys"]).strip().splitlines()[0]
+    assert str(restore["with"]["key"]).startswith(prefix) and str(save["with"]["key"]).startswith(prefix)
+    assert "github.run_id" in str(save["with"]["key"])
+    assert "always()" in str(save.get("if", "")), "history is kept after a failing night too"
+
+
+def test_history_file_is_where_the_report_step_reads_it():
+    from phasegate.report import build_reports  # noqa: F401 - the module the path is taken from
+
+    source = (ROOT / "phasegate" / "report" / "__init__.py").read_text(encoding="utf-8")
+    assert 'folder.parent / "allure-history.jsonl"' in source

@@ -1,0 +1,182 @@
+"""Zero writes: a full compliant sandbox run sends Render only GETs and writes nothing to the database.
+
+Render: the simulator records every request it receives, whatever the method (it answers
+anything but GET with 405); the run's request log must hold at least one request and only
+GETs.
+
+Database -- how this proves *no write*, not merely "no error":
+
+* The run uses a PostgreSQL cluster of its own (pgserver data directory under a temporary
+  ``XDG_CACHE_HOME``), so nothing but this run touches it, and the server is told to log
+  every statement and every connection, with the session's transaction ID in each line
+  (``log_statement=all``, ``log_connections=on``, ``log_line_prefix`` with ``%x``).
+* The suite's sessions are found by their ``connection authorized: ...
+  application_name=phasegate`` line; every line the server logged for those backends is
+  examined.
+* PostgreSQL assigns a transaction ID to a transaction at its first write of any kind (a
+  row inserted, updated, deleted or locked, any DDL, a sequence advanced); a transaction
+  that only reads never gets one, and ``%x`` prints 0. ``log_statement`` logs a statement
+  before it runs, so the line of the statement that *ends* a transaction (``ROLLBACK`` /
+  ``COMMIT``) shows whether anything before it in that transaction wrote. The test checks
+  that every statement of the suite's sessions ran inside an explicit transaction block
+  that was ended, and that every line carries ``xid=0``: no transaction of the suite ever
+  wrote. This is the server's own bookkeeping, not a reading of SQL text.
+* As a second, independent layer, every statement the suite sent starts with a read-only
+  verb (SELECT, WITH, SHOW, BEGIN, ROLLBACK, COMMIT, SET) and, string literals removed,
+  names no writing keyword
+  (quoted identifiers removed too).
+
+Why not ``pg_stat_user_tables`` counters before and after: the sandbox drops and reseeds
+the database at the start of each run, so the counters mix the seed's writes with
+whatever the suite might have done, and they miss DDL and catalog writes.
+
+That the session itself is opened read-only (``default_transaction_read_only=on``; INSERT
+and CREATE raise ``ReadOnlySqlTransaction``) is proven directly in
+``tests/test_database.py::test_session_is_read_only`` (and, for a transaction pooler, in
+``test_pooler_fallback_without_startup_options``); not repeated here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from acceptance import run_suite
+
+postgres = pytest.importorskip("phasegate.sandbox.postgres")
+
+LOGGING = {
+    "log_statement": "all",
+    "log_connections": "on",
+    "log_line_prefix": "%m [%p] xid=%x app=[%a] ",
+}
+RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[(?P<pid>\d+)\] xid=(?P<xid>\d+) app=\[(?P<app>.*?)\] "
+                    r"(?P<level>[A-Z]+):  (?P<message>.*)$")
+STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (?P<sql>.*)$", re.S)
+READ_VERBS = ("SELECT", "WITH", "SHOW", "BEGIN", "ROLLBACK", "COMMIT", "SET", "RESET")
+WRITE_WORDS = re.compile(
+    r"\b(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|CREATE|ALTER|DROP|GRANT|REVOKE|COPY|VACUUM|ANALYZE|CLUSTER|"
+    r"REINDEX|REFRESH|LOCK|CALL|DO|NEXTVAL|SETVAL|INTO|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE)\b",
+    re.IGNORECASE)
+
+
+def records(text: str) -> list[dict]:
+    """Server log lines, continuation lines joined to the record they belong to."""
+    out: list[dict] = []
+    for line in text.splitlines():
+        match = RECORD.match(line)
+        if match:
+            out.append(match.groupdict())
+        elif out:
+            out[-1]["message"] += "\n" + line
+    return out
+
+
+def strip_literals(sql: str) -> str:
+    """String literals and quoted identifiers (a column named "create" is not a CREATE) removed."""
+    return re.sub(r'"(?:[^"]|"")*"', '""', re.sub(r"'(?:[^']|'')*'", "''", sql))
+
+
+@pytest.fixture(scope="module")
+def logged_cluster():
+    """A private pgserver cluster logging every statement; yields (server, log file, env for the run)."""
+    folder = tempfile.mkdtemp(prefix="pgzw.", dir="/tmp")  # short: the Unix socket lives in it
+    server = postgres.SandboxPostgres(data_dir=Path(folder) / "phasegate" / f"pgdata-{os.getuid()}")
+    server.start()  # held for the whole module: the run's subprocess joins this server
+    try:
+        with psycopg.connect(server.admin_url, autocommit=True) as conn:
+            for name, value in LOGGING.items():
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            conn.execute("SELECT pg_reload_conf()")
+            # A new backend sees the reloaded configuration.
+        with psycopg.connect(server.admin_url, autocommit=True) as conn:
+            assert conn.execute("SHOW log_statement").fetchone()[0] == "all"
+        yield server, server.data_dir / "log", {"XDG_CACHE_HOME": folder}
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory, logged_cluster):
+    server, log, env = logged_cluster
+    offset = log.stat().st_size
+    run = run_suite(tmp_path_factory.mktemp("zero-writes"), "-m", "staging", "--env", "sandbox", env=env)
+    return run, log.read_bytes()[offset:].decode("utf-8", "replace")
+
+
+def test_the_run_is_a_full_compliant_run_that_read_the_database(full_run):
+    run, _ = full_run
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert {"P4-01", "P4-40", "P4-41", "P4-47"} <= set(run.outcomes)
+    assert set(run.outcomes.values()) == {"passed"}, run.outcomes
+
+
+def test_render_received_only_gets(full_run):
+    run, _ = full_run
+    requests = run.requests
+    assert requests, "the simulator logged no request"
+    assert {r["method"] for r in requests} == {"GET"}, sorted({r["method"] for r in requests})
+    assert {r["status"] for r in requests} == {200}
+
+
+def test_the_database_saw_no_write_from_the_suite(full_run):
+    _, text = full_run
+    logged = records(text)
+    ours = {r["pid"] for r in logged
+            if r["message"].startswith("connection authorized:") and r["message"].endswith("application_name=phasegate")}
+    assert ours, "no phasegate session in the server log: the database was not read, nothing is proven"
+    session_records = [r for r in logged if r["pid"] in ours]
+    statements = [(r["pid"], STATEMENT.match(r["message"]).group("sql").strip())
+                  for r in session_records if r["level"] == "LOG" and STATEMENT.match(r["message"])]
+    assert len(statements) >= 5, statements
+
+    # Server-side: no transaction of the suite was ever assigned a transaction ID.
+    assigned = [r for r in session_records if r["xid"] != "0"]
+    assert not assigned, assigned[:3]
+    # ... and that covers every statement: each ran inside an explicit block that was ended,
+    # and the ending statement's line (logged before it ran) shows the block's xid.
+    for pid in ours:
+        open_block = False
+        for _, sql in [s for s in statements if s[0] == pid]:
+            verb = sql.split(None, 1)[0].upper().rstrip(";") if sql else ""
+            if verb in ("BEGIN", "START"):
+                assert not open_block
+                open_block = True
+            elif verb in ("ROLLBACK", "COMMIT", "END", "ABORT"):
+                assert open_block
+                open_block = False
+            else:
+                assert open_block, f"a statement outside a transaction block: {sql[:120]!r}"
+        assert not open_block, "a transaction of the suite was never ended (its xid would be unlogged)"
+
+    # Statement text: read-only verbs only, no writing keyword outside string literals.
+    for _, sql in statements:
+        verb = sql.split(None, 1)[0].upper().rstrip(";")
+        assert verb in READ_VERBS, sql[:200]
+        assert not WRITE_WORDS.search(strip_literals(sql)), sql[:400]
+
+
+def test_the_log_does_show_a_write_when_there_is_one(logged_cluster):
+    """Control: the detector is not blind. A writing transaction (rolled back) shows its xid."""
+    server, log, _ = logged_cluster
+    offset = log.stat().st_size
+    with psycopg.connect(server.admin_url, autocommit=False, application_name="zero-writes-control") as conn:
+        conn.execute("CREATE TEMP TABLE zero_writes_control (id int)")
+        conn.execute("INSERT INTO zero_writes_control VALUES (1)")
+        conn.rollback()
+    with psycopg.connect(server.admin_url, autocommit=True) as conn:
+        conn.execute("SELECT 1")  # a later backend: the control's lines are in the log by now
+    logged = [r for r in records(log.read_bytes()[offset:].decode("utf-8", "replace"))
+              if r["app"] == "zero-writes-control"]
+    ending = [r for r in logged if STATEMENT.match(r["message"])
+              and STATEMENT.match(r["message"]).group("sql").strip().upper() == "ROLLBACK"]
+    assert ending and ending[-1]["xid"] != "0", logged
+    assert WRITE_WORDS.search("INSERT INTO t VALUES (1)") and not WRITE_WORDS.search(strip_literals(
+        "SELECT has_schema_privilege(current_user, n.oid, 'CREATE') AS \"create\""))
