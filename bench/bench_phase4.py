@@ -23,7 +23,13 @@ with ``latency_ms`` injected into every Render response, ``--repeat`` times, and
     it (3 x latency in all). Medians over the repeats. The run is timed with
     ``--no-report`` (the completion report and Allure HTML are written after the verdicts
     and are not part of reading); a run with reports is timed once, for information.
-(d) environment-wide policy over N services: only when that feature exists.
+(d) the environment-wide policy over N = 1, 10, 100 more staging services (sandbox worlds
+    compliant, compliant-fleet-10, compliant-fleet-100, each service with a production
+    counterpart): wall time of ``pytest -m "staging and policy"`` with the same latency,
+    its ratio to N = 1, the GETs it made and the lowest ``Ratelimit-Remaining`` Render
+    (the simulator, 400 GETs a minute) reported to the suite, read from run.json.
+
+(a)-(c) run ``-m "staging and not policy"``: the Phase 4 criteria; the policy is (d).
 """
 
 from __future__ import annotations
@@ -44,6 +50,31 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 LEVELS = 3  # services + env-group list; per-service resources; database
+PHASE4 = "staging and not policy"
+FLEETS = {1: "compliant", 10: "compliant-fleet-10", 100: "compliant-fleet-100"}
+
+
+def policy_runs(base_env: dict, work: Path, latency_ms: int, repeat: int) -> dict[int, dict]:
+    """(d): the environment-wide policy over growing environments."""
+    out = {}
+    for n, world_name in FLEETS.items():
+        walls, stats = [], {}
+        for i in range(repeat):
+            report_dir = work / f"policy-{n}-{i}"
+            env = dict(base_env, PHASEGATE_SANDBOX_WORLD=world_name,
+                       PHASEGATE_SANDBOX_FAULTS=f"latency_ms={latency_ms}")
+            seconds, done = timed(pytest_cmd("-m", "staging and policy", "--env", "sandbox", "--no-report",
+                                             f"--alluredir={report_dir / 'results'}",
+                                             f"--report-dir={report_dir}"), env)
+            if done.returncode != 0:
+                print(done.stdout[-3000:], done.stderr[-2000:])
+                raise SystemExit(f"policy run over {world_name} did not pass (exit {done.returncode})")
+            walls.append(seconds)
+            run_json = next(report_dir.glob("sandbox/*/run.json"))
+            stats = json.loads(run_json.read_text()).get("render", {})
+        out[n] = {"wall": statistics.median(walls), "requests": stats.get("requests"),
+                  "remaining": stats.get("ratelimit_remaining_min"), "world": world_name}
+    return out
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -64,13 +95,6 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.Comple
 
 def phasegate_sessions(log_text: str) -> int:
     return len(re.findall(r"connection authorized: .*application_name=phasegate$", log_text, re.M))
-
-
-def environment_policy_exists() -> bool:
-    from phasegate.config import KNOWN_KEYS
-
-    features = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "features").rglob("*.feature"))
-    return any("PATTERN" in key for key in KNOWN_KEYS) or "environment-wide" in features.lower()
 
 
 def main() -> int:
@@ -95,7 +119,7 @@ def main() -> int:
         # Floor: pytest start-up with the plugins loaded (collection of the same selection).
         startup = []
         for _ in range(opts.repeat):
-            seconds, done = timed(pytest_cmd("--collect-only", "-m", "staging", "--env", "sandbox", "--no-report",
+            seconds, done = timed(pytest_cmd("--collect-only", "-m", PHASE4, "--env", "sandbox", "--no-report",
                                              f"--alluredir={work / 'collect-results'}",
                                              f"--report-dir={work / 'reports'}"), base_env)
             # The plugin turns a run that judged nothing into exit 1, --collect-only included.
@@ -110,7 +134,7 @@ def main() -> int:
             env = dict(base_env, PHASEGATE_SANDBOX_FAULTS=f"latency_ms={opts.latency_ms}",
                        PHASEGATE_SANDBOX_REQUEST_LOG=str(request_log))
             offset = log.stat().st_size
-            seconds, done = timed(pytest_cmd("-m", "staging", "--env", "sandbox", "--no-report",
+            seconds, done = timed(pytest_cmd("-m", PHASE4, "--env", "sandbox", "--no-report",
                                              f"--alluredir={work / f'results-{i}'}",
                                              f"--report-dir={work / 'reports'}"), env)
             if done.returncode != 0:
@@ -135,8 +159,10 @@ def main() -> int:
             seeds.append(time.perf_counter() - t0)
             seeded.stop_worker_sessions()
 
+        policy = policy_runs(base_env, work, opts.latency_ms, opts.repeat)
+
         env = dict(base_env, PHASEGATE_SANDBOX_FAULTS=f"latency_ms={opts.latency_ms}")
-        with_reports, done = timed(pytest_cmd("-m", "staging", "--env", "sandbox",
+        with_reports, done = timed(pytest_cmd("-m", PHASE4, "--env", "sandbox",
                                               f"--alluredir={work / 'results-r'}",
                                               f"--report-dir={work / 'reports'}"), env)
     finally:
@@ -161,10 +187,12 @@ def main() -> int:
           f"not in the floor) {statistics.median(seeds):.2f} s")
     print(f"    for information: one run with reports (completion report + Allure HTML) "
           f"{with_reports:.2f} s, exit {done.returncode}")
-    if environment_policy_exists():
-        print("(d) environment-wide policy exists but this bench does not measure it yet")
-    else:
-        print("(d) not measured: environment-wide policy not built")
+    base = policy[1]["wall"]
+    print(f"(d) environment-wide policy, wall time by N more staging services (ratio to N = 1), "
+          f"GETs made, lowest Ratelimit-Remaining of 400/min:")
+    for n, row in policy.items():
+        print(f"    N = {n:>3}: {row['wall']:.2f} s ({row['wall'] / base:.2f}x), {row['requests']} GETs, "
+              f"Ratelimit-Remaining >= {row['remaining']}  [{row['world']}]")
     return 0
 
 

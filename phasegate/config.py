@@ -185,6 +185,8 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
     tag = text("PHASEGATE_SCENARIO_TAG", name)
     if not _IDENTIFIER.match(tag):
         raise ConfigError(f"{shown}: PHASEGATE_SCENARIO_TAG must be a plain tag name, got {tag!r}")
+    if sandbox:
+        _validate_sandbox(shown, text("PHASEGATE_SANDBOX_WORLD", "compliant"), text("PHASEGATE_SANDBOX_FAULTS", ""))
     return Profile(
         name=name,
         source=shown,
@@ -216,3 +218,16 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
         policy_branch=text("POLICY_BRANCH"),
         policy_forbidden_keys=text("POLICY_FORBIDDEN_KEYS"),
     )
+
+
+def _validate_sandbox(shown: str, world: str, faults: str) -> None:
+    from .sandbox.session import CATALOGUE
+    from .sandbox.simulator import Faults
+
+    if world not in CATALOGUE:
+        raise ConfigError(f"{shown}: PHASEGATE_SANDBOX_WORLD {world!r} is not a sandbox world "
+                          "(phasegate sandbox worlds lists them)")
+    try:
+        Faults.parse(faults)
+    except ValueError as exc:
+        raise ConfigError(f"{shown}: PHASEGATE_SANDBOX_FAULTS: {exc}") from None

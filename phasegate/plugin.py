@@ -108,14 +108,15 @@ class RunContext:
             return self._targets
         profile = self.profile()
         if not profile.sandbox:
-            self._targets = Targets(profile.render_api_url, profile.render_api_key.reveal(), None)
+            self._targets = Targets(profile.render_api_url, profile.render_api_key.reveal(), None, None)
             return self._targets
         from .sandbox.session import SandboxSession
 
         # The sandbox accepts the profile's key when one is given (leak tests use a canary), else a random one.
         key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + _random.token_hex(12)
         self._sandbox = SandboxSession(profile, api_key=key, needs=needs).__enter__()
-        self._targets = Targets(self._sandbox.base_url, key, self._sandbox.database_route)
+        self._targets = Targets(self._sandbox.base_url, key, self._sandbox.database_route,
+                                self._sandbox.database_ready)
         return self._targets
 
     def client(self, needs: frozenset[str]):
@@ -126,6 +127,13 @@ class RunContext:
             self._client = RenderClient(targets.api_url, targets._api_key, timeout=profile.render_timeout,
                                         retry_budget=profile.render_retry_budget)
         return self._client
+
+    def render_stats(self) -> dict:
+        """GETs sent (retries included) and the lowest Ratelimit-Remaining Render reported."""
+        client = self._client
+        if client is None:
+            return {"requests": 0, "ratelimit_remaining_min": None}
+        return {"requests": client.request_count, "ratelimit_remaining_min": client.ratelimit_remaining}
 
     def close(self) -> None:
         if self._client is not None:
@@ -248,8 +256,9 @@ def targets(profile, pytestconfig):
 class Targets:
     """The Render API to read and, in the sandbox, the route to the database. Repr shows no key."""
 
-    def __init__(self, api_url: str, api_key: str, database_route: str | None):
+    def __init__(self, api_url: str, api_key: str, database_route: str | None, database_ready=None):
         self.api_url, self._api_key, self.database_route = api_url, api_key, database_route
+        self.database_ready = database_ready  # the sandbox builds its database while Render is read
         secrets.register(api_key)
 
     def __repr__(self) -> str:
@@ -262,7 +271,8 @@ def snapshot(profile, targets, pytestconfig):
     from .snapshot import take
 
     client = context(pytestconfig).client(pytestconfig.stash[NEEDS])
-    snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route)
+    snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route,
+                    database_ready=targets.database_ready)
     pytestconfig.stash[SNAPSHOT] = snapshot
     return snapshot
 
@@ -391,6 +401,7 @@ def pytest_sessionfinish(session, exitstatus):
         allure_dir=getattr(config.option, "allure_report_dir", None),
         report_root=config.rootpath / config.getoption("phasegate_report_dir"),
         exit_status=int(session.exitstatus),
+        render=context(config).render_stats(),
     )
     from .waivers import record
 

@@ -87,7 +87,9 @@ def read_environment(policy: Policy, client: RenderClient) -> EnvironmentSnapsho
         all_groups = client.list_env_groups()
     except TargetError as exc:
         groups_error = exc
-    with ThreadPoolExecutor(max_workers=16, thread_name_prefix="phasegate-policy") as pool:
+    # Every service's reads are independent: send them together (the rate budget, not the
+    # pool, is what bounds a large environment; the client waits out a spent window).
+    with ThreadPoolExecutor(max_workers=64, thread_name_prefix="phasegate-policy") as pool:
         jobs: list = []
         details: dict = {}
         for target in targets:

@@ -424,6 +424,8 @@ class RenderClient:
             },
             timeout=httpx.Timeout(self.timeout),
             transport=transport,
+            # Plain http (the sandbox) needs no TLS context; loading CA certificates costs ~0.1 s.
+            verify=url.scheme == "https",
             follow_redirects=False,
         )
 

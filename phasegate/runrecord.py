@@ -59,7 +59,7 @@ def _scrubbed_json(data) -> str:
 
 
 def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
-                     exit_status: int) -> Path:
+                     exit_status: int, render: dict | None = None) -> Path:
     finished = utc_now()
     folder = report_root / profile.name / finished.strftime("%Y%m%dT%H%M%SZ")
     suffix = 1
@@ -108,6 +108,7 @@ def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allu
         "finished_at": finished.isoformat().replace("+00:00", "Z"),
         "snapshot_taken_at": redacted["taken_at"] if redacted else None,
         "exit_status": exit_status,
+        "render": render or {},
         "criteria": criteria,
         "snapshot": redacted,
     }

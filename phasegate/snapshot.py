@@ -190,7 +190,7 @@ class Snapshot:
 
 
 def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
-         database_route: str | None = None) -> Snapshot:
+         database_route: str | None = None, database_ready=None) -> Snapshot:
     """Read what ``needs`` asks for, each resource once, independent reads concurrently."""
     taken_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     staging = ServiceSnapshot(profile.service_name)
@@ -253,7 +253,13 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
     )
     if "database" in needs:
         # Level 3: the database, through the connection string the worker itself is given.
-        _read_database(snapshot, profile, database_route)
+        try:
+            if database_ready is not None:
+                database_ready()
+        except Exception as exc:  # the sandbox's own database failed to build: nothing to judge
+            snapshot.database_error = TargetError(f"the sandbox database could not be built: {type(exc).__name__}")
+        else:
+            _read_database(snapshot, profile, database_route)
     snapshot.requests_made = client.request_count
     return snapshot
 

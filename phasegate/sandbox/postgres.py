@@ -333,18 +333,19 @@ class SandboxPostgres:
     # ------------------------------------------------------------------ seeding
     def seed(self, variant: str = "compliant", *, dbname: str = "phase4") -> SeededWorld:
         """Drop and recreate ``dbname`` and the sandbox roles, then build ``variant``'s world."""
+        world = self.plan(variant, dbname=dbname)
+        self.build(world)
+        return world
+
+    def plan(self, variant: str = "compliant", *, dbname: str = "phase4") -> SeededWorld:
+        """The world's URLs and roles, before anything is built: a simulator can serve them at once
+        while :meth:`build` runs alongside (the URLs do not change when the world is built)."""
         if variant not in VARIANTS:
             raise ValueError(f"unknown sandbox database variant {variant!r}; known: {', '.join(VARIANTS)}")
         if not self.admin_url:
             self.start()
         password = "pw-CANARY-" + _pysecrets.token_hex(12)  # canary: leak tests grep for it
         secrets.register(password)
-        with _file_lock(self._lock_path):
-            self._reset(dbname)
-            self._create_roles(variant, password)
-            self._create_database(dbname)
-            self._build(variant, dbname)
-
         worker_url = self.url_for(STAGING_ROLE, password, dbname)
         production_url = self.url_for(PRODUCTION_ROLE, password, dbname)
         expected = 3
@@ -359,15 +360,22 @@ class SandboxPostgres:
             expected = 0
         elif variant == "P4-47-too-many":
             expected = POOL_MAX + 2
-        world = SeededWorld(
+        return SeededWorld(
             variant=variant, dbname=dbname, worker_url=worker_url, production_url=production_url,
             worker_role=(self.admin_user if variant == "P4-42-postgres"
                          else PRODUCTION_ROLE if variant == "P4-42-production-role" else STAGING_ROLE),
             production_role=PRODUCTION_ROLE, password=password, expected_worker_sessions=expected,
             violates=VARIANTS[variant], also_affects=ALSO_AFFECTS.get(variant, ()),
         )
+
+    def build(self, world: SeededWorld) -> None:
+        """Drop and recreate the database and roles of a planned world, and build it."""
+        with _file_lock(self._lock_path):
+            self._reset(world.dbname)
+            self._create_roles(world.variant, world.password)
+            self._create_database(world.dbname)
+            self._build(world.variant, world.dbname)
         self._worlds.append(world)
-        return world
 
     def _admin(self, dbname: str | None = None, autocommit: bool = True) -> psycopg.Connection:
         url = self.admin_url if dbname is None else self._admin_url_for(dbname)

@@ -8,12 +8,17 @@ one criterion it must fail and the criteria it necessarily affects as well.
 from __future__ import annotations
 
 import fcntl
+import json
+import subprocess
+import sys
+import threading
 import secrets as _random
 from dataclasses import dataclass
 
 from ..config import Profile
+from ..errors import ConfigError, TargetError
 from . import worlds
-from .simulator import Faults, RenderSimulator
+from .simulator import Faults
 
 # How the worker's DATABASE_URL is served. "real": the seeded database's URL. The others
 # serve a remote-looking URL (what the worker would have on Render) and let the suite reach
@@ -73,26 +78,37 @@ class SandboxSession:
         self.spec = resolve(world_name or profile.sandbox_world)
         self.faults = profile.sandbox_faults if faults is None else faults
         self.world = worlds.world(self.spec.render_world)
-        self.simulator: RenderSimulator | None = None
+        self._child: subprocess.Popen | None = None
+        self.base_url: str | None = None
         self.postgres = None
         self.seeded = None
         self.database_route: str | None = None  # how the suite reaches the database, when not by DATABASE_URL
         self._world_lock = None
+        self._building: threading.Thread | None = None
+        self._build_error: BaseException | None = None
 
     def __enter__(self) -> "SandboxSession":
         try:
+            Faults.parse(self.faults)
+        except ValueError as exc:
+            raise ConfigError(f"{self.profile.source}: PHASEGATE_SANDBOX_FAULTS: {exc}") from None
+        # The simulator's interpreter starts while the database is prepared.
+        self._child = subprocess.Popen([sys.executable, "-m", "phasegate.sandbox.child"], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True)
+        try:
             substitutions = self._database_urls()
-            self.simulator = RenderSimulator(self.world, api_key=self.api_key, faults=Faults.parse(self.faults),
-                                             substitutions=substitutions)
-            self.simulator.start()
+            spec = {"world": self.spec.render_world, "key": self.api_key, "faults": self.faults,
+                    "substitutions": substitutions, "request_log": self.profile.sandbox_request_log}
+            self._child.stdin.write(json.dumps(spec) + "\n")
+            self._child.stdin.flush()
+            line = self._child.stdout.readline().strip()
+            if not line.startswith("http"):
+                raise TargetError(f"the sandbox's Render simulator did not start: {line or 'no answer'}")
+            self.base_url = line
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
-
-    @property
-    def base_url(self) -> str:
-        return self.simulator.base_url
 
     def _database_urls(self) -> dict[str, str]:
         if "database" not in self.needs:
@@ -112,8 +128,11 @@ class SandboxSession:
         lock_path = self.postgres._lock_path.with_name(self.postgres._lock_path.name + ".world")
         self._world_lock = open(lock_path, "a+")
         fcntl.flock(self._world_lock, fcntl.LOCK_EX)
-        self.seeded = self.postgres.seed(self.spec.database_variant)
-        self.seeded.start_worker_sessions()
+        self.seeded = self.postgres.plan(self.spec.database_variant)
+        # The database is built while the simulator serves and Render is read; the suite waits
+        # for it only before its own database read (database_ready).
+        self._building = threading.Thread(target=self._build_database, name="phasegate-sandbox-seed", daemon=True)
+        self._building.start()
         worker_url = self.seeded.worker_url
         style = URL_STYLES[self.spec.url_style]
         if style is not None:
@@ -121,12 +140,32 @@ class SandboxSession:
             worker_url = style.format(user=self.seeded.worker_role, password=self.seeded.password)
         return {"DATABASE_URL": worker_url, "PRODUCTION_DATABASE_URL": self.seeded.production_url}
 
+    def _build_database(self) -> None:
+        try:
+            self.postgres.build(self.seeded)
+            self.seeded.start_worker_sessions()
+        except BaseException as exc:  # reported by database_ready, in the thread that reads
+            self._build_error = exc
+
+    def database_ready(self) -> None:
+        """Block until the sandbox database is built; raise what building it raised."""
+        if self._building is not None:
+            self._building.join()
+        if self._build_error is not None:
+            raise self._build_error
+
     def __exit__(self, *exc) -> None:
-        if self.simulator is not None:
-            if self.profile.sandbox_request_log:
-                self.simulator.write_request_log(self.profile.sandbox_request_log)
-            self.simulator.stop()
-            self.simulator = None
+        if self._building is not None:
+            self._building.join()
+        if self._child is not None:
+            try:
+                self._child.stdin.close()  # the child writes its request log and exits
+                self._child.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self._child.kill()
+                self._child.wait()
+            self._child.stdout.close()
+            self._child = None
         if self.seeded is not None:
             self.seeded.stop_worker_sessions()
             self.seeded = None
