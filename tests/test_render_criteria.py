@@ -28,6 +28,15 @@ def render_worlds(kind):
                                                             else cid is None and name.startswith("compliant-")))
 
 
+def test_every_render_criterion_has_a_world_that_violates_it():
+    # Spelled out so that a criterion added to the features without a violating world is caught.
+    required = {"P4-01", "P4-02", "P4-03", "P4-04", "P4-05", "P4-06", "P4-07", "P4-08", "P4-09", "P4-10",
+                "P4-11", "P4-12", "P4-20", "P4-21", "P4-22", "P4-23", "P4-24", "P4-25", "P4-26", "P4-27",
+                "P4-28", "P4-29", "P4-60", "P4-61", "P4-62"}
+    assert required == set(RENDER_CRITERIA)
+    assert required <= set(VIOLATES.values())
+
+
 @pytest.fixture(scope="module")
 def compliant_run(tmp_path_factory):
     return run_suite(tmp_path_factory.mktemp("compliant"), *RENDER_ONLY)
