@@ -91,6 +91,9 @@ class Profile:
     policy_branch: str | None = None
     policy_forbidden_keys: str | None = None
 
+    def __repr__(self) -> str:  # Allure records step arguments
+        return f"<profile {self.name} ({self.source}){' SANDBOX' if self.sandbox else ''}>"
+
     @property
     def api_host(self) -> str:
         return urlparse(self.render_api_url).netloc

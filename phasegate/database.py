@@ -192,6 +192,9 @@ class DatabaseFacts:
     tls_server_side: bool | None = None     # pg_stat_ssl for our backend (a pooler's own link, behind a pooler)
     stuck_threshold_minutes: int = 15
 
+    def __repr__(self) -> str:  # Allure records step arguments: the evidence is attached, not repeated here
+        return f"<database {self.target.describe()} as {self.current_user}>"
+
     def evidence_for(self, criterion: str) -> list[dict]:
         return [e for e in self.evidence if e["criterion"] == criterion]
 

@@ -67,6 +67,10 @@ class ServiceSnapshot:
     errors: dict = field(default_factory=dict, repr=False)  # part -> the TargetError that prevented it
     lookup_error: TargetError | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:  # Allure records step arguments: keep it short, and it holds no secret
+        ids = ", ".join(s.id for s in self.matches) or "not found"
+        return f"<service {self.name!r} ({ids})>"
+
     @property
     def service(self) -> Service:
         if self.lookup_error is not None:
