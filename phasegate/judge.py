@@ -99,7 +99,10 @@ def env_equals(target: ServiceSnapshot, key: str, expected: str) -> None:
     setting = target.effective_env.get(key)
     if setting is None:
         raise Violation(f"environment variable {key}", expected, "<not set>", link=service.dashboard_url)
-    if setting.value.reveal() != expected:
+    actual = setting.value.reveal()
+    # A boolean reads the same in any case to the worker's settings parser ("False" is false).
+    same = actual.strip().lower() == expected.lower() if expected.lower() in ("true", "false") else actual == expected
+    if not same:
         raise Violation(f"environment variable {key}", expected, f"{setting.shown()} (from {setting.source})",
                         link=service.dashboard_url)
 

@@ -182,6 +182,17 @@ class Snapshot:
                 "worker_url": self.worker_database.describe() if self.worker_database else None,
                 "error": str(self.database_error) if self.database_error else None,
             }
+            facts = self.database
+            if facts is not None:  # what a diff between runs should see: who the worker is, what it may reach
+                data["database"]["grants"] = {
+                    "role": facts.current_user,
+                    "superuser": bool(facts.role.get("rolsuper")),
+                    "member_of": sorted(facts.role.get("member_of") or []),
+                    "production_schema_usage": facts.production_schema_usage,
+                    "production_table_privileges": sorted(
+                        f"{g.get('privilege')} on {g.get('table')}" for g in facts.production_table_privileges),
+                    "search_path": list(facts.search_path_effective),
+                }
         return data
 
     def require_database(self):

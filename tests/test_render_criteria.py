@@ -198,3 +198,23 @@ def test_a_run_that_judged_nothing_is_not_green(tmp_path):
     assert run.outcomes == {"P4-28": "skipped"}
     assert run.returncode == 1
     assert "no criterion was judged" in run.stdout
+
+
+def test_debug_false_in_any_case_is_false():
+    from phasegate.judge import env_equals
+    from phasegate.secrets import Secret
+    from phasegate.snapshot import ServiceSnapshot
+
+    class _Service:
+        dashboard_url = "https://dashboard.render.com/worker/srv-x"
+        id = "srv-x"
+
+    class _Var:
+        def __init__(self, key, value):
+            self.key, self.value = key, Secret(value, scrubbed=False)
+
+    target = ServiceSnapshot("svc", matches=[_Service()], env_vars=[_Var("DEBUG", "False"), _Var("LOG_LEVEL", "info")],
+                             read={"env"})
+    env_equals(target, "DEBUG", "false")
+    with pytest.raises(AssertionError, match="LOG_LEVEL"):
+        env_equals(target, "LOG_LEVEL", "INFO")  # Python's logging knows INFO, not info

@@ -68,8 +68,8 @@ def diff_runs(folder_a, folder_b) -> str:
         lines.append(f"Secrets whose digest changed: not comparable — run {which} had no PHASEGATE_DIGEST_KEY in "
                      "its profile, so each run digested secrets under its own random key")
 
-    da = {k: v for k, v in ((a.data.get("snapshot") or {}).get("database") or {}).items() if k not in _DB_SKIP}
-    db = {k: v for k, v in ((b.data.get("snapshot") or {}).get("database") or {}).items() if k not in _DB_SKIP}
+    da = _flat_database(a)
+    db = _flat_database(b)
     if not da and not db:
         lines.append("Grants: no database evidence of grants recorded in either run's snapshot")
     else:
@@ -78,6 +78,20 @@ def diff_runs(folder_a, folder_b) -> str:
         for k, before, after in grants:
             lines.append(f"  {k}: {_short(before)} -> {_short(after)}")
     return secrets.scrub("\n".join(lines) + "\n")
+
+
+def _flat_database(run) -> dict:
+    """The database part of a run's snapshot, one line per fact: grants.member_of, grants.search_path, …"""
+    database = (run.data.get("snapshot") or {}).get("database") or {}
+    flat = {}
+    for key, value in database.items():
+        if key in _DB_SKIP:
+            continue
+        if isinstance(value, dict):
+            flat.update({f"{key}.{inner}": v for inner, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
 
 
 def write_appendix(folder_a, folder_b, text: str) -> None:

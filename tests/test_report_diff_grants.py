@@ -1,0 +1,25 @@
+"""`phasegate diff` names a change of the worker's grants between two runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from acceptance import ROOT, run_suite
+
+
+def test_diff_names_a_new_route_into_production(tmp_path):
+    reports = tmp_path / "reports"
+    before = run_suite(tmp_path / "a", "-m", "staging and database", "--env", "sandbox",
+                       f"--report-dir={reports}", "--no-report", world="compliant")
+    after = run_suite(tmp_path / "b", "-m", "staging and database", "--env", "sandbox",
+                      f"--report-dir={reports}", "--no-report", world="P4-43-membership")
+    assert before.returncode == 0 and after.returncode == 1
+    folders = sorted(p for p in (reports / "sandbox").iterdir() if p.is_dir())
+    assert len(folders) == 2
+    done = subprocess.run([sys.executable, "-m", "phasegate.cli", "diff", *map(str, folders)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "P4-43" in done.stdout and "passed -> failed" in done.stdout
+    assert 'grants.member_of: [] -> ["upload_worker_prod"]' in done.stdout
+    assert "grants.production_schema_usage: false -> true" in done.stdout
