@@ -188,8 +188,8 @@ def main() -> int:
     print(f"    for information: one run with reports (completion report + Allure HTML) "
           f"{with_reports:.2f} s, exit {done.returncode}")
     base = policy[1]["wall"]
-    print(f"(d) environment-wide policy, wall time by N more staging services (ratio to N = 1), "
-          f"GETs made, lowest Ratelimit-Remaining of 400/min:")
+    print("(d) environment-wide policy, wall time by N more staging services (ratio to N = 1), "
+          "GETs made, lowest Ratelimit-Remaining of 400/min:")
     for n, row in policy.items():
         print(f"    N = {n:>3}: {row['wall']:.2f} s ({row['wall'] / base:.2f}x), {row['requests']} GETs, "
               f"Ratelimit-Remaining >= {row['remaining']}  [{row['world']}]")

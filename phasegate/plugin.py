@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets as _random
-from pathlib import Path
 
 import allure
 import pytest

@@ -22,7 +22,6 @@ import shutil
 import socket
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
 

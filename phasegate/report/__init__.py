@@ -12,8 +12,7 @@ from pathlib import Path
 
 from .. import secrets
 from . import allure_html, completion, manifest
-from .model import (COMPLETION_HTML, COMPLETION_MD, DIFF_APPENDIX, HTML_REPORT, RESULTS, SIGNOFF, load_run,
-                    utc_now)
+from .model import (COMPLETION_HTML, COMPLETION_MD, DIFF_APPENDIX, HTML_REPORT, RESULTS, SIGNOFF, load_run)
 
 __all__ = ["build_reports", "write_completion"]
 
