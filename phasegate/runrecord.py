@@ -110,6 +110,7 @@ def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allu
         "exit_status": exit_status,
         "render": render or {},
         "criteria": criteria,
+        "policy": [s for s in scenarios if s["criteria"] == ["policy"]],
         "snapshot": redacted,
     }
     (folder / "run.json").write_text(_scrubbed_json(run))

@@ -65,3 +65,14 @@ def test_a_full_run_reads_each_resource_once(tmp_path):
     seen = [(r["method"], r["path"], r["query"]) for r in run.requests]
     assert seen and len(seen) == len(set(seen)), sorted(seen)
     assert {m for m, _, _ in seen} == {"GET"}
+
+
+def test_the_completion_report_lists_the_policy_per_service(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging and (policy or P4-03)", "--env", "sandbox",
+                    f"--report-dir={tmp_path / 'reports'}", world="policy-branch")
+    folder = next(p for p in (tmp_path / "reports" / "sandbox").iterdir() if p.is_dir())
+    report = (folder / "completion-report.md").read_text()
+    section = report.split("## Environment-wide policy", 1)[1].split("\n## ", 1)[0]
+    assert "✅ upload-worker-staging — passed" in section
+    assert "❌ thumbnail-worker-staging — failed" in section
+    assert run.returncode == 1

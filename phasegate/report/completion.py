@@ -333,6 +333,17 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
     for cid, problem in ISSUES:
         criterion_line(doc, r[cid], f"{problem} — {r[cid].title}")
 
+    policy = run.data.get("policy") or []
+    if policy:
+        doc.h(2, "Environment-wide policy")
+        doc.p("Every service of the environment matching the profile's POLICY_SERVICE_PATTERN, one result each.")
+        symbols = {"passed": "✅", "failed": "❌", "broken": "❌", "skipped": "⏭"}
+        for scenario in policy:
+            name = scenario["name"].split("[", 1)[-1].rstrip("]")
+            first = (scenario.get("message") or "").strip().splitlines()
+            why = f" — {first[0]}" if scenario["outcome"] != "passed" and first else ""
+            doc.li(f"{symbols.get(scenario['outcome'], '?')} {name} — {scenario['outcome']}{why}")
+
     doc.h(2, "Not verifiable as written")
     doc.p("Claims of the hand-written report that no machine can check as worded. They are not counted as "
           "passed; the closest criterion is given where one exists.")
