@@ -69,15 +69,14 @@ def profile_name(config) -> str:
     return named[0] if len(named) == 1 else "staging"
 
 
-def is_criterion(item) -> bool:
-    """A Phase 4 criterion scenario, or a scenario of the environment-wide policy."""
-    names = {m.name for m in item.iter_markers()}
-    return bool(criterion_ids(names)) or "policy" in names
-
-
 def scenario_ids(item) -> list[str]:
+    """The criterion IDs of a Phase 4 scenario, ["policy"] for the environment policy, else []."""
     names = [m.name for m in item.iter_markers()]
     return criterion_ids(names) or (["policy"] if "policy" in names else [])
+
+
+def is_criterion(item) -> bool:
+    return bool(scenario_ids(item))
 
 
 class RunContext:
@@ -123,7 +122,7 @@ class RunContext:
             from .render import RenderClient
 
             profile, targets = self.profile(), self.targets(needs)
-            self._client = RenderClient(targets.api_url, targets._api_key, timeout=profile.render_timeout,
+            self._client = RenderClient(targets.api_url, targets.api_key(), timeout=profile.render_timeout,
                                         retry_budget=profile.render_retry_budget)
         return self._client
 
@@ -259,6 +258,9 @@ class Targets:
         self.api_url, self._api_key, self.database_route = api_url, api_key, database_route
         self.database_ready = database_ready  # the sandbox builds its database while Render is read
         secrets.register(api_key)
+
+    def api_key(self) -> str:
+        return self._api_key
 
     def __repr__(self) -> str:
         return f"<targets {self.api_url}>"
