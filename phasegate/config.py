@@ -42,6 +42,7 @@ KNOWN_KEYS = frozenset(
         "DB_CONNECT_TIMEOUT_SECONDS",
         "DB_STATEMENT_TIMEOUT_MS",
         "STUCK_JOB_MINUTES",
+        "DEPLOY_WAIT_SECONDS",
         "METRICS_THRESHOLD_PERCENT",
         "PHASEGATE_SANDBOX",
         "PHASEGATE_SCENARIO_TAG",
@@ -81,6 +82,7 @@ class Profile:
     db_connect_timeout: int
     db_statement_timeout_ms: int
     stuck_job_minutes: int
+    deploy_wait_seconds: float
     metrics_threshold_percent: float
     sandbox_world: str
     sandbox_faults: str
@@ -211,6 +213,7 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
         db_connect_timeout=int(number("DB_CONNECT_TIMEOUT_SECONDS", 10)),
         db_statement_timeout_ms=int(number("DB_STATEMENT_TIMEOUT_MS", 15000)),
         stuck_job_minutes=int(number("STUCK_JOB_MINUTES", 15)),
+        deploy_wait_seconds=number("DEPLOY_WAIT_SECONDS", 0.0, float),
         metrics_threshold_percent=number("METRICS_THRESHOLD_PERCENT", 80.0, float),
         sandbox_world=text("PHASEGATE_SANDBOX_WORLD", "compliant"),
         sandbox_faults=text("PHASEGATE_SANDBOX_FAULTS", ""),

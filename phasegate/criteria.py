@@ -65,7 +65,7 @@ CATALOGUE: dict[str, Criterion] = {
         _c("P4-47", "The worker holds live connections within its pool size", _DB, "normal", "service", "env", "database"),
         _c("P4-60", "Memory stays under the threshold", _OPS, "normal", "service", "metrics"),
         _c("P4-61", "CPU stays under the threshold", _OPS, "normal", "service", "metrics"),
-        _c("P4-62", "No failure events since the latest deploy", _OPS, "critical", "service", "deploys", "events"),
+        _c("P4-62", "No failure events since the deploy that is live", _OPS, "critical", "service", "deploys", "events"),
         _c("P4-63", "No job is stuck in a running state", _OPS, "normal", "service", "env", "database"),
     ]
 }

@@ -7,7 +7,8 @@ comparisons of secrets use keyed digests.
 
 from __future__ import annotations
 
-from .snapshot import ServiceSnapshot
+from .render import DEPLOY_IN_FLIGHT, DEPLOY_SETTLED
+from .snapshot import NotJudgeable, ServiceSnapshot
 
 # Keys judged by P4-29 (service URLs): P4-28 leaves them to it, so one mistake fails one criterion.
 SERVICE_URL_KEYS = ("SUPABASE_URL",)
@@ -76,6 +77,13 @@ def latest_deploy(target: ServiceSnapshot, expected_status: str) -> None:
     if not target.deploys:
         raise Violation("latest deploy status", expected_status, "no deploy at all", link=service.dashboard_url)
     newest = target.deploys[0]
+    if newest.status in DEPLOY_IN_FLIGHT:
+        # Neither a pass nor a fail: the outcome is not known yet.
+        raise NotJudgeable(f"cannot judge: the newest deploy {newest.id} is still {newest.status} after waiting "
+                           f"{target.deploy_waited:g} s (DEPLOY_WAIT_SECONDS)")
+    if newest.status not in DEPLOY_SETTLED:
+        raise NotJudgeable(f"cannot judge: the newest deploy {newest.id} has status {newest.status!r}, which is "
+                           "not one of Render's deploy statuses")
     if newest.status != expected_status:
         raise Violation("latest deploy status", expected_status, f"{newest.status} (deploy {newest.id})",
                         link=service.dashboard_url)

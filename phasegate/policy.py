@@ -70,7 +70,7 @@ class EnvironmentSnapshot:
 
 
 def read_environment(policy: Policy, client: RenderClient) -> EnvironmentSnapshot:
-    listed = [Service.from_wire(d) for d in client.list_all("/services", "service")]
+    listed = client.list_services()
     by_name: dict[str, list[Service]] = {}
     for service in listed:
         by_name.setdefault(service.name, []).append(service)
@@ -125,7 +125,11 @@ def judge_service(env: EnvironmentSnapshot, name: str) -> list[str]:
         if shared:
             problems.append(f"shares {', '.join(shared)} with {counterpart.name} (same value)")
     forbidden = policy.forbidden.get(service.type or "", ())
-    held = sorted(k for k in settings if k.upper() in {f.upper() for f in forbidden})
+    wanted = {f.upper() for f in forbidden}
+    held = sorted(k for k in settings if k.upper() in wanted)
+    # A linked group's secret file carries the key as well as a variable does.
+    held += sorted(f"{f.name} (secret file of env group {g.name})" for g in target.env_groups
+                   for f in g.secret_files if f.name.rsplit("/", 1)[-1].split(".", 1)[0].upper() in wanted)
     if held:
         problems.append(f"holds {', '.join(held)}, forbidden for a {service.type}")
     if problems:

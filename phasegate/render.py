@@ -19,6 +19,7 @@ full jitter (base 0.5 s, factor 2, cap 8 s). 5xx and network errors use the same
 
 from __future__ import annotations
 
+import datetime as _dt
 import email.utils
 import random
 import re
@@ -48,6 +49,8 @@ __all__ = [
     "ServiceLink",
     "EnvGroup",
     "Deploy",
+    "Event",
+    "Series",
 ]
 
 # --------------------------------------------------------------------------- errors
@@ -97,51 +100,109 @@ class ResponseFormatError(RenderError):
     """The body is not JSON, or not of the expected shape."""
 
 
-# --------------------------------------------------------------------------- helpers for models
+# --------------------------------------------------------------------------- reading the wire strictly
+#
+# Render's contract is its OpenAPI spec, as its Python SDK (``render.public_api``) and its CLI
+# (``render-oss/cli``, ``pkg/client/*_gen.go``) are generated from it. The readers below accept
+# what the spec allows plus the real-world deviations listed in ``WIRE_DEVIATIONS``; anything
+# else is a ResponseFormatError naming the field and what was expected, so a criterion that
+# needs the value is broken, never judged on what is left after skipping it.
+
+WIRE_DEVIATIONS = (
+    "explicit null for an optional field (\"commit\": null, \"finishedAt\": null): real captures in "
+    "render-samples/ (render-oss/terraform-provider-render cassettes)",
+    "fields and enum values newer than the spec: real captures; extra fields are ignored, an "
+    "unknown enum value is kept as text and judged (or broken) by the criterion that reads it",
+    "GET /env-groups items wrapped as {cursor, envGroup} although the spec declares a bare array "
+    "of envGroupMeta: reported by third-party clients that decode Render's raw body",
+)
 
 
-def _s(value: Any) -> str | None:
-    """A wire scalar as a string (None for null, missing, or a non-scalar)."""
-    if value is None or isinstance(value, (dict, list)):
-        return None
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
 
 
-def _d(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
+class _Wire:
+    """Typed access to one wire object; ``where`` names it in every error (e.g. ``service[2]``)."""
 
+    __slots__ = ("data", "where")
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, dict):
+            raise ResponseFormatError(f"{where} is {_kind_of(data)}, expected an object")
+        self.data, self.where = data, where
+
+    def _bad(self, name: str, expected: str) -> ResponseFormatError:
+        return ResponseFormatError(
+            f"{self.where}.{name} is {_kind_of(self.data.get(name))}, expected {expected}")
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                raise self._bad(name, "a string")
+            return None
+        if not isinstance(value, str):
+            raise self._bad(name, "a string" + ("" if required else " or null"))
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+
+    def integer(self, name: str) -> int | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._bad(name, "an integer or null")
+        return value
+
+    def number(self, name: str) -> float:
+        value = self.data.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._bad(name, "a number")
+        return float(value)
+
+    def obj(self, name: str, *, required: bool = False) -> "_Wire | None":
+        value = self.data.get(name)
+        if value is None and not required:
+            return None
+        if not isinstance(value, dict):
+            raise self._bad(name, "an object" + ("" if required else " or null"))
+        return _Wire(value, f"{self.where}.{name}")
+
+    def items(self, name: str, *, required: bool = False) -> list["_Wire"]:
+        value = self.data.get(name)
+        if value is None and not required:
+            return []
+        if not isinstance(value, list):
+            raise self._bad(name, "a list")
+        return [_Wire(item, f"{self.where}.{name}[{i}]") for i, item in enumerate(value)]
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        value = self.data.get(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._bad(name, "a list of strings")
+        return tuple(value)
 
 
-def _strs(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(s for s in (_s(v) for v in value) if s is not None)
-
-
-def _items(value: Any, wrapper: str) -> list[dict]:
-    """Dict items of a wire list; tolerates both bare and ``{"<wrapper>": {...}}`` items."""
-    if not isinstance(value, list):
-        return []
-    out = []
-    for item in value:
-        if isinstance(item, dict) and isinstance(item.get(wrapper), dict):
-            item = item[wrapper]
-        if isinstance(item, dict):
-            out.append(item)
-    return out
+def _yes_no(wire: _Wire, name: str) -> str | None:
+    """Render's yes/no enums; older captures carry a boolean, read as the same word."""
+    value = wire.data.get(name)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return wire.text(name)
 
 
 _DASHBOARD_KIND = {
@@ -183,47 +244,47 @@ class Service:
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_wire(cls, d: Any) -> "Service":
-        d = _d(d)
-        details = _d(d.get("serviceDetails"))
-        specific = _d(details.get("envSpecificDetails"))
-        sid = _s(d.get("id"))
-        stype = _s(d.get("type"))
-        dashboard_url = _s(d.get("dashboardUrl"))
-        if not dashboard_url and sid and stype in _DASHBOARD_KIND:
+    def from_wire(cls, d: Any, where: str = "service") -> "Service":
+        w = _Wire(d, where)
+        details = w.obj("serviceDetails")
+        specific = details.obj("envSpecificDetails") if details else None
+        sid = w.text("id", required=True)
+        stype = w.text("type", required=True)
+        dashboard_url = w.text("dashboardUrl")
+        if not dashboard_url and stype in _DASHBOARD_KIND:
             dashboard_url = f"{DASHBOARD}/{_DASHBOARD_KIND[stype]}/{sid}"
-        start = _s(specific.get("startCommand"))
-        if start is None:
-            start = _s(details.get("startCommand"))
-        runtime = _s(details.get("runtime"))
-        if runtime is None:
-            runtime = _s(details.get("env"))
-        region = _s(details.get("region"))
+        start = specific.text("startCommand") if specific else None
+        if start is None and details:
+            start = details.text("startCommand")
+        runtime = details.text("runtime") if details else None
+        if runtime is None and details:
+            runtime = details.text("env")
+        region = details.text("region") if details else None
         if region is None:
-            region = _s(d.get("region"))
+            region = w.text("region")
         return cls(
             id=sid,
-            name=_s(d.get("name")),
+            name=w.text("name", required=True),
             type=stype,
             dashboard_url=dashboard_url or None,
-            branch=_s(d.get("branch")),
-            repo=_s(d.get("repo")),
-            auto_deploy=_s(d.get("autoDeploy")),
-            auto_deploy_trigger=_s(d.get("autoDeployTrigger")),
-            suspended=_s(d.get("suspended")),
-            suspenders=_strs(d.get("suspenders")),
+            branch=w.text("branch"),
+            repo=w.text("repo"),
+            auto_deploy=_yes_no(w, "autoDeploy"),
+            auto_deploy_trigger=w.text("autoDeployTrigger"),
+            suspended=w.text("suspended"),
+            suspenders=w.texts("suspenders"),
             runtime=runtime,
             region=region,
-            plan=_s(details.get("plan")),
-            dockerfile_path=_s(specific.get("dockerfilePath")),
-            docker_command=_s(specific.get("dockerCommand")),
-            docker_context=_s(specific.get("dockerContext")),
+            plan=details.text("plan") if details else None,
+            dockerfile_path=specific.text("dockerfilePath") if specific else None,
+            docker_command=specific.text("dockerCommand") if specific else None,
+            docker_context=specific.text("dockerContext") if specific else None,
             start_command=start,
-            num_instances=_int(details.get("numInstances")),
-            created_at=_s(d.get("createdAt")),
-            updated_at=_s(d.get("updatedAt")),
-            owner_id=_s(d.get("ownerId")),
-            slug=_s(d.get("slug")),
+            num_instances=details.integer("numInstances") if details else None,
+            created_at=w.text("createdAt"),
+            updated_at=w.text("updatedAt"),
+            owner_id=w.text("ownerId"),
+            slug=w.text("slug"),
             raw=d,
         )
 
@@ -236,14 +297,10 @@ class EnvVar:
     value: Secret
 
     @classmethod
-    def from_wire(cls, d: Any) -> "EnvVar":
-        d = _d(d)
-        if isinstance(d.get("envVar"), dict):
-            d = d["envVar"]
-        value = d.get("value")
-        key = _s(d.get("key")) or ""
-        text = None if value is None else _s(value) or ""
-        return cls(key=key, value=Secret(text, scrubbed=not is_plain(key)))
+    def from_wire(cls, d: Any, where: str = "envVar") -> "EnvVar":
+        w = _Wire(d, where)
+        key = w.text("key", required=True)
+        return cls(key=key, value=Secret(w.text("value", required=True), scrubbed=not is_plain(key)))
 
 
 @dataclass(frozen=True)
@@ -252,25 +309,31 @@ class SecretFile:
     content: Secret
 
     @classmethod
-    def from_wire(cls, d: Any) -> "SecretFile":
-        d = _d(d)
-        if isinstance(d.get("secretFile"), dict):
-            d = d["secretFile"]
-        content = d.get("content")
-        return cls(name=_s(d.get("name")) or "", content=Secret(None if content is None else _s(content) or ""))
+    def from_wire(cls, d: Any, where: str = "secretFile") -> "SecretFile":
+        w = _Wire(d, where)
+        return cls(name=w.text("name", required=True), content=Secret(w.text("content", required=True)))
+
+
+# Render's ServiceTypeShort, the ``type`` of an env group's service link.
+LINK_TYPES = {"worker": "background_worker", "web": "web_service", "pserv": "private_service",
+              "cron": "cron_job", "static": "static_site"}
 
 
 @dataclass(frozen=True)
 class ServiceLink:
     id: str | None = None
     name: str | None = None
-    type: str | None = None
-    raw: dict = field(default_factory=dict, repr=False, compare=False)
+    type: str | None = None  # Render's short form: worker, web, pserv, cron, static
 
     @classmethod
-    def from_wire(cls, d: Any) -> "ServiceLink":
-        d = _d(d)
-        return cls(id=_s(d.get("id")), name=_s(d.get("name")), type=_s(d.get("type")), raw=d)
+    def from_wire(cls, d: Any, where: str = "serviceLink") -> "ServiceLink":
+        w = _Wire(d, where)
+        return cls(id=w.text("id", required=True), name=w.text("name"), type=w.text("type"))
+
+    @property
+    def service_type(self) -> str | None:
+        """The link's type in the long form services carry (``background_worker``…)."""
+        return LINK_TYPES.get(self.type or "", self.type)
 
 
 @dataclass(frozen=True)
@@ -282,17 +345,28 @@ class EnvGroup:
     service_links: tuple[ServiceLink, ...] = ()
     env_vars: tuple[EnvVar, ...] = ()
     secret_files: tuple[SecretFile, ...] = ()
+    created_at: str | None = None
 
     @classmethod
-    def from_wire(cls, d: Any) -> "EnvGroup":
-        d = _d(d)
+    def from_wire(cls, d: Any, where: str = "envGroup", *, detail: bool = False) -> "EnvGroup":
+        w = _Wire(d, where)
         return cls(
-            id=_s(d.get("id")),
-            name=_s(d.get("name")),
-            service_links=tuple(ServiceLink.from_wire(x) for x in _items(d.get("serviceLinks"), "serviceLink")),
-            env_vars=tuple(EnvVar.from_wire(x) for x in _items(d.get("envVars"), "envVar")),
-            secret_files=tuple(SecretFile.from_wire(x) for x in _items(d.get("secretFiles"), "secretFile")),
+            id=w.text("id", required=True),
+            name=w.text("name", required=True),
+            service_links=tuple(ServiceLink.from_wire(x.data, x.where)
+                                for x in w.items("serviceLinks", required=True)),
+            env_vars=tuple(EnvVar.from_wire(x.data, x.where) for x in w.items("envVars", required=detail)),
+            secret_files=tuple(SecretFile.from_wire(x.data, x.where)
+                               for x in w.items("secretFiles", required=detail)),
+            created_at=w.text("createdAt"),
         )
+
+
+# Render's DeployStatus, by what it means for "the latest deploy".
+DEPLOY_IN_FLIGHT = frozenset({"created", "queued", "build_in_progress", "update_in_progress",
+                              "pre_deploy_in_progress"})
+DEPLOY_SETTLED = frozenset({"live", "deactivated", "build_failed", "update_failed", "pre_deploy_failed",
+                            "canceled"})
 
 
 @dataclass(frozen=True)
@@ -307,19 +381,57 @@ class Deploy:
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_wire(cls, d: Any) -> "Deploy":
-        d = _d(d)
-        commit = _d(d.get("commit"))
+    def from_wire(cls, d: Any, where: str = "deploy") -> "Deploy":
+        w = _Wire(d, where)
+        commit = w.obj("commit")
         return cls(
-            id=_s(d.get("id")),
-            status=_s(d.get("status")),
-            trigger=_s(d.get("trigger")),
-            created_at=_s(d.get("createdAt")),
-            finished_at=_s(d.get("finishedAt")),
-            commit_id=_s(commit.get("id")),
-            commit_message=_s(commit.get("message")),
+            id=w.text("id", required=True),
+            status=w.text("status"),
+            trigger=w.text("trigger"),
+            created_at=w.text("createdAt"),
+            finished_at=w.text("finishedAt"),
+            commit_id=commit.text("id") if commit else None,
+            commit_message=commit.text("message") if commit else None,
             raw=d,
         )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One service event (``ServiceEvent``); ``details`` is the type-specific object."""
+
+    id: str
+    type: str
+    timestamp: str
+    details: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "event") -> "Event":
+        w = _Wire(d, where)
+        details = w.obj("details")
+        return cls(id=w.text("id", required=True), type=w.text("type", required=True),
+                   timestamp=w.text("timestamp", required=True), details=details.data if details else {})
+
+    def get(self, name: str, default: Any = None) -> Any:  # evidence reads events like dicts
+        return getattr(self, name, default)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metrics time series (``TimeSeries``): its free-text unit and its points."""
+
+    unit: str
+    points: tuple[tuple[str, float], ...]
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "series") -> "Series":
+        w = _Wire(d, where)
+        labels = tuple((x.text("field", required=True), x.text("value", required=True))
+                       for x in w.items("labels"))
+        points = tuple((x.text("timestamp", required=True), x.number("value"))
+                       for x in w.items("values", required=True))
+        return cls(unit=w.text("unit", required=True), points=points, labels=labels)
 
 
 # --------------------------------------------------------------------------- client
@@ -414,6 +526,7 @@ class RenderClient:
         self.request_count = 0
         self.ratelimit_remaining: int | None = None  # lowest Ratelimit-Remaining seen
         self._paused_until = 0.0
+        self._fresh_reads = 0
         self._cache: dict = {}
         self._cache_lock = threading.Lock()
         self._http = httpx.Client(
@@ -497,14 +610,15 @@ class RenderClient:
         if wait > 0:
             self._sleep(min(wait, self.retry_budget))
 
-    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None, *, generation: int = 0) -> Any:
         """The decoded JSON body of ``GET path?params``, read at most once per client.
 
         One client serves one run: a resource asked for twice (by the criteria and by the
         environment policy, say) is read once, so every verdict sees the same instant and
-        the run spends no rate budget twice. Concurrent askers wait for the first read.
+        the run spends no rate budget twice. Concurrent askers wait for the first read. A new
+        ``generation`` reads again (a deploy in flight is polled).
         """
-        key = (path, tuple(sorted((k, str(v)) for k, v in (params or {}).items() if v is not None)))
+        key = (path, tuple(sorted((k, str(v)) for k, v in (params or {}).items() if v is not None)), generation)
         with self._cache_lock:
             entry = self._cache.get(key)
             owner = entry is None
@@ -637,6 +751,7 @@ class RenderClient:
         *,
         limit: int = 100,
         max_pages: int | None = None,
+        generation: int = 0,
     ) -> list[dict]:
         """Every ``<resource>`` of a cursor-paginated Render list, unwrapped, in served order."""
         where = f"GET {path}"
@@ -650,15 +765,18 @@ class RenderClient:
             query = dict(base_params, limit=limit)
             if cursor is not None:
                 query["cursor"] = cursor
-            body = self.get_json(path, query)
+            body = self.get_json(path, query, generation=generation)
             pages += 1
             if not isinstance(body, list):
                 raise ResponseFormatError(
                     f"Render API returned {_kind(body)} where a list was expected on {where}", path=path
                 )
-            for item in body:
-                if isinstance(item, dict) and isinstance(item.get(resource), dict):
-                    out.append(item[resource])
+            for index, item in enumerate(body):
+                if not isinstance(item, dict) or not isinstance(item.get(resource), dict):
+                    raise ResponseFormatError(
+                        f"Render API list item {index} of page {pages} is {_describe_item(item)}, expected "
+                        f"{{cursor, {resource}: {{…}}}} on {where}", path=path)
+                out.append(item[resource])
             # A short page is the last one, unless it holds exactly Render's default page
             # size: then the server may have ignored our limit, and stopping would lose items.
             if not body or (len(body) < limit and len(body) != _DEFAULT_PAGE_SIZE):
@@ -695,36 +813,121 @@ class RenderClient:
             )
         return body
 
+    @staticmethod
+    def _parse(path: str, parse: Callable[[], Any]) -> Any:
+        """Run a model reader; its ResponseFormatError gains the request it came from."""
+        try:
+            return parse()
+        except ResponseFormatError as exc:
+            raise ResponseFormatError(f"Render API response does not match Render's contract: {exc} on GET {path}",
+                                      path=path) from None
+
     def find_services(self, name: str) -> list[Service]:
         """Services named exactly ``name`` (the server filter may ignore or prefix-match)."""
         items = self.list_all("/services", "service", {"name": name})
-        return [s for s in (Service.from_wire(d) for d in items) if s.name == name]
+        services = self._parse("/services", lambda: [Service.from_wire(d, f"service[{i}]")
+                                                     for i, d in enumerate(items)])
+        return [s for s in services if s.name == name]
+
+    def list_services(self) -> list[Service]:
+        items = self.list_all("/services", "service")
+        return self._parse("/services", lambda: [Service.from_wire(d, f"service[{i}]") for i, d in enumerate(items)])
 
     def get_service(self, service_id: str) -> Service:
-        return Service.from_wire(self._get_object(f"/services/{_seg(service_id)}"))
+        path = f"/services/{_seg(service_id)}"
+        body = self._get_object(path)
+        return self._parse(path, lambda: Service.from_wire(body))
 
     def list_env_vars(self, service_id: str) -> list[EnvVar]:
-        items = self.list_all(f"/services/{_seg(service_id)}/env-vars", "envVar")
-        return [EnvVar.from_wire(d) for d in items]
+        path = f"/services/{_seg(service_id)}/env-vars"
+        items = self.list_all(path, "envVar")
+        return self._parse(path, lambda: [EnvVar.from_wire(d, f"envVar[{i}]") for i, d in enumerate(items)])
 
     def list_secret_files(self, service_id: str) -> list[SecretFile]:
-        items = self.list_all(f"/services/{_seg(service_id)}/secret-files", "secretFile")
-        return [SecretFile.from_wire(d) for d in items]
+        path = f"/services/{_seg(service_id)}/secret-files"
+        items = self.list_all(path, "secretFile")
+        return self._parse(path, lambda: [SecretFile.from_wire(d, f"secretFile[{i}]") for i, d in enumerate(items)])
 
-    def list_deploys(self, service_id: str, *, max_pages: int | None = 1) -> list[Deploy]:
-        items = self.list_all(f"/services/{_seg(service_id)}/deploys", "deploy", max_pages=max_pages)
-        return [Deploy.from_wire(d) for d in items]
+    def list_deploys(self, service_id: str, *, max_pages: int | None = 1, fresh: bool = False) -> list[Deploy]:
+        """The newest deploys first (one page of 100 unless ``max_pages`` says otherwise).
+
+        ``fresh`` reads again instead of reusing this run's read: waiting for a deploy in flight.
+        """
+        path = f"/services/{_seg(service_id)}/deploys"
+        generation = self._fresh_token() if fresh else 0
+        items = self.list_all(path, "deploy", max_pages=max_pages, generation=generation)
+        return self._parse(path, lambda: [Deploy.from_wire(d, f"deploy[{i}]") for i, d in enumerate(items)])
+
+    def _fresh_token(self) -> int:
+        with self._cache_lock:
+            self._fresh_reads += 1
+            return self._fresh_reads
 
     def list_env_groups(self) -> list[EnvGroup]:
-        return [EnvGroup.from_wire(d) for d in self.list_all("/env-groups", "envGroup")]
+        """Every env group of the workspace.
+
+        The spec declares a bare array of envGroupMeta with no cursor in it, so a full page
+        cannot be continued by cursor: the list is split by ``createdAfter``/``createdBefore``
+        (filters the spec defines) until every window fits in one page. Items wrapped as
+        ``{cursor, envGroup}`` (a deviation seen in the wild) are paged by their cursor.
+        """
+        found: dict[str, EnvGroup] = {}
+        self._env_groups_in(_GROUPS_EPOCH, None, found, 0)
+        return sorted(found.values(), key=lambda g: (g.created_at or "", g.id or ""))
+
+    def _env_groups_in(self, after: _dt.datetime, before: _dt.datetime | None, found: dict, depth: int) -> None:
+        path = "/env-groups"
+        limit = 100
+        params = {"limit": limit}
+        if depth:
+            params.update(createdAfter=_rfc3339(after), createdBefore=_rfc3339(before))
+        body = self.get_json(path, params)
+        if not isinstance(body, list):
+            raise ResponseFormatError(
+                f"Render API returned {_kind(body)} where a list was expected on GET {path}", path=path)
+        wrapped = [isinstance(item, dict) and isinstance(item.get("envGroup"), dict) for item in body]
+        if body and all(wrapped):
+            if depth:
+                raise ResponseFormatError(f"Render API mixed list shapes between pages on GET {path}", path=path)
+            items = self.list_all(path, "envGroup")
+            groups = self._parse(path, lambda: [EnvGroup.from_wire(d, f"envGroup[{i}]") for i, d in enumerate(items)])
+            found.update((g.id, g) for g in groups)
+            return
+        if any(wrapped):
+            raise ResponseFormatError(
+                f"Render API mixed bare and wrapped env groups in one page on GET {path}", path=path)
+        groups = self._parse(path, lambda: [EnvGroup.from_wire(d, f"envGroupMeta[{i}]") for i, d in enumerate(body)])
+        found.update((g.id, g) for g in groups)
+        # Not full: the window is complete. Exactly 20 may be Render's default page size with
+        # our limit ignored, so it is split like a full page.
+        if len(body) < limit and len(body) != _DEFAULT_PAGE_SIZE:
+            return
+        end = before or _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(days=1)
+        if end - after <= _dt.timedelta(milliseconds=2) or depth >= 64:
+            raise ResponseFormatError(
+                f"Render API lists {len(body)} or more env groups created within {_rfc3339(after)} and "
+                f"{_rfc3339(end)}; they cannot be told apart by creation time on GET {path}", path=path)
+        middle = after + (end - after) / 2
+        # The halves overlap by a millisecond: whether the filters are inclusive is not specified.
+        self._env_groups_in(after, middle + _dt.timedelta(milliseconds=1), found, depth + 1)
+        self._env_groups_in(middle, end, found, depth + 1)
 
     def get_env_group(self, env_group_id: str) -> EnvGroup:
-        return EnvGroup.from_wire(self._get_object(f"/env-groups/{_seg(env_group_id)}"))
+        path = f"/env-groups/{_seg(env_group_id)}"
+        body = self._get_object(path)
+        return self._parse(path, lambda: EnvGroup.from_wire(body, detail=True))
 
-    def list_events(self, service_id: str, *, max_pages: int | None = 1) -> list[dict]:
-        return self.list_all(f"/services/{_seg(service_id)}/events", "event", max_pages=max_pages)
+    def list_events(self, service_id: str, *, start: str, end: str) -> list[Event]:
+        """Every event between ``start`` and ``end`` (RFC 3339), all pages.
 
-    def get_metrics(self, kind: str, params: Mapping[str, Any]) -> list[dict]:
+        Render's window defaults to the last hour when ``startTime``/``endTime`` are not
+        sent, so both are always sent.
+        """
+        path = f"/services/{_seg(service_id)}/events"
+        items = self.list_all(path, "event", {"startTime": start, "endTime": end}, max_pages=None)
+        return self._parse(path, lambda: [Event.from_wire(d, f"event[{i}]") for i, d in enumerate(items)])
+
+    def get_metrics(self, kind: str, params: Mapping[str, Any]) -> list[Series]:
         """``GET /metrics/<kind>``: the list of series (``null`` -> ``[]``)."""
         path = f"/metrics/{_seg(kind)}"
         body = self.get_json(path, params)
@@ -734,7 +937,7 @@ class RenderClient:
             raise ResponseFormatError(
                 f"Render API returned {_kind(body)} where a list of series was expected on GET {path}", path=path
             )
-        return [s for s in body if isinstance(s, dict)]
+        return self._parse(path, lambda: [Series.from_wire(s, f"series[{i}]") for i, s in enumerate(body)])
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -754,6 +957,20 @@ def _parse_seconds(text: str | None) -> float | None:
 
 def _fmt(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:.1f}"
+
+
+_GROUPS_EPOCH = _dt.datetime(2015, 1, 1, tzinfo=_dt.timezone.utc)  # before Render existed
+
+
+def _rfc3339(moment: _dt.datetime) -> str:
+    return moment.astimezone(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _describe_item(item: Any) -> str:
+    if isinstance(item, dict):
+        keys = ", ".join(sorted(map(str, item))[:4]) or "no keys"
+        return f"an object with {keys}"
+    return _kind_of(item)
 
 
 def _kind(body: Any) -> str:

@@ -9,13 +9,14 @@ criterion that needed it is *broken* with that cause, and none is judged on half
 from __future__ import annotations
 
 import datetime as _dt
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import secrets
 from .config import Profile
 from .errors import TargetError
-from .render import Deploy, EnvGroup, RenderClient, SecretFile, Service
+from .render import DEPLOY_IN_FLIGHT, Deploy, EnvGroup, Event, RenderClient, SecretFile, Service
 from .secrets import Secret
 
 
@@ -61,7 +62,8 @@ class ServiceSnapshot:
     env_groups: list[EnvGroup] = field(default_factory=list, repr=False)
     secret_files: list[SecretFile] = field(default_factory=list, repr=False)
     deploys: list[Deploy] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list, repr=False)
+    events: list[Event] = field(default_factory=list, repr=False)  # since the live deploy
+    deploy_waited: float = 0.0  # seconds spent waiting for a deploy in flight
     metrics: dict[str, list] = field(default_factory=dict, repr=False)  # kind -> Render series
     read: set[str] = field(default_factory=set)  # which parts were read
     errors: dict = field(default_factory=dict, repr=False)  # part -> the TargetError that prevented it
@@ -89,6 +91,15 @@ class ServiceSnapshot:
             raise self.errors[part]
         if part not in self.read:
             raise NotJudgeable(f"cannot judge: {part} of {self.name!r} was not read in this run")
+
+    @property
+    def live_deploy(self) -> Deploy:
+        """The deploy that is live (the newest deploy may be a failed or queued one)."""
+        self.require("deploys")
+        for deploy in self.deploys:
+            if deploy.status == "live":
+                return deploy
+        raise NotJudgeable(f"cannot judge: none of the {len(self.deploys)} newest deploys of {self.name!r} is live")
 
     @property
     def effective_env(self) -> dict[str, Setting]:
@@ -122,10 +133,10 @@ class ServiceSnapshot:
         if "deploys" in self.read:
             data["deploys"] = [_deploy_evidence(d) for d in self.deploys]
         if "events" in self.read:
-            data["events"] = [{k: e.get(k) for k in ("id", "type", "timestamp")} for e in self.events]
+            data["events"] = [{"id": e.id, "type": e.type, "timestamp": e.timestamp} for e in self.events]
         if "metrics" in self.read:
-            data["metrics"] = {kind: [{"unit": s.get("unit"), "points": len(s.get("values") or [])}
-                                      for s in series] for kind, series in self.metrics.items()}
+            data["metrics"] = {kind: [{"unit": s.unit, "points": len(s.points)} for s in series]
+                               for kind, series in self.metrics.items()}
         return data
 
 
@@ -247,10 +258,9 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
                 continue
             if "secret_files" in needs:
                 jobs.append((target, "secret_files", pool.submit(client.list_secret_files, sid)))
-            if "deploys" in needs:
-                jobs.append((target, "deploys", pool.submit(client.list_deploys, sid)))
-            if "events" in needs:
-                jobs.append((target, "events", pool.submit(client.list_events, sid)))
+            if needs & {"deploys", "events"}:
+                jobs.append((target, "deploys+events" if "events" in needs else "deploys", pool.submit(
+                    read_deploys_and_events, client, sid, "events" in needs, profile.deploy_wait_seconds)))
             if "metrics" in needs:
                 window = metrics_window(taken_at)
                 for kind in METRIC_KINDS:
@@ -318,6 +328,36 @@ def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | N
         snapshot.database_error = exc
 
 
+DEPLOY_POLL_SECONDS = 10.0
+
+
+def read_deploys_and_events(client: RenderClient, service_id: str, with_events: bool, wait_seconds: float,
+                            *, sleep=time.sleep, clock=time.monotonic):
+    """(deploys, seconds waited, events since the live deploy, why the events could not be read).
+
+    A newest deploy still in flight is polled for up to ``wait_seconds``; the events are then
+    read for the whole window from the live deploy's creation up to now (Render's own
+    default window is only the last hour).
+    """
+    deploys = client.list_deploys(service_id)
+    start = clock()
+    while deploys and deploys[0].status in DEPLOY_IN_FLIGHT and clock() - start < wait_seconds:
+        sleep(min(DEPLOY_POLL_SECONDS, wait_seconds - (clock() - start)))
+        deploys = client.list_deploys(service_id, fresh=True)
+    waited = round(clock() - start, 1)
+    if not with_events:
+        return deploys, waited, [], None
+    live = next((d for d in deploys if d.status == "live"), None)
+    if live is None or not live.created_at:
+        return deploys, waited, [], NotJudgeable(
+            f"cannot judge: none of the {len(deploys)} newest deploys is live, so there is no window of events")
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    try:
+        return deploys, waited, client.list_events(service_id, start=live.created_at, end=now), None
+    except TargetError as exc:
+        return deploys, waited, [], exc
+
+
 def submit_env(pool, client: RenderClient, target: ServiceSnapshot, all_groups: list, group_details: dict,
                jobs: list) -> None:
     """Queue the reads of a service's effective environment: its env vars and linked groups' details."""
@@ -335,9 +375,16 @@ def collect(targets: list[ServiceSnapshot], jobs: list, all_groups: list, group_
         try:
             value = future.result()
         except TargetError as exc:
-            target.errors.setdefault(part.split(":")[0], exc)
+            # A metric kind fails alone (memory and CPU are judged apart); other parts by name.
+            names = [part] if part.startswith("metrics:") else part.split("+")
+            for name in names:
+                target.errors.setdefault(name, exc)
             continue
-        if part.startswith("metrics:"):
+        if part.startswith("deploys"):
+            target.deploys, target.deploy_waited, target.events, events_error = value
+            if events_error is not None:
+                target.errors["events"] = events_error
+        elif part.startswith("metrics:"):
             target.metrics[part.split(":", 1)[1]] = value or []
         else:
             setattr(target, "env_vars" if part == "env" else part, value)
@@ -350,7 +397,8 @@ def collect(targets: list[ServiceSnapshot], jobs: list, all_groups: list, group_
     for target in targets:
         if len(target.matches) != 1:
             continue
-        parts = {part.split(":")[0] for owner, part, _ in jobs if owner is target}
+        parts = {p for owner, part, _ in jobs if owner is target
+                 for p in ([part, "metrics"] if part.startswith("metrics:") else part.split("+"))}
         if groups_error is not None and "env" in parts:
             target.errors.setdefault("env", groups_error)
         target.env_groups = [details[g.id] for g in all_groups if g.id in details and _links(g, target.matches[0])]

@@ -33,8 +33,10 @@ def cpu_under_threshold(worker, profile):
     _judge_with_chart(worker, profile, "cpu", "CPU", 1.0)
 
 
-@then("no failure event happened since its latest deploy")
-def no_failure_events(worker):
-    recent = judge_ops.no_failures_since_latest_deploy(worker)
-    evidence.attach_json("Render events since the latest deploy", [
-        {k: e.get(k) for k in ("id", "type", "timestamp")} for e in recent])
+@then("none of these failure events happened since the deploy that is live:")
+def no_failure_events(worker, datatable):
+    rules = judge_ops.failure_rules(datatable)
+    evidence.attach_json("Failure-bearing Render event types (from the feature)", rules)
+    recent = judge_ops.no_failures_since_live_deploy(worker, rules)
+    evidence.attach_json("Render events since the deploy that is live", [
+        {"id": e.id, "type": e.type, "timestamp": e.timestamp} for e in recent])

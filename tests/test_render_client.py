@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 import traceback
 from pathlib import Path
@@ -28,6 +29,7 @@ from phasegate.render import (
     RenderError,
     ResponseFormatError,
     SecretFile,
+    Series,
     ServerError,
     Service,
     ServiceLink,
@@ -210,16 +212,22 @@ def test_404_sample_gives_not_found_with_renders_message(ft):
 SERVICE = sample("render_get_service_background_worker_docker.json")
 
 
+REQUIRED = ("id", "name", "type")  # required by Render's Service schema and read by the criteria
+
+
 @pytest.mark.parametrize("key", sorted(SERVICE))
-def test_service_tolerates_missing_and_null_top_level_keys(key):
+def test_service_optional_keys_may_be_missing_or_null_required_ones_may_not(key):
     missing = copy.deepcopy(SERVICE)
     del missing[key]
     nulled = copy.deepcopy(SERVICE)
     nulled[key] = None
     for d in (missing, nulled):
-        s = Service.from_wire(d)
-        assert s.id == (None if key == "id" else SERVICE["id"])
-        assert s.name == (None if key == "name" else "some-name")
+        if key in REQUIRED:
+            with pytest.raises(ResponseFormatError, match=rf"^service\.{key} is (null|missing)?.*expected a string"):
+                Service.from_wire(d)
+        else:
+            s = Service.from_wire(d)
+            assert s.id == SERVICE["id"] and s.name == "some-name"
 
 
 @pytest.mark.parametrize("key", sorted(SERVICE["serviceDetails"]))
@@ -236,19 +244,25 @@ def test_service_tolerates_missing_and_null_detail_keys(key):
             assert s.runtime == "docker"  # falls back to serviceDetails.env
 
 
-def test_service_tolerates_nulls_everywhere_and_odd_shapes():
-    all_null = {k: None for k in SERVICE}
-    s = Service.from_wire(all_null)
-    assert s == Service()
-    assert s.suspenders == () and s.dashboard_url is None and s.num_instances is None
-    assert Service.from_wire({}) == Service()
-    assert Service.from_wire(None) == Service()  # type: ignore[arg-type]
-    odd = copy.deepcopy(SERVICE)
-    odd["serviceDetails"]["envSpecificDetails"] = None
-    odd["suspenders"] = None
-    odd["serviceDetails"]["numInstances"] = "3"
-    s = Service.from_wire(odd)
-    assert s.dockerfile_path is None and s.suspenders == () and s.num_instances == 3
+def test_service_fields_of_a_foreign_shape_are_format_errors_naming_the_field():
+    for change, field in [
+        (lambda d: d["serviceDetails"].update(numInstances="3"), "service.serviceDetails.numInstances"),
+        (lambda d: d.update(suspenders="user"), "service.suspenders"),
+        (lambda d: d["serviceDetails"].update(envSpecificDetails=["x"]), "service.serviceDetails.envSpecificDetails"),
+        (lambda d: d.update(branch=7), "service.branch"),
+        (lambda d: d.update(serviceDetails="docker"), "service.serviceDetails"),
+    ]:
+        d = copy.deepcopy(SERVICE)
+        change(d)
+        with pytest.raises(ResponseFormatError, match=re.escape(field) + " is "):
+            Service.from_wire(d)
+    with pytest.raises(ResponseFormatError, match="service is null, expected an object"):
+        Service.from_wire(None)
+    nulls = copy.deepcopy(SERVICE)
+    nulls["serviceDetails"]["envSpecificDetails"] = None
+    nulls["suspenders"] = None
+    s = Service.from_wire(nulls)
+    assert s.dockerfile_path is None and s.suspenders == ()
 
 
 def test_service_tolerates_extra_keys_and_unknown_enum_values():
@@ -292,12 +306,13 @@ def test_dashboard_url_built_from_type_when_missing(wire_type, kind):
 
 
 def test_dashboard_url_unknown_type_and_start_command_sources():
-    d = {"id": "srv-1", "type": "mystery"}
+    d = {"id": "srv-1", "name": "w", "type": "mystery"}
     assert Service.from_wire(d).dashboard_url is None
-    native = {"id": "srv-1", "serviceDetails": {"env": "python", "envSpecificDetails": {"startCommand": "gunicorn app"}}}
+    native = {"id": "srv-1", "name": "w", "type": "web_service",
+              "serviceDetails": {"env": "python", "envSpecificDetails": {"startCommand": "gunicorn app"}}}
     s = Service.from_wire(native)
     assert s.start_command == "gunicorn app" and s.runtime == "python"
-    flat = {"id": "srv-1", "serviceDetails": {"startCommand": "node worker.js"}}
+    flat = {"id": "srv-1", "name": "w", "type": "web_service", "serviceDetails": {"startCommand": "node worker.js"}}
     assert Service.from_wire(flat).start_command == "node worker.js"
 
 
@@ -310,18 +325,30 @@ def test_deploy_tolerates_null_commit_and_unknown_status():
     assert d.finished_at is None and d.commit_id is None and d.commit_message is None
     d2 = Deploy.from_wire({"id": "dep-2", "commit": {"id": "abc123", "message": "fix\nthings"}})
     assert d2.commit_id == "abc123" and d2.commit_message == "fix\nthings"
-    assert Deploy.from_wire({}) == Deploy()
+    with pytest.raises(ResponseFormatError, match="deploy.id is null, expected a string"):
+        Deploy.from_wire({})
+    with pytest.raises(ResponseFormatError, match="deploy.commit is a string, expected an object or null"):
+        Deploy.from_wire({"id": "dep-3", "commit": "abc"})
 
 
-def test_env_var_secret_file_env_group_tolerance():
-    assert EnvVar.from_wire({"key": "A", "value": None}).value == Secret("")
-    assert EnvVar.from_wire({"key": "A", "value": None}).value.reveal() == ""
-    assert EnvVar.from_wire({}).key == ""
-    assert SecretFile.from_wire({"name": "f.pem", "content": None}).content.reveal() == ""
-    g = EnvGroup.from_wire({"id": "evg-1", "name": "shared", "serviceLinks": None, "envVars": None})
-    assert g == EnvGroup(id="evg-1", name="shared")
-    g2 = EnvGroup.from_wire({"id": "evg-1", "serviceLinks": [{"id": "srv-1", "name": "w", "type": "odd", "x": 1}, None]})
-    assert g2.service_links == (ServiceLink(id="srv-1", name="w", type="odd"),)
+def test_env_var_secret_file_env_group_shapes():
+    with pytest.raises(ResponseFormatError, match="envVar.value is null, expected a string"):
+        EnvVar.from_wire({"key": "A", "value": None})
+    with pytest.raises(ResponseFormatError, match="envVar.key is null"):
+        EnvVar.from_wire({"value": "x"})
+    with pytest.raises(ResponseFormatError, match="secretFile.content is null"):
+        SecretFile.from_wire({"name": "f.pem", "content": None})
+    with pytest.raises(ResponseFormatError, match="envGroup.serviceLinks is null, expected a list"):
+        EnvGroup.from_wire({"id": "evg-1", "name": "shared", "serviceLinks": None})
+    with pytest.raises(ResponseFormatError, match=re.escape("envGroup.serviceLinks[1] is null, expected an object")):
+        EnvGroup.from_wire({"id": "evg-1", "name": "g", "serviceLinks": [{"id": "srv-1", "name": "w", "type": "worker"},
+                                                                        None]})
+    with pytest.raises(ResponseFormatError, match="envGroup.envVars is null, expected a list"):
+        EnvGroup.from_wire({"id": "evg-1", "name": "g", "serviceLinks": []}, detail=True)
+    g2 = EnvGroup.from_wire({"id": "evg-1", "name": "g", "serviceLinks": [{"id": "srv-1", "name": "w", "type": "worker",
+                                                                            "x": 1}]})
+    assert g2.service_links == (ServiceLink(id="srv-1", name="w", type="worker"),)
+    assert g2.service_links[0].service_type == "background_worker"
     assert not hasattr(EnvVar(key="k", value=Secret("v")), "raw")
     assert not hasattr(EnvGroup(), "raw")
 
@@ -330,7 +357,12 @@ def test_env_var_secret_file_env_group_tolerance():
 
 
 def _page(prefix: str, n: int, name=lambda i: "svc"):
-    return [{"cursor": f"{prefix}-c{i}", "service": {"id": f"{prefix}-{i}", "name": name(i)}} for i in range(n)]
+    return [{"cursor": f"{prefix}-c{i}", "service": svc(f"{prefix}-{i}", name(i))} for i in range(n)]
+
+
+def svc(sid: str, name: str) -> dict:
+    """The smallest service Render's schema allows the criteria to read: id, name, type."""
+    return {"id": sid, "name": name, "type": "background_worker"}
 
 
 def test_pagination_followed_to_the_end_over_three_pages(ft):
@@ -371,11 +403,13 @@ def test_pagination_repeated_cursor_is_a_format_error(ft):
     assert len(rec.requests) == 2
 
 
-def test_pagination_skips_items_without_wrapper_and_rejects_non_list(ft):
-    body = [{"cursor": "c1", "service": {"id": "s1"}}, {"cursor": "c2"}, {"cursor": "c3", "other": {}}, "junk",
-            {"cursor": "c4", "service": {"id": "s4"}}]
+@pytest.mark.parametrize("foreign", [{"cursor": "c2"}, {"cursor": "c3", "other": {}}, "junk", None,
+                                     {"cursor": "c5", "service": "srv-5"}], ids=repr)
+def test_a_list_item_of_a_foreign_shape_is_a_format_error_never_skipped(ft, foreign):
+    body = [{"cursor": "c1", "service": svc("s1", "a")}, foreign, {"cursor": "c4", "service": svc("s4", "b")}]
     with make_client(Recorder(httpx.Response(200, json=body)), ft) as client:
-        assert [d["id"] for d in client.list_all("/services", "service")] == ["s1", "s4"]
+        with pytest.raises(ResponseFormatError, match=r"list item 1 of page 1 is .*, expected \{cursor, service: "):
+            client.list_all("/services", "service")
     with make_client(Recorder(httpx.Response(200, json={"service": {"id": "s1"}})), ft) as client:
         with pytest.raises(ResponseFormatError, match="an object where a list was expected") as info:
             client.list_all("/services", "service")
@@ -384,7 +418,7 @@ def test_pagination_skips_items_without_wrapper_and_rejects_non_list(ft):
 
 def test_find_services_keeps_exact_name_matches_only(ft):
     names = ["api", "api-staging", "API", "api ", "apiary", "api"]
-    body = [{"cursor": f"c{i}", "service": {"id": f"srv-{i}", "name": n}} for i, n in enumerate(names)]
+    body = [{"cursor": f"c{i}", "service": svc(f"srv-{i}", n)} for i, n in enumerate(names)]
     rec = Recorder(httpx.Response(200, json=body))
     with make_client(rec, ft) as client:
         found = client.find_services("api")
@@ -393,8 +427,8 @@ def test_find_services_keeps_exact_name_matches_only(ft):
 
 
 def test_find_services_follows_pages(ft):
-    p1 = [{"cursor": f"c{i}", "service": {"id": f"a{i}", "name": "worker" if i == 3 else "worker-x"}} for i in range(100)]
-    p2 = [{"cursor": "z", "service": {"id": "b0", "name": "worker"}}]
+    p1 = [{"cursor": f"c{i}", "service": svc(f"a{i}", "worker" if i == 3 else "worker-x")} for i in range(100)]
+    p2 = [{"cursor": "z", "service": svc("b0", "worker")}]
     rec = Recorder(httpx.Response(200, json=p1), httpx.Response(200, json=p2))
     with make_client(rec, ft) as client:
         assert [s.id for s in client.find_services("worker")] == ["a3", "b0"]
@@ -409,25 +443,25 @@ def test_typed_list_reads_use_their_resource_keys(ft):
                 {"cursor": "c1", "deploy": {"id": "dep-2", "status": "live", "commit": None}},
                 {"cursor": "c2", "deploy": {"id": "dep-1", "status": "deactivated", "commit": {"id": "abc"}}},
             ],
-            "/services/srv-1/events": [{"cursor": "c", "event": {"id": "evt-1", "type": "deploy_ended"}}],
-            "/env-groups": [{"cursor": "c", "envGroup": {"id": "evg-1", "name": "shared",
-                                                        "serviceLinks": [{"id": "srv-1", "name": "w", "type": "background_worker"}]}}],
+            "/services/srv-1/events": [{"cursor": "c", "event": {"id": "evt-1", "type": "deploy_ended",
+                                                                 "timestamp": "2025-10-14T08:06:45Z", "details": {}}}],
+            "/env-groups": [{"id": "evg-1", "name": "shared", "serviceLinks": [{"id": "srv-1", "name": "w", "type": "worker"}]}],
             "/env-groups/evg-1": {"id": "evg-1", "name": "shared",
                                   "envVars": [{"key": "DATABASE_URL", "value": "postgres://u:GROUPSECRET@h/db"}],
                                   "secretFiles": [{"name": "ca.pem", "content": "CA-CONTENT-ABC"}],
-                                  "serviceLinks": [{"id": "srv-1", "name": "w", "type": "background_worker"}]},
+                                  "serviceLinks": [{"id": "srv-1", "name": "w", "type": "worker"}]},
         }
     )
     with make_client(handler, ft) as client:
         files = client.list_secret_files("srv-1")
         deploys = client.list_deploys("srv-1")
-        events = client.list_events("srv-1")
+        events = client.list_events("srv-1", start="2025-10-14T08:02:11Z", end="2025-10-14T09:00:00Z")
         groups = client.list_env_groups()
         group = client.get_env_group("evg-1")
     assert files == [SecretFile(name="key.pem", content=Secret("PEM-CONTENT-XYZ"))]
     assert [(d.id, d.status, d.commit_id) for d in deploys] == [("dep-2", "live", None), ("dep-1", "deactivated", "abc")]
-    assert events == [{"id": "evt-1", "type": "deploy_ended"}]
-    assert groups == [EnvGroup(id="evg-1", name="shared", service_links=(ServiceLink("srv-1", "w", "background_worker"),))]
+    assert [(e.id, e.type, e.timestamp) for e in events] == [("evt-1", "deploy_ended", "2025-10-14T08:06:45Z")]
+    assert groups == [EnvGroup(id="evg-1", name="shared", service_links=(ServiceLink("srv-1", "w", "worker"),))]
     assert group.env_vars[0].key == "DATABASE_URL"
     assert group.env_vars[0].value.reveal() == "postgres://u:GROUPSECRET@h/db"
     assert group.secret_files[0].content.reveal() == "CA-CONTENT-ABC"
@@ -436,11 +470,13 @@ def test_typed_list_reads_use_their_resource_keys(ft):
 
 
 def test_metrics(ft):
-    series = [{"labels": [{"field": "instance", "value": "srv-1-abc"}], "values": [{"timestamp": "t", "value": 1.5}]}]
+    series = [{"labels": [{"field": "instance", "value": "srv-1-abc"}], "unit": "bytes",
+               "values": [{"timestamp": "t", "value": 1.5}]}]
     rec = Recorder(httpx.Response(200, json=series), httpx.Response(200, content=b"null"),
                    httpx.Response(200, json={"oops": 1}))
     with make_client(rec, ft) as client:
-        assert client.get_metrics("memory", {"resource": "srv-1", "startTime": "2025-01-01T00:00:00Z"}) == series
+        assert client.get_metrics("memory", {"resource": "srv-1", "startTime": "2025-01-01T00:00:00Z"}) == [
+            Series(unit="bytes", points=(("t", 1.5),), labels=(("instance", "srv-1-abc"),))]
         assert client.get_metrics("cpu-limit", {"resource": "srv-1"}) == []
         with pytest.raises(ResponseFormatError):
             client.get_metrics("cpu", {"resource": "srv-1"})
@@ -450,7 +486,7 @@ def test_metrics(ft):
 
 
 def test_ids_are_percent_encoded_and_trailing_slash_tolerated(ft):
-    rec = Recorder(httpx.Response(200, json={"id": "x"}))
+    rec = Recorder(httpx.Response(200, json=svc("x", "x")))
     with make_client(rec, ft, base_url="https://api.render.com/v1/") as client:
         client.get_service("../env-groups")
         client.get_json("/services")
@@ -526,7 +562,7 @@ def test_real_jitter_stays_inside_windows(ft):
 
 
 def test_500_once_then_200_passes(ft):
-    rec = Recorder(httpx.Response(500), httpx.Response(200, json={"id": "srv-1", "name": "w"}))
+    rec = Recorder(httpx.Response(500), httpx.Response(200, json=svc("srv-1", "w")))
     with make_client(rec, ft) as client:
         assert client.get_service("srv-1").name == "w"
         assert client.request_count == 2
@@ -659,7 +695,7 @@ def test_non_json_body_is_format_error(ft):
 
 
 def test_empty_body_and_wrong_object_shape_are_format_errors(ft):
-    rec = Recorder(httpx.Response(200, content=b""), httpx.Response(200, json=[{"id": "srv-1"}]))
+    rec = Recorder(httpx.Response(200, content=b""), httpx.Response(200, json=[svc("srv-1", "w")]))
     with make_client(rec, ft) as client:
         with pytest.raises(ResponseFormatError, match="empty body"):
             client.get_json("/services")
@@ -700,8 +736,8 @@ def test_api_key_never_appears_in_errors_client_or_models(ft):
         Service.from_wire(dict(SERVICE, unknownField=CANARY)),
         EnvVar.from_wire({"key": "RENDER_API_KEY", "value": CANARY}),
         SecretFile.from_wire({"name": "key", "content": CANARY}),
-        EnvGroup.from_wire({"id": "evg", "envVars": [{"key": "K", "value": CANARY}],
-                            "secretFiles": [{"name": "f", "content": CANARY}]}),
+        EnvGroup.from_wire({"id": "evg", "name": "g", "serviceLinks": [], "envVars": [{"key": "K", "value": CANARY}],
+                            "secretFiles": [{"name": "f", "content": CANARY}]}, detail=True),
         Deploy.from_wire({"id": "dep", "commit": {"id": "c", "message": "x"}, "secret": CANARY}),
     ]
     assert models[0].raw["unknownField"] == CANARY  # kept in raw, which repr leaves out
@@ -716,9 +752,10 @@ def test_secret_values_hidden_in_model_reprs():
         assert "hunter2-very-secret" not in text
         assert "BEGIN KEY" not in text
     assert "DB_PASSWORD" in repr(ev) and "Secret(***)" in repr(ev)
-    svc = Service.from_wire({"id": "srv-1", "envVars": [{"key": "K", "value": "raw-secret-value-42"}]})
-    assert "raw-secret-value-42" not in repr(svc)
-    assert svc == Service(id="srv-1")  # raw excluded from comparison
+    service = Service.from_wire(dict(svc("srv-1", "w"), envVars=[{"key": "K", "value": "raw-secret-value-42"}]))
+    assert "raw-secret-value-42" not in repr(service)
+    assert service == Service(id="srv-1", name="w", type="background_worker",
+                              dashboard_url="https://dashboard.render.com/worker/srv-1")  # raw excluded
 
 
 def test_client_refuses_empty_key_and_bad_base_url():
@@ -752,7 +789,7 @@ def test_a_resource_is_read_once_per_client_even_when_asked_for_concurrently(ft)
 
     def slow(request):
         gate.wait(2)
-        return httpx.Response(200, json={"id": "srv-x", "name": "x"})
+        return httpx.Response(200, json=svc("srv-x", "x"))
 
     rec = Recorder(slow)
     with make_client(rec, ft) as client:
@@ -779,8 +816,8 @@ def test_a_failed_read_is_not_repeated_within_a_run(ft):
 
 def test_a_nearly_spent_rate_window_is_waited_out_not_run_into(ft):
     tight = {"Ratelimit-Limit": "400", "Ratelimit-Remaining": "3", "Ratelimit-Reset": "7"}
-    rec = Recorder(httpx.Response(200, json={"id": "srv-a"}, headers=tight),
-                   httpx.Response(200, json={"id": "srv-b"}, headers={"Ratelimit-Remaining": "399"}))
+    rec = Recorder(httpx.Response(200, json=svc("srv-a", "a"), headers=tight),
+                   httpx.Response(200, json=svc("srv-b", "b"), headers={"Ratelimit-Remaining": "399"}))
     with make_client(rec, ft) as client:
         client.get_service("srv-a")
         assert ft.sleeps == []
@@ -792,7 +829,7 @@ def test_a_nearly_spent_rate_window_is_waited_out_not_run_into(ft):
 def test_a_429_is_waited_out_by_its_retry_after_not_by_the_window_reset(ft):
     limited = {"Retry-After": "1", "Ratelimit-Remaining": "0", "Ratelimit-Reset": "59"}
     rec = Recorder(httpx.Response(429, json={"message": "rate limited"}, headers=limited),
-                   httpx.Response(200, json={"id": "srv-a"}, headers={"Ratelimit-Remaining": "390"}))
+                   httpx.Response(200, json=svc("srv-a", "a"), headers={"Ratelimit-Remaining": "390"}))
     with make_client(rec, ft) as client:
         assert client.get_service("srv-a").id == "srv-a"
     assert ft.sleeps == [1]

@@ -12,7 +12,7 @@ import pytest
 
 from acceptance import run_suite
 from phasegate.sandbox.simulator import RenderSimulator
-from phasegate.sandbox.worlds import VIOLATES, world
+from phasegate.sandbox.worlds import OUTCOMES, VIOLATES, world
 
 RENDER_CRITERIA = [f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30), *range(60, 63)]]
 RENDER_ONLY = ("-m", "staging and render", "--env", "sandbox")
@@ -82,6 +82,45 @@ def test_violating_world_fails_exactly_its_criterion(tmp_path, name):
 def test_compliant_variants_pass(tmp_path, name):
     run = run_suite(tmp_path, *RENDER_ONLY, world=name)
     assert run.outcomes == {cid: "passed" for cid in RENDER_CRITERIA}, run.stdout
+
+
+@pytest.mark.parametrize("name", sorted(n for n, expected in OUTCOMES.items()
+                                         if VIOLATES[n] is None and set(expected) & set(RENDER_CRITERIA)))
+def test_world_is_judged_exactly_as_expected(tmp_path, name):
+    """Worlds whose verdicts are more than one failure: each criterion named fails or breaks
+    as stated, every other Render criterion is still judged and passes."""
+    run = run_suite(tmp_path, *RENDER_ONLY, world=name)
+    expected = {cid: OUTCOMES[name].get(cid, "passed") for cid in RENDER_CRITERIA}
+    assert run.outcomes == expected, run.stdout
+    for cid, state in OUTCOMES[name].items():
+        message = run.messages(cid)[0]
+        if state == "broken":
+            assert "\n" not in message.strip(), message  # the cause, in one line
+        else:
+            assert "expected" in message and "actual" in message
+
+
+def test_an_in_flight_deploy_is_named_with_its_id_and_status(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging and P4-08", "--env", "sandbox", world="deploy-in-flight")
+    assert run.outcomes == {"P4-08": "broken"}
+    message = run.messages("P4-08")[0]
+    assert "dep-d3f1inflight000000000" in message and "build_in_progress" in message
+    assert "DEPLOY_WAIT_SECONDS" in message
+
+
+def test_events_are_read_for_the_whole_window_since_the_live_deploy(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging and P4-62", "--env", "sandbox", world="P4-62-hours-ago")
+    assert run.outcomes == {"P4-62": "failed"}
+    assert "server_failed (OOM-killed)" in run.messages("P4-62")[0]
+    events = [r for r in run.requests if r["path"].endswith("/events")]
+    assert events and all("startTime=2025-10-14T08%3A02%3A11" in r["query"] and "endTime=" in r["query"]
+                          for r in events), events
+
+
+def test_a_database_url_set_only_through_a_group_is_used(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging and database", "--env", "sandbox",
+                    world="compliant-database-url-in-group")
+    assert run.outcomes and set(run.outcomes.values()) == {"passed"}, run.stdout
 
 
 def test_missing_metrics_break_memory_and_cpu_never_pass(tmp_path):

@@ -18,6 +18,7 @@ from phasegate.sandbox.worlds import (
     STAGING_ENV_GROUP_ID,
     STAGING_ID,
     STAGING_NAME,
+    OUTCOMES,
     VIOLATES,
     WORLDS,
     world,
@@ -172,9 +173,9 @@ def test_env_group_list_has_no_values_but_detail_does(sim):
     with client(sim) as c:
         listed = c.get("/env-groups").json()
         detail = c.get(f"/env-groups/{STAGING_ENV_GROUP_ID}").json()
-    assert listed and all(set(item) == {"cursor", "envGroup"} for item in listed)
-    for item in listed:
-        group = item["envGroup"]
+    # Render's spec: a bare array of envGroupMeta, no {cursor, envGroup} wrapper.
+    assert listed and all("cursor" not in item and "envGroup" not in item for item in listed)
+    for group in listed:
         assert "envVars" not in group and "secretFiles" not in group
         assert {"id", "name", "ownerId", "createdAt", "updatedAt", "serviceLinks", "environmentId"} <= set(group)
     assert CANARY not in json.dumps(listed)
@@ -187,7 +188,8 @@ def test_secret_files_deploys_events(sim):
     with client(sim) as c:
         files = c.get(f"/services/{STAGING_ID}/secret-files").json()
         deploys = c.get(f"/services/{STAGING_ID}/deploys").json()
-        events = c.get(f"/services/{STAGING_ID}/events").json()
+        last_hour = c.get(f"/services/{STAGING_ID}/events").json()
+        events = c.get(f"/services/{STAGING_ID}/events", params={"startTime": "2025-10-14T00:00:00Z"}).json()
         no_files = c.get(f"/services/{PRODUCTION_ID}/secret-files").json()
     assert [f["secretFile"]["name"] for f in files] == ["gcp-credentials.json"]
     assert no_files == []
@@ -196,6 +198,20 @@ def test_secret_files_deploys_events(sim):
     assert any(d["deploy"]["finishedAt"] is None for d in deploys)
     assert {e["event"]["type"] for e in events} >= {"deploy_started", "deploy_ended"}
     assert all(e["event"]["serviceId"] == STAGING_ID for e in events)
+    assert last_hour == []  # Render's default window is the last hour; these events are older
+
+
+def test_env_group_list_filters_by_creation_time_and_pages_by_limit(sim):
+    with client(sim) as c:
+        everything = c.get("/env-groups").json()
+        one = c.get("/env-groups", params={"limit": 1}).json()
+        newer = c.get("/env-groups", params={"createdAfter": "2025-09-01T00:00:00Z"}).json()
+        older = c.get("/env-groups", params={"createdBefore": "2025-09-01T00:00:00Z"}).json()
+        bad = c.get("/env-groups", params={"createdAfter": "yesterday"})
+    assert len(everything) == 3 and len(one) == 1
+    assert {g["id"] for g in newer} | {g["id"] for g in older} == {g["id"] for g in everything}
+    assert not {g["id"] for g in newer} & {g["id"] for g in older}
+    assert bad.status_code == 400 and "createdAfter" in bad.json()["message"]
 
 
 def test_metrics_series():
@@ -476,8 +492,10 @@ def test_world_names_and_violations():
     assert "compliant" in WORLDS
     assert set(WORLDS) == set(VIOLATES)
     for name, criterion in VIOLATES.items():
-        if name.startswith("compliant") or name in ("metrics-missing", "events-unavailable"):  # break, violate nothing
-            assert criterion is None
+        if name.startswith("compliant"):
+            assert criterion is None and not OUTCOMES[name]
+        elif criterion is None:  # breaks criteria, or fails more than one: said in OUTCOMES
+            assert OUTCOMES[name], name
         elif name.startswith("policy-"):
             assert criterion == "policy"
         else:

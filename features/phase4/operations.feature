@@ -2,7 +2,7 @@
 Feature: Operations
   The report says "Memory Usage: Stable", "CPU Usage: Within acceptable limits" and
   "Error Tracking: Failed job monitoring". Here they are measured: Render's metrics for
-  the last hour against the plan's limits, Render's events since the latest deploy, and
+  the last hour against the plan's limits, Render's events since the deploy that is live, and
   the job queue itself. The threshold comes from the profile (reference: 80 %).
 
   @P4-60 @render @staging @production
@@ -16,9 +16,17 @@ Feature: Operations
     Then its CPU stays under the threshold of its limit
 
   @P4-62 @render @staging @production
-  Scenario: No failure events since the latest deploy
+  Scenario: No failure events since the deploy that is live
     Given the worker service as Render reports it
-    Then no failure event happened since its latest deploy
+    Then none of these failure events happened since the deploy that is live:
+      | Render event type          | counts as a failure when |
+      | server_failed              | always                   |
+      | server_hardware_failure    | always                   |
+      | image_pull_failed          | always                   |
+      | artifact_fetch_failed      | always                   |
+      | build_ended                | its status is failed     |
+      | deploy_ended               | its status is failed     |
+      | pre_deploy_ended           | its status is failed     |
 
   @P4-63 @database @staging @production
   Scenario: No job is stuck in a running state

@@ -27,6 +27,7 @@ import binascii
 import copy
 import dataclasses
 import json
+import datetime as _dt
 import logging
 import math
 import re
@@ -481,6 +482,7 @@ class RenderSimulator:
         try:
             params = urllib.parse.parse_qs(query, keep_blank_values=True)
             body = self._route(path, params)
+            body = self._with_foreign_item(path, body)
         except _HttpError as err:
             answer(err.status, {"message": err.message})
             return
@@ -539,18 +541,16 @@ class RenderSimulator:
             elif sub == "events" and len(parts) == 3:
                 events = copy.deepcopy(world.get("events", {}).get(service_id, []))
                 types = params.get("type")
-                indexed = [(i, e) for i, e in enumerate(events) if not types or e.get("type") in types]
+                # Render's ListEventsParams: startTime defaults to now - 1 hour, endTime to now.
+                now = _dt.datetime.now(_dt.timezone.utc)
+                start = _time_param(params, "startTime", now - _dt.timedelta(hours=1))
+                end = _time_param(params, "endTime", now)
+                indexed = [(i, e) for i, e in enumerate(events)
+                           if (not types or e.get("type") in types) and start <= _parse_time(e["timestamp"]) <= end]
                 return self._page(f"events/{service_id}", "event", events, params, indexed=indexed)
             raise _not_found("/v1" + path)
         if parts == ["env-groups"]:
-            groups = world.get("envGroups", [])
-            names = params.get("name")
-            meta = [
-                {k: copy.deepcopy(v) for k, v in g.items() if k not in ("envVars", "secretFiles")}
-                for g in groups
-            ]
-            indexed = [(i, g) for i, g in enumerate(meta) if not names or g.get("name") in names]
-            return self._page("env-groups", "envGroup", meta, params, indexed=indexed)
+            return self._list_env_groups(params)
         if len(parts) == 2 and parts[0] == "env-groups":
             for group in world.get("envGroups", []):
                 if group.get("id") == parts[1]:
@@ -562,6 +562,45 @@ class RenderSimulator:
         if len(parts) == 2 and parts[0] == "metrics":
             return self._metrics(parts[1], params)
         raise _not_found("/v1" + path)
+
+    def _with_foreign_item(self, path: str, body: Any) -> Any:
+        """A world may name list routes (``foreignItems``) whose first page carries one item of
+        a shape Render's spec does not allow: proof that the client never skips one."""
+        route = path.strip("/").split("/")[-1]
+        if isinstance(body, list) and route in self.world.get("foreignItems", ()):
+            return [*body, {"cursor": "foreign", "surprise": {"shape": "not in Render's spec"}}]
+        return body
+
+    def _list_env_groups(self, params: dict[str, list[str]]) -> list:
+        """``GET /env-groups`` as Render's spec declares it: a bare array of envGroupMeta
+        (no cursor in it), filtered by name, environmentId and creation time, ``limit``
+        items (default 20, at most 100)."""
+        names, environments = params.get("name"), params.get("environmentId")
+        after = _time_param(params, "createdAfter", None)
+        before = _time_param(params, "createdBefore", None)
+        meta = []
+        for group in self.world.get("envGroups", []):
+            created = _parse_time(group["createdAt"])
+            if names and group.get("name") not in names:
+                continue
+            if environments and group.get("environmentId") not in environments:
+                continue
+            if (after and created < after) or (before and created > before):
+                continue
+            meta.append({k: copy.deepcopy(v) for k, v in group.items() if k not in ("envVars", "secretFiles")})
+        return meta[: self._limit(params)]
+
+    def _limit(self, params: dict[str, list[str]]) -> int:
+        limit = self.page_size_default
+        if "limit" in params:
+            raw = params["limit"][-1]
+            try:
+                limit = int(raw)
+            except ValueError:
+                raise _HttpError(400, f"invalid limit: {raw!r} is not an integer") from None
+            if limit < 1:
+                raise _HttpError(400, f"invalid limit: {raw!r} must be at least 1")
+        return min(limit, MAX_PAGE_SIZE)
 
     def _service(self, service_id: str) -> dict:
         for service in self.world.get("services", []):
@@ -603,16 +642,7 @@ class RenderSimulator:
         """
         if indexed is None:
             indexed = list(enumerate(items))
-        limit = self.page_size_default
-        if "limit" in params:
-            raw = params["limit"][-1]
-            try:
-                limit = int(raw)
-            except ValueError:
-                raise _HttpError(400, f"invalid limit: {raw!r} is not an integer") from None
-            if limit < 1:
-                raise _HttpError(400, f"invalid limit: {raw!r} must be at least 1")
-        limit = min(limit, MAX_PAGE_SIZE)
+        limit = self._limit(params)
         after = -1
         if "cursor" in params and params["cursor"][-1] != "":
             cursor = params["cursor"][-1]
@@ -662,6 +692,20 @@ class RenderSimulator:
                     }
                 )
         return series
+
+
+def _parse_time(text: str) -> _dt.datetime:
+    moment = _dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "+"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)
+
+
+def _time_param(params: dict[str, list[str]], name: str, default):
+    if name not in params or not params[name][-1]:
+        return default
+    try:
+        return _parse_time(params[name][-1])
+    except ValueError:
+        raise _HttpError(400, f"invalid {name}: {params[name][-1]!r} is not an RFC 3339 time") from None
 
 
 def serve(

@@ -213,7 +213,8 @@ def _env_group(group_id: str, name: str, links: list[dict], env_vars: list[dict]
     }
 
 
-def _link(service_id: str, name: str, kind: str = "background_worker") -> dict:
+def _link(service_id: str, name: str, kind: str = "worker") -> dict:
+    """An env group's service link; ``type`` is Render's ServiceTypeShort (worker, web, pserv, cron, static)."""
     return {"id": service_id, "name": name, "type": kind}
 
 
@@ -275,14 +276,14 @@ def _staging_events() -> list[dict]:
             "serviceId": STAGING_ID,
             "timestamp": "2025-10-14T08:06:45.120399Z",
             "type": "deploy_ended",
-            "details": {"deployId": live, "deployStatus": "succeeded", "reason": None},
+            "details": {"deployId": live, "deployStatus": "succeeded", "status": 2, "reason": {}},
         },
         {
             "id": "evt-d3c1qa33ipnbs73b0lv9g",
             "serviceId": STAGING_ID,
             "timestamp": "2025-10-14T08:04:12.870114Z",
             "type": "build_ended",
-            "details": {"buildId": "bld-d3c1q2r3ipnbs73b0lk50", "buildStatus": "succeeded"},
+            "details": {"buildId": "bld-d3c1q2r3ipnbs73b0lk50", "buildStatus": "succeeded", "status": 2, "reason": {}},
         },
         {
             "id": "evt-d3c1q2r3ipnbs73b0lk6g",
@@ -291,7 +292,9 @@ def _staging_events() -> list[dict]:
             "type": "deploy_started",
             "details": {
                 "deployId": live,
-                "trigger": {"newCommit": "9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b", "manual": False},
+                "trigger": {"newCommit": "9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b", "manual": False,
+                            "firstBuild": False, "envUpdated": False, "deployedByRender": False,
+                            "clearCache": False, "rollback": False},
             },
         },
     ]
@@ -334,7 +337,7 @@ def _failure_event(timestamp: str, event_id: str) -> dict:
         "serviceId": STAGING_ID,
         "timestamp": timestamp,
         "type": "server_failed",
-        "details": {"reason": {"oomKilled": {"memoryLimit": "512Mi"}}, "instanceId": "srv-d37dlmvfte5s73b6uq0g-7c9f"},
+        "details": {"reason": {"evicted": False, "oomKilled": {"memoryLimit": "512Mi"}}, "instanceId": "srv-d37dlmvfte5s73b6uq0g-7c9f"},
     }
 
 
@@ -450,7 +453,7 @@ def _reference() -> dict:
             ),
             _env_group(
                 STAGING_ENV_GROUP_ID, "upload-worker-staging-shared",
-                [_link(STAGING_ID, STAGING_NAME), _link(API_STAGING_ID, "api-staging", "web_service")],
+                [_link(STAGING_ID, STAGING_NAME), _link(API_STAGING_ID, "api-staging", "web")],
                 [
                     {"key": "SENTRY_DSN", "value": "https://staging-CANARY-sentry-92bd@o1.ingest.sentry.io/3"},
                     {"key": "FEATURE_OCR_FALLBACK", "value": "staging-CANARY-ocr-on"},
@@ -605,9 +608,7 @@ def _p4_12(world: dict) -> None:
 
 
 def _auto_deploy_trigger(world: dict) -> None:
-    s = _staging(world)
-    del s["autoDeploy"]
-    s["autoDeployTrigger"] = "checksPass"
+    _staging(world)["autoDeployTrigger"] = "checksPass"
 
 
 def _p4_27_env_group(world: dict) -> None:
@@ -650,6 +651,83 @@ def _p4_29(world: dict) -> None:
     _set_env(world, STAGING_ID, "SUPABASE_URL", _get_env(world, PRODUCTION_ID, "SUPABASE_URL"))
 
 
+def _staging_group(world: dict) -> dict:
+    return next(g for g in world["envGroups"] if g["id"] == STAGING_ENV_GROUP_ID)
+
+
+def _p4_27_group_secret_file(world: dict) -> None:
+    _staging_group(world)["secretFiles"].append({"name": "jwt_secret.pem", "content": "staging-CANARY-grp-jwt-7a7a"})
+
+
+COMMON_ENV_GROUP_ID = "evg-d3c5k0bipnbs73common0"
+
+
+def _p4_28_shared_group(world: dict) -> None:
+    # One group linked to both the staging and the production worker hands both the same secret.
+    world["envGroups"].append(_env_group(
+        COMMON_ENV_GROUP_ID, "upload-worker-common",
+        [_link(STAGING_ID, STAGING_NAME), _link(PRODUCTION_ID, PRODUCTION_NAME)],
+        [{"key": "STORAGE_SIGNING_KEY", "value": "shared-CANARY-signing-key-0c0c"}],
+        "2025-10-01T09:00:00.000000Z", "2025-10-01T09:00:00.000000Z", None))
+
+
+def _required_keys_in_group(world: dict) -> None:
+    # Render's precedence: a linked group's variable counts unless the service sets the key itself.
+    for key in ("ENVIRONMENT", "SUPABASE_SERVICE_ROLE_KEY", "WORKER_POLL_INTERVAL_SECONDS", "OPENAI_API_KEY"):
+        _staging_group(world)["envVars"].append({"key": key, "value": _get_env(world, STAGING_ID, key)})
+        _drop_env(world, STAGING_ID, key)
+
+
+def _database_url_in_group(world: dict) -> None:
+    _staging_group(world)["envVars"].append({"key": "DATABASE_URL", "value": PLACEHOLDER_DATABASE_URL})
+    _drop_env(world, STAGING_ID, "DATABASE_URL")
+
+
+def _failure_hours_ago(world: dict) -> None:
+    # After the live deploy, but outside Render's default one-hour event window.
+    then = _iso(_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(hours=3))
+    world["events"][STAGING_ID].insert(0, _failure_event(then, "evt-d3f0oom3hoursago0000"))
+
+
+def _newest_deploy(world: dict, status: str) -> None:
+    now = _iso(_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(minutes=2))
+    world["deploys"][STAGING_ID].insert(0, _deploy("dep-d3f1inflight000000000", status, "new_commit", now, None,
+                                                   _commit("c0ffee" * 6 + "c0ff", "worker: tune retries", now)))
+
+
+def _failed_deploy_after_live(world: dict) -> None:
+    # The newest deploy failed (P4-08); the live one is older, and the failure is an event after it.
+    _p4_08(world)
+    failed = world["deploys"][STAGING_ID][0]
+    world["events"][STAGING_ID].insert(0, {
+        "id": "evt-d3f2buildfailed000000", "serviceId": STAGING_ID, "timestamp": failed["finishedAt"],
+        "type": "build_ended",
+        "details": {"buildId": "bld-d3f2buildfailed00000", "buildStatus": "failed", "status": 3,
+                    "reason": {"buildFailed": {"id": "bld-d3f2buildfailed00000"}}}})
+
+
+def _memory_series(world: dict, unit: str, factor: float, peak: float | None = None) -> None:
+    usage = _points(0.38 * MEMORY_LIMIT_BYTES / factor,
+                    None if peak is None else peak * MEMORY_LIMIT_BYTES / factor)
+    world["metrics"]["memory"][STAGING_ID] = [
+        {"labels": [{"field": "resource", "value": STAGING_ID}], "unit": unit, "values": usage}]
+
+
+def _unknown_event_type(world: dict) -> None:
+    recent = _iso(_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(minutes=30))
+    world["events"][STAGING_ID].insert(0, {"id": "evt-d3f3unknowntype000000", "serviceId": STAGING_ID,
+                                           "timestamp": recent, "type": "instance_quarantined", "details": {}})
+
+
+THUMBNAIL_ENV_GROUP_ID = "evg-d3c6m1bipnbs73thumb00"
+
+
+def _thumbnail_group(world: dict, env_vars: list[dict], secret_files: list[dict]) -> None:
+    world["envGroups"].append(_env_group(
+        THUMBNAIL_ENV_GROUP_ID, "thumbnail-worker-staging-shared", [_link(THUMBNAIL_STAGING_ID, "thumbnail-worker-staging")],
+        env_vars, "2025-10-02T11:00:00.000000Z", "2025-10-02T11:00:00.000000Z", None, secret_files=secret_files))
+
+
 # --------------------------------------------------------------------------- registry
 
 _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
@@ -675,7 +753,7 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
     ("P4-11", "P4-11", "the staging service deploys from deployment/cloud-infrastructure", _p4_11),
     ("P4-12", "P4-12", "auto-deploy is off (autoDeploy no, autoDeployTrigger off)", _p4_12),
     ("compliant-auto-deploy-trigger", None,
-     "autoDeploy is absent and autoDeployTrigger is checksPass: auto-deploy is on", _auto_deploy_trigger),
+     "autoDeployTrigger is checksPass (deploy after CI checks pass): auto-deploy is on", _auto_deploy_trigger),
     ("P4-20", "P4-20", "ENVIRONMENT=production on the staging service",
      lambda w: _set_env(w, STAGING_ID, "ENVIRONMENT", "production")),
     ("P4-21", "P4-21", "DEBUG=true on the staging service",
@@ -700,7 +778,16 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
     ("P4-27-third-page", "P4-27",
      "JWT_SECRET hides at index 230 among 250 filler env vars: on the third page at limit=100",
      _p4_27_third_page),
+    ("P4-27-group-secret-file", "P4-27", "JWT_SECRET is a secret file of the env group linked to staging",
+     _p4_27_group_secret_file),
     ("P4-28", "P4-28", "OPENAI_API_KEY has the same value on staging and production", _p4_28),
+    ("P4-28-shared-group", "P4-28",
+     "one env group, linked to both staging and production, gives both STORAGE_SIGNING_KEY", _p4_28_shared_group),
+    ("compliant-required-keys-in-group", None,
+     "ENVIRONMENT and the required secrets are set only through the env group linked to staging",
+     _required_keys_in_group),
+    ("compliant-database-url-in-group", None,
+     "DATABASE_URL is set only through the env group linked to staging", _database_url_in_group),
     ("P4-29", "P4-29", "SUPABASE_URL is the same on staging and production", _p4_29),
     ("P4-60", "P4-60", "memory peaked at 95 % of the plan's 512 MB in the last hour",
      lambda w: w.update(metrics=_metrics(memory_peak=0.95))),
@@ -708,10 +795,27 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
      lambda w: w.update(metrics=_metrics(cpu_peak=0.92))),
     ("P4-62", "P4-62", "the worker was OOM-killed (server_failed) 12 minutes ago, after its latest deploy",
      _p4_62),
-    ("metrics-missing", None,
+    ("P4-62-hours-ago", "P4-62",
+     "the worker was OOM-killed 3 hours ago: after its live deploy, outside Render's default 1-hour event window",
+     _failure_hours_ago),
+    ("P4-08-failed-after-live", {"P4-08": "failed", "P4-62": "failed"},
+     "the newest deploy failed to build after the live one; its build_ended failed event counts for P4-62 too",
+     _failed_deploy_after_live),
+    ("deploy-in-flight", {"P4-08": "broken"},
+     "the newest deploy is build_in_progress: P4-08 is broken (not failed, not passed), the rest judged",
+     lambda w: _newest_deploy(w, "build_in_progress")),
+    ("compliant-mixed-units", None, "memory usage in MB against a limit in bytes, 38 % used",
+     lambda w: _memory_series(w, "MB", 1024 ** 2)),
+    ("P4-60-mixed-units", "P4-60", "memory usage in MB against a limit in bytes peaks at 95 %",
+     lambda w: _memory_series(w, "MB", 1024 ** 2, peak=0.95)),
+    ("metrics-unknown-unit", {"P4-60": "broken"}, "memory usage in a unit Render never named: P4-60 is broken",
+     lambda w: _memory_series(w, "furlongs", 1.0)),
+    ("events-unknown-type", {"P4-62": "broken"}, "an event of a type Render does not define since the live deploy: P4-62 broken",
+     _unknown_event_type),
+    ("metrics-missing", {"P4-60": "broken", "P4-61": "broken"},
      "Render reports no metrics for the service: memory and CPU cannot be judged (broken, never passed)",
      lambda w: w.update(metrics={})),
-    ("events-unavailable", None,
+    ("events-unavailable", {"P4-62": "broken"},
      "Render answers 503 on the service's events: only P4-62 is broken, every other criterion is judged",
      lambda w: w.update(failingRoutes=["events"])),
     ("policy-branch", "policy", "thumbnail-worker-staging deploys from main",
@@ -724,6 +828,12 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
      _policy_shared_secret),
     ("policy-forbidden-key", "policy", "thumbnail-worker-staging (a background worker) holds JWT_SECRET",
      lambda w: _set_env(w, THUMBNAIL_STAGING_ID, "JWT_SECRET", "thumb-CANARY-jwt-3d3d")),
+    ("policy-forbidden-key-group-variable", "policy",
+     "thumbnail-worker-staging receives JWT_SECRET as a variable of its linked env group",
+     lambda w: _thumbnail_group(w, [{"key": "JWT_SECRET", "value": "thumb-CANARY-grp-jwt-4e4e"}], [])),
+    ("policy-forbidden-key-group-secret-file", "policy",
+     "thumbnail-worker-staging receives JWT_SECRET as a secret file of its linked env group",
+     lambda w: _thumbnail_group(w, [], [{"name": "JWT_SECRET", "content": "thumb-CANARY-grp-jwt-file-5f5f"}])),
     ("compliant-fleet-10", None, "10 more staging workers, each with a production counterpart",
      lambda w: _fleet(w, 10)),
     ("compliant-fleet-100", None, "100 more staging workers, each with a production counterpart",
@@ -744,18 +854,39 @@ def _compliant() -> dict:
     return world
 
 
-def _registry() -> tuple[dict[str, Callable[[], dict]], dict[str, str | None]]:
+# Which Render criteria need which list (beyond the service itself): an item of a foreign
+# shape in that list breaks exactly these, and every other criterion is still judged.
+_ENV = ["P4-20", "P4-21", "P4-22", "P4-23", "P4-24", "P4-25", "P4-26", "P4-27", "P4-28", "P4-29"]
+FOREIGN_ITEM_BREAKS = {
+    "env-vars": _ENV, "env-groups": _ENV, "secret-files": ["P4-27"], "deploys": ["P4-08", "P4-62"],
+    "events": ["P4-62"], "memory": ["P4-60"], "cpu-limit": ["P4-61"],
+}
+_SPECS += [
+    (f"foreign-item-{route}", {cid: "broken" for cid in broken},
+     f"the first page of {route} carries an item of a shape Render's spec does not allow: "
+     f"{', '.join(broken)} broken, never judged on the rest", lambda w, route=route: w.update(foreignItems=[route]))
+    for route, broken in FOREIGN_ITEM_BREAKS.items()
+]
+
+
+def _registry() -> tuple[dict[str, Callable[[], dict]], dict[str, str | None], dict[str, dict[str, str]]]:
     worlds: dict[str, Callable[[], dict]] = {}
     violates: dict[str, str | None] = {}
-    for name, criterion, description, change in _SPECS:
+    outcomes: dict[str, dict[str, str]] = {}
+    for name, expected, description, change in _SPECS:
         worlds[name] = _compliant if change is None else _derive(name, description, change)
-        violates[name] = criterion
-    return worlds, violates
+        violates[name] = expected if isinstance(expected, str) else None
+        outcomes[name] = dict(expected) if isinstance(expected, dict) else (
+            {expected: "failed"} if expected and expected.startswith("P4-") else {})
+    return worlds, violates, outcomes
 
 
-WORLDS, VIOLATES = _registry()
+WORLDS, VIOLATES, OUTCOMES = _registry()
 """``WORLDS``: world name -> builder of a fresh world dict. ``VIOLATES``: world name ->
-the one criterion ID it must fail (``None`` for the ``compliant*`` worlds)."""
+the one criterion ID it must fail (``None`` for the ``compliant*`` worlds and for worlds
+whose expected verdicts are more than one failure). ``OUTCOMES``: world name -> every
+criterion that must not pass in it and its expected state (failed or broken); the
+criterion of a ``P4-01`` world also breaks the rest, said in its tests)."""
 
 
 def world(name: str) -> dict:
