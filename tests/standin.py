@@ -74,7 +74,8 @@ def declared_profile(api_url: str, *, declare_real: bool = True, extra: str = ""
 
 def standin_run(tmp: Path, *args: str, world_name: str = "compliant", waived: dict[str, str] | None = None,
                 simulator=StandInRender, profile_url: str | None = None, env: dict | None = None,
-                declare_real: bool = True, expires: str | None = None) -> tuple[SuiteRun, Path]:
+                declare_real: bool = True, expires: str | None = None, cache: bool = False,
+                faults=None) -> tuple[SuiteRun, Path]:
     """One run of the suite under a declared-real profile; the run folder it wrote.
 
     ``args`` default to the Render criteria; ``waived`` defaults to the database criteria
@@ -83,13 +84,13 @@ def standin_run(tmp: Path, *args: str, world_name: str = "compliant", waived: di
     """
     waived = database_waivers() if waived is None else waived
     tmp.mkdir(parents=True, exist_ok=True)
-    with simulator(world(world_name), api_key=KEY_CANARY, substitutions=DUMMY_URLS) as sim:
+    with simulator(world(world_name), api_key=KEY_CANARY, substitutions=DUMMY_URLS, faults=faults) as sim:
         with declared_profile(profile_url or sim.base_url, declare_real=declare_real) as name:
             environ = {"RENDER_API_KEY": KEY_CANARY, "PHASEGATE_WAIVERS_FILE": str(waiver_file(tmp, waived, expires)),
                        **(env or {})}
             environ = {k: v.replace("{SIMULATOR}", sim.base_url) for k, v in environ.items()}
             run = run_suite(tmp, *(args or RENDER_ONLY), "--env", name, f"--report-dir={tmp / 'reports'}",
-                            world=None, env=environ)
+                            world=None, env=environ, cache=cache)
     folders = [p for p in (tmp / "reports").glob("*/*") if p.is_dir()]
     assert len(folders) == 1, run.stdout + run.stderr
     return run, folders[0]
