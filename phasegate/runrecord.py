@@ -45,6 +45,16 @@ def git_commit(root: Path) -> str:
         return "unknown"
 
 
+def git_modified(root: Path) -> bool | None:
+    """Whether tracked files differ from the commit: a commit alone does not name the code that ran."""
+    try:
+        done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                              capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(done.stdout.strip()) if done.returncode == 0 else None
+
+
 def package_versions() -> dict[str, str]:
     versions = {}
     for name in PACKAGES:
@@ -102,7 +112,8 @@ def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
     return {
         "render": render,
         "database": database,
-        "suite": {"version": __version__, "commit": commit},
+        "suite": {"version": __version__, "commit": commit,
+                  "modified": git_modified(Path(__file__).resolve().parent.parent)},
         "profile": {"files": list(profile.files), "from_process_environment": list(profile.from_environment),
                     "api_url_declared_real": profile.api_url_is_real},
     }

@@ -188,6 +188,18 @@ def test_a_profile_url_other_than_renders_needs_the_declaration(tmp_path, keys):
     assert status(folder)[0] == 3
 
 
+def test_a_skipped_criterion_needs_a_waiver_too(tmp_path, keys):
+    key, _ = keys
+    no_production = {"RENDER_PRODUCTION_SERVICE_NAME": ""}  # P4-28 and P4-29 skip without it
+    run, folder = standin_run(tmp_path / "a", env=no_production)
+    assert run.returncode == 0
+    assert "skipped without a waiver: P4-28, P4-29" in refused(folder, key)
+    assert status(folder)[0] == 2
+    waived = {**database_waivers(), "P4-28": "no production service yet", "P4-29": "no production service yet"}
+    _, folder = standin_run(tmp_path / "b", env=no_production, waived=waived)
+    assert status(folder)[0] == 0
+
+
 def test_status_exit_codes(tmp_path):
     # 1: complete, a criterion failed.
     _, failed = standin_run(tmp_path / "failed", world_name="P4-03")
@@ -197,11 +209,15 @@ def test_status_exit_codes(tmp_path):
     code, data = status(broken)
     assert (code, data["label"]) == (2, "BROKEN"), data
     assert "P4-40 broken" in data["reasons"][0]
-    # 3: the sandbox.
+    # 3: the sandbox, complete: every scenario and Examples row the feature files hold for staging ran.
     sandbox = run_suite(tmp_path / "sandbox", "-m", "staging", "--env", "sandbox")
     assert sandbox.returncode == 0
     [folder] = [p for p in (tmp_path / "sandbox" / "reports").glob("sandbox/*") if p.is_dir()]
-    assert status(folder)[0] == 3
+    completeness = json.loads((folder / "run.json").read_text())["completeness"]
+    assert (completeness["not_run"], completeness["partly_run"]) == ([], {})
+    assert len(completeness["phase_criteria"]) == 34 and sum(completeness["expected_scenarios"].values()) == 38
+    code, data = status(folder)
+    assert code == 3 and not any("partial" in reason or "interrupted" in reason for reason in data["reasons"])
     # The environment's folder means its newest run; the plain line says the verdict.
     done = phasegate("status", folder.parent)
     assert done.returncode == 3 and done.stdout.startswith(f"{folder}: SANDBOX: ")

@@ -242,7 +242,8 @@ def provenance_lines(provenance: dict, api_url: str | None = None) -> list[str]:
     else:
         lines.append("Database: not read in this run")
     suite = provenance.get("suite") or {}
-    lines.append(f"Suite: phasegate {suite.get('version', '?')} at commit {suite.get('commit', 'unknown')}")
+    modified = {True: " (with uncommitted changes)", False: "", None: ""}[suite.get("modified")]
+    lines.append(f"Suite: phasegate {suite.get('version', '?')} at commit {suite.get('commit', 'unknown')}{modified}")
     profile = provenance.get("profile") or {}
     from_env = ", ".join(profile.get("from_process_environment") or []) or "none"
     lines.append(f"Profile: {', '.join(profile.get('files') or []) or 'unknown'}; keys from the process "
