@@ -422,7 +422,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def _completeness(config, *, stopped_early: bool) -> dict:
-    """Which criteria of the phase this session did not judge in full, and why one would look."""
+    """Which criteria of the phase this session did not judge, or judged by only some of their scenarios."""
     from .phase import phase_criteria
 
     expected = config.stash[EXPECTED]
