@@ -1,7 +1,8 @@
-"""The ``phasegate`` command: reports, sign-off, verification, diff, and the sandbox for curl.
+"""The ``phasegate`` command: reports, sign-off, verification, status, diff, and the sandbox for curl.
 
-Exit codes: 0 done; 1 verification failed; 2 refused (with the reason on one line) or bad
-usage.
+Exit codes: 0 done; 1 verification failed, or ``diff`` found an outcome that regressed; 2
+refused (with the reason on one line) or bad usage. ``status`` has its own: 0 signable, 1
+failed, 2 broken or partial, 3 not the real target (sandbox) — see :mod:`phasegate.report.gate`.
 """
 
 from __future__ import annotations
@@ -62,8 +63,34 @@ def cmd_verify(args) -> int:
     return EXIT_OK
 
 
+def _newest_run(path: Path) -> Path | None:
+    """RUN itself, or the newest run folder under an environment's folder (reports/<env>)."""
+    if (path / "run.json").is_file():
+        return path
+    runs = sorted(p for p in path.glob("*/") if (p / "run.json").is_file())
+    return runs[-1] if runs else None
+
+
+def cmd_status(args) -> int:
+    import json
+
+    from .report.gate import assess
+    from .report.model import load_run
+
+    folder = _newest_run(args.run)
+    if folder is None:
+        print(f"phasegate status: {args.run} is neither a run folder nor a folder of runs", file=sys.stderr)
+        return EXIT_REFUSED
+    assessment = assess(load_run(folder))
+    if args.json:
+        print(json.dumps({"run": str(folder), **assessment.to_dict()}, sort_keys=True))
+    else:
+        print(f"{folder}: {assessment.line()}")
+    return assessment.code
+
+
 def cmd_diff(args) -> int:
-    from .report.diff import diff_runs, write_appendix
+    from .report.diff import diff_runs, regressions, write_appendix
 
     text = diff_runs(args.run_a, args.run_b)
     print(text, end="")
@@ -74,6 +101,10 @@ def cmd_diff(args) -> int:
             print(f"phasegate diff: refused: {exc}", file=sys.stderr)
             return EXIT_REFUSED
         print(f"appendix written into {args.run_b / 'completion-report.md'}")
+    worse = regressions(args.run_a, args.run_b)
+    if worse:
+        print(f"phasegate diff: {len(worse)} outcome(s) regressed: {', '.join(worse)}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -136,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("signoff", help="sign a run's manifest with an SSH key",
                        description="Sign manifest.json with `ssh-keygen -Y sign -n phasegate`. Refused (exit 2) "
-                                   "for a sandbox run, a failed or broken criterion without a valid waiver, or a "
+                                   "for a run not judged against the real target, a partial or interrupted run, "
+                                   "a criterion failed, broken, skipped or not run without a valid waiver, or a "
                                    "file that no longer matches the manifest.")
     p.add_argument("run", type=_run_folder, metavar="RUN", help="run folder")
     p.add_argument("--key", required=True, metavar="KEY", help="SSH private key file (e.g. ~/.ssh/id_ed25519)")
@@ -152,9 +184,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="OpenSSH allowed_signers file: '<email> namespaces=\"phasegate\" <public key>'")
     p.set_defaults(func=cmd_verify)
 
+    p = sub.add_parser("status", help="the run's verdict in one line; the exit code is the gate",
+                       description="Print whether RUN can be signed. Exit 0 signable (complete, every failure "
+                                   "waived and valid), 1 a criterion failed, 2 one is broken or the run is partial "
+                                   "(interrupted, or a criterion not run or skipped without a waiver), 3 not the "
+                                   "real target (sandbox, the phasegate simulator, an undeclared API URL).")
+    p.add_argument("run", type=Path, metavar="RUN",
+                   help="run folder, or reports/<env> for its newest run")
+    p.add_argument("--json", action="store_true", help="one JSON object: code, label, signable, reasons, verdict")
+    p.set_defaults(func=cmd_status)
+
     p = sub.add_parser("diff", help="what changed between two runs",
                        description="Criterion outcomes, service configuration fields, env var keys, rotated "
-                                   "secrets (by digest) and grants that differ between RUN_A and RUN_B.")
+                                   "secrets (by digest) and grants that differ between RUN_A and RUN_B. Exit 1 "
+                                   "when a criterion's outcome is worse in RUN_B (e.g. passed -> failed).")
     p.add_argument("run_a", type=_run_folder, metavar="RUN_A", help="the earlier run folder")
     p.add_argument("run_b", type=_run_folder, metavar="RUN_B", help="the later run folder")
     p.add_argument("--write", action="store_true", help="also write the diff as an appendix of RUN_B's report")

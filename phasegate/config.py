@@ -8,6 +8,7 @@ one line naming the key and the file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ KNOWN_KEYS = frozenset(
     {
         "RENDER_API_KEY",
         "RENDER_API_URL",
+        "RENDER_API_URL_IS_REAL",
         "RENDER_SERVICE_NAME",
         "RENDER_SERVICE_ID",
         "RENDER_PRODUCTION_SERVICE_NAME",
@@ -92,6 +94,13 @@ class Profile:
     policy_environment: str | None = None
     policy_branch: str | None = None
     policy_forbidden_keys: str | None = None
+    # Provenance: which files were read, which keys the process environment set (names only).
+    files: tuple[str, ...] = ()
+    from_environment: tuple[str, ...] = ()
+    # RENDER_API_URL_IS_REAL=1: a base URL other than Render's is declared a real target (a proxy,
+    # Render's testing API). Only a profile file can declare it, so the process environment alone
+    # cannot turn a stand-in into a sign-off.
+    api_url_is_real: bool = False
 
     def __repr__(self) -> str:  # Allure records step arguments
         return f"<profile {self.name} ({self.source}){' SANDBOX' if self.sandbox else ''}>"
@@ -118,8 +127,10 @@ def load_profile(name: str, root: Path, environ: dict[str, str] | None = None) -
         known = ", ".join(available_profiles(root)) or "none"
         raise ConfigError(f"{shown}: no such profile (profiles here: {known})")
     values: dict[str, str] = {}
+    files: list[str] = []
     for source in (path, root / "environments" / f"{name}.local.env"):
         if source.is_file():
+            files.append(source.relative_to(root).as_posix())
             try:
                 raw = dotenv_values(source)
             except Exception as exc:  # dotenv's errors name no key; ours must
@@ -128,10 +139,25 @@ def load_profile(name: str, root: Path, environ: dict[str, str] | None = None) -
                 if key not in KNOWN_KEYS:
                     raise ConfigError(f"{source.relative_to(root)}: unknown key {key}")
                 values[key] = "" if value is None else value
-    for key in KNOWN_KEYS:
-        if key in environ:
-            values[key] = environ[key]
-    return _validate(name, shown, values)
+    file_values = dict(values)
+    from_environment = sorted(key for key in KNOWN_KEYS if key in environ)
+    for key in from_environment:
+        values[key] = environ[key]
+    profile = _validate(name, shown, values)
+    declared_real = _flag_value(file_values.get("RENDER_API_URL_IS_REAL", ""))
+    if declared_real is None:
+        raise ConfigError(f"{shown}: RENDER_API_URL_IS_REAL must be true or false, "
+                          f"got {file_values['RENDER_API_URL_IS_REAL']!r}")
+    return dataclasses.replace(profile, files=tuple(files), from_environment=tuple(from_environment),
+                               api_url_is_real=declared_real)
+
+
+def _flag_value(raw: str) -> bool | None:
+    """True/false from a profile flag; "" is false; None for anything else."""
+    raw = (raw or "false").strip().lower() or "false"
+    if raw not in {"true", "false", "1", "0", "yes", "no"}:
+        return None
+    return raw in {"true", "1", "yes"}
 
 
 def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:

@@ -14,7 +14,7 @@ import allure
 import pytest
 
 from . import secrets
-from .config import Profile, available_profiles, load_profile
+from .config import DEFAULT_API_URL, Profile, available_profiles, load_profile
 from .criteria import CATALOGUE, criterion_ids, needs_of
 from .errors import ConfigError, PhasegateError, TargetError
 from .judge import Violation
@@ -25,6 +25,9 @@ OUTCOMES = pytest.StashKey[dict]()
 SCENARIOS = pytest.StashKey[list]()
 SNAPSHOT = pytest.StashKey[object]()
 WAIVERS = pytest.StashKey[list]()
+EXPECTED = pytest.StashKey[dict]()  # criterion -> scenarios and Examples rows a complete run judges
+SELECTION = pytest.StashKey[dict]()
+RUN_FOLDER = pytest.StashKey[object]()
 ENVIRONMENT_TAGS = ("staging", "production")
 
 
@@ -126,12 +129,27 @@ class RunContext:
                                         retry_budget=profile.render_retry_budget)
         return self._client
 
+    def answered_as_simulator(self) -> bool:
+        return self._client is not None and self._client.answered_as_simulator
+
+    def is_sandbox(self) -> bool:
+        """The profile says sandbox, or whatever answered said it is the phasegate simulator."""
+        return self.profile().sandbox or self.answered_as_simulator()
+
     def render_stats(self) -> dict:
-        """GETs sent (retries included) and the lowest Ratelimit-Remaining Render reported."""
-        client = self._client
-        if client is None:
-            return {"requests": 0, "ratelimit_remaining_min": None}
-        return {"requests": client.request_count, "ratelimit_remaining_min": client.ratelimit_remaining}
+        """GETs sent (retries included), the lowest Ratelimit-Remaining, and where the API was read."""
+        client, profile = self._client, self.profile()
+        stats = {"requests": client.request_count if client else 0,
+                 "ratelimit_remaining_min": client.ratelimit_remaining if client else None}
+        stats.update({
+            "api_url": self._targets.api_url if self._targets is not None else profile.render_api_url,
+            "api_url_from": ("the sandbox" if profile.sandbox else
+                             "process environment" if "RENDER_API_URL" in profile.from_environment else
+                             "profile" if profile.render_api_url != DEFAULT_API_URL else "default"),
+            "answered_by": sorted(client.answered_by) if client else [],
+            "answered_as_simulator": self.answered_as_simulator(),
+        })
+        return stats
 
     def close(self) -> None:
         if self._client is not None:
@@ -217,6 +235,10 @@ def pytest_collection_modifyitems(session, config, items):
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
     config.stash[PROFILE] = profile
+    from .phase import expected_scenarios
+
+    config.stash[EXPECTED] = expected_scenarios(config.rootpath, profile.scenario_tag)
+    config.stash[SELECTION] = _selection(config)
     config.stash[NEEDS] = needs_of(cid for item in items for cid in scenario_ids(item))
     config.stash[OUTCOMES] = {}
     config.stash[SCENARIOS] = []
@@ -224,6 +246,28 @@ def pytest_collection_modifyitems(session, config, items):
     if reporter is not None:
         for line in _header(profile):
             reporter.write_line(line, bold=True)
+
+
+def _selection(config) -> dict:
+    """How this session chose its scenarios, as typed (scrubbed), for the report of a partial run."""
+    return {"args": [secrets.scrub(str(a)) for a in config.invocation_params.args],
+            "markexpr": config.option.markexpr or "", "keyword": config.option.keyword or "",
+            "last_failed": bool(getattr(config.option, "lf", False)),
+            "deselect": [str(d) for d in (getattr(config.option, "deselect", None) or [])]}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    """The run record exists (as "running") before the first criterion: a killed run leaves it unfinished."""
+    config = session.config
+    if OUTCOMES not in config.stash or config.option.collectonly:
+        return None
+    from .runrecord import start_run_folder
+
+    config.stash[RUN_FOLDER] = start_run_folder(
+        config.stash[PROFILE], report_root=config.rootpath / config.getoption("phasegate_report_dir"),
+        selection=config.stash[SELECTION])
+    return None
 
 
 def _header(profile: Profile) -> list[str]:
@@ -302,8 +346,7 @@ def pytest_bdd_before_scenario(request, feature, scenario):
         allure.dynamic.story(f"{criterion.id} {criterion.title}")
         allure.dynamic.severity(criterion.severity)
     allure.dynamic.tag(*ids)
-    profile = request.config.stash.get(PROFILE, None)
-    if profile is not None and profile.sandbox:
+    if PROFILE in request.config.stash and context(request.config).is_sandbox():
         allure.dynamic.tag("SANDBOX")
 
 
@@ -318,8 +361,7 @@ def pytest_runtest_makereport(item, call):
     ids = scenario_ids(item)
     if not ids:
         return
-    profile = item.config.stash.get(PROFILE, None)
-    label = "[sandbox] " if profile is not None and profile.sandbox else ""
+    label = "[sandbox] " if PROFILE in item.config.stash and context(item.config).is_sandbox() else ""
     error = call.excinfo.value if call.excinfo is not None else None
     if isinstance(error, Violation):
         report.longrepr = secrets.scrub(f"{label}{' '.join(ids)} violated: {error}")
@@ -363,7 +405,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     profile = config.stash.get(PROFILE, None)
     if not outcomes or profile is None:
         return
-    title = "phasegate: Phase 4 criteria" + (" (SANDBOX — not a sign-off)" if profile.sandbox else "")
+    title = "phasegate: Phase 4 criteria" + (" (SANDBOX — not a sign-off)" if context(config).is_sandbox() else "")
     terminalreporter.section(title)
     from .waivers import judge
 
@@ -377,6 +419,23 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         elif judged.waiver_state == "expired":
             note = f" (waiver expired {judged.waiver.expires})"
         terminalreporter.line(f"{judged.status:8} {cid} {criterion.title if criterion else ''}{note}")
+
+
+def _completeness(config, *, stopped_early: bool) -> dict:
+    """Which criteria of the phase this session did not judge, or judged by only some of their scenarios."""
+    from .phase import phase_criteria
+
+    expected = config.stash[EXPECTED]
+    ran: dict[str, set] = {}
+    for scenario in config.stash[SCENARIOS]:
+        for cid in scenario["criteria"]:
+            ran.setdefault(cid, set()).add(scenario["nodeid"])
+    phase = phase_criteria(expected)
+    not_run = [cid for cid in phase if not ran.get(cid)]
+    partly = {cid: f"{len(ran[cid])} of {expected[cid]} scenarios ran" for cid in phase
+              if ran.get(cid) and len(ran[cid]) < expected[cid]}
+    return {"phase_criteria": phase, "expected_scenarios": {c: expected[c] for c in phase},
+            "not_run": not_run, "partly_run": partly, "stopped_early": stopped_early}
 
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has written its last result file
@@ -394,8 +453,14 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line("phasegate: no criterion was judged (all skipped); the run is not green", red=True)
     from .runrecord import write_run_folder
 
+    interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     folder = write_run_folder(
         config.stash[PROFILE],
+        folder=config.stash.get(RUN_FOLDER, None),
+        state="interrupted" if interrupted else "finished",
+        completeness=_completeness(config, stopped_early=bool(session.shouldstop or session.shouldfail)),
+        sandbox=context(config).is_sandbox(),
+        selection=config.stash[SELECTION],
         outcomes=outcomes,
         scenarios=config.stash[SCENARIOS],
         snapshot=config.stash.get(SNAPSHOT, None),
@@ -413,4 +478,8 @@ def pytest_sessionfinish(session, exitstatus):
 
         build_reports(folder)
     if reporter is not None:
+        from .report.gate import assess
+        from .report.model import load_run
+
         reporter.write_line(f"phasegate: run folder {folder}")
+        reporter.write_line(f"phasegate: {assess(load_run(folder)).line()}")

@@ -486,6 +486,9 @@ def _int_header(response: httpx.Response, name: str) -> int | None:
         return None
 
 
+SIMULATOR_HEADER = "X-Phasegate-Simulator"  # phasegate's own Render simulator says so on every answer
+
+
 class RenderClient:
     """A read-only Render API client: ``GET`` with bounded retries, typed reads, typed errors."""
 
@@ -525,6 +528,8 @@ class RenderClient:
         self._wall: Callable[[], float] = time.time
         self.request_count = 0
         self.ratelimit_remaining: int | None = None  # lowest Ratelimit-Remaining seen
+        self.answered_by: set[str] = set()  # hosts that answered, for the run's provenance
+        self.answered_as_simulator = False  # any answer carried SIMULATOR_HEADER
         self._paused_until = 0.0
         self._fresh_reads = 0
         self._cache: dict = {}
@@ -592,6 +597,12 @@ class RenderClient:
     # rather than run into 429s: a large environment is read slower, never refused.
     _RATE_RESERVE = 5
 
+    def _note_answer(self, response: httpx.Response) -> None:
+        port = f":{response.url.port}" if response.url.port else ""
+        self.answered_by.add(f"{response.url.host}{port}")
+        if response.headers.get(SIMULATOR_HEADER):
+            self.answered_as_simulator = True
+
     def _note_rate_limit(self, response: httpx.Response) -> None:
         if response.status_code == 429:
             return  # a 429 is waited out by the retry loop, by its own Retry-After
@@ -652,6 +663,7 @@ class RenderClient:
             try:
                 self.request_count += 1
                 response = self._http.get(url, params=query)
+                self._note_answer(response)
                 self._note_rate_limit(response)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 cause, fatal_transport = f"{_short_cause(exc)} ({type(exc).__name__})", True

@@ -16,6 +16,7 @@ import socket
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlparse
 
 from . import __version__, secrets
 from .criteria import CATALOGUE
@@ -44,6 +45,16 @@ def git_commit(root: Path) -> str:
         return "unknown"
 
 
+def git_modified(root: Path) -> bool | None:
+    """Whether tracked files differ from the commit: a commit alone does not name the code that ran."""
+    try:
+        done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                              capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(done.stdout.strip()) if done.returncode == 0 else None
+
+
 def package_versions() -> dict[str, str]:
     versions = {}
     for name in PACKAGES:
@@ -58,25 +69,79 @@ def _scrubbed_json(data) -> str:
     return secrets.scrub(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
-def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
-                     exit_status: int, render: dict | None = None) -> Path:
-    finished = utc_now()
-    folder = report_root / profile.name / finished.strftime("%Y%m%dT%H%M%SZ")
+def _new_folder(report_root: Path, env: str, moment: _dt.datetime) -> Path:
+    folder = report_root / env / moment.strftime("%Y%m%dT%H%M%SZ")
     suffix = 1
     while folder.exists():  # two runs in one second keep both folders
         suffix += 1
-        folder = report_root / profile.name / (finished.strftime("%Y%m%dT%H%M%SZ") + f"-{suffix}")
+        folder = report_root / env / (moment.strftime("%Y%m%dT%H%M%SZ") + f"-{suffix}")
     folder.mkdir(parents=True)
+    return folder
+
+
+def start_run_folder(profile, *, report_root: Path, selection: dict) -> Path:
+    """The run folder, created before the first criterion runs, with a run.json that says "running".
+
+    A session killed before its end leaves this record behind: the run reads as interrupted
+    (partial) wherever it is shown, and can never be signed.
+    """
+    started = utc_now()
+    folder = _new_folder(report_root, profile.name, started)
+    run = {"format": 2, "state": "running", "environment": profile.name, "profile": profile.source,
+           "sandbox": profile.sandbox, "started_at": _iso(started), "selection": selection,
+           "phasegate_version": __version__}
+    (folder / "run.json").write_text(_scrubbed_json(run))
+    return folder
+
+
+def _iso(moment: _dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
+    """What the run actually read, as connected: no secret, only where and how."""
+    database = None
+    facts = getattr(snapshot, "database", None) if snapshot is not None else None
+    if facts is not None:
+        target = facts.target
+        database = {"host": target.host, "port": target.port, "dbname": target.dbname,
+                    "tls": facts.tls_in_use, "source": snapshot.database_source}
+    elif snapshot is not None and snapshot.database_source is not None:
+        database = {"host": None, "port": None, "dbname": None, "tls": None,
+                    "source": snapshot.database_source, "not_connected": True}
+    return {
+        "render": render,
+        "database": database,
+        "suite": {"version": __version__, "commit": commit,
+                  "modified": git_modified(Path(__file__).resolve().parent.parent)},
+        "profile": {"files": list(profile.files), "from_process_environment": list(profile.from_environment),
+                    "api_url_declared_real": profile.api_url_is_real},
+    }
+
+
+def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
+                     exit_status: int, render: dict | None = None, folder: Path | None = None,
+                     state: str = "finished", completeness: dict | None = None,
+                     sandbox: bool | None = None, selection: dict | None = None) -> Path:
+    """Write the run's record. ``render`` holds the request statistics and the provenance of the API read."""
+    finished = utc_now()
+    if folder is None:
+        folder = _new_folder(report_root, profile.name, finished)
+    elif (folder / "allure-results").exists():
+        shutil.rmtree(folder / "allure-results")
+    render = dict(render or {})
+    sandbox = profile.sandbox if sandbox is None else sandbox
     root = Path(__file__).resolve().parent.parent
     commit = git_commit(root)
     redacted = snapshot.redacted() if snapshot is not None else None
+    api_url = render.get("api_url") or profile.render_api_url
     service_id = None
     if redacted and len(redacted["staging"]["matches"]) == 1:
         service_id = redacted["staging"]["matches"][0]["id"]
 
     results = folder / "allure-results"
     if allure_dir and Path(allure_dir).is_dir():
-        _write_allure_extras(Path(allure_dir), profile, commit, redacted, service_id)
+        _write_allure_extras(Path(allure_dir), profile, commit, redacted, service_id, api_url, sandbox)
         shutil.copytree(allure_dir, results)
     else:
         results.mkdir()
@@ -92,15 +157,16 @@ def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allu
             "scenarios": [s for s in scenarios if cid in s["criteria"]],
         }
     run = {
-        "format": 1,
+        "format": 2,
+        "state": state,
         "phasegate_version": __version__,
         "git_commit": commit,
         "packages": package_versions(),
         "environment": profile.name,
-        "sandbox": profile.sandbox,
+        "sandbox": sandbox,
         "sandbox_world": profile.sandbox_world if profile.sandbox else None,
         "profile": profile.source,
-        "api_url": profile.render_api_url,
+        "api_url": api_url,
         "service_name": profile.service_name,
         "service_id": service_id,
         "production_service_name": profile.production_service_name,
@@ -108,7 +174,12 @@ def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allu
         "finished_at": finished.isoformat().replace("+00:00", "Z"),
         "snapshot_taken_at": redacted["taken_at"] if redacted else None,
         "exit_status": exit_status,
-        "render": render or {},
+        "render": {k: render.get(k) for k in ("requests", "ratelimit_remaining_min")},
+        "provenance": provenance(profile, render={k: v for k, v in render.items()
+                                                  if k not in ("requests", "ratelimit_remaining_min")},
+                                 snapshot=snapshot, commit=commit),
+        "selection": selection or {},
+        "completeness": completeness or {},
         "criteria": criteria,
         "policy": [s for s in scenarios if s["criteria"] == ["policy"]],
         "snapshot": redacted,
@@ -117,10 +188,11 @@ def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allu
     return folder
 
 
-def _write_allure_extras(allure_dir: Path, profile, commit: str, redacted, service_id) -> None:
+def _write_allure_extras(allure_dir: Path, profile, commit: str, redacted, service_id, api_url: str,
+                         sandbox: bool) -> None:
     props = {
-        "environment": profile.name + (" (SANDBOX)" if profile.sandbox else ""),
-        "api.host": profile.api_host,
+        "environment": profile.name + (" (SANDBOX)" if sandbox else ""),
+        "api.host": urlparse(api_url).netloc,
         "service.name": profile.service_name,
         "service.id": service_id or "unknown",
         "suite.version": __version__,

@@ -31,7 +31,8 @@ from .criteria import CATALOGUE, CRITERION_TAG
 from .errors import ConfigError
 
 FIELDS = ("criterion", "justification", "approver", "expires")
-WAIVABLE = ("failed", "broken")
+# A waiver may cover a criterion that failed, broke, was skipped or was deliberately not run.
+WAIVABLE = ("failed", "broken", "skipped", "not run")
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,9 @@ class SuiteRun:
         return "\n".join(parts)
 
 
-def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", faults: str = "",
-              env: dict[str, str] | None = None, timeout: float = 240) -> SuiteRun:
+def suite_command(tmp_path: Path, *args: str, world: str | None = "compliant", faults: str = "",
+                  env: dict[str, str] | None = None, cache: bool = False) -> tuple[list[str], dict[str, str]]:
+    """The pytest command line and environment of one suite run (``cache``: keep pytest's cache in tmp)."""
     allure_dir = tmp_path / "allure-results"
     request_log = tmp_path / "requests.jsonl"
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("RENDER_", "PHASEGATE_", "DB_"))}
@@ -75,10 +76,17 @@ def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", fault
     if not any(a.startswith("--report-dir") for a in argv):
         # Tests that do not look at reports keep their run folder in tmp and skip the HTML.
         argv += [f"--report-dir={tmp_path / 'reports'}", "--no-report"]
-    cmd = [sys.executable, "-m", "pytest", *argv, f"--alluredir={allure_dir}", "-p", "no:cacheprovider",
-           "-q"]
+    cache_args = ["-o", f"cache_dir={tmp_path.parent / 'pytest-cache'}"] if cache else ["-p", "no:cacheprovider"]
+    cmd = [sys.executable, "-m", "pytest", *argv, f"--alluredir={allure_dir}", *cache_args, "-q"]
+    return cmd, environ
+
+
+def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", faults: str = "",
+              env: dict[str, str] | None = None, timeout: float = 240, cache: bool = False) -> SuiteRun:
+    allure_dir = tmp_path / "allure-results"
+    cmd, environ = suite_command(tmp_path, *args, world=world, faults=faults, env=env, cache=cache)
     done = subprocess.run(cmd, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
-    run = SuiteRun(done.returncode, done.stdout, done.stderr, allure_dir, request_log)
+    run = SuiteRun(done.returncode, done.stdout, done.stderr, allure_dir, tmp_path / "requests.jsonl")
     if allure_dir.is_dir():
         run.results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
     return run

@@ -14,7 +14,7 @@ import pytest
 
 from acceptance import ROOT, run_suite
 
-COMMANDS = [[], ["report"], ["signoff"], ["verify"], ["diff"], ["sandbox"], ["sandbox", "serve"],
+COMMANDS = [[], ["report"], ["signoff"], ["verify"], ["status"], ["diff"], ["sandbox"], ["sandbox", "serve"],
             ["sandbox", "worlds"]]
 
 
@@ -53,7 +53,10 @@ def test_diff_names_the_changed_criterion_and_field(tmp_path):
     a = _sandbox_run(tmp_path / "a", "compliant")
     b = _sandbox_run(tmp_path / "b", "P4-03")
     done = phasegate("diff", a, b, "--write")
-    assert done.returncode == 0, done.stderr
+    # A regressed outcome is a non-zero exit, so CI can gate on it; the way back is not a regression.
+    assert done.returncode == 1, done.stderr
+    assert "regressed: P4-03 passed -> failed" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert phasegate("diff", b, a).returncode == 0
     assert re.search(r"P4-03 .*: passed -> failed", done.stdout)
     assert re.search(r"^\s+type: background_worker -> web_service", done.stdout, re.M)
     assert "not comparable" in done.stdout  # the sandbox profile sets no PHASEGATE_DIGEST_KEY

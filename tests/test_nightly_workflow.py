@@ -143,3 +143,12 @@ def test_history_file_is_where_the_report_step_reads_it():
 
     source = (ROOT / "phasegate" / "report" / "__init__.py").read_text(encoding="utf-8")
     assert 'folder.parent / "allure-history.jsonl"' in source
+
+
+def test_the_last_step_is_the_gate_on_the_newest_run(steps):
+    gate = steps[-1]
+    assert any(c.strip() == "phasegate status reports/staging" for c in commands(gate))
+    assert "always()" in str(gate.get("if", "")), "the verdict is printed after a failing pytest too"
+    assert not any(MASKING.search(c) for c in commands(gate))
+    upload = next(s for s in steps if uses(s, "actions/upload-artifact"))
+    assert steps.index(upload) < steps.index(gate)

@@ -19,7 +19,7 @@ def test_diff_names_a_new_route_into_production(tmp_path):
     assert len(folders) == 2
     done = subprocess.run([sys.executable, "-m", "phasegate.cli", "diff", *map(str, folders)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1 and "P4-43 passed -> failed" in done.stderr, done.stderr  # a regression
     assert "P4-43" in done.stdout and "passed -> failed" in done.stdout
     assert 'grants.member_of: [] -> ["upload_worker_prod"]' in done.stdout
     assert "grants.production_schema_usage: false -> true" in done.stdout

@@ -1,9 +1,9 @@
-"""Sign-off and verify: a real, non-sandbox run against the simulator; OpenSSH keys; tampering."""
+"""Sign-off and verify: a real, non-sandbox run against a stand-in Render; OpenSSH keys; tampering."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,14 +12,8 @@ from pathlib import Path
 import pytest
 
 from acceptance import ROOT, run_suite
-from phasegate.sandbox.simulator import RenderSimulator
-from phasegate.sandbox.worlds import world
+from standin import database_waivers, in_days, standin_run
 
-KEY_CANARY = "rnd_CANARY_apikey_signoff_77aa"
-DUMMY_URLS = {
-    "DATABASE_URL": "postgresql://upload_worker_staging:pw-CANARY-db-1a2b@db.sandbox.invalid:5432/phase4?sslmode=require",
-    "PRODUCTION_DATABASE_URL": "postgresql://upload_worker_prod:pw-CANARY-db-prod@db.sandbox.invalid:5432/phase4",
-}
 SIGNER = "Quinn QA <quinn@example.com>"
 
 
@@ -28,14 +22,9 @@ def phasegate(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def staging_run(tmp: Path, world_name: str = "compliant", env: dict | None = None) -> tuple:
-    """A NON-sandbox run: the staging profile reading a simulator started here, Render criteria only."""
-    with RenderSimulator(world(world_name), api_key=KEY_CANARY, substitutions=DUMMY_URLS) as sim:
-        run = run_suite(tmp, "-m", "staging and render", f"--report-dir={tmp / 'reports'}", world=None,
-                        env={"RENDER_API_URL": sim.base_url, "RENDER_API_KEY": KEY_CANARY, **(env or {})})
-    folders = [p for p in (tmp / "reports").glob("staging/*") if p.is_dir()]
-    assert len(folders) == 1, run.stdout + run.stderr
-    return run, folders[0]
+def staging_run(tmp: Path, world_name: str = "compliant", waived: dict | None = None) -> tuple:
+    """A NON-sandbox run: a declared-real profile reading a stand-in Render; the database criteria waived."""
+    return standin_run(tmp, world_name=world_name, waived=waived)
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +59,9 @@ def copy(folder: Path, tmp_path: Path) -> Path:
 
 def test_a_passing_staging_run_is_not_sandbox(passing_run):
     run = json.loads((passing_run / "run.json").read_text())
-    assert run["sandbox"] is False
+    assert run["sandbox"] is False and run["state"] == "finished"
     assert set(c["outcome"] for c in run["criteria"].values()) == {"passed"}
+    assert phasegate("status", passing_run).returncode == 0
     assert "SANDBOX" not in (passing_run / "completion-report.md").read_text().splitlines()[0]
 
 
@@ -89,7 +79,15 @@ def test_signoff_then_verify_succeeds(passing_run, keys, tmp_path):
     assert "signoff.json" in manifest["files"] and "completion-report.md" in manifest["files"]
     verified = phasegate("verify", folder, "--allowed-signers", allowed)
     assert verified.returncode == 0, verified.stderr
-    assert len(verified.stdout.strip().splitlines()) == 1 and verified.stdout.startswith("OK")
+    assert verified.stdout.startswith("OK")
+    # verify shows the provenance the signature covers: what was read, by which suite, from which profile.
+    assert re.search(r"^  Render API: http://127\.0\.0\.1:\d+/v1 \(from profile\), answered by 127\.0\.0\.1:\d+$",
+                     verified.stdout, re.M), verified.stdout
+    assert "Database: not read in this run" in verified.stdout
+    assert re.search(r"^  Suite: phasegate \S+ at commit [0-9a-f]{40}$", verified.stdout, re.M)
+    assert re.search(r"^  Profile: environments/standin-\w+\.env; keys from the process environment: "
+                     r"[^;]*RENDER_API_KEY[^;]*; RENDER_API_URL declared real: yes$", verified.stdout, re.M), verified.stdout
+    assert "CANARY" not in verified.stdout
     # Signed once is signed: a second sign-off and a rebuild are refused.
     assert phasegate("signoff", folder, "--key", key, "--signer", SIGNER).returncode == 2
     assert phasegate("report", folder).returncode == 2
@@ -159,21 +157,10 @@ def test_signoff_refuses_a_failed_criterion(failing_run, keys, tmp_path):
     assert "P4-03 failed" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
 
 
-def _waiver_file(tmp: Path, expires: str) -> Path:
-    path = tmp / "staging.waivers.yaml"
-    path.write_text("waivers:\n"
-                    "  - criterion: P4-03\n"
-                    "    justification: type change booked with Render support\n"
-                    "    approver: Ada Approver <ada@example.com>\n"
-                    f"    expires: {expires}\n")
-    return path
-
-
 def test_a_valid_waiver_lets_signoff_through_and_shows_waived(tmp_path, keys):
     key, allowed = keys
-    tomorrow = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=30)).isoformat()
-    waivers = _waiver_file(tmp_path, tomorrow)
-    run, folder = staging_run(tmp_path, "P4-03", env={"PHASEGATE_WAIVERS_FILE": str(waivers)})
+    tomorrow = in_days(30)
+    run, folder = staging_run(tmp_path, "P4-03", {**database_waivers(), "P4-03": "type change booked with Render"})
     assert "waived   P4-03" in run.stdout
     md = (folder / "completion-report.md").read_text()
     assert "⚠ P4-03" in md and "Ada Approver" in md and tomorrow in md
@@ -188,8 +175,8 @@ def test_a_valid_waiver_lets_signoff_through_and_shows_waived(tmp_path, keys):
 
 def test_an_expired_waiver_does_not_apply(tmp_path, keys):
     key, _ = keys
-    waivers = _waiver_file(tmp_path, "2020-01-31")
-    run, folder = staging_run(tmp_path, "P4-03", env={"PHASEGATE_WAIVERS_FILE": str(waivers)})
+    run, folder = standin_run(tmp_path, world_name="P4-03", waived={"P4-03": "type change booked with Render"},
+                              expires="2020-01-31")
     md = (folder / "completion-report.md").read_text()
     assert "❌ P4-03" in md and "expired 2020-01-31" in md
     assert json.loads((folder / "manifest.json").read_text())["criteria"]["P4-03"]["status"] == "failed"

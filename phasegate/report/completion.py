@@ -12,7 +12,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from .model import HTML_REPORT, Result, Run, iso
+from .gate import SIGNABLE, assess
+from .model import HTML_REPORT, Result, Run, iso, provenance_lines
 
 # --- a tiny document model ---------------------------------------------------------------------
 
@@ -241,21 +242,24 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
     service_name = d.get("service_name") or "the worker"
     title = f"Phase 4 Completion Report: {service_name}"
     doc = Doc()
+    gate = assess(run)
+    partial = ""
+    if run.partial:  # said on the first line: a partial run is never mistaken for the phase's report
+        missing = [x.id for x in run.results.values() if x.status == "not run"]
+        partial = "PARTIAL RUN" + (f" (not run: {', '.join(missing)})" if missing else f" ({run.state})") + " — "
     if run.sandbox:
-        doc.h(1, f"SANDBOX — {title} (simulated; not a sign-off)")
+        doc.h(1, f"SANDBOX — {partial}{title} (simulated; not a sign-off)")
     else:
-        doc.h(1, title)
+        doc.h(1, f"{partial}{title}")
 
     counts = run.counts()
     blocking = run.blocking()
-    if run.sandbox:
-        verdict = "SANDBOX run — cannot be signed off"
-    elif blocking:
-        verdict = "NOT COMPLETE — " + ", ".join(f"{x.id} {x.status}" for x in blocking)
-    elif counts["waived"]:
-        verdict = "COMPLETE WITH WAIVERS — " + ", ".join(x.id for x in run.ran if x.status == "waived")
+    if gate.code == SIGNABLE:
+        waived = [x.id for x in run.results.values() if x.status == "waived"]
+        verdict = ("COMPLETE WITH WAIVERS — " + ", ".join(waived)) if waived else \
+            "COMPLETE — every criterion of the phase passed"
     else:
-        verdict = "COMPLETE — every criterion that ran passed" if run.ran else "NOTHING JUDGED"
+        verdict = f"NOT SIGNABLE ({gate.label}) — " + "; ".join(gate.reasons)
     doc.p("**Environment**: ", Code(str(d.get("environment"))),
           f" (profile {d.get('profile')}" + (f", sandbox world {d.get('sandbox_world')!r}" if run.sandbox else "")
           + ")  ")
@@ -264,6 +268,16 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
           f"{d.get('finished_at')} · **Waivers judged as of**: {iso(run.as_of)}  ")
     doc.p(f"**Suite**: phasegate {d.get('phasegate_version')} at commit ", Code(str(d.get("git_commit"))), "  ")
     doc.p(f"**Status**: {verdict}")
+
+    doc.h(2, "Provenance")
+    doc.p("What this run read, as connected (no secret is recorded):")
+    for line in provenance_lines(run.provenance, d.get("api_url")):
+        doc.li(line)
+    if run.state != "finished":
+        doc.li(f"Session: {run.state} — the run did not reach its end")
+    selection = d.get("selection") or {}
+    if selection.get("args"):
+        doc.li("Invoked as: ", Code("pytest " + " ".join(selection["args"])))
 
     doc.h(2, "Executive Summary")
     doc.p(f"{len(run.ran)} of {len(r)} Phase 4 criteria were judged in this run against "
@@ -368,8 +382,9 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
         if x.status == "skipped":
             doc.li(f"⏭ {x.id} was skipped ({x.verdict_text()}): configure it to have it judged.")
     if run.not_run:
-        doc.li("Not run in this run: " + ", ".join(x.id for x in run.not_run) + ".")
-    if not run.sandbox and not blocking and not signoff:
+        doc.li("Not run in this run: " + ", ".join(x.id for x in run.not_run) + ". Run the whole phase "
+               "(`pytest -m staging`), or waive what is deliberately not run.")
+    if gate.code == SIGNABLE and not signoff:
         doc.li("Sign off: `phasegate signoff RUN --key KEY --signer \"Name <email>\"`.")
     doc.li("Phase 5: Service Integration and Communication Validation.")
 

@@ -27,6 +27,17 @@ def _short(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+# Worse to the right: an outcome that moves right between two runs regressed.
+_RANK = {"passed": 0, "waived": 1, "not applicable": 1, "skipped": 2, "not run": 2, "failed": 3, "broken": 3}
+
+
+def regressions(folder_a, folder_b) -> list[str]:
+    """Criteria whose outcome is worse in B than in A, as ``P4-03 passed -> failed``."""
+    a, b = load_run(Path(folder_a)), load_run(Path(folder_b))
+    return [f"{cid} {a.results[cid].status} -> {b.results[cid].status}" for cid in sorted(b.results)
+            if cid in a.results and _RANK.get(b.results[cid].status, 3) > _RANK.get(a.results[cid].status, 3)]
+
+
 def diff_runs(folder_a, folder_b) -> str:
     a, b = load_run(Path(folder_a)), load_run(Path(folder_b))
     lines = [f"phasegate diff {Path(folder_a).name} ({a.data.get('environment')}"

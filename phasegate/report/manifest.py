@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from .. import secrets
+from .gate import assess
 from .model import MANIFEST, SIGNATURE, Run, iso
 
 EXCLUDED = {MANIFEST, SIGNATURE}
@@ -36,9 +37,11 @@ def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
     criteria = {}
     for res in run.results.values():
         if res.judged is None:
-            criteria[res.id] = {"title": res.title, "outcome": "not run", "status": "not run"}
+            criteria[res.id] = {"title": res.title, "outcome": "not applicable", "status": "not applicable"}
         else:
             criteria[res.id] = {"title": res.title, **res.judged.to_dict()}
+            if res.partly:
+                criteria[res.id]["partly"] = res.partly
     folder = run.folder
     return {
         "format": 1,
@@ -56,6 +59,9 @@ def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
         "phasegate_version": d.get("phasegate_version"),
         "packages": d.get("packages") or {},
         "counts": run.counts(),
+        "state": run.state,
+        "provenance": run.provenance,
+        "gate": assess(run).to_dict(),
         "criteria": criteria,
         "allure_html": html,
         "signoff": signoff,

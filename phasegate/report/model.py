@@ -19,7 +19,9 @@ SIGNATURE = "manifest.json.sig"
 SIGNOFF = "signoff.json"
 DIFF_APPENDIX = "diff-appendix.json"
 
-SYMBOL = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖"}
+SYMBOL = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖",
+          "not applicable": "·"}
+RENDER_API_URL = "https://api.render.com/v1"  # Render's own API: the only real target unless declared
 
 
 def utc_now() -> _dt.datetime:
@@ -42,13 +44,18 @@ class Result:
     title: str
     concern: str
     severity: str
-    judged: Judged | None  # None: not run in this run
+    judged: Judged | None  # None: not part of the phase in this environment
     messages: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    partly: str | None = None  # "1 of 2 scenarios ran": some of its scenarios were not run
 
     @property
     def status(self) -> str:
-        return "not run" if self.judged is None else self.judged.status
+        return "not applicable" if self.judged is None else self.judged.status
+
+    @property
+    def was_run(self) -> bool:
+        return self.judged is not None and self.judged.outcome != "not run"
 
     @property
     def symbol(self) -> str:
@@ -57,8 +64,17 @@ class Result:
     def verdict_text(self) -> str:
         """``passed``, ``failed``, ``broken``, ``waived (failed)``, ``skipped: reason``, ``not run in this run``."""
         if self.judged is None:
-            return "not run in this run"
+            return "not applicable to this environment"
         j = self.judged
+        if j.outcome == "not run":
+            text = "not run in this run" + (f" ({self.partly})" if self.partly else "")
+            if j.status == "waived":
+                w = j.waiver
+                text += (f"; waived: {w.justification} — approved by {w.approver}, "
+                         f"expires {w.expires.isoformat()} (UTC)")
+            elif j.waiver_state == "expired":
+                text += f" (waiver by {j.waiver.approver} expired {j.waiver.expires.isoformat()})"
+            return text
         if j.status == "waived":
             w = j.waiver
             return (f"waived ({j.outcome}): {w.justification} — approved by {w.approver}, "
@@ -84,7 +100,24 @@ class Run:
 
     @property
     def sandbox(self) -> bool:
-        return bool(self.data.get("sandbox"))
+        return bool(self.data.get("sandbox")) or bool(self.render_provenance.get("answered_as_simulator"))
+
+    @property
+    def provenance(self) -> dict:
+        return self.data.get("provenance") or {}
+
+    @property
+    def render_provenance(self) -> dict:
+        return self.provenance.get("render") or {}
+
+    @property
+    def state(self) -> str:
+        """finished, interrupted, or running (the session never reached its end)."""
+        return self.data.get("state") or "finished"  # format 1 records were written at the end only
+
+    @property
+    def completeness(self) -> dict:
+        return self.data.get("completeness") or {}
 
     @property
     def snapshot(self) -> dict:
@@ -92,18 +125,27 @@ class Run:
 
     @property
     def ran(self) -> list[Result]:
-        return [r for r in self.results.values() if r.judged is not None]
+        return [r for r in self.results.values() if r.was_run]
 
     @property
     def not_run(self) -> list[Result]:
-        return [r for r in self.results.values() if r.judged is None]
+        """Criteria of the phase not judged in full (waived or not)."""
+        return [r for r in self.results.values() if r.judged is not None and not r.was_run]
 
     def blocking(self) -> list[Result]:
         """Criteria that failed or broke with no waiver in force."""
         return [r for r in self.ran if r.status in ("failed", "broken")]
 
+    def missing(self) -> list[Result]:
+        """Criteria of the phase without a verdict: not run, or skipped, with no waiver in force."""
+        return [r for r in self.results.values() if r.status in ("not run", "skipped")]
+
+    @property
+    def partial(self) -> bool:
+        return self.state != "finished" or any(r.status == "not run" for r in self.results.values())
+
     def counts(self) -> dict[str, int]:
-        counts = {k: 0 for k in ("passed", "failed", "broken", "waived", "skipped", "not run")}
+        counts = {k: 0 for k in ("passed", "failed", "broken", "waived", "skipped", "not run", "not applicable")}
         for r in self.results.values():
             counts[r.status] += 1
         return counts
@@ -155,11 +197,17 @@ def load_run(folder: Path, now: _dt.datetime | None = None) -> Run:
     waivers = from_run(data)
     evidence = _evidence_index(folder / RESULTS)
     criteria = data.get("criteria") or {}
+    completeness = data.get("completeness") or {}
+    phase = set(completeness.get("phase_criteria") or CATALOGUE)
+    partly = completeness.get("partly_run") or {}
     results: dict[str, Result] = {}
     for cid in sorted(set(CATALOGUE) | set(criteria)):
         known = CATALOGUE.get(cid)
         entry = criteria.get(cid)
-        judged = judge(entry["outcome"], waivers.get(cid), as_of) if entry else None
+        outcome = entry["outcome"] if entry else "not run"
+        if cid in partly and outcome in ("passed", "skipped"):
+            outcome = "not run"  # a criterion is judged by all of its scenarios, not by the ones that ran
+        judged = judge(outcome, waivers.get(cid), as_of) if (cid in phase or entry) else None
         messages = [_line(s.get("message") or "") for s in (entry or {}).get("scenarios", [])]
         results[cid] = Result(
             id=cid,
@@ -169,5 +217,36 @@ def load_run(folder: Path, now: _dt.datetime | None = None) -> Run:
             judged=judged,
             messages=[m for m in messages if m],
             evidence=evidence.get(cid, []),
+            partly=partly.get(cid),
         )
     return Run(folder, data, results, as_of)
+
+
+def provenance_lines(provenance: dict, api_url: str | None = None) -> list[str]:
+    """What a run read, as plain lines: Render API, database, suite, profile. Never a secret."""
+    render = provenance.get("render") or {}
+    lines = []
+    url = render.get("api_url") or api_url or "unknown"
+    answered = ", ".join(render.get("answered_by") or []) or "nothing (no request was answered)"
+    simulator = " — the phasegate SIMULATOR" if render.get("answered_as_simulator") else ""
+    lines.append(f"Render API: {url} (from {render.get('api_url_from') or 'unknown'}), answered by {answered}"
+                 f"{simulator}")
+    db = provenance.get("database")
+    if db and not db.get("not_connected"):
+        tls = {True: "on", False: "off", None: "unknown"}[db.get("tls")]
+        port = f":{db['port']}" if db.get("port") is not None else ""
+        lines.append(f"Database: {db.get('host') or 'default host'}{port}, database {db.get('dbname') or '?'}, "
+                     f"TLS {tls} (through {db.get('source')})")
+    elif db:
+        lines.append(f"Database: not connected (through {db.get('source')})")
+    else:
+        lines.append("Database: not read in this run")
+    suite = provenance.get("suite") or {}
+    modified = {True: " (with uncommitted changes)", False: "", None: ""}[suite.get("modified")]
+    lines.append(f"Suite: phasegate {suite.get('version', '?')} at commit {suite.get('commit', 'unknown')}{modified}")
+    profile = provenance.get("profile") or {}
+    from_env = ", ".join(profile.get("from_process_environment") or []) or "none"
+    lines.append(f"Profile: {', '.join(profile.get('files') or []) or 'unknown'}; keys from the process "
+                 f"environment: {from_env}; RENDER_API_URL declared real: "
+                 f"{'yes' if profile.get('api_url_declared_real') else 'no'}")
+    return lines

@@ -2,9 +2,11 @@
 
 Order of a sign-off, so that the signature covers everything:
 
-1. refuse a sandbox run, a folder whose files no longer match its manifest, a run already
-   signed, a run that judged nothing, and any failed or broken criterion without a valid
-   waiver (judged now: a waiver that expired since the run no longer counts);
+1. refuse a run not judged against the real target (sandbox, simulator, an undeclared API
+   URL), a folder whose files no longer match its manifest, a run already signed, and any
+   run :func:`phasegate.report.gate.assess` does not find signable: partial or interrupted,
+   a criterion failed, broken, skipped or not run without a valid waiver (judged now: a
+   waiver that expired since the run no longer counts);
 2. write ``signoff.json`` (signer, UTC time, verdict) and the report's Sign-off section;
 3. rebuild ``manifest.json`` over every file, the new ones included;
 4. sign the manifest: ``manifest.json.sig``.
@@ -25,7 +27,8 @@ from pathlib import Path
 from .. import secrets
 from . import manifest as _manifest
 from . import write_completion
-from .model import MANIFEST, SIGNATURE, SIGNOFF, iso, load_run, utc_now
+from .gate import SIGNABLE, assess, target_reasons, verdict_of
+from .model import MANIFEST, SIGNATURE, SIGNOFF, iso, load_run, provenance_lines, utc_now
 
 NAMESPACE = "phasegate"
 _SIGNER = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s@]+@[^<>\s@]+)>\s*$")
@@ -54,14 +57,14 @@ def _ssh_keygen() -> str:
 
 
 def check_signable(folder: Path, now=None):
-    """The run, if it may be signed; else :class:`Refused` with the reason."""
+    """The run, if it may be signed; else :class:`Refused` with every reason on one line."""
     folder = Path(folder)
     if not (folder / "run.json").is_file():
         raise Refused(f"{folder} is not a run folder (no run.json)")
     run = load_run(folder, now)
-    if run.sandbox:
-        raise Refused(f"{folder.name} is a SANDBOX run (world {run.data.get('sandbox_world')!r}): "
-                      "sandbox results are never signed off")
+    target = target_reasons(run)
+    if target:  # before anything else: a stand-in's results are never signed, whatever their state
+        raise Refused(f"{folder.name}: " + "; ".join(assess(run).reasons))
     if not (folder / MANIFEST).is_file():
         raise Refused(f"{folder.name} has no manifest.json: run `phasegate report {folder}` first")
     if (folder / SIGNOFF).exists() or (folder / SIGNATURE).exists():
@@ -69,34 +72,10 @@ def check_signable(folder: Path, now=None):
     mismatch = _manifest.first_mismatch(folder, _manifest.read(folder))
     if mismatch:
         raise Refused(f"{mismatch} no longer matches manifest.json: the run folder was changed after its report")
-    blocking = run.blocking()
-    if blocking:
-        details = []
-        for res in blocking:
-            note = ""
-            if res.judged.waiver_state == "expired":
-                note = f", waiver expired {res.judged.waiver.expires.isoformat()}"
-            details.append(f"{res.id} {res.status}{note}")
-        raise Refused("criteria failed or broken without a valid waiver: " + "; ".join(details))
-    if not any(res.status == "passed" for res in run.ran):
-        raise Refused(f"{folder.name} judged no criterion: nothing to sign")
+    assessment = assess(run)
+    if assessment.code != SIGNABLE:
+        raise Refused(f"{folder.name} is not signable ({assessment.label}): " + "; ".join(assessment.reasons))
     return run
-
-
-def verdict_of(run) -> str:
-    waived = [r for r in run.ran if r.status == "waived"]
-    passed = sum(1 for r in run.ran if r.status == "passed")
-    skipped = sum(1 for r in run.ran if r.status == "skipped")
-    text = f"PASS: {passed} criteria passed"
-    if skipped:
-        text += f", {skipped} skipped"
-    if waived:
-        text += ", waived: " + ", ".join(f"{r.id} ({r.judged.outcome}, until {r.judged.waiver.expires.isoformat()}, "
-                                         f"approved by {r.judged.waiver.approver})" for r in waived)
-        text = "PASS WITH WAIVERS" + text[4:]
-    if run.not_run:
-        text += "; not run: " + ", ".join(r.id for r in run.not_run)
-    return text
 
 
 def signoff(folder, key, signer: str, now=None) -> dict:
@@ -161,5 +140,8 @@ def verify(folder, allowed_signers) -> str:
     mismatch = _manifest.first_mismatch(folder, data)
     if mismatch:
         raise VerifyFailed(f"{mismatch}: does not match manifest.json")
-    return (f"OK: {folder.name} signed by {record.get('signer')} at {record.get('signed_at')}; "
+    head = (f"OK: {folder.name} signed by {record.get('signer')} at {record.get('signed_at')}; "
             f"signature good; {len(data.get('files') or {})} files match; verdict: {record.get('verdict')}")
+    # Read from the signed manifest, so what is shown is what was signed.
+    return "\n".join([head] + [f"  {line}" for line in provenance_lines(data.get("provenance") or {},
+                                                                         data.get("api_url"))])

@@ -258,6 +258,9 @@ def _decode_cursor(scope: str, cursor: str) -> int:
 class RenderSimulator:
     """Serve one world over HTTP on 127.0.0.1. Start with :meth:`start` or ``with``."""
 
+    # Every answer says it came from the simulator, so a run pointed here is stamped SANDBOX.
+    identifies_itself = True
+
     def __init__(
         self,
         world: dict,
@@ -400,6 +403,8 @@ class RenderSimulator:
         headers = {"Content-Type": "application/json; charset=utf-8"}
         headers.update(self._ratelimit_headers(exhausted=exhausted))
         headers.update(extra or {})
+        if self.identifies_itself:
+            headers["X-Phasegate-Simulator"] = "1"
         headers["Content-Length"] = str(len(payload))
         for name, value in headers.items():
             handler.send_header(name, value)

@@ -1,0 +1,107 @@
+"""Whether a run may be signed, as one verdict and one exit code: the gate CI and sign-off share.
+
+A run is signable when it was judged against the real target, the session finished, and
+every criterion of the phase has a verdict: passed, or failed/broken/skipped/not run under
+a waiver in force. Exit codes, most fundamental first:
+
+- 3: not the real target — a sandbox profile, an answer from the phasegate simulator, or a
+  Render API base URL other than Render's that no profile file declares real;
+- 2: incomplete — interrupted, a criterion (or one of its scenarios) not run or skipped
+  without a waiver, a criterion broken without a waiver, or nothing passed;
+- 1: complete, and a criterion failed without a valid waiver;
+- 0: signable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import RENDER_API_URL, Run
+
+SIGNABLE, FAILED, INCOMPLETE, NOT_REAL_TARGET = 0, 1, 2, 3
+
+
+@dataclass
+class Assessment:
+    code: int
+    label: str  # SIGNABLE, FAILED, BROKEN, PARTIAL, SANDBOX, NOT THE REAL TARGET
+    reasons: list[str] = field(default_factory=list)  # why it cannot be signed; empty when signable
+    verdict: str = ""  # the sign-off's verdict text, when signable
+
+    def line(self) -> str:
+        return f"{self.label}: {self.verdict if self.code == SIGNABLE else '; '.join(self.reasons)}"
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "label": self.label, "signable": self.code == SIGNABLE,
+                "reasons": self.reasons, "verdict": self.verdict or None}
+
+
+def target_reasons(run: Run) -> list[str]:
+    """Why the run was not judged against the real target; empty when it was."""
+    reasons = []
+    data, render = run.data, run.render_provenance
+    api_url = str(render.get("api_url") or data.get("api_url") or "").rstrip("/")
+    if data.get("sandbox_world") or (data.get("sandbox") and not render.get("answered_as_simulator")):
+        reasons.append(f"SANDBOX run (world {data.get('sandbox_world')!r}): sandbox results are never signed off")
+    if render.get("answered_as_simulator"):
+        reasons.append(f"the Render API at {api_url} answered as the phasegate simulator (SANDBOX)")
+    if api_url and api_url != RENDER_API_URL and not data.get("sandbox_world"):
+        declared = (run.provenance.get("profile") or {}).get("api_url_declared_real")
+        if render.get("api_url_from") == "process environment":
+            reasons.append(f"RENDER_API_URL was set by the process environment to {api_url}, not Render's "
+                           f"{RENDER_API_URL}")
+        elif not declared:
+            reasons.append(f"the Render API {api_url} is not Render's ({RENDER_API_URL}) and the profile "
+                           "does not declare it real (RENDER_API_URL_IS_REAL=1)")
+    return reasons
+
+
+def _ids(results) -> str:
+    return ", ".join(r.id + (f" ({r.partly})" if r.partly else "") for r in results)
+
+
+def assess(run: Run) -> Assessment:
+    not_real = target_reasons(run)
+    incomplete = []
+    if run.state == "interrupted":
+        incomplete.append("the session was interrupted before its end")
+    elif run.state != "finished":
+        incomplete.append("the session never finished (killed, or still running)")
+    not_run = [r for r in run.results.values() if r.status == "not run"]
+    if not_run:
+        incomplete.append("partial run, not run: " + _ids(not_run))
+    skipped = [r for r in run.results.values() if r.status == "skipped"]
+    if skipped:
+        incomplete.append("skipped without a waiver: " + _ids(skipped))
+    blocking = run.blocking()
+    if blocking:
+        details = []
+        for res in blocking:
+            note = ""
+            if res.judged.waiver_state == "expired":
+                note = f", waiver expired {res.judged.waiver.expires.isoformat()}"
+            details.append(f"{res.id} {res.status}{note}")
+        failed_or_broken = "criteria failed or broken without a valid waiver: " + "; ".join(details)
+    if not any(r.status == "passed" for r in run.ran):
+        incomplete.append("no criterion passed: nothing to sign")
+    broken = any(r.status == "broken" for r in blocking)
+    if not_real:
+        return Assessment(NOT_REAL_TARGET, "SANDBOX" if run.sandbox else "NOT THE REAL TARGET",
+                          not_real + incomplete + ([failed_or_broken] if blocking else []))
+    if incomplete or broken:
+        label = "PARTIAL" if incomplete else "BROKEN"
+        return Assessment(INCOMPLETE, label, incomplete + ([failed_or_broken] if blocking else []))
+    if blocking:
+        return Assessment(FAILED, "FAILED", [failed_or_broken])
+    return Assessment(SIGNABLE, "SIGNABLE", [], verdict_of(run))
+
+
+def verdict_of(run: Run) -> str:
+    waived = [r for r in run.results.values() if r.status == "waived"]
+    passed = sum(1 for r in run.ran if r.status == "passed")
+    text = f"PASS: {passed} criteria passed"
+    if waived:
+        text += ", waived: " + ", ".join(f"{r.id} ({r.judged.outcome}, until {r.judged.waiver.expires.isoformat()}, "
+                                         f"approved by {r.judged.waiver.approver})" for r in waived)
+        text = "PASS WITH WAIVERS" + text[4:]
+    return text

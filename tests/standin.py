@@ -1,0 +1,96 @@
+"""Runs under a real (non-sandbox) profile, against a Render that does not say it is the simulator.
+
+A sign-off needs a run judged against the real target. In tests, that target is the
+simulator with its identity header off (:class:`StandInRender`: what Render, or a proxy to
+it, looks like to the suite), named in a profile file that declares it real with
+``RENDER_API_URL_IS_REAL=1`` — written under ``environments/`` for the length of one run and
+removed after. The database criteria are not run (``-m "staging and render"``) and waived
+as deliberately not run, so the run is complete in the only sense a sign-off accepts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from contextlib import contextmanager
+from pathlib import Path
+
+from acceptance import ROOT, SuiteRun, run_suite
+from phasegate.sandbox.simulator import RenderSimulator
+from phasegate.sandbox.worlds import world
+
+KEY_CANARY = "rnd_CANARY_apikey_signoff_77aa"
+DUMMY_URLS = {
+    "DATABASE_URL": "postgresql://upload_worker_staging:pw-CANARY-db-1a2b@db.sandbox.invalid:5432/phase4?sslmode=require",
+    "PRODUCTION_DATABASE_URL": "postgresql://upload_worker_prod:pw-CANARY-db-prod@db.sandbox.invalid:5432/phase4",
+}
+DATABASE_CRITERIA = ["P4-40", "P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47", "P4-63"]
+RENDER_ONLY = ("-m", "staging and render")
+
+
+class StandInRender(RenderSimulator):
+    """The simulator without its X-Phasegate-Simulator header: indistinguishable from a real Render."""
+
+    identifies_itself = False
+
+
+def in_days(days: int) -> str:
+    return (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=days)).isoformat()
+
+
+def waiver_file(tmp: Path, waived: dict[str, str], expires: str | None = None) -> Path:
+    """A waiver file: criterion -> justification, all approved by Ada and expiring together."""
+    expires = expires or in_days(30)
+    path = tmp / "waivers.yaml"
+    lines = ["waivers:"]
+    for cid, why in waived.items():
+        lines += [f"  - criterion: {cid}", f"    justification: {json.dumps(why)}",
+                  "    approver: Ada Approver <ada@example.com>", f"    expires: {expires}"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def database_waivers() -> dict[str, str]:
+    return {cid: "deliberately not run: the database is judged in its own run" for cid in DATABASE_CRITERIA}
+
+
+@contextmanager
+def declared_profile(api_url: str, *, declare_real: bool = True, extra: str = ""):
+    """environments/<unique>.env: staging's settings, the given Render API, declared real; removed after."""
+    name = "standin-" + secrets.token_hex(4)
+    path = ROOT / "environments" / f"{name}.env"
+    text = (ROOT / "environments" / "staging.env").read_text()
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("RENDER_API_URL="))
+    text += f"\nPHASEGATE_SCENARIO_TAG=staging\nRENDER_API_URL={api_url}\n"
+    if declare_real:
+        text += "RENDER_API_URL_IS_REAL=1\n"
+    path.write_text(text + extra)
+    try:
+        yield name
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def standin_run(tmp: Path, *args: str, world_name: str = "compliant", waived: dict[str, str] | None = None,
+                simulator=StandInRender, profile_url: str | None = None, env: dict | None = None,
+                declare_real: bool = True, expires: str | None = None, cache: bool = False,
+                faults=None) -> tuple[SuiteRun, Path]:
+    """One run of the suite under a declared-real profile; the run folder it wrote.
+
+    ``args`` default to the Render criteria; ``waived`` defaults to the database criteria
+    (deliberately not run). ``profile_url`` puts another URL in the profile than the one
+    the simulator serves (for a run whose process environment changes it).
+    """
+    waived = database_waivers() if waived is None else waived
+    tmp.mkdir(parents=True, exist_ok=True)
+    with simulator(world(world_name), api_key=KEY_CANARY, substitutions=DUMMY_URLS, faults=faults) as sim:
+        with declared_profile(profile_url or sim.base_url, declare_real=declare_real) as name:
+            environ = {"RENDER_API_KEY": KEY_CANARY, "PHASEGATE_WAIVERS_FILE": str(waiver_file(tmp, waived, expires)),
+                       **(env or {})}
+            environ = {k: v.replace("{SIMULATOR}", sim.base_url) for k, v in environ.items()}
+            run = run_suite(tmp, *(args or RENDER_ONLY), "--env", name, f"--report-dir={tmp / 'reports'}",
+                            world=None, env=environ, cache=cache)
+    folders = [p for p in (tmp / "reports").glob("*/*") if p.is_dir()]
+    assert len(folders) == 1, run.stdout + run.stderr
+    return run, folders[0]
