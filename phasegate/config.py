@@ -48,6 +48,7 @@ KNOWN_KEYS = frozenset(
         "PHASEGATE_SANDBOX_WORLD",
         "PHASEGATE_SANDBOX_FAULTS",
         "PHASEGATE_SANDBOX_REQUEST_LOG",
+        "PHASEGATE_SANDBOX_POOLER",
         "PHASEGATE_DIGEST_KEY",
         "POLICY_SERVICE_PATTERN",
         "POLICY_ENVIRONMENT",
@@ -90,6 +91,7 @@ class Profile:
     policy_environment: str | None = None
     policy_branch: str | None = None
     policy_forbidden_keys: str | None = None
+    sandbox_pooler: bool = False  # the sandbox database reached through PgBouncer in transaction mode
 
     def __repr__(self) -> str:  # Allure records step arguments
         return f"<profile {self.name} ({self.source}){' SANDBOX' if self.sandbox else ''}>"
@@ -220,6 +222,7 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
         policy_environment=text("POLICY_ENVIRONMENT"),
         policy_branch=text("POLICY_BRANCH"),
         policy_forbidden_keys=text("POLICY_FORBIDDEN_KEYS"),
+        sandbox_pooler=flag("PHASEGATE_SANDBOX_POOLER"),
     )
 
 
