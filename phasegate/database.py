@@ -257,7 +257,8 @@ def _connect_error(exc: Exception, target: ConnectionTarget, connect_timeout: in
         return DatabaseAuthFailed(f"the Supabase pooler at {where} knows no project and user {user!r} "
                                   f"(Tenant or user not found){hint}")
     if "password authentication failed" in low or "authentication failed" in low:  # PgBouncer: "SASL authentication failed"
-        return DatabaseAuthFailed(f"password authentication failed for user {user!r} at {where}")
+        return DatabaseAuthFailed(f"password authentication failed for user {user!r} at {where} (a wrong "
+                                  "password or an unknown role: with SCRAM neither the server nor a pooler says which)")
     if "no password supplied" in low or "password is required" in low:
         return DatabaseAuthFailed(f"the server requires a password for user {user!r} at {where}")
     if re.search(r'role ".*" does not exist', low) or re.search(r"\bno such user\b", low):  # PgBouncer: "no such user"
