@@ -50,9 +50,10 @@ def run_probe(url: str, **kw) -> db.DatabaseFacts:
 @pytest.fixture
 def world(pg, request):
     variant = getattr(request, "param", "compliant")
-    w = pg.seed(variant)
-    yield w
-    w.stop_worker_sessions()
+    with pg.world_lock():  # other test runs on this machine share the cluster
+        w = pg.seed(variant)
+        yield w
+        w.stop_worker_sessions()
 
 
 def _no_secret(world, *texts: str) -> None:

@@ -42,11 +42,12 @@ def pooler(pg):
 @pytest.fixture
 def world(pg, pooler):
     """The compliant world; ``world.worker_url`` is direct, ``world.pooled_url`` through PgBouncer."""
-    seeded = pg.seed("compliant")
-    pooler.restart()  # the roles were recreated with new passwords
-    seeded.pooled_url = pooler.route(seeded.worker_url)
-    yield seeded
-    seeded.stop_worker_sessions()
+    with pg.world_lock():  # other test runs on this machine share the cluster
+        seeded = pg.seed("compliant")
+        pooler.restart()  # the roles were recreated with new passwords
+        seeded.pooled_url = pooler.route(seeded.worker_url)
+        yield seeded
+        seeded.stop_worker_sessions()
 
 
 def run_probe(url: str) -> db.DatabaseFacts:

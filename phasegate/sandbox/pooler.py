@@ -23,6 +23,7 @@ as pgserver itself does.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pwd
@@ -115,8 +116,9 @@ class SandboxPooler:
                 os.chown(path, run_as.pw_uid, run_as.pw_gid)
         self._process = subprocess.Popen(
             [binary, str(self._dir / "pgbouncer.ini")], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, cwd=self._dir, start_new_session=True,
+            stderr=subprocess.DEVNULL, cwd=self._dir,  # same process group: Ctrl-C stops it too
             **({"user": run_as.pw_uid, "group": run_as.pw_gid, "extra_groups": []} if run_as else {}))
+        atexit.register(self.stop)  # whichever thread started it, it goes when the process does
         try:
             self._wait_until_listening()
         except BaseException:
@@ -159,6 +161,7 @@ class SandboxPooler:
                     self._process.kill()
                     self._process.wait()
             self._process = None
+            atexit.unregister(self.stop)
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
