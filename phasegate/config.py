@@ -51,6 +51,7 @@ KNOWN_KEYS = frozenset(
         "PHASEGATE_SANDBOX_WORLD",
         "PHASEGATE_SANDBOX_FAULTS",
         "PHASEGATE_SANDBOX_REQUEST_LOG",
+        "PHASEGATE_SANDBOX_POOLER",
         "PHASEGATE_DIGEST_KEY",
         "POLICY_SERVICE_PATTERN",
         "POLICY_ENVIRONMENT",
@@ -101,6 +102,7 @@ class Profile:
     # Render's testing API). Only a profile file can declare it, so the process environment alone
     # cannot turn a stand-in into a sign-off.
     api_url_is_real: bool = False
+    sandbox_pooler: bool = False  # the sandbox database reached through PgBouncer in transaction mode
 
     def __repr__(self) -> str:  # Allure records step arguments
         return f"<profile {self.name} ({self.source}){' SANDBOX' if self.sandbox else ''}>"
@@ -249,6 +251,7 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
         policy_environment=text("POLICY_ENVIRONMENT"),
         policy_branch=text("POLICY_BRANCH"),
         policy_forbidden_keys=text("POLICY_FORBIDDEN_KEYS"),
+        sandbox_pooler=flag("PHASEGATE_SANDBOX_POOLER"),
     )
 
 

@@ -2,17 +2,19 @@
 
 :func:`probe` connects with the worker's own ``DATABASE_URL`` (so every privilege check is
 the worker role's), reads everything criteria P4-40..P4-47 and P4-63 need in ONE session,
-and closes it. The session is read-only (``default_transaction_read_only=on``) and bounded
-by phasegate's own ``statement_timeout``; nothing is ever written.
+and closes it. Nothing is ever written.
+
+Read-only does not rest on startup parameters: Supabase's pooler (Supavisor) accepts the
+startup ``options`` and drops them, and a transaction pooler hands each transaction to
+whichever server connection is free. So :class:`ReadOnlySession` is the only way SQL is run:
+every transaction it opens starts with ``SET TRANSACTION READ ONLY`` and
+``SET LOCAL statement_timeout`` (transaction-local: nothing leaks to the pooler's other
+clients) and reads ``transaction_read_only`` back before its first read; if that is not
+``on``, :class:`DatabaseNotReadOnly` is raised and nothing is read.
 
 Failures are :class:`DatabaseError` subclasses (``TargetError``: the scenario is *broken*,
 not failed). Their message is one line, names user/host/database, never the password: the
 password is registered with :mod:`phasegate.secrets` and every message is scrubbed.
-
-Supabase's transaction pooler (port 6543) rejects startup ``options`` and shares server
-connections between clients, so in that case the session is made read-only with
-``SET TRANSACTION READ ONLY`` + ``SET LOCAL statement_timeout`` inside the one transaction
-every probe read runs in (transaction-local, so nothing leaks to the pooler's other clients).
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ __all__ = [
     "DatabaseUnreachable",
     "DatabaseAuthFailed",
     "DatabaseTimeout",
+    "DatabaseNotReadOnly",
     "ConnectionTarget",
+    "ReadOnlySession",
+    "pool_mode",
     "DatabaseFacts",
     "open_session",
     "run_query",
@@ -76,6 +81,10 @@ class DatabaseAuthFailed(DatabaseError):
 
 class DatabaseTimeout(DatabaseError):
     """A read exceeded phasegate's own statement timeout."""
+
+
+class DatabaseNotReadOnly(DatabaseError):
+    """A transaction phasegate opened did not read back as read-only: nothing was read in it."""
 
 
 def _one_line(text: str) -> str:
@@ -133,23 +142,25 @@ class ConnectionTarget:
         )
 
     def describe(self) -> str:
-        """``postgresql://user@host:port/db?sslmode=require`` -- never a password."""
-        user = urllib.parse.quote(self.user, safe="") + "@" if self.user else ""
-        query: list[str] = []
-        if self.host and (self.host.startswith("/") or self.host.startswith("@")):
-            netloc = ""
-            query.append(f"host={self.host}")
-            if self.port is not None:
-                query.append(f"port={self.port}")
+        """``user@host:port/db (sslmode require)`` -- never a password, and never a connection string.
+
+        No scheme and no ``key=value``: every libpq connection string has one or the other, so
+        a description can neither equal nor contain a secret ``DATABASE_URL`` (a password-less
+        URL is still a secret value, and the scrubber would mask a description equal to it).
+        """
+        def part(text: str, safe: str = "") -> str:
+            return urllib.parse.quote(text, safe=safe)
+
+        user = part(self.user) + "@" if self.user else ""
+        host = self.host or ""
+        if not host or host.startswith("/") or host.startswith("@"):
+            where = "unix:" + part(host or "<default socket>", safe="/@<> ")
         else:
-            host = self.host or ""
-            if ":" in host and not host.startswith("["):
-                host = f"[{host}]"
-            netloc = host + (f":{self.port}" if self.port is not None else "")
-        if self.sslmode:
-            query.append(f"sslmode={self.sslmode}")
-        db = urllib.parse.quote(self.dbname, safe="") if self.dbname else ""
-        return f"postgresql://{user}{netloc}/{db}" + ("?" + "&".join(query) if query else "")
+            where = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        port = f":{self.port}" if self.port is not None else ""
+        db = part(self.dbname) if self.dbname else ""
+        tls = f" (sslmode {self.sslmode})" if self.sslmode else ""
+        return f"{user}{where}{port}/{db}{tls}"
 
     def __str__(self) -> str:
         return self.describe()
@@ -191,6 +202,15 @@ class DatabaseFacts:
     search_path_current_schemas: list[str] = field(default_factory=list)  # current_schemas(false) in our session
     tls_server_side: bool | None = None     # pg_stat_ssl for our backend (a pooler's own link, behind a pooler)
     stuck_threshold_minutes: int = 15
+    pooling: dict = field(default_factory=lambda: {"mode": "direct", "signals": [], "backend_pids": []})
+    contradictions: list[dict] = field(default_factory=list)  # live settings that differ from the configured ones
+
+    @property
+    def pool_mode(self) -> str:
+        return self.pooling.get("mode", "direct")
+
+    def contradictions_for(self, criterion: str) -> list[dict]:
+        return [c for c in self.contradictions if c["criterion"] == criterion]
 
     def __repr__(self) -> str:  # Allure records step arguments: the evidence is attached, not repeated here
         return f"<database {self.target.describe()} as {self.current_user}>"
@@ -211,28 +231,62 @@ def _first_line(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+_SUPABASE_POOLER_HOST = re.compile(r"(^|\.)pooler\.supabase\.com\.?$", re.IGNORECASE)
+TRANSACTION_POOLER_PORT = 6543  # Supabase's transaction-mode pooler port
+
+
+def looks_pooled(target: ConnectionTarget) -> bool:
+    """A Supabase pooler host or the transaction-pooler port: known before connecting."""
+    return bool(target.port == TRANSACTION_POOLER_PORT or _SUPABASE_POOLER_HOST.search(target.host or ""))
+
+
 def _connect_error(exc: Exception, target: ConnectionTarget, connect_timeout: int) -> DatabaseError:
-    text = str(exc)
-    low = text.lower()
+    """The real cause in one line: PostgreSQL's own texts, and those of PgBouncer and Supavisor."""
+    low = str(exc).lower()
     where = target.describe()
+    user, dbname = target.user or "?", target.dbname or "?"
     # libpq prefixes "connection to server at ... failed:"; keep the reason after the last "failed:".
     reason = _first_line(exc)
     if "failed:" in reason:
         reason = reason.rsplit("failed:", 1)[1].strip() or reason
-    if "password authentication failed" in low or "authentication failed" in low:
-        return DatabaseAuthFailed(
-            f"password authentication failed for user {target.user or '?'!r} at {where}"
-        )
+    reason = reason.removeprefix("FATAL:").strip()
+    # Supavisor: "Tenant or user not found", "(ENOTFOUND) tenant/user u.ref not found", "(ETENANTNOTFOUND) ..."
+    if "tenant or user not found" in low or re.search(r"tenant/user \S* not found", low) or "etenantnotfound" in low:
+        hint = ("" if "." in user else
+                f"; through Supabase's pooler the user is '<role>.<project-ref>', not {user!r}")
+        return DatabaseAuthFailed(f"the Supabase pooler at {where} knows no project and user {user!r} "
+                                  f"(Tenant or user not found){hint}")
+    if "password authentication failed" in low or "authentication failed" in low:  # PgBouncer: "SASL authentication failed"
+        return DatabaseAuthFailed(f"password authentication failed for user {user!r} at {where} (a wrong "
+                                  "password or an unknown role: with SCRAM neither the server nor a pooler says which)")
     if "no password supplied" in low or "password is required" in low:
-        return DatabaseAuthFailed(f"the server requires a password for user {target.user or '?'!r} at {where}")
-    if re.search(r'role ".*" does not exist', low):
-        return DatabaseAuthFailed(f"role {target.user or '?'!r} does not exist at {where}")
+        return DatabaseAuthFailed(f"the server requires a password for user {user!r} at {where}")
+    if re.search(r'role ".*" does not exist', low) or re.search(r"\bno such user\b", low):  # PgBouncer: "no such user"
+        return DatabaseAuthFailed(f"role {user!r} does not exist at {where}")
     if "no pg_hba.conf entry" in low:
-        return DatabaseAuthFailed(f"the server's pg_hba.conf admits no connection for user {target.user or '?'!r} at {where}: {reason}")
-    if re.search(r'database ".*" does not exist', low):
-        return DatabaseUnreachable(f"database {target.dbname or '?'!r} does not exist at {where}")
+        return DatabaseAuthFailed(f"the server's pg_hba.conf admits no connection for user {user!r} at {where}: {reason}")
+    if re.search(r'database ".*" does not exist', low) or "no such database" in low:  # PgBouncer: "no such database: x"
+        return DatabaseUnreachable(f"database {dbname!r} does not exist at {where}")
+    # PgBouncer's client_tls_sslmode=require, Supavisor's "(ESSLREQUIRED) SSL connection is required for user: u"
+    if "ssl required" in low or "ssl connection is required" in low or "esslrequired" in low:
+        return DatabaseUnreachable(f"the pooler at {where} requires TLS and the URL does not use it: "
+                                   f"set sslmode=require in the URL")
+    if "server_login_retry" in low or "server login has been failing" in low:
+        return DatabaseUnreachable(
+            f"the pooler at {where} cannot log in to the database server behind it for database {dbname!r} as "
+            f"{user!r} (PgBouncer server_login_retry): the database or role does not exist there, or the "
+            f"server refuses the pooler's login")
+    if "unsupported startup parameter" in low:
+        return DatabaseUnreachable(f"the pooler at {where} refuses a startup parameter the URL sets ({reason}): "
+                                   f"remove it from the URL")
+    if "edbhandlerexited" in low or "pgbouncer cannot connect to server" in low:
+        return DatabaseUnreachable(f"the pooler at {where} cannot open a connection to the database behind it: {reason}")
+    if "max_client_conn" in low or "max client connections reached" in low or "emaxclientconn" in low:
+        return DatabaseUnreachable(f"the pooler at {where} is full and takes no more clients: {reason}")
     if "timeout expired" in low:
-        return DatabaseUnreachable(f"no answer from {where} within the {connect_timeout} s connect timeout")
+        behind = (" -- through a pooler, also how a database or role missing behind it shows (the pooler "
+                  "holds the login while its own login to the server fails)" if looks_pooled(target) else "")
+        return DatabaseUnreachable(f"no answer from {where} within the {connect_timeout} s connect timeout{behind}")
     if any(s in low for s in ("connection refused", "no such file or directory", "could not translate host name",
                               "name or service not known", "network is unreachable", "no route to host",
                               "could not connect", "server closed the connection", "host is down")):
@@ -242,9 +296,76 @@ def _connect_error(exc: Exception, target: ConnectionTarget, connect_timeout: in
     return DatabaseError(f"cannot connect to {where}: {reason}")
 
 
-def _is_unsupported_startup_parameter(exc: Exception) -> bool:
-    low = str(exc).lower()
-    return "unsupported startup parameter" in low or ("startup" in low and "options" in low and "unsupported" in low)
+# The first read of every transaction: read-only state and the live settings this server
+# connection carries (a pooled one may carry another client's session-level SET), before our own.
+_GUARD_SQL = ("SELECT current_setting('transaction_read_only') AS read_only, pg_backend_pid() AS pid, "
+              "current_setting('search_path') AS search_path, "
+              "current_setting('statement_timeout') AS statement_timeout, "
+              "current_setting('idle_in_transaction_session_timeout') AS idle_in_transaction_session_timeout")
+_ARM_READ_ONLY = "SET TRANSACTION READ ONLY"
+
+
+class ReadOnlySession:
+    """phasegate's one way to run SQL: every transaction read-only and time-bounded, verified.
+
+    A transaction begins with ``SET TRANSACTION READ ONLY``; ``transaction_read_only`` is read
+    back at once, and unless it is ``on`` the transaction is rolled back and
+    :class:`DatabaseNotReadOnly` raised before anything else is read. Then
+    ``SET LOCAL statement_timeout`` bounds it, and is read back too. This holds whatever the
+    startup parameters did, through any pooler, and again after every rollback: a new
+    transaction is armed the same way before its first statement.
+    """
+
+    def __init__(self, conn: psycopg.Connection, target: ConnectionTarget, statement_timeout_ms: int) -> None:
+        self.conn = conn
+        self.target = target
+        self.statement_timeout_ms = int(statement_timeout_ms)
+        self.startup_pid = conn.info.backend_pid  # from BackendKeyData: a pooler sends its own
+        self.transactions: list[dict] = []  # per transaction: backend pid and the live settings it found
+
+    def __repr__(self) -> str:
+        return f"<read-only session {self.target.describe()}>"
+
+    def execute(self, query: Any, params: Any = None, *, row_factory: Any = None) -> psycopg.Cursor:
+        status = self.conn.info.transaction_status
+        if status == psycopg.pq.TransactionStatus.INERROR:
+            self.conn.rollback()
+            status = self.conn.info.transaction_status
+        if status == psycopg.pq.TransactionStatus.IDLE:
+            self._begin()
+        cur = self.conn.cursor(row_factory=row_factory) if row_factory else self.conn.cursor()
+        return cur.execute(query, params)
+
+    def _begin(self) -> None:
+        conn = self.conn
+        conn.execute(_ARM_READ_ONLY)  # psycopg opens the transaction (autocommit is off)
+        live = dict(zip(("read_only", "pid", "search_path", "statement_timeout",
+                         "idle_in_transaction_session_timeout"), conn.execute(_GUARD_SQL).fetchone()))
+        if live["read_only"] != "on":
+            conn.rollback()
+            raise DatabaseNotReadOnly(
+                f"phasegate's transaction at {self.target.describe()} read back transaction_read_only = "
+                f"{live['read_only']} after SET TRANSACTION READ ONLY: nothing was read")
+        conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(self.statement_timeout_ms)))
+        read_only, timeout_ms = conn.execute(
+            "SELECT current_setting('transaction_read_only'), "
+            "(SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout')").fetchone()
+        if read_only != "on" or int(timeout_ms) != self.statement_timeout_ms:
+            conn.rollback()
+            raise DatabaseNotReadOnly(
+                f"phasegate's transaction at {self.target.describe()} read back transaction_read_only = {read_only}, "
+                f"statement_timeout = {timeout_ms} ms instead of on, {self.statement_timeout_ms} ms: nothing was read")
+        self.transactions.append(live)
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+
+    def close(self) -> None:
+        _close(self.conn)
+
+    @property
+    def closed(self) -> bool:
+        return self.conn.closed
 
 
 def open_session(
@@ -253,42 +374,20 @@ def open_session(
     connect_timeout: int = 10,
     statement_timeout_ms: int = 15000,
     application_name: str = "phasegate",
-) -> psycopg.Connection:
-    """Open phasegate's read-only, time-bounded session on ``url``.
+) -> ReadOnlySession:
+    """Connect to ``url`` and return phasegate's :class:`ReadOnlySession` on it.
 
-    Normally via startup ``options`` (``default_transaction_read_only=on``,
-    ``statement_timeout``). If the server (a transaction pooler) rejects startup options,
-    retries once without them and makes the *current transaction* read-only with a local
-    statement timeout instead -- the caller must then keep every read inside that one
-    transaction (``probe`` does; it never commits). ``conn.info`` is untouched;
-    ``conn._phasegate_mode`` says which way it went ("options" or "transaction-local").
+    No startup ``options`` of phasegate's own are sent: a pooler may drop them (Supavisor,
+    PgBouncer with ``ignore_startup_parameters = options``) or refuse them, and read-only must
+    not depend on either. The URL's own parameters are passed as they are (the worker gets them too).
     """
     target = ConnectionTarget.parse(url)  # registers the password
-    timeout_ms = int(statement_timeout_ms)
-    base = dict(connect_timeout=int(connect_timeout), application_name=application_name,
-                prepare_threshold=None, autocommit=False)
-    # Keep any options the URL itself carries (the worker's session gets them too); ours come last.
-    url_options = (_parse_conninfo(url).get("options") or "").strip()
-    ours = f"-c default_transaction_read_only=on -c statement_timeout={timeout_ms}"
     try:
-        conn = psycopg.connect(url, options=f"{url_options} {ours}".strip(), **base)
-        conn._phasegate_mode = "options"  # type: ignore[attr-defined]
-        return conn
-    except psycopg.Error as exc:
-        if not _is_unsupported_startup_parameter(exc):
-            raise _connect_error(exc, target, connect_timeout) from None
-    try:
-        conn = psycopg.connect(url, options="", **base)
+        conn = psycopg.connect(url, connect_timeout=int(connect_timeout), application_name=application_name,
+                               prepare_threshold=None, autocommit=False)
     except psycopg.Error as exc:
         raise _connect_error(exc, target, connect_timeout) from None
-    try:
-        conn.execute("SET TRANSACTION READ ONLY")
-        conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(timeout_ms)))
-    except psycopg.Error as exc:
-        conn.close()
-        raise DatabaseError(f"cannot make the session read-only at {target.describe()}: {_first_line(exc)}") from None
-    conn._phasegate_mode = "transaction-local"  # type: ignore[attr-defined]
-    return conn
+    return ReadOnlySession(conn, target, statement_timeout_ms)
 
 
 def _plain(value: Any) -> Any:
@@ -306,18 +405,18 @@ def _plain(value: Any) -> Any:
 
 
 class _Reader:
-    """Runs labelled reads in one session; maps errors; keeps the evidence."""
+    """Runs labelled reads in phasegate's read-only session; maps errors; keeps the evidence."""
 
-    def __init__(self, conn: psycopg.Connection, target: ConnectionTarget, statement_timeout_ms: int) -> None:
-        self.conn = conn
-        self.target = target
-        self.statement_timeout_ms = statement_timeout_ms
+    def __init__(self, session: ReadOnlySession) -> None:
+        self.session = session
+        self.conn = session.conn
+        self.target = session.target
+        self.statement_timeout_ms = session.statement_timeout_ms
         self.evidence: list[dict] = []
 
     def rows(self, label: str, query: Any, params: Any = None, *, criterion: str | None = None) -> list[dict]:
         try:
-            with self.conn.cursor(row_factory=dict_row) as cur:
-                cur.execute(query, params)
+            with self.session.execute(query, params, row_factory=dict_row) as cur:
                 rows = cur.fetchall() if cur.description else []
         except psycopg.errors.QueryCanceled:
             raise DatabaseTimeout(
@@ -356,12 +455,11 @@ def run_query(
     statement_timeout_ms: int = 15000,
 ) -> list[dict]:
     """One read in phasegate's read-only session (the same settings ``probe`` uses)."""
-    target = ConnectionTarget.parse(url)
-    conn = open_session(url, connect_timeout=connect_timeout, statement_timeout_ms=statement_timeout_ms)
+    session = open_session(url, connect_timeout=connect_timeout, statement_timeout_ms=statement_timeout_ms)
     try:
-        return _Reader(conn, target, statement_timeout_ms).rows(label, query, params)
+        return _Reader(session).rows(label, query, params)
     finally:
-        _close(conn)
+        session.close()
 
 
 def _close(conn: psycopg.Connection) -> None:
@@ -462,23 +560,55 @@ def probe(
     statement_timeout_ms: int = 15000,
 ) -> DatabaseFacts:
     """Read the worker's database facts in one read-only session. Raises DatabaseError subclasses."""
-    target = ConnectionTarget.parse(url)
     started = time.monotonic()
-    conn = open_session(url, connect_timeout=connect_timeout, statement_timeout_ms=statement_timeout_ms)
+    session = open_session(url, connect_timeout=connect_timeout, statement_timeout_ms=statement_timeout_ms)
     connect_seconds = round(time.monotonic() - started, 3)
     try:
-        return _probe(conn, target, connect_seconds, staging_schema=staging_schema,
+        return _probe(session, connect_seconds, staging_schema=staging_schema,
                       production_schema=production_schema, queue_table=queue_table,
-                      stuck_threshold_minutes=stuck_threshold_minutes, statement_timeout_ms=statement_timeout_ms)
+                      stuck_threshold_minutes=stuck_threshold_minutes)
     finally:
-        _close(conn)
+        session.close()
 
 
-def _probe(conn, target, connect_seconds, *, staging_schema, production_schema, queue_table,
-           stuck_threshold_minutes, statement_timeout_ms) -> DatabaseFacts:
-    r = _Reader(conn, target, statement_timeout_ms)
+def pool_mode(target: ConnectionTarget, announced_pid: int, backend_pids: list[int]) -> dict:
+    """How the session reaches PostgreSQL: "direct", "session" or "transaction" pooling, or a
+    pooler of unknown mode. Behind transaction pooling (and an unknown mode) pg_stat_activity
+    shows the pooler's server connections, not the worker's."""
+    host = target.host or ""
+    supabase = bool(_SUPABASE_POOLER_HOST.search(host))
+    signals: list[str] = []
+    if target.port == TRANSACTION_POOLER_PORT:
+        signals.append(f"port {TRANSACTION_POOLER_PORT}: Supabase's transaction-mode pooler port")
+    elif supabase and target.port not in (None, 5432):
+        signals.append(f"Supabase pooler host {host} on port {target.port} (its session mode is port 5432)")
+    distinct = list(dict.fromkeys(backend_pids))
+    if len(distinct) > 1:
+        signals.append("the backend changed between phasegate's transactions (pids "
+                       + ", ".join(str(p) for p in distinct) + ")")
+    # A direct connection announces its backend's pid (BackendKeyData); a pooler announces its own key.
+    proxied = bool(distinct) and announced_pid != distinct[0]
+    if signals:
+        mode = "transaction"
+    elif supabase:
+        mode = "session"
+        signals.append(f"Supabase pooler host {host} on port 5432: session mode")
+    elif proxied:
+        mode = "pooled, mode unknown"
+    else:
+        mode = "direct"
+    if proxied:
+        signals.append("the connection announced another backend pid than the server's: a pooler answers for it")
+    return {"mode": mode, "signals": signals, "backend_pids": distinct}
 
-    # ---- P4-40: connection, server, TLS
+
+def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema, queue_table,
+           stuck_threshold_minutes) -> DatabaseFacts:
+    r = _Reader(session)
+    target, conn = session.target, session.conn
+
+    # ---- P4-40: connection, server, TLS. Read in a transaction of its own: a second one follows,
+    # so a transaction pooler that moves the session to another backend shows it.
     ident = r.one(
         "the session identity",
         "SELECT current_user, session_user, current_database() AS database, "
@@ -486,6 +616,7 @@ def _probe(conn, target, connect_seconds, *, staging_schema, production_schema, 
         "current_setting('transaction_read_only') AS read_only",
     )
     ssl_row = r.one("pg_stat_ssl", "SELECT ssl, version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+    session.rollback()  # every read below runs in the next transaction, armed read-only the same way
     try:
         client_tls: bool | None = bool(conn.pgconn.ssl_in_use)
     except Exception:
@@ -496,7 +627,7 @@ def _probe(conn, target, connect_seconds, *, staging_schema, production_schema, 
         "target": target.describe(), "is_local": target.is_local, "connect_seconds": connect_seconds,
         "server_version": ident["server_version"], "database": ident["database"],
         "tls_in_use (client link, libpq)": client_tls, "pg_stat_ssl (own backend)": ssl_row or None,
-        "session_mode": getattr(conn, "_phasegate_mode", None), "read_only": ident["read_only"],
+        "read_only (read back before the first read of every transaction)": ident["read_only"],
     }])
     current_user, session_user = ident["current_user"], ident["session_user"]
 
@@ -716,6 +847,18 @@ def _probe(conn, target, connect_seconds, *, staging_schema, production_schema, 
     )
     worker_sessions = int(sess.get("sessions") or 0)
 
+    # ---- How the session reached PostgreSQL, and what the (possibly pooled) server connection carried
+    pooling = pool_mode(target, session.startup_pid, [t["pid"] for t in session.transactions])
+    r.note("P4-40", "pooling", [pooling])
+    r.note("P4-47", "pooling", [dict(pooling, judgeable=pooling["mode"] in JUDGEABLE_POOL_MODES)])
+    reset = {row["name"]: row["reset_val"] for row in r.rows(
+        "the timeouts' startup values", "SELECT name, reset_val FROM pg_settings WHERE name = ANY(%s)",
+        (list(TIMEOUT_SETTINGS),))}
+    contradictions = _contradictions(session.transactions, settings, sp_value or "", reset)
+    for cid in sorted({c["criterion"] for c in contradictions}):
+        r.evidence.append({"criterion": cid, "what": CONTRADICTION, "sql": _GUARD_SQL, "params": None,
+                           "rows": [c for c in contradictions if c["criterion"] == cid]})
+
     # ---- P4-63: stuck jobs
     stuck: list[dict] = []
     ts_col = next((c for c in STUCK_TIMESTAMP_COLUMNS if c in columns), None)
@@ -768,4 +911,38 @@ def _probe(conn, target, connect_seconds, *, staging_schema, production_schema, 
         search_path_current_schemas=current_schemas,
         tls_server_side=server_tls,
         stuck_threshold_minutes=int(stuck_threshold_minutes),
+        pooling=pooling,
+        contradictions=contradictions,
     )
+
+
+CONTRADICTION = ("CONTRADICTION: the session ran with other settings than the role's configured ones "
+                 "(the verdict is on the configured values)")
+JUDGEABLE_POOL_MODES = ("direct", "session")
+
+
+def _contradictions(transactions: list[dict], settings: dict, search_path_configured: str,
+                    reset: dict) -> list[dict]:
+    """Live settings of each transaction's server connection that differ from the configured ones.
+
+    Through a pooler a server connection can carry another client's session-level ``SET``;
+    the verdicts of P4-44/P4-45 stay on the configured values (what every new connection of
+    the role gets), and the evidence says where the live ones differed.
+    """
+    why = ("a session-level SET left on this server connection (through a pooler: by another client), "
+           "or the URL's startup options")
+    found: dict[tuple, dict] = {}
+    for t in transactions:
+        if split_search_path(t["search_path"]) != split_search_path(search_path_configured):
+            found.setdefault(("search_path", t["search_path"]), {
+                "criterion": "P4-44", "setting": "search_path", "configured": search_path_configured,
+                "live": t["search_path"], "backend_pid": t["pid"], "likely cause": why})
+        for name in TIMEOUT_SETTINGS:
+            configured = settings[name]["value"]
+            expected = configured if configured is not None else reset.get(name)
+            if timeout_milliseconds(t[name]) != timeout_milliseconds(expected):
+                shown = configured if configured is not None else f"<not set for the role; server: {reset.get(name)} ms>"
+                found.setdefault((name, t[name]), {
+                    "criterion": "P4-45", "setting": name, "configured": shown, "live": t[name],
+                    "backend_pid": t["pid"], "likely cause": why})
+    return list(found.values())

@@ -89,6 +89,23 @@ def queue_ready(facts, table: str, link: str | None) -> None:
                         details=[f"columns: {', '.join(queue.get('columns') or {})}"])
 
 
+def sessions_not_judgeable(facts) -> str | None:
+    """Why P4-47 cannot be judged through this connection (a skip reason), or None.
+
+    Behind a transaction pooler pg_stat_activity shows the pooler's server connections, shared
+    by every client (phasegate's own included) and kept after the clients leave: counting them
+    says nothing about the worker's sessions.
+    """
+    from .database import JUDGEABLE_POOL_MODES
+
+    pooling = facts.pooling
+    if pooling.get("mode", "direct") in JUDGEABLE_POOL_MODES:
+        return None
+    return (f"not judgeable through a {pooling['mode']} pooler ({'; '.join(pooling.get('signals') or [])}): "
+            "pg_stat_activity shows the pooler's server connections, not the worker's. To judge it, set "
+            "PHASEGATE_DATABASE_URL to a direct or session-mode URL of the same role (Supabase: port 5432)")
+
+
 def sessions_within_pool(facts, pool_max: int, link: str | None) -> None:
     count = facts.worker_sessions
     if not 1 <= count <= pool_max:

@@ -1,5 +1,6 @@
 """Steps for the database criteria (P4-40…P4-47) and the queue criterion P4-63."""
 
+import pytest
 from pytest_bdd import given, then
 
 from phasegate import evidence, judge_db
@@ -13,6 +14,8 @@ def worker_database(snapshot, request):
     facts = snapshot.require_database()
     for cid in criterion_ids(m.name for m in request.node.iter_markers()):
         evidence.attach_json(f"{cid} SQL and rows", facts.evidence_for(cid))
+        if facts.contradictions_for(cid):
+            evidence.attach_json(f"{cid} CONTRADICTING evidence", facts.contradictions_for(cid))
     return facts
 
 
@@ -54,6 +57,8 @@ def queue(snapshot, database, profile):
 
 @then("the worker holds at least one session and no more than its pool size")
 def sessions(snapshot, database, profile):
+    if reason := judge_db.sessions_not_judgeable(database):
+        pytest.skip(reason)
     judge_db.sessions_within_pool(database, profile.worker_pool_max, snapshot.staging.dashboard_url)
 
 

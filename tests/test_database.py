@@ -50,9 +50,10 @@ def run_probe(url: str, **kw) -> db.DatabaseFacts:
 @pytest.fixture
 def world(pg, request):
     variant = getattr(request, "param", "compliant")
-    w = pg.seed(variant)
-    yield w
-    w.stop_worker_sessions()
+    with pg.world_lock():  # other test runs on this machine share the cluster
+        w = pg.seed(variant)
+        yield w
+        w.stop_worker_sessions()
 
 
 def _no_secret(world, *texts: str) -> None:
@@ -273,43 +274,43 @@ def test_p4_63_stuck_job(world):
 
 
 def test_session_is_read_only(world):
-    conn = open_session(world.worker_url)
+    """Direct: no startup options any more, so this is the per-transaction arming alone."""
+    session = open_session(world.worker_url)
     try:
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            conn.execute(f"CREATE TABLE {STAGING}.phasegate_was_here (id int)")
-        conn.rollback()
+            session.execute(f"CREATE TABLE {STAGING}.phasegate_was_here (id int)")
+        session.rollback()
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            conn.execute(f"INSERT INTO {STAGING}.upload_jobs (status) VALUES ('queued')")
-        conn.rollback()
-        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "15s"
-        assert conn.execute("SHOW application_name").fetchone()[0] == "phasegate"
+            session.execute(f"INSERT INTO {STAGING}.upload_jobs (status) VALUES ('queued')")
+        session.rollback()
+        assert session.execute("SHOW statement_timeout").fetchone()[0] == "15s"
+        assert session.execute("SHOW transaction_read_only").fetchone()[0] == "on"
+        assert session.execute("SHOW application_name").fetchone()[0] == "phasegate"
+        # The session-level default stays off: read-only comes from each transaction, not from startup.
+        assert session.execute("SELECT reset_val FROM pg_settings WHERE name = 'default_transaction_read_only'"
+                               ).fetchone()[0] == "off"
     finally:
-        conn.close()
+        session.close()
 
 
-def test_pooler_fallback_without_startup_options(world, monkeypatch):
-    """A transaction pooler rejects startup options: retry without, read-only per transaction."""
-    real_connect = psycopg.connect
-    calls = []
-
-    def pooler_connect(*args, **kwargs):
-        calls.append(kwargs.get("options"))
-        if kwargs.get("options"):
-            raise psycopg.OperationalError("server error: unsupported startup parameter: options")
-        return real_connect(*args, **kwargs)
-
-    monkeypatch.setattr(db.psycopg, "connect", pooler_connect)
-    conn = open_session(world.worker_url, statement_timeout_ms=1234)
+def test_a_transaction_that_does_not_read_back_read_only_is_refused_and_reads_nothing(world, monkeypatch):
+    """If SET TRANSACTION READ ONLY did not take (here: replaced by READ WRITE), nothing is read."""
+    monkeypatch.setattr(db, "_ARM_READ_ONLY", "SET TRANSACTION READ WRITE")
+    with pytest.raises(db.DatabaseNotReadOnly) as exc:
+        run_probe(world.worker_url)
+    message = str(exc.value)
+    assert "transaction_read_only = off" in message and "nothing was read" in message and "\n" not in message
+    assert isinstance(exc.value, TargetError)
+    _no_secret(world, message)
+    session = open_session(world.worker_url)
     try:
-        assert conn._phasegate_mode == "transaction-local"
-        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "1234ms"
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            conn.execute(f"CREATE TABLE {STAGING}.phasegate_was_here (id int)")
+        t0 = time.monotonic()
+        with pytest.raises(db.DatabaseNotReadOnly):
+            session.execute("SELECT pg_sleep(3)")  # refused before it is sent: no 3 s wait
+        assert time.monotonic() - t0 < 1.5
+        assert session.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE  # rolled back
     finally:
-        conn.close()
-    assert len(calls) == 2 and calls[1] == ""
-    f = run_probe(world.worker_url)
-    assert f.search_path_effective == [STAGING] and f.production_schema_usage is False
+        session.close()
 
 
 def test_wrong_password_is_auth_failed_without_the_password(pg, world):
@@ -383,11 +384,11 @@ def test_connection_target_hides_password_and_knows_local():
     t = ConnectionTarget.parse("postgresql://worker:pw-CANARY-xyz@db.example.com:6543/app?sslmode=require")
     assert (t.host, t.port, t.dbname, t.user, t.sslmode, t.is_local) == (
         "db.example.com", 6543, "app", "worker", "require", False)
-    assert t.describe() == "postgresql://worker@db.example.com:6543/app?sslmode=require"
+    assert t.describe() == "worker@db.example.com:6543/app (sslmode require)"
     assert "pw-CANARY" not in repr(t) and "pw-CANARY" not in str(t)
     sock = ConnectionTarget.parse("postgresql://w:pw-CANARY-xyz@/phase4?host=/tmp/sock")
     assert sock.is_local and sock.host == "/tmp/sock"
-    assert sock.describe() == "postgresql://w@/phase4?host=/tmp/sock"
+    assert sock.describe() == "w@unix:/tmp/sock/phase4"
     for local in ("postgresql://u@localhost/x", "postgresql://u@127.0.0.2:5432/x", "postgresql://u@[::1]/x",
                   "postgresql:///x", "host=/var/run/postgresql dbname=x"):
         assert ConnectionTarget.parse(local).is_local, local

@@ -1,7 +1,10 @@
-"""Proof that the database criteria (P4-40…P4-47, P4-63) can pass, and can fail.
+"""Proof that the database criteria (P4-40…P4-47, P4-63) can pass, and can fail -- both ways.
 
 Each test runs the acceptance suite against a sandbox world whose real PostgreSQL was
 seeded with one isolation mistake, and reads the verdicts back from its Allure results.
+Every database world is run twice: directly, and through the sandbox's PgBouncer in
+transaction mode (``PHASEGATE_SANDBOX_POOLER=1``, how a Render worker reaches Supabase); the
+verdicts must be the same, except P4-47, which is skipped through a transaction pooler.
 """
 
 from __future__ import annotations
@@ -13,6 +16,15 @@ from phasegate.sandbox.session import CATALOGUE
 
 DB_CRITERIA = [f"P4-{n}" for n in range(40, 48)] + ["P4-63"]
 DB_ONLY = ("-m", "staging and database", "--env", "sandbox")
+THROUGH_THE_POOLER = {"PHASEGATE_SANDBOX_POOLER": "1"}
+_RUNS: dict[tuple[str, bool], object] = {}  # (world, pooled) -> SuiteRun: each world runs once each way
+
+
+def database_run(tmp_path_factory, name: str, pooled: bool):
+    if (name, pooled) not in _RUNS:
+        folder = tmp_path_factory.mktemp(f"{name}-{'pooled' if pooled else 'direct'}")
+        _RUNS[name, pooled] = run_suite(folder, *DB_ONLY, world=name, env=THROUGH_THE_POOLER if pooled else None)
+    return _RUNS[name, pooled]
 
 
 def database_worlds(violating: bool) -> list[str]:
@@ -43,9 +55,9 @@ def test_compliant_world_passes_every_criterion(compliant_run):
 
 
 @pytest.mark.parametrize("name", database_worlds(violating=True))
-def test_violating_world_fails_its_criterion(tmp_path, name):
+def test_violating_world_fails_its_criterion(tmp_path_factory, name):
     spec = CATALOGUE[name]
-    run = run_suite(tmp_path, *DB_ONLY, world=name)
+    run = database_run(tmp_path_factory, name, pooled=False)
     outcomes = run.outcomes
     assert outcomes.get(spec.violates) == "failed", run.stdout
     for cid in DB_CRITERIA:
@@ -60,18 +72,46 @@ def test_violating_world_fails_its_criterion(tmp_path, name):
 
 
 @pytest.mark.parametrize("name", database_worlds(violating=False))
-def test_compliant_database_variants_pass(tmp_path, name):
-    run = run_suite(tmp_path, *DB_ONLY, world=name)
+def test_compliant_database_variants_pass(tmp_path_factory, name):
+    run = database_run(tmp_path_factory, name, pooled=False)
     assert run.outcomes == {cid: "passed" for cid in DB_CRITERIA}, run.stdout
 
 
-def test_unreachable_database_breaks_database_criteria_in_one_line(tmp_path):
-    run = run_suite(tmp_path, "-m", "staging", "--env", "sandbox", world="database-unreachable")
+@pytest.mark.parametrize("name", database_worlds(violating=True) + database_worlds(violating=False)
+                         + ["database-unreachable"])
+def test_every_database_world_is_judged_the_same_through_the_pooler(tmp_path_factory, name):
+    direct = database_run(tmp_path_factory, name, pooled=False)
+    pooled = database_run(tmp_path_factory, name, pooled=True)
+    expected = dict(direct.outcomes)
+    if expected["P4-47"] != "broken":  # nothing is judged when the connection fails, either way
+        expected["P4-47"] = "skipped"
+    assert pooled.outcomes == expected, (name, direct.outcomes, pooled.stdout)
+    if expected["P4-47"] == "skipped":
+        reason = pooled.messages("P4-47")[0]
+        assert "not judgeable through a transaction pooler" in reason and "PHASEGATE_DATABASE_URL" in reason
+    for run in (direct, pooled):  # a described target never equals a secret value (P4-42-postgres: no password)
+        assert "CANARY" not in run.artifacts_text() and '"target": "***"' not in run.artifacts_text()
+
+
+def test_compliant_world_through_the_pooler_passes_all_but_p4_47(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging", "--env", "sandbox", env=THROUGH_THE_POOLER)
+    outcomes = run.outcomes
+    assert outcomes.pop("P4-47") == "skipped", run.stdout
+    assert set(DB_CRITERIA) - {"P4-47"} <= set(outcomes) and set(outcomes.values()) == {"passed"}, run.stdout
+    assert run.returncode == 0
+    assert "CANARY" not in run.artifacts_text()
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["direct", "through-the-pooler"])
+def test_unreachable_database_breaks_database_criteria_in_one_line(tmp_path, pooled):
+    run = run_suite(tmp_path, "-m", "staging", "--env", "sandbox", world="database-unreachable",
+                    env=THROUGH_THE_POOLER if pooled else None)
     outcomes = run.outcomes
     assert {outcomes[cid] for cid in DB_CRITERIA} == {"broken"}
     assert {state for cid, state in outcomes.items() if cid not in DB_CRITERIA} == {"passed"}
     message = run.messages("P4-43")[0]
-    assert "does not exist" in message and "\n" not in message.strip()
+    assert "database 'phase4_missing' does not exist" in message and "\n" not in message.strip()
+    assert ":6543/" in message if pooled else ":6543/" not in message
 
 
 def test_wrong_password_is_broken_and_the_password_is_not_shown(tmp_path):

@@ -30,10 +30,10 @@ Why not ``pg_stat_user_tables`` counters before and after: the sandbox drops and
 the database at the start of each run, so the counters mix the seed's writes with
 whatever the suite might have done, and they miss DDL and catalog writes.
 
-That the session itself is opened read-only (``default_transaction_read_only=on``; INSERT
-and CREATE raise ``ReadOnlySqlTransaction``) is proven directly in
-``tests/test_database.py::test_session_is_read_only`` (and, for a transaction pooler, in
-``test_pooler_fallback_without_startup_options``); not repeated here.
+That every transaction of the session is read-only (``SET TRANSACTION READ ONLY``, read back
+before the first read; INSERT and CREATE raise ``ReadOnlySqlTransaction``) is proven directly
+in ``tests/test_database.py::test_session_is_read_only`` and, through a real transaction
+pooler that drops startup options, in ``tests/test_pooler.py``; not repeated here.
 """
 
 from __future__ import annotations

@@ -223,6 +223,13 @@ class SandboxPostgres:
             return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "phasegate" / "external-seed.lock"
         return self.data_dir.parent / f".{self.data_dir.name}.lock"
 
+    @contextlib.contextmanager
+    def world_lock(self) -> Iterator[None]:
+        """Hold the sandbox world while using it: roles are cluster-wide and seeding drops the
+        database, so users of one data directory (sandbox runs, tests) take turns."""
+        with _file_lock(self._lock_path.with_name(self._lock_path.name + ".world")):
+            yield
+
     def start(self) -> None:
         if self.admin_url:
             return

@@ -83,6 +83,7 @@ class SandboxSession:
         self.postgres = None
         self.seeded = None
         self.database_route: str | None = None  # how the suite reaches the database, when not by DATABASE_URL
+        self.pooler = None  # the sandbox's PgBouncer, when the profile asks for it
         self._world_lock = None
         self._building: threading.Thread | None = None
         self._build_error: BaseException | None = None
@@ -129,6 +130,14 @@ class SandboxSession:
         self._world_lock = open(lock_path, "a+")
         fcntl.flock(self._world_lock, fcntl.LOCK_EX)
         self.seeded = self.postgres.plan(self.spec.database_variant)
+        if self.profile.sandbox_pooler:
+            # PHASEGATE_SANDBOX_POOLER: the worker (and the suite) reach the database through
+            # PgBouncer in transaction mode, as a Render worker reaches Supabase.
+            from .pooler import SandboxPooler
+
+            self.pooler = SandboxPooler(self.postgres)  # started once the world's roles exist
+            self.seeded.worker_url = self.pooler.route(self.seeded.worker_url)
+            self.seeded.production_url = self.pooler.route(self.seeded.production_url)
         # The database is built while the simulator serves and Render is read; the suite waits
         # for it only before its own database read (database_ready).
         self._building = threading.Thread(target=self._build_database, name="phasegate-sandbox-seed", daemon=True)
@@ -143,6 +152,8 @@ class SandboxSession:
     def _build_database(self) -> None:
         try:
             self.postgres.build(self.seeded)
+            if self.pooler is not None:
+                self.pooler.start()
             self.seeded.start_worker_sessions()
         except BaseException as exc:  # reported by database_ready, in the thread that reads
             self._build_error = exc
@@ -172,6 +183,9 @@ class SandboxSession:
         if self._world_lock is not None:
             self._world_lock.close()  # releases the flock
             self._world_lock = None
+        if self.pooler is not None:
+            self.pooler.stop()
+            self.pooler = None
         if self.postgres is not None:
             self.postgres.stop()
             self.postgres = None

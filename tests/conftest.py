@@ -1,0 +1,30 @@
+"""The suite's own tests: a failing test must not print a secret.
+
+pytest's long traceback shows every frame's arguments (a URL with its password, say) and the
+values of a failed assertion. Each report is scrubbed of every registered secret value and of
+every canary the tests make (``pw-CANARY-…``, a secret by name) before pytest prints it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from phasegate import secrets
+
+_CANARY = re.compile(r"pw-CANARY-[\w.~-]*")
+
+
+def scrubbed(text: str) -> str:
+    return _CANARY.sub(secrets.MASK, secrets.scrub(text))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if scrubbed(text) != text:
+            report.longrepr = scrubbed(text)
+    report.sections = [(title, scrubbed(body)) for title, body in report.sections]
