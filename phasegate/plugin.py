@@ -6,6 +6,8 @@ Wiring only. What to read lives in :mod:`phasegate.snapshot`, how to judge in
 
 from __future__ import annotations
 
+import contextlib
+
 import logging
 import re
 import secrets as _random
@@ -123,15 +125,17 @@ class RunContext:
 
             profile, targets = self.profile(), self.targets(needs)
             self._client = RenderClient(targets.api_url, targets.api_key(), timeout=profile.render_timeout,
-                                        retry_budget=profile.render_retry_budget)
+                                        retry_budget=profile.render_retry_budget,
+                                        rate_wait_limit=profile.render_rate_wait)
         return self._client
 
     def render_stats(self) -> dict:
         """GETs sent (retries included) and the lowest Ratelimit-Remaining Render reported."""
         client = self._client
         if client is None:
-            return {"requests": 0, "ratelimit_remaining_min": None}
-        return {"requests": client.request_count, "ratelimit_remaining_min": client.ratelimit_remaining}
+            return {"requests": 0, "ratelimit_remaining_min": None, "refused_429": 0, "rate_waited_s": 0.0}
+        return {"requests": client.request_count, "ratelimit_remaining_min": client.ratelimit_remaining,
+                "refused_429": client.rate.refusals, "rate_waited_s": round(client.rate.waited, 1)}
 
     def close(self) -> None:
         if self._client is not None:
@@ -187,7 +191,10 @@ def _policy_services(ctx: RunContext) -> list[str]:
         if policy is None:
             return ["no-pattern"]
         # The whole run's targets start now; the criteria will need everything a full run reads.
-        ctx.environment = read_environment(policy, ctx.client(ALL_NEEDS))
+        # Capture is off while it reads: a large environment says how long it will take.
+        capture = ctx.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            ctx.environment = read_environment(policy, ctx.client(ALL_NEEDS))
     except PhasegateError as exc:  # reported by the scenario (broken) or, for config, before any scenario
         ctx.environment_error = exc
         return ["not-read"]
