@@ -29,6 +29,12 @@ with ``latency_ms`` injected into every Render response, ``--repeat`` times, and
     its ratio to N = 1, the GETs it made and the lowest ``Ratelimit-Remaining`` Render
     (the simulator, 400 GETs a minute) reported to the suite, read from run.json.
 
+(d') the policy over N = 1,000 more staging services and their counterparts (world
+    compliant-fleet-1000) under Render's real budget, enforced by the simulator (400 GETs
+    per 60 s window, 429 once spent), default settings, no injected latency: GETs made,
+    responses 429, and wall / (GETs / 400 per minute), the floor the budget itself sets.
+    Takes about five minutes; ``--no-budget`` leaves it out.
+
 (a)-(c) run ``-m "staging and not policy"``: the Phase 4 criteria; the policy is (d).
 """
 
@@ -77,6 +83,20 @@ def policy_runs(base_env: dict, work: Path, latency_ms: int, repeat: int) -> dic
     return out
 
 
+def budget_run(base_env: dict, work: Path, pairs: int = 1000) -> dict:
+    """(d'): a fleet that needs several of Render's rate windows, at default settings."""
+    request_log = work / "budget-requests.jsonl"
+    env = dict(base_env, PHASEGATE_SANDBOX_WORLD=f"compliant-fleet-{pairs}", PHASEGATE_SANDBOX_FAULTS="",
+               PHASEGATE_SANDBOX_REQUEST_LOG=str(request_log))
+    seconds, done = timed(pytest_cmd("-m", "staging and policy", "--env", "sandbox", "--no-report",
+                                     f"--alluredir={work / 'budget-results'}", f"--report-dir={work / 'budget'}"),
+                          env, timeout=1800)
+    requests = [json.loads(ln) for ln in request_log.read_text().splitlines() if ln.strip()]
+    return {"pairs": pairs, "wall": seconds, "exit": done.returncode, "gets": len(requests),
+            "refused": sum(r["status"] == 429 for r in requests),
+            "passed": done.stdout.count("passed"), "tail": done.stdout.strip().splitlines()[-1:]}
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RENDER_", "PHASEGATE_", "DB_"))}
     env.update(extra)
@@ -87,9 +107,9 @@ def pytest_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "pytest", *args, "-p", "no:cacheprovider", "-q"]
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+def timed(cmd: list[str], env: dict[str, str], timeout: float = 600) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     return time.perf_counter() - t0, done
 
 
@@ -101,6 +121,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency-ms", type=int, default=100, help="latency per Render response (default 100)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; medians are printed (default 3)")
+    parser.add_argument("--no-budget", action="store_true", help="leave out (d'), the five-minute run under Render's budget")
     opts = parser.parse_args()
 
     from phasegate.sandbox.postgres import SandboxPostgres
@@ -160,6 +181,7 @@ def main() -> int:
             seeded.stop_worker_sessions()
 
         policy = policy_runs(base_env, work, opts.latency_ms, opts.repeat)
+        budget = None if opts.no_budget else budget_run(base_env, work)
 
         env = dict(base_env, PHASEGATE_SANDBOX_FAULTS=f"latency_ms={opts.latency_ms}")
         with_reports, done = timed(pytest_cmd("-m", PHASE4, "--env", "sandbox",
@@ -193,6 +215,12 @@ def main() -> int:
     for n, row in policy.items():
         print(f"    N = {n:>3}: {row['wall']:.2f} s ({row['wall'] / base:.2f}x), {row['requests']} GETs, "
               f"Ratelimit-Remaining >= {row['remaining']}  [{row['world']}]")
+    if budget is not None:
+        floor = budget["gets"] / 400 * 60
+        print(f"(d') N = {budget['pairs']} pairs under Render's budget (400 GETs / 60 s, enforced), defaults: "
+              f"{budget['gets']} GETs, {budget['refused']} answered 429, wall {budget['wall']:.1f} s / "
+              f"(GETs / 400 per minute = {floor:.1f} s) = {budget['wall'] / floor:.2f}; "
+              f"exit {budget['exit']} ({' '.join(budget['tail'])})")
     return 0
 
 

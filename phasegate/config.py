@@ -35,6 +35,7 @@ KNOWN_KEYS = frozenset(
         "RENDER_PRODUCTION_SERVICE_NAME",
         "RENDER_TIMEOUT_SECONDS",
         "RENDER_RETRY_BUDGET_SECONDS",
+        "RENDER_RATE_WAIT_SECONDS",
         "PHASEGATE_DATABASE_URL",
         "DB_SCHEMA",
         "PRODUCTION_DB_SCHEMA",
@@ -76,6 +77,7 @@ class Profile:
     production_service_name: str | None
     render_timeout: float
     render_retry_budget: float
+    render_rate_wait: float
     database_url_override: Secret | None = field(repr=False)
     db_schema: str
     production_db_schema: str
@@ -232,6 +234,8 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
         production_service_name=text("RENDER_PRODUCTION_SERVICE_NAME"),
         render_timeout=number("RENDER_TIMEOUT_SECONDS", 10.0, float),
         render_retry_budget=number("RENDER_RETRY_BUDGET_SECONDS", 30.0, float, minimum=-1),
+        # Pacing to Render's 400 GETs a minute: 15 minutes reads about 6,000 resources.
+        render_rate_wait=number("RENDER_RATE_WAIT_SECONDS", 900.0, float),
         database_url_override=secret("PHASEGATE_DATABASE_URL"),
         db_schema=identifier("DB_SCHEMA", "upload_pipeline_staging"),
         production_db_schema=identifier("PRODUCTION_DB_SCHEMA", "upload_pipeline"),

@@ -6,6 +6,8 @@ Wiring only. What to read lives in :mod:`phasegate.snapshot`, how to judge in
 
 from __future__ import annotations
 
+import contextlib
+
 import logging
 import re
 import secrets as _random
@@ -126,7 +128,8 @@ class RunContext:
 
             profile, targets = self.profile(), self.targets(needs)
             self._client = RenderClient(targets.api_url, targets.api_key(), timeout=profile.render_timeout,
-                                        retry_budget=profile.render_retry_budget)
+                                        retry_budget=profile.render_retry_budget,
+                                        rate_wait_limit=profile.render_rate_wait)
         return self._client
 
     def answered_as_simulator(self) -> bool:
@@ -140,7 +143,9 @@ class RunContext:
         """GETs sent (retries included), the lowest Ratelimit-Remaining, and where the API was read."""
         client, profile = self._client, self.profile()
         stats = {"requests": client.request_count if client else 0,
-                 "ratelimit_remaining_min": client.ratelimit_remaining if client else None}
+                 "ratelimit_remaining_min": client.ratelimit_remaining if client else None,
+                 "refused_429": client.rate.refusals if client else 0,
+                 "rate_waited_s": round(client.rate.waited, 1) if client else 0.0}
         stats.update({
             "api_url": self._targets.api_url if self._targets is not None else profile.render_api_url,
             "api_url_from": ("the sandbox" if profile.sandbox else
@@ -205,7 +210,10 @@ def _policy_services(ctx: RunContext) -> list[str]:
         if policy is None:
             return ["no-pattern"]
         # The whole run's targets start now; the criteria will need everything a full run reads.
-        ctx.environment = read_environment(policy, ctx.client(ALL_NEEDS))
+        # Capture is off while it reads: a large environment says how long it will take.
+        capture = ctx.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            ctx.environment = read_environment(policy, ctx.client(ALL_NEEDS))
     except PhasegateError as exc:  # reported by the scenario (broken) or, for config, before any scenario
         ctx.environment_error = exc
         return ["not-read"]

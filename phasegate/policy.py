@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .errors import ConfigError, TargetError
 from .judge import SERVICE_URL_KEYS, Violation
+from .progress import Progress, estimate_seconds
 from .render import RenderClient, Service
 from .snapshot import ServiceSnapshot, collect, submit_env
 
@@ -87,9 +88,16 @@ def read_environment(policy: Policy, client: RenderClient) -> EnvironmentSnapsho
         all_groups = client.list_env_groups()
     except TargetError as exc:
         groups_error = exc
-    # Every service's reads are independent: send them together (the rate budget, not the
-    # pool, is what bounds a large environment; the client waits out a spent window).
-    with ThreadPoolExecutor(max_workers=64, thread_name_prefix="phasegate-policy") as pool:
+    linked = {g.id for g in all_groups for t in targets if any(link.id == t.matches[0].id for link in g.service_links)}
+    reads, start = len(targets) + len(linked), client.request_count
+    progress = Progress("environment policy", reads, lambda: client.request_count - start)
+    wait = estimate_seconds(reads, client.ratelimit_remaining)
+    if wait:  # said once: a large environment is slow by Render's budget, not stuck
+        progress.say(f"environment policy: {len(selected)} services match {policy.pattern!r}, {reads} reads; "
+                     f"Render's budget of 400 GETs a minute makes that about {wait / 60:.0f} min")
+    # Every service's reads are independent: send them together. The rate window, not the
+    # pool, is what bounds a large environment: the client paces itself to it.
+    with ThreadPoolExecutor(max_workers=64, thread_name_prefix="phasegate-policy") as pool, progress:
         jobs: list = []
         details: dict = {}
         for target in targets:

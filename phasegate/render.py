@@ -8,13 +8,18 @@ scenario that cannot read Render is *broken*, never *failed*. Messages are one l
 name the method and path, pass through :func:`phasegate.secrets.scrub` and never chain
 the underlying httpx exception (whose context could show request headers).
 
-Retries: 429, 500, 502, 503, 504, timeouts and transport errors are retried, at most
+Rate budget: every request is admitted by a :class:`phasegate.rate_window.RateWindow`,
+which paces the run to the budget Render announces (``Ratelimit-Remaining`` /
+``Ratelimit-Reset``) so that no request runs into a 429. A 429 that still comes (another
+client on the same key) closes the window for its ``Retry-After`` (else ``Ratelimit-Reset``,
+seconds, or epoch seconds above 10**9); such waits are bounded by the run's
+``rate_wait_limit``, not by the retry budget, and use no attempt.
+
+Retries: 500, 502, 503, 504, timeouts and transport errors are retried, at most
 ``max_attempts`` attempts and never sleeping past ``retry_budget`` seconds of elapsed
-time (measured with the injected ``clock``). The wait for a 429 is ``Retry-After``
-(seconds), else ``Ratelimit-Reset`` (seconds until the window resets, as Render really
-sends it; a value above 10**9 is taken as epoch seconds), else exponential backoff with
-full jitter (base 0.5 s, factor 2, cap 8 s). 5xx and network errors use the same backoff
-(a 503 that carries ``Retry-After`` has it honoured).
+time outside rate waits (measured with the injected ``clock``), with exponential backoff
+and full jitter (base 0.5 s, factor 2, cap 8 s); a 503 that carries ``Retry-After`` has it
+honoured.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any, Callable, Mapping
 import httpx
 
 from phasegate.errors import ConfigError, TargetError
+from phasegate.rate_window import RateWindow, WaitLimitExceeded, parse_seconds
 from phasegate.secrets import Secret, is_plain, register, scrub
 
 __all__ = [
@@ -479,13 +485,6 @@ class _CacheEntry:
         self.error: BaseException | None = None
 
 
-def _int_header(response: httpx.Response, name: str) -> int | None:
-    try:
-        return int(float(response.headers.get(name, "")))
-    except ValueError:
-        return None
-
-
 SIMULATOR_HEADER = "X-Phasegate-Simulator"  # phasegate's own Render simulator says so on every answer
 
 
@@ -504,6 +503,7 @@ class RenderClient:
         sleep: Callable[[float], Any] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         user_agent: str = "phasegate/0.1",
+        rate_wait_limit: float = 900.0,
     ) -> None:
         key = (api_key or "").strip()
         if not key:
@@ -527,10 +527,9 @@ class RenderClient:
         self._uniform: Callable[[float, float], float] = random.uniform
         self._wall: Callable[[], float] = time.time
         self.request_count = 0
-        self.ratelimit_remaining: int | None = None  # lowest Ratelimit-Remaining seen
         self.answered_by: set[str] = set()  # hosts that answered, for the run's provenance
         self.answered_as_simulator = False  # any answer carried SIMULATOR_HEADER
-        self._paused_until = 0.0
+        self.rate = RateWindow(wait_limit=rate_wait_limit, clock=clock, sleep=sleep, wall=lambda: self._wall())
         self._fresh_reads = 0
         self._cache: dict = {}
         self._cache_lock = threading.Lock()
@@ -573,7 +572,7 @@ class RenderClient:
     def _header_wait(self, response: httpx.Response, *, reset_too: bool) -> tuple[float, str] | None:
         retry_after = response.headers.get("Retry-After")
         if retry_after is not None:
-            seconds = _parse_seconds(retry_after)
+            seconds = parse_seconds(retry_after)
             if seconds is None:
                 try:
                     when = email.utils.parsedate_to_datetime(retry_after.strip())
@@ -585,7 +584,7 @@ class RenderClient:
                 return seconds, f"Retry-After {_fmt(seconds)}s"
         if reset_too:
             reset = response.headers.get("Ratelimit-Reset")
-            seconds = _parse_seconds(reset) if reset is not None else None
+            seconds = parse_seconds(reset) if reset is not None else None
             if seconds is not None:
                 if seconds > _EPOCH_THRESHOLD:
                     seconds = seconds - self._wall()
@@ -593,9 +592,10 @@ class RenderClient:
                 return seconds, f"Ratelimit-Reset {_fmt(seconds)}s"
         return None
 
-    # Render allows 400 GETs a minute. When the window is nearly spent, wait for its reset
-    # rather than run into 429s: a large environment is read slower, never refused.
-    _RATE_RESERVE = 5
+    @property
+    def ratelimit_remaining(self) -> int | None:
+        """The lowest ``Ratelimit-Remaining`` any answer announced in this run."""
+        return self.rate.lowest_remaining
 
     def _note_answer(self, response: httpx.Response) -> None:
         port = f":{response.url.port}" if response.url.port else ""
@@ -603,23 +603,14 @@ class RenderClient:
         if response.headers.get(SIMULATOR_HEADER):
             self.answered_as_simulator = True
 
-    def _note_rate_limit(self, response: httpx.Response) -> None:
-        if response.status_code == 429:
-            return  # a 429 is waited out by the retry loop, by its own Retry-After
-        remaining = _int_header(response, "Ratelimit-Remaining")
-        if remaining is None:
-            return
-        with self._cache_lock:
-            self.ratelimit_remaining = remaining if self.ratelimit_remaining is None else min(
-                self.ratelimit_remaining, remaining)
-            reset = _int_header(response, "Ratelimit-Reset")
-            if remaining <= self._RATE_RESERVE and reset is not None and 0 < reset <= 3600:
-                self._paused_until = max(self._paused_until, self._clock() + reset)
-
-    def _respect_rate_limit(self) -> None:
-        wait = self._paused_until - self._clock()
-        if wait > 0:
-            self._sleep(min(wait, self.retry_budget))
+    def _admit(self, path: str) -> float:
+        """Wait for room in Render's rate window; the seconds it took (pacing, not retrying)."""
+        before = self._clock()
+        try:
+            self.rate.admit()
+        except WaitLimitExceeded as exc:
+            raise RateLimitedError(f"{exc} on GET {path}", status=429, path=path) from None
+        return self._clock() - before
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None, *, generation: int = 0) -> Any:
         """The decoded JSON body of ``GET path?params``, read at most once per client.
@@ -653,18 +644,19 @@ class RenderClient:
         url = self._url(path)
         query = {k: v for k, v in (params or {}).items() if v is not None}
         start = self._clock()
+        paced = 0.0  # time spent waiting for the rate window: not part of the retry budget
+        refused = 0  # 429s in a row, for the backoff when a 429 names no wait
         attempt = 0
         while True:
             attempt += 1
             response: httpx.Response | None = None
             cause: str | None = None
             fatal_transport = undecodable = False
-            self._respect_rate_limit()
+            paced += self._admit(path)
             try:
                 self.request_count += 1
                 response = self._http.get(url, params=query)
                 self._note_answer(response)
-                self._note_rate_limit(response)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 cause, fatal_transport = f"{_short_cause(exc)} ({type(exc).__name__})", True
             except httpx.TransportError as exc:  # includes every httpx.TimeoutException
@@ -673,6 +665,11 @@ class RenderClient:
                 cause, undecodable = type(exc).__name__, True
             except httpx.HTTPError as exc:
                 cause, fatal_transport = f"{_short_cause(exc)} ({type(exc).__name__})", True
+            finally:
+                # A 429's own headers are read below: its Retry-After is what closes the window.
+                headers = response.headers if response is not None and response.status_code != 429 else {}
+                self.rate.release(remaining=headers.get("Ratelimit-Remaining"),
+                                  reset=headers.get("Ratelimit-Reset"), limit=headers.get("Ratelimit-Limit"))
 
             # Raised here, outside the except blocks, so no httpx exception is even the context.
             if undecodable:
@@ -691,8 +688,13 @@ class RenderClient:
                 if fatal_transport:
                     raise NetworkError(f"{reason} on {where}", path=path)
             elif response.status_code == 429:
-                reason = "Render API rate limit still exceeded"
+                # Another client spent the key's budget: the window is closed until Retry-After.
+                # Waiting for it is pacing, bounded by the run's rate-wait limit, not an attempt.
                 header = self._header_wait(response, reset_too=True)
+                refused += 1
+                self.rate.refused(header[0] if header is not None else self._backoff(refused))
+                attempt -= 1
+                continue
             else:
                 reason = f"Render API server error {response.status_code} {response.reason_phrase}".rstrip()
                 header = self._header_wait(response, reset_too=False) if response.status_code == 503 else None
@@ -704,7 +706,7 @@ class RenderClient:
             else:
                 wait = self._backoff(attempt)
                 source = f"backoff {_fmt(wait)}s"
-            elapsed = max(0.0, self._clock() - start)
+            elapsed = max(0.0, self._clock() - start - paced)
             if elapsed + wait > self.retry_budget:
                 raise self._exhausted(
                     response,
@@ -953,18 +955,6 @@ class RenderClient:
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def _parse_seconds(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text.strip())
-    except ValueError:
-        return None
-    if value != value or value in (float("inf"), float("-inf")):
-        return None
-    return value
 
 
 def _fmt(seconds: float) -> str:

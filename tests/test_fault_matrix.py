@@ -112,9 +112,9 @@ def test_429_with_retry_after_waits_and_passes(tmp_path):
     assert elapsed < 60
 
 
-def test_429_forever_is_broken_within_the_retry_budget(tmp_path):
+def test_429_forever_is_broken_within_the_runs_rate_wait_limit(tmp_path):
     run, elapsed = timed(tmp_path, *RENDER_ONLY, faults="rate_limit_forever,retry_after=1",
-                         env={"RENDER_RETRY_BUDGET_SECONDS": "2"})
+                         env={"RENDER_RATE_WAIT_SECONDS": "2"})
     all_broken(run)
     one_line_cause(run, "rate limit")
     assert elapsed < 45

@@ -75,6 +75,10 @@ class Faults:
     latency_ms: int = 0  # added to every response
     hang: bool = False  # accept the request, never answer (until the server stops)
     malformed_json: bool = False  # 200 with a body that is not JSON
+    # Render's GET budget, enforced like Render: so many GETs per fixed window, then 429 with
+    # Retry-After until the window resets. Tests shorten the window; the defaults are Render's.
+    budget: int = 400
+    window_ms: int = 60_000
 
     @classmethod
     def parse(cls, spec: str) -> "Faults":
@@ -288,6 +292,7 @@ class RenderSimulator:
         self._server_errors = 0
         self._window_start = time.monotonic()
         self._window_gets = 0
+        self.budget_refusals = 0  # GETs answered 429 because the window's budget was spent
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -354,24 +359,32 @@ class RenderSimulator:
 
     # -- rate-limit window
 
-    def _count_get(self) -> None:
+    def _roll_window(self, now: float) -> None:
+        window = self._faults.window_ms / 1000
+        if now - self._window_start >= window:
+            # Fixed windows, as Render's Ratelimit-Reset describes them.
+            self._window_start += window * ((now - self._window_start) // window)
+            self._window_gets = 0
+
+    def _admit_get(self) -> float | None:
+        """Count one GET against the window; None if admitted, else seconds until the reset."""
         with self._lock:
             now = time.monotonic()
-            if now - self._window_start >= RATE_WINDOW_SECONDS:
-                self._window_start = now
-                self._window_gets = 0
+            self._roll_window(now)
+            if self._window_gets >= self._faults.budget:
+                self.budget_refusals += 1
+                return self._window_start + self._faults.window_ms / 1000 - now
             self._window_gets += 1
+            return None
 
     def _ratelimit_headers(self, *, exhausted: bool = False) -> dict[str, str]:
         with self._lock:
             now = time.monotonic()
-            if now - self._window_start >= RATE_WINDOW_SECONDS:
-                self._window_start = now
-                self._window_gets = 0
-            remaining = 0 if exhausted else max(0, RATE_LIMIT - self._window_gets)
-            reset = max(0, math.ceil(self._window_start + RATE_WINDOW_SECONDS - now))
+            self._roll_window(now)
+            remaining = 0 if exhausted else max(0, self._faults.budget - self._window_gets)
+            reset = max(0, math.ceil(self._window_start + self._faults.window_ms / 1000 - now))
         return {
-            "Ratelimit-Limit": str(RATE_LIMIT),
+            "Ratelimit-Limit": str(self._faults.budget),
             "Ratelimit-Remaining": str(remaining),
             "Ratelimit-Reset": str(reset),
         }
@@ -423,8 +436,6 @@ class RenderSimulator:
         path = path or "/"
         faults = self._faults  # one consistent view for this request
 
-        if method == "GET":
-            self._count_get()
 
         def answer(status: int, body: Any = None, **kw) -> None:
             if faults.latency_ms and not self._sleep(server, faults.latency_ms / 1000):
@@ -453,6 +464,14 @@ class RenderSimulator:
             log.warning("sandbox refused %s %s: the sandbox is read-only", method, full_path)
             answer(405, {"message": "phasegate sandbox is read-only"}, extra={"Allow": "GET"})
             return
+
+        if method == "GET":
+            spent = self._admit_get()
+            if spent is not None:
+                wait = max(1, math.ceil(spent))
+                answer(429, {"message": f"rate limit exceeded, retry after {wait}s"},
+                       extra={"Retry-After": str(wait)}, exhausted=True)
+                return
 
         if faults.hang:
             while not server.stopping.wait(_SLICE):
