@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,3 +155,54 @@ def test_the_last_step_is_the_gate_on_the_newest_run(steps):
     assert not any(MASKING.search(c) for c in commands(gate))
     upload = next(s for s in steps if uses(s, "actions/upload-artifact"))
     assert steps.index(upload) < steps.index(gate)
+
+
+# --- hardening: pinned actions, no persisted token, least permissions, zizmor clean -------------
+
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def test_every_action_is_pinned_to_a_full_commit_sha_with_its_version_in_a_comment(steps):
+    lines = WORKFLOW.read_text(encoding="utf-8").splitlines()
+    for step in steps:
+        if "uses" not in step:
+            continue
+        assert PINNED.match(step["uses"]), f"not pinned to a commit: {step['uses']}"
+        line = next(ln for ln in lines if f"uses: {step['uses']}" in ln)
+        assert re.search(r"#\s*v\d+(\.\d+)*\s*$", line), f"no version comment: {line.strip()}"
+
+
+def test_checkout_keeps_no_credentials_on_disk(steps):
+    checkouts = [s for s in steps if uses(s, "actions/checkout")]
+    assert checkouts and all((s.get("with") or {}).get("persist-credentials") is False for s in checkouts)
+
+
+def test_permissions_are_least(workflow):
+    assert workflow.get("permissions") == {}, "the workflow grants nothing by default"
+    job = next(iter(workflow["jobs"].values()))
+    assert job.get("permissions") == {"contents": "read"}
+
+
+def _zizmor(folder: Path) -> subprocess.CompletedProcess:
+    zizmor = shutil.which("zizmor") or str(Path(sys.executable).parent / "zizmor")
+    return subprocess.run([zizmor, "--offline", "--no-progress", "--format", "plain", str(folder)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_zizmor_reports_nothing_on_the_workflows():
+    result = _zizmor(ROOT / ".github")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
+def test_zizmor_would_catch_an_unpinned_action_and_persisted_credentials(tmp_path):
+    # The check above can fail: the same workflow with a tag reference and default checkout is flagged.
+    text = WORKFLOW.read_text(encoding="utf-8")
+    text = re.sub(r"actions/checkout@[0-9a-f]{40}", "actions/checkout@v4", text)
+    text = text.replace("persist-credentials: false", "fetch-depth: 1")
+    folder = tmp_path / ".github"  # zizmor collects workflows only from a folder laid out as .github/
+    (folder / "workflows").mkdir(parents=True)
+    (folder / "workflows" / "nightly.yml").write_text(text, encoding="utf-8")
+    result = _zizmor(folder)
+    assert result.returncode != 0
+    assert "unpinned-uses" in result.stdout and "artipacked" in result.stdout
