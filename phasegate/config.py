@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from dotenv import dotenv_values
-
 from .errors import ConfigError
 from .secrets import Secret
 
@@ -105,6 +103,11 @@ class Profile:
     # cannot turn a stand-in into a sign-off.
     api_url_is_real: bool = False
     sandbox_pooler: bool = False  # the sandbox database reached through PgBouncer in transaction mode
+    origins: dict = field(default_factory=dict, repr=False, compare=False)  # key -> "file:line" or the process environment
+
+    def where(self, key: str) -> str:
+        """Where a key's value came from, for messages; the profile file when it was not set at all."""
+        return self.origins.get(key, self.source)
 
     def __repr__(self) -> str:  # Allure records step arguments
         return f"<profile {self.name} ({self.source}){' SANDBOX' if self.sandbox else ''}>"
@@ -123,35 +126,130 @@ def available_profiles(root: Path) -> list[str]:
     return sorted(p.name[: -len(".env")] for p in folder.glob("*.env") if not p.name.endswith(".local.env"))
 
 
+PROCESS_ENVIRONMENT = "the process environment"
+_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+_KEY_PREFIX = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def parse_profile_file(path: Path, shown: str) -> dict[str, tuple[str, str]]:
+    """``KEY=value`` lines -> {key: (value, "file:line")}. Every other non-blank, non-comment line stops the run.
+
+    Stricter than python-dotenv on purpose: dotenv skips a line it cannot parse, and a skipped
+    line reads later as "not set" although it is there. Messages never quote the line: a
+    malformed line may hold a pasted secret.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{shown}: cannot be read ({type(exc).__name__})") from None
+    found: dict[str, tuple[str, str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        where = f"{shown}:{number}"
+        match = _LINE.match(stripped)
+        if match is None:
+            raise ConfigError(f"{where}: {_line_problem(stripped)}")
+        key, raw = match.groups()
+        value = _unquote(raw, where, key)
+        if key in found:
+            raise ConfigError(f"{where}: {key} is set again (first at {found[key][1]}); keep one")
+        found[key] = (value, where)
+    return found
+
+
+def _line_problem(line: str) -> str:
+    prefix = _KEY_PREFIX.match(line)
+    key = prefix.group(1) if prefix else None
+    rest = line[prefix.end():].lstrip() if prefix else line
+    if key and rest.startswith(":"):
+        return f"{key} is followed by ':' where KEY=value needs '='"
+    if key in KNOWN_KEYS:
+        return f"{key} is not followed by '=': expected KEY=value"
+    return "not a setting: expected KEY=value (comments start with #)"
+
+
+def _unquote(raw: str, where: str, key: str) -> str:
+    raw = raw.strip()
+    if raw[:1] in {'"', "'"}:
+        quote = raw[0]
+        end = raw.find(quote, 1)
+        while quote == '"' and end > 0 and raw[end - 1] == "\\":
+            end = raw.find(quote, end + 1)
+        if end < 0:
+            raise ConfigError(f"{where}: {key}'s value opens a {quote} quote that is never closed on this line")
+        trailing = raw[end + 1:].strip()
+        if trailing and not trailing.startswith("#"):
+            raise ConfigError(f"{where}: {key} has text after its closing quote")
+        value = raw[1:end]
+        return value.replace('\\"', '"').replace("\\n", "\n") if quote == '"' else value
+    # An unquoted value ends at a comment that follows whitespace, as in dotenv.
+    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+
+
+def describe(value: str) -> str:
+    """What a rejected value looks like, without showing it: any free-text key may hold a pasted secret."""
+    if value.startswith("rnd_"):
+        return "a value shaped like a Render API key (rnd_…); was a key pasted into the wrong variable?"
+    if "://" in value:
+        scheme = value.split("://", 1)[0]
+        shown = scheme if re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,15}", scheme) else "non-http"
+        return f"a {shown}:// URL"
+    kinds = [name for name, test in (("letters", str.isalpha), ("digits", str.isdigit)) if any(map(test, value))]
+    if any(not (c.isalnum()) for c in value):
+        kinds.append("other characters")
+    return f"a value of {len(value)} characters ({', '.join(kinds) or 'none'})"
+
+
+ENVIRONMENT_TAGS = ("staging", "production")  # the scenario tags the features use for an environment
+_MARK_OPERATORS = {"not", "and", "or"}
+
+
+def choose_profile(env_option: str | None, markexpr: str, root: Path) -> str:
+    """``--env`` wins; else the one profile or environment tag ``-m`` names; else staging.
+
+    An environment tag without a profile file is chosen all the same, so that loading it
+    stops the run: ``-m production`` never falls back to the staging profile.
+    """
+    if env_option:
+        return env_option
+    words = set(re.findall(r"[A-Za-z_][\w-]*", markexpr or "")) - _MARK_OPERATORS
+    named = sorted(words & (set(available_profiles(root)) | set(ENVIRONMENT_TAGS)))
+    if len(named) > 1:
+        raise ConfigError(f"-m {markexpr!r} names several environments ({', '.join(named)}); "
+                          "pick one profile with --env NAME")
+    return named[0] if named else "staging"
+
+
 def load_profile(name: str, root: Path, environ: dict[str, str] | None = None) -> Profile:
     environ = os.environ if environ is None else environ
     path = profile_path(root, name)
     shown = f"environments/{name}.env"
     if not path.is_file():
         known = ", ".join(available_profiles(root)) or "none"
-        raise ConfigError(f"{shown}: no such profile (profiles here: {known})")
+        example = path.with_name(path.name + ".example")
+        hint = f"; copy environments/{example.name} to {shown}" if example.is_file() else ""
+        raise ConfigError(f"{shown}: no such profile (profiles here: {known}){hint}")
     values: dict[str, str] = {}
+    sources: dict[str, str] = {}  # key -> where its value came from: "file:line" or the process environment
     files: list[str] = []
     for source in (path, root / "environments" / f"{name}.local.env"):
         if source.is_file():
             files.append(source.relative_to(root).as_posix())
-            try:
-                raw = dotenv_values(source)
-            except Exception as exc:  # dotenv's errors name no key; ours must
-                raise ConfigError(f"{shown}: cannot be read ({type(exc).__name__})") from None
-            for key, value in raw.items():
+            for key, (value, where) in parse_profile_file(source, str(source.relative_to(root))).items():
                 if key not in KNOWN_KEYS:
-                    raise ConfigError(f"{source.relative_to(root)}: unknown key {key}")
-                values[key] = "" if value is None else value
-    file_values = dict(values)
+                    raise ConfigError(f"{where}: unknown key {key}")
+                values[key], sources[key] = value, where
+    file_values, file_sources = dict(values), dict(sources)
     from_environment = sorted(key for key in KNOWN_KEYS if key in environ)
     for key in from_environment:
-        values[key] = environ[key]
-    profile = _validate(name, shown, values)
+        values[key], sources[key] = environ[key], PROCESS_ENVIRONMENT
+    profile = _validate(name, shown, values, sources)
     declared_real = _flag_value(file_values.get("RENDER_API_URL_IS_REAL", ""))
     if declared_real is None:
-        raise ConfigError(f"{shown}: RENDER_API_URL_IS_REAL must be true or false, "
-                          f"got {file_values['RENDER_API_URL_IS_REAL']!r}")
+        raise ConfigError(f"{file_sources['RENDER_API_URL_IS_REAL']}: RENDER_API_URL_IS_REAL must be true or false, "
+                          f"got {describe(file_values['RENDER_API_URL_IS_REAL'])}")
     return dataclasses.replace(profile, files=tuple(files), from_environment=tuple(from_environment),
                                api_url_is_real=declared_real)
 
@@ -164,7 +262,13 @@ def _flag_value(raw: str) -> bool | None:
     return raw in {"true", "1", "yes"}
 
 
-def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
+def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, str] | None = None) -> Profile:
+    sources = sources or {}
+
+    def at(key: str) -> str:
+        """Where the key's value came from, as a message prefix."""
+        return sources.get(key, shown)
+
     def text(key: str, default: str | None = None) -> str | None:
         value = values.get(key, "").strip()
         return value or default
@@ -172,7 +276,9 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
     def required(key: str) -> str:
         value = text(key)
         if value is None:
-            raise ConfigError(f"{shown}: {key} is not set (set it in the file or in the process environment)")
+            empty = f"{at(key)}: {key} is empty" if key in sources else f"{shown}: {key} is not set"
+            raise ConfigError(f"{empty} (set it in {shown}, environments/{name}.local.env or the process "
+                              "environment)")
         return value
 
     def number(key: str, default: float, kind=int, minimum: float = 0) -> float:
@@ -182,21 +288,22 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
         try:
             value = kind(raw)
         except ValueError:
-            raise ConfigError(f"{shown}: {key} must be a number, got {raw!r}") from None
+            raise ConfigError(f"{at(key)}: {key} must be a number, got {describe(raw)}") from None
         if value <= minimum:
-            raise ConfigError(f"{shown}: {key} must be greater than {minimum}, got {raw!r}")
+            raise ConfigError(f"{at(key)}: {key} must be greater than {minimum:g}")
         return value
 
     def identifier(key: str, default: str) -> str:
         value = text(key, default)
         if not _IDENTIFIER.match(value):
-            raise ConfigError(f"{shown}: {key} must be a plain SQL name, got {value!r}")
+            raise ConfigError(f"{at(key)}: {key} must be a plain SQL name (letters, digits, _), got "
+                              f"{describe(value)}")
         return value
 
     def flag(key: str) -> bool:
         raw = (text(key) or "false").lower()
         if raw not in {"true", "false", "1", "0", "yes", "no"}:
-            raise ConfigError(f"{shown}: {key} must be true or false, got {raw!r}")
+            raise ConfigError(f"{at(key)}: {key} must be true or false, got {describe(raw)}")
         return raw in {"true", "1", "yes"}
 
     def secret(key: str) -> Secret | None:
@@ -207,21 +314,28 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
     api_url = text("RENDER_API_URL", DEFAULT_API_URL).rstrip("/")
     parsed = urlparse(api_url)
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
-        raise ConfigError(f"{shown}: RENDER_API_URL must be an http(s) URL, got {api_url!r}")
+        raise ConfigError(f"{at('RENDER_API_URL')}: RENDER_API_URL must be an http(s) URL, got {describe(api_url)}")
+    if parsed.username or parsed.password:
+        raise ConfigError(f"{at('RENDER_API_URL')}: RENDER_API_URL must not carry credentials; "
+                          "the key goes in RENDER_API_KEY")
     api_key = secret("RENDER_API_KEY")
     if api_key is None and not sandbox:
         raise ConfigError(
-            f"{shown}: RENDER_API_KEY is not set (pass it in the process environment, "
-            f"or put it in the git-ignored environments/{name}.local.env)"
+            f"{at('RENDER_API_KEY')}: RENDER_API_KEY is {'empty' if 'RENDER_API_KEY' in sources else 'not set'} "
+            f"(pass it in the process environment, or put it in the git-ignored environments/{name}.local.env)"
         )
     service_id = text("RENDER_SERVICE_ID")
     if service_id is not None and not SERVICE_ID.match(service_id):
-        raise ConfigError(f"{shown}: RENDER_SERVICE_ID must look like srv-…, got {service_id!r}")
+        raise ConfigError(f"{at('RENDER_SERVICE_ID')}: RENDER_SERVICE_ID must look like srv-…, got "
+                          f"{describe(service_id)}")
     tag = text("PHASEGATE_SCENARIO_TAG", name)
     if not _IDENTIFIER.match(tag):
-        raise ConfigError(f"{shown}: PHASEGATE_SCENARIO_TAG must be a plain tag name, got {tag!r}")
+        raise ConfigError(f"{at('PHASEGATE_SCENARIO_TAG') if 'PHASEGATE_SCENARIO_TAG' in sources else shown}: "
+                          "PHASEGATE_SCENARIO_TAG (the scenario tag this profile selects; default: the profile's "
+                          f"name) must be a plain tag name, got {describe(tag)}")
     if sandbox:
-        _validate_sandbox(shown, text("PHASEGATE_SANDBOX_WORLD", "compliant"), text("PHASEGATE_SANDBOX_FAULTS", ""))
+        _validate_sandbox(at("PHASEGATE_SANDBOX_WORLD"), text("PHASEGATE_SANDBOX_WORLD", "compliant"),
+                          at("PHASEGATE_SANDBOX_FAULTS"), text("PHASEGATE_SANDBOX_FAULTS", ""))
     return Profile(
         name=name,
         source=shown,
@@ -256,17 +370,18 @@ def _validate(name: str, shown: str, values: dict[str, str]) -> Profile:
         policy_branch=text("POLICY_BRANCH"),
         policy_forbidden_keys=text("POLICY_FORBIDDEN_KEYS"),
         sandbox_pooler=flag("PHASEGATE_SANDBOX_POOLER"),
+        origins=dict(sources),
     )
 
 
-def _validate_sandbox(shown: str, world: str, faults: str) -> None:
+def _validate_sandbox(world_at: str, world: str, faults_at: str, faults: str) -> None:
     from .sandbox.session import CATALOGUE
     from .sandbox.simulator import Faults
 
     if world not in CATALOGUE:
-        raise ConfigError(f"{shown}: PHASEGATE_SANDBOX_WORLD {world!r} is not a sandbox world "
+        raise ConfigError(f"{world_at}: PHASEGATE_SANDBOX_WORLD is not a sandbox world, got {describe(world)} "
                           "(phasegate sandbox worlds lists them)")
     try:
         Faults.parse(faults)
     except ValueError as exc:
-        raise ConfigError(f"{shown}: PHASEGATE_SANDBOX_FAULTS: {exc}") from None
+        raise ConfigError(f"{faults_at}: PHASEGATE_SANDBOX_FAULTS: {exc}") from None

@@ -9,14 +9,13 @@ from __future__ import annotations
 import contextlib
 
 import logging
-import re
 import secrets as _random
 
 import allure
 import pytest
 
 from . import secrets
-from .config import DEFAULT_API_URL, Profile, available_profiles, load_profile
+from .config import DEFAULT_API_URL, ENVIRONMENT_TAGS, Profile, choose_profile, load_profile
 from .criteria import CATALOGUE, criterion_ids, needs_of
 from .errors import ConfigError, PhasegateError, TargetError
 from .judge import Violation
@@ -30,7 +29,6 @@ WAIVERS = pytest.StashKey[list]()
 EXPECTED = pytest.StashKey[dict]()  # criterion -> scenarios and Examples rows a complete run judges
 SELECTION = pytest.StashKey[dict]()
 RUN_FOLDER = pytest.StashKey[object]()
-ENVIRONMENT_TAGS = ("staging", "production")
 
 
 def pytest_addoption(parser):
@@ -66,12 +64,8 @@ def _scrub_all_log_records() -> None:
 
 
 def profile_name(config) -> str:
-    """``--env`` wins; else ``-m staging`` (or any expression naming exactly one profile); else staging."""
-    if config.getoption("phasegate_env"):
-        return config.getoption("phasegate_env")
-    words = set(re.findall(r"[A-Za-z_][\w-]*", config.option.markexpr or ""))
-    named = sorted(words & set(available_profiles(config.rootpath)) - {"not", "and", "or"})
-    return named[0] if len(named) == 1 else "staging"
+    """``--env`` wins; else the environment ``-m`` names (never a fallback for a missing one); else staging."""
+    return choose_profile(config.getoption("phasegate_env"), config.option.markexpr, config.rootpath)
 
 
 def scenario_ids(item) -> list[str]:
@@ -220,10 +214,44 @@ def _policy_services(ctx: RunContext) -> list[str]:
     return sorted(ctx.environment.services) or ["none-matched"]
 
 
+COLLECTED = pytest.StashKey[dict]()
+
+
+def pytest_itemcollected(item):
+    """Before -m deselects anything: what the features offer, to explain an empty selection."""
+    if is_criterion(item):
+        collected = item.config.stash.setdefault(COLLECTED, {"criteria": 0, "tags": set()})
+        collected["criteria"] += 1
+        collected["tags"] |= {m.name for m in item.iter_markers()} & set(ENVIRONMENT_TAGS)
+
+
+def _stop_if_nothing_selected(config, items, profile: Profile | None = None) -> None:
+    """A run of the criteria whose profile or -m selects none stops with the reason (exit 4), never "0 selected"."""
+    collected = config.stash.get(COLLECTED, None)
+    if collected is None:
+        return
+    try:
+        profile = profile or context(config).profile()
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if profile.scenario_tag not in collected["tags"]:
+        raise pytest.UsageError(
+            f"{profile.where('PHASEGATE_SCENARIO_TAG')}: the profile selects scenarios tagged @{profile.scenario_tag} "
+            f"(PHASEGATE_SCENARIO_TAG, default: the profile's name) and no scenario carries that tag; set "
+            f"PHASEGATE_SCENARIO_TAG to one of {', '.join(sorted(collected['tags']))} in {profile.source}")
+    if not any(is_criterion(item) for item in items):
+        options = [f"{flag} {value!r}" for flag, value in (("-m", config.option.markexpr),
+                                                            ("-k", config.option.keyword)) if value]
+        expression = " ".join(options) or "the command line"
+        raise pytest.UsageError(f"{expression} selects no criterion for profile {profile.source} (scenario tag "
+                                f"@{profile.scenario_tag}); the tags are in features/")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
     scenarios = [item for item in items if is_criterion(item)]
     if not scenarios:
+        _stop_if_nothing_selected(config, [])  # when criteria were collected and -m left none
         return
     try:
         profile = context(config).profile()
@@ -242,6 +270,7 @@ def pytest_collection_modifyitems(session, config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    _stop_if_nothing_selected(config, items, profile)
     config.stash[PROFILE] = profile
     from .phase import expected_scenarios
 

@@ -301,7 +301,7 @@ def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | N
     except TargetError:
         pass  # no unique service: the URL is unknown, said below
     if profile.database_url_override is not None:
-        snapshot.database_source = f"PHASEGATE_DATABASE_URL from {profile.source}"
+        snapshot.database_source = f"PHASEGATE_DATABASE_URL from {profile.where('PHASEGATE_DATABASE_URL')}"
         url = profile.database_url_override.reveal()
     elif database_route is not None:
         snapshot.database_source = "the sandbox's own route to the worker's database"

@@ -16,7 +16,7 @@ def worker_environment(snapshot):
 @given("production's effective environment on Render", target_fixture="production")
 def production_environment(snapshot, profile):
     if snapshot.production is None:
-        pytest.skip(f"RENDER_PRODUCTION_SERVICE_NAME is not set in {profile.source}: nothing to compare with")
+        pytest.skip(f"RENDER_PRODUCTION_SERVICE_NAME is not set in {profile.where('RENDER_PRODUCTION_SERVICE_NAME')}: nothing to compare with")
     evidence.attach_json("Production service and effective environment (redacted)", snapshot.production.redacted())
     return snapshot.production
 

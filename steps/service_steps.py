@@ -29,7 +29,7 @@ def exactly_one(worker):
 @then("its id is the one recorded for this environment")
 def expected_id(worker, profile):
     if profile.service_id is None:
-        pytest.skip(f"RENDER_SERVICE_ID is not set in {profile.source}: no expected id to compare")
+        pytest.skip(f"RENDER_SERVICE_ID is not set in {profile.where('RENDER_SERVICE_ID')}: no expected id to compare")
     judge.service_field(worker, "id", profile.service_id)
 
 

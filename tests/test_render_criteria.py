@@ -220,7 +220,9 @@ def test_bad_setting_stops_the_run_with_one_line(tmp_path, setting, value, key):
     assert run.returncode == 4
     output = run.stdout + run.stderr
     error = [ln for ln in output.splitlines() if ln.startswith("ERROR:")]
-    assert len(error) == 1 and key in error[0] and "environments/staging.env" in error[0], output
+    # The values came from the process environment, and the message says so (never the profile file).
+    assert len(error) == 1 and key in error[0] and error[0].startswith("ERROR: the process environment:"), output
+    assert value in ("", "ftp://nowhere") or value not in error[0], "a value that could be a pasted secret is not echoed"
     assert "Traceback" not in output
     assert not run.results
 

@@ -1,0 +1,163 @@
+"""Profiles cannot be misread: every line parses or the run stops at file and line; each value's source is named.
+
+Unit tests load real files from a temporary root; the replays run the acceptance suite the
+way a QA would (``tests/acceptance.py``) with a profile written into ``environments/``.
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+import shutil
+
+import pytest
+
+from phasegate.config import PROCESS_ENVIRONMENT, choose_profile, load_profile
+from phasegate.errors import ConfigError
+from tests.acceptance import ROOT, run_suite
+
+PASTED_KEY = "rnd_PASTEDsecretVALUE0123456789"
+
+
+def _root(tmp_path, profile: str, local: str | None = None, name: str = "qa"):
+    (tmp_path / "environments").mkdir(exist_ok=True)
+    (tmp_path / "environments" / f"{name}.env").write_text(profile, encoding="utf-8")
+    if local is not None:
+        (tmp_path / "environments" / f"{name}.local.env").write_text(local, encoding="utf-8")
+    return tmp_path
+
+
+BASE = "# a comment\n\nRENDER_SERVICE_NAME=upload-worker-staging\nexport DB_SCHEMA=upload_pipeline_staging\n"
+
+
+def _error(tmp_path, profile: str, local: str | None = None, environ: dict | None = None) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_profile("qa", _root(tmp_path, profile, local), environ={"RENDER_API_KEY": "rnd_x", **(environ or {})})
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def test_a_well_formed_profile_loads_and_knows_where_each_value_came_from(tmp_path):
+    root = _root(tmp_path, BASE + 'WORKER_POOL_MAX="12"  # quoted\nSTUCK_JOB_MINUTES=20 # minutes\n',
+                 local="RENDER_SERVICE_ID=srv-abc\n")
+    profile = load_profile("qa", root, environ={"RENDER_API_KEY": "rnd_x", "DB_QUEUE_TABLE": "jobs"})
+    assert (profile.worker_pool_max, profile.stuck_job_minutes, profile.db_schema) == (12, 20, "upload_pipeline_staging")
+    assert profile.where("WORKER_POOL_MAX") == "environments/qa.env:5"
+    assert profile.where("RENDER_SERVICE_ID") == "environments/qa.local.env:1"
+    assert profile.where("DB_QUEUE_TABLE") == profile.where("RENDER_API_KEY") == PROCESS_ENVIRONMENT
+    assert profile.scenario_tag == "qa", "the scenario tag defaults to the profile's name"
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("RENDER_SERVICE_ID: srv-zzzz", "environments/qa.env:5: RENDER_SERVICE_ID is followed by ':' where KEY=value needs '='"),
+    ("this line is not a setting", "environments/qa.env:5: not a setting: expected KEY=value"),
+    ('RENDER_SERVICE_ID="unterminated', "environments/qa.env:5: RENDER_SERVICE_ID's value opens a \" quote that is never closed"),
+    ("DB_SCHEMA=other", "environments/qa.env:5: DB_SCHEMA is set again (first at environments/qa.env:4)"),
+    ("RENDER_SERIVCE_ID=srv-abc", "environments/qa.env:5: unknown key RENDER_SERIVCE_ID"),
+])
+def test_every_line_parses_or_the_run_stops_naming_file_and_line(tmp_path, line, expected):
+    assert _error(tmp_path, BASE + line + "\n").startswith(expected)
+
+
+def test_a_malformed_line_is_never_quoted(tmp_path):
+    message = _error(tmp_path, BASE + f"RENDER_API_KEY {PASTED_KEY}\n")
+    assert PASTED_KEY not in message and "rnd_" not in message
+    message = _error(tmp_path, BASE + f'RENDER_API_KEY="{PASTED_KEY}\n')
+    assert PASTED_KEY not in message
+
+
+@pytest.mark.parametrize("where, expected", [
+    ("profile", "environments/qa.env:5: WORKER_POOL_MAX"),
+    ("local", "environments/qa.local.env:1: WORKER_POOL_MAX"),
+    ("process", "the process environment: WORKER_POOL_MAX"),
+])
+def test_a_bad_value_names_the_source_it_came_from(tmp_path, where, expected):
+    profile = BASE + ("WORKER_POOL_MAX=ten\n" if where == "profile" else "WORKER_POOL_MAX=10\n")
+    local = "WORKER_POOL_MAX=ten\n" if where == "local" else None
+    environ = {"WORKER_POOL_MAX": "ten"} if where == "process" else {}
+    assert _error(tmp_path, profile, local, environ).startswith(expected)
+
+
+@pytest.mark.parametrize("key, value", [
+    ("RENDER_API_URL", PASTED_KEY),
+    ("RENDER_SERVICE_ID", PASTED_KEY),
+    ("WORKER_POOL_MAX", PASTED_KEY),
+    ("DB_SCHEMA", PASTED_KEY + "-x"),
+    ("PHASEGATE_SANDBOX", PASTED_KEY),
+    ("RENDER_API_URL", "https://user:" + PASTED_KEY + "@api.render.com/v1"),
+])
+def test_a_key_pasted_into_the_wrong_variable_is_described_not_echoed(tmp_path, key, value):
+    message = _error(tmp_path, BASE, environ={key: value})
+    assert message.startswith(f"the process environment: {key}")
+    assert PASTED_KEY not in message and "PASTED" not in message
+    if value == PASTED_KEY and key != "PHASEGATE_SANDBOX":
+        assert "Render API key" in message
+
+
+def test_an_unknown_profile_is_an_error_never_a_fallback(tmp_path):
+    root = _root(tmp_path, BASE, name="staging")
+    assert choose_profile(None, "production", root) == "production"
+    assert choose_profile(None, "staging and render", root) == "staging"
+    assert choose_profile("sandbox", "production", root) == "sandbox"
+    with pytest.raises(ConfigError, match="names several environments"):
+        choose_profile(None, "staging or production", root)
+    (root / "environments" / "production.env.example").write_text(BASE)
+    with pytest.raises(ConfigError) as caught:
+        load_profile("production", root, environ={})
+    assert str(caught.value) == ("environments/production.env: no such profile (profiles here: staging); "
+                                 "copy environments/production.env.example to environments/production.env")
+
+
+# --- replays of the issue's commands, through the acceptance suite ------------------------------
+
+
+@pytest.fixture
+def qa_profile():
+    """A profile written into the repository's environments/, removed afterwards (names are unique per test)."""
+    name = f"qa_{_random.token_hex(4)}"
+    path = ROOT / "environments" / f"{name}.env"
+    yield name, path
+    path.unlink(missing_ok=True)
+
+
+def _error_lines(run) -> list[str]:
+    return [ln for ln in (run.stdout + run.stderr).splitlines() if ln.startswith("ERROR:")]
+
+
+def test_a_copied_profile_that_selects_no_scenario_stops_with_the_reason(tmp_path, qa_profile):
+    name, path = qa_profile
+    shutil.copy(ROOT / "environments" / "staging.env", path)
+    run = run_suite(tmp_path, "-m", "staging", "--env", name, world=None, env={"RENDER_API_KEY": "rnd_x"})
+    assert run.returncode == 4, run.stdout + run.stderr
+    (line,) = _error_lines(run)
+    assert f"tagged @{name}" in line and "PHASEGATE_SCENARIO_TAG" in line and "staging" in line
+    # Stating the tag makes the copy a working profile (sandboxed here, so it runs offline).
+    path.write_text((ROOT / "environments" / "sandbox.env").read_text())
+    run = run_suite(tmp_path, "-m", "staging and P4-02", "--env", name)
+    assert run.returncode == 0 and run.outcomes == {"P4-02": "passed"}, run.stdout
+
+
+def test_a_malformed_line_stops_the_run_naming_file_and_line(tmp_path, qa_profile):
+    name, path = qa_profile
+    text = (ROOT / "environments" / "sandbox.env").read_text()
+    path.write_text(text + "RENDER_SERVICE_ID: srv-zzzz\n")
+    run = run_suite(tmp_path, "-m", "staging", "--env", name)
+    assert run.returncode == 4
+    (line,) = _error_lines(run)
+    assert f"environments/{name}.env:{len(text.splitlines()) + 1}: RENDER_SERVICE_ID" in line
+    assert "Traceback" not in run.stdout + run.stderr and not run.results
+
+
+def test_production_without_a_production_profile_is_an_error(tmp_path):
+    assert not (ROOT / "environments" / "production.env").exists()
+    run = run_suite(tmp_path, "-m", "production", world=None, env={"RENDER_API_KEY": "rnd_x"})
+    assert run.returncode == 4
+    (line,) = _error_lines(run)
+    assert "environments/production.env: no such profile" in line
+
+
+def test_a_selection_of_no_criterion_stops_with_the_reason(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging", "--env", "sandbox", "-k", "P4-99")
+    assert run.returncode == 4
+    (line,) = _error_lines(run)
+    assert "-k 'P4-99' selects no criterion for profile environments/sandbox.env" in line
