@@ -1,27 +1,60 @@
 """The ``phasegate`` command: reports, sign-off, verification, status, diff, and the sandbox for curl.
 
-Exit codes: 0 done; 1 verification failed, or ``diff`` found an outcome that regressed; 2
-refused (with the reason on one line) or bad usage. ``status`` has its own: 0 signable, 1
-failed, 2 broken or partial, 3 not the real target (sandbox) — see :mod:`phasegate.report.gate`.
+Exit codes: 0 done; 1 verification failed, ``diff`` found an outcome that regressed, or a
+report rebuilt without its Allure HTML; 2 refused, bad usage, or an input that cannot be used
+(missing or corrupt file, busy port), always with the reason on one line and never a
+traceback. ``status`` has its own: 0 signable, 1 failed, 2 broken or partial, 3 not the real
+target (sandbox) — see :mod:`phasegate.report.gate`.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import json
 import secrets as _random
 import signal
 import sys
 import threading
 from pathlib import Path
 
+from . import secrets
+
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
 
 def _run_folder(value: str) -> Path:
-    path = Path(value)
-    if not (path / "run.json").is_file():
+    """A run folder, relative to the current folder or absolute; its run.json must be readable JSON."""
+    path = Path(value).expanduser().resolve()
+    record = path / "run.json"
+    if not record.is_file():
         raise argparse.ArgumentTypeError(f"{value} is not a run folder (no run.json)")
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise argparse.ArgumentTypeError(f"{value}/run.json cannot be read ({type(exc).__name__})") from None
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"{value}/run.json is not valid JSON (line {exc.lineno}, "
+                                         f"column {exc.colno}: {exc.msg})") from None
+    if not isinstance(data, dict):
+        raise argparse.ArgumentTypeError(f"{value}/run.json is not a run record (expected a JSON object)")
     return path
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the reason and where to look), exit 2."""
+
+    def error(self, message):
+        self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("phasegate")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def cmd_report(args) -> int:
@@ -34,10 +67,15 @@ def cmd_report(args) -> int:
         return EXIT_REFUSED
     data = build_reports(args.run, html=not args.no_html, history=False)
     html = data["allure_html"]
-    note = "Allure HTML written" if html.get("generated") else f"Allure HTML not generated: {html.get('reason')}"
+    if args.no_html:
+        note = "Allure HTML left as it was"
+    elif html.get("reason"):
+        note = f"Allure HTML not rebuilt: {html['reason']}"
+    else:
+        note = "Allure HTML written"
     counts = ", ".join(f"{v} {k}" for k, v in data["counts"].items() if v)
     print(f"{args.run}: completion-report.md/.html, manifest.json ({len(data['files'])} files); {note}; {counts}")
-    return EXIT_OK
+    return EXIT_FAILED if html.get("reason") and not args.no_html else EXIT_OK
 
 
 def cmd_signoff(args) -> int:
@@ -134,7 +172,13 @@ def cmd_sandbox_serve(args) -> int:
         print(f"phasegate sandbox serve: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     key = args.key or "rnd_sandbox_" + _random.token_hex(12)
-    simulator = serve(args.world, port=args.port, api_key=key, faults=args.fault or "")
+    try:
+        simulator = serve(args.world, port=args.port, api_key=key, faults=args.fault or "")
+    except OSError as exc:
+        reason = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be opened ({exc.strerror})"
+        print(f"phasegate sandbox serve: port {args.port} on 127.0.0.1 {reason}; pick another with --port "
+              "(0: any free port)", file=sys.stderr)
+        return EXIT_REFUSED
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"Render simulator (world {args.world!r}{', faults ' + args.fault if args.fault else ''}) serving at "
@@ -153,10 +197,11 @@ def cmd_sandbox_serve(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="phasegate",
         description="Reports, sign-off and verification of phasegate runs (run folders under reports/<env>/).")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"phasegate {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
     p = sub.add_parser("report", help="(re)build the reports of a run folder",
                        description="(Re)build completion-report.md/.html, the single-file Allure HTML and "
@@ -205,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox = sub.add_parser("sandbox", help="the Render simulator, standalone",
                              description="Run the sandbox's Render simulator for curl, or list its worlds.")
-    ssub = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND", required=True)
+    ssub = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND", required=True, parser_class=_Parser)
     p = ssub.add_parser("serve", help="serve a world on loopback until Ctrl-C",
                         description="Serve a Render world on 127.0.0.1; print the base URL and the API key.")
     p.add_argument("--world", default="compliant", metavar="NAME", help="Render world (default: compliant)")
@@ -221,9 +266,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .errors import PhasegateError
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (PhasegateError, OSError, ValueError, KeyError, TypeError) as exc:
+        # An input that cannot be used (a file missing, corrupt or of the wrong shape): one line, exit 2.
+        # ValueError covers JSON that does not parse; KeyError and TypeError a record of the wrong shape.
+        reason = str(exc) if isinstance(exc, (PhasegateError, OSError)) else f"{type(exc).__name__}: {exc}"
+        print(f"phasegate {args.command}: cannot continue: {secrets.scrub(reason)}", file=sys.stderr)
+        return EXIT_REFUSED
 
 
 if __name__ == "__main__":

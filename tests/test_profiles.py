@@ -13,7 +13,7 @@ import pytest
 
 from phasegate.config import PROCESS_ENVIRONMENT, choose_profile, load_profile
 from phasegate.errors import ConfigError
-from tests.acceptance import ROOT, run_suite
+from acceptance import ROOT, run_suite
 
 PASTED_KEY = "rnd_PASTEDsecretVALUE0123456789"
 

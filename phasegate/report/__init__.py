@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from .. import secrets
+from ..fileio import write_atomic
 from . import allure_html, completion, manifest
 from .model import (COMPLETION_HTML, COMPLETION_MD, DIFF_APPENDIX, HTML_REPORT, RESULTS, SIGNOFF, load_run)
 
@@ -28,8 +29,8 @@ def write_completion(folder: Path, run=None, now=None):
     signoff = _read_json(folder / SIGNOFF)
     appendix = (_read_json(folder / DIFF_APPENDIX) or {}).get("text")
     md, page = completion.render(run, signoff, appendix)
-    (folder / COMPLETION_MD).write_text(secrets.scrub(md), encoding="utf-8")
-    (folder / COMPLETION_HTML).write_text(secrets.scrub(page), encoding="utf-8")
+    write_atomic(folder / COMPLETION_MD, secrets.scrub(md))
+    write_atomic(folder / COMPLETION_HTML, secrets.scrub(page))
     return run
 
 
@@ -48,9 +49,10 @@ def build_reports(folder, *, html: bool = True, history: bool = True, now=None) 
             )
             html_status = {"generated": True, "file": HTML_REPORT, "reason": None}
         except allure_html.HtmlNotGenerated as exc:
-            if out.exists():
-                out.unlink()
-            html_status = {"generated": False, "file": None, "reason": str(exc)}
+            # A rebuild that fails keeps the HTML an earlier build wrote; the manifest says both.
+            kept = out.exists()
+            html_status = {"generated": kept, "file": HTML_REPORT if kept else None,
+                           "reason": f"{exc}; kept the previous {HTML_REPORT}" if kept else str(exc)}
     elif (folder / HTML_REPORT).exists():
         html_status = {"generated": True, "file": HTML_REPORT, "reason": None}
     data = manifest.build(run, html=html_status, signoff=_read_json(folder / SIGNOFF))

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from .. import secrets
+from ..fileio import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ENV_CLI = "PHASEGATE_ALLURE_CLI"  # override the CLI's path (tests use it to simulate "not installed")
@@ -25,6 +26,7 @@ TIMEOUT = 300
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _REMOTE_SRC = re.compile(r"""\bsrc\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 _TRACKER = re.compile(r"googletagmanager|google-analytics|\bgtag\s*\(|\bdataLayer\b", re.IGNORECASE)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # the CLI colours its errors; a report line must not carry them
 _REMOTE_TAG = re.compile(r"""<(?:link|img|iframe)\b[^>]*\b(?:href|src)\s*=\s*["']?\s*(?:https?:)?//[^>]*>""",
                          re.IGNORECASE)
 
@@ -73,21 +75,23 @@ def generate(results: Path, out_file: Path, *, name: str, history: Path | None =
                                "expected node_modules/.bin/allure)")
     if shutil.which("node") is None:
         raise HtmlNotGenerated("node is not installed; the Allure 3 CLI needs it")
+    # The CLI runs in a temporary folder: every path it is given must be absolute.
+    results, out_file = Path(results).resolve(), Path(out_file).resolve()
     with tempfile.TemporaryDirectory(prefix="phasegate-allure-") as tmp:
         out = Path(tmp) / "out"
         cmd = [str(cli), "awesome", str(results), "-o", str(out), "--single-file", "--name", name]
         if history is not None:
-            cmd += ["--history-path", str(history)]
+            cmd += ["--history-path", str(Path(history).resolve())]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp)
         except (OSError, subprocess.SubprocessError) as exc:
             raise HtmlNotGenerated(f"Allure CLI could not run: {exc}") from None
         index = out / "index.html"
         if done.returncode != 0 or not index.exists():
-            tail = " ".join((done.stderr or done.stdout).split())[-300:]
+            tail = " ".join(_ANSI.sub("", done.stderr or done.stdout).split())[-300:]
             raise HtmlNotGenerated(f"Allure CLI exited {done.returncode}: {secrets.scrub(tail)}")
         page = strip_trackers(index.read_text(encoding="utf-8"))
     left = remote_scripts(page)
     if left:
         raise HtmlNotGenerated(f"third-party script left after stripping: {left[0]}")
-    out_file.write_text(secrets.scrub(page), encoding="utf-8")
+    write_atomic(out_file, secrets.scrub(page))
