@@ -15,6 +15,7 @@ import allure
 import pytest
 
 from . import secrets
+from .causes import Causes, whole_target
 from .config import DEFAULT_API_URL, ENVIRONMENT_TAGS, Profile, choose_profile, load_profile
 from .criteria import CATALOGUE, criterion_ids, needs_of
 from .errors import ConfigError, PhasegateError, TargetError
@@ -29,6 +30,7 @@ WAIVERS = pytest.StashKey[list]()
 EXPECTED = pytest.StashKey[dict]()  # criterion -> scenarios and Examples rows a complete run judges
 SELECTION = pytest.StashKey[dict]()
 RUN_FOLDER = pytest.StashKey[object]()
+CAUSES = pytest.StashKey[Causes]()
 
 
 def pytest_addoption(parser):
@@ -353,8 +355,11 @@ def snapshot(profile, targets, pytestconfig):
     from .snapshot import take
 
     client = context(pytestconfig).client(pytestconfig.stash[NEEDS])
-    snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route,
-                    database_ready=targets.database_ready)
+    try:
+        snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route,
+                        database_ready=targets.database_ready)
+    except TargetError as exc:  # no snapshot at all: every criterion is broken by this one cause
+        raise whole_target(exc, "Render API") from None
     pytestconfig.stash[SNAPSHOT] = snapshot
     return snapshot
 
@@ -405,12 +410,21 @@ def pytest_runtest_makereport(item, call):
     elif isinstance(error, PhasegateError):
         kind = "broken" if isinstance(error, TargetError) else "not run"
         report.longrepr = secrets.scrub(f"{label}{' '.join(ids)} {kind}: {error}")
+        shared = item.config.stash.setdefault(CAUSES, Causes()).note(error, ids)
+        if shared is not None:  # the whole target failed: its cause once, first; here a reference
+            cause, first = shared
+            reporter = item.config.pluginmanager.get_plugin("terminalreporter")
+            if first and reporter is not None:
+                if getattr(reporter._tw, "width_of_current_line", 0):  # mid-way through a -q progress line
+                    reporter.write("\n")
+                reporter.write_line(cause.line(), red=True, bold=True)
+            report.phasegate_message, report.longrepr = report.longrepr, f"{label}{' '.join(ids)} {cause.reference()}"
     elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
         report.longrepr = secrets.scrub(str(report.longrepr))
     outcomes = item.config.stash.get(OUTCOMES, None)
     if outcomes is not None and (report.when == "call" or report.outcome != "passed"):
         state = _outcome(report, error)
-        message = report.longreprtext if state != "passed" else ""
+        message = getattr(report, "phasegate_message", report.longreprtext) if state != "passed" else ""
         if report.skipped and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2]).removeprefix("Skipped: ")
         for cid in ids:
@@ -444,6 +458,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     title = "phasegate: Phase 4 criteria" + (" (SANDBOX — not a sign-off)" if context(config).is_sandbox() else "")
     terminalreporter.section(title)
+    for cause in config.stash.get(CAUSES, Causes()):
+        terminalreporter.line(f"cause {cause.number} (the {cause.target}, printed above) broke "
+                              f"{len(cause.criteria)} criteria", red=True)
     from .waivers import judge
 
     waivers = {w.criterion: w for w in config.stash.get(WAIVERS, [])}

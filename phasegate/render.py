@@ -444,6 +444,7 @@ class Series:
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _BACKOFF_BASE = 0.5
+_REFUSED_ATTEMPTS = 2  # a refused connection is tried twice, not max_attempts times (seconds, not tens)
 _BACKOFF_FACTOR = 2.0
 _BACKOFF_CAP = 8.0
 _EPOCH_THRESHOLD = 10**9
@@ -661,6 +662,9 @@ class RenderClient:
                 cause, fatal_transport = f"{_short_cause(exc)} ({type(exc).__name__})", True
             except httpx.TransportError as exc:  # includes every httpx.TimeoutException
                 cause = f"{_short_cause(exc)} ({type(exc).__name__})"
+                # Nothing listening answers the same a second later: one retry, then the run says so.
+                refused = isinstance(exc, httpx.ConnectError) and attempt >= _REFUSED_ATTEMPTS
+                fatal_transport = refused and "refused" in cause
             except httpx.DecodingError as exc:
                 cause, undecodable = type(exc).__name__, True
             except httpx.HTTPError as exc:
@@ -686,7 +690,8 @@ class RenderClient:
                 reason = f"cannot reach {self._shown_base}: {cause}"
                 header = None
                 if fatal_transport:
-                    raise NetworkError(f"{reason} on {where}", path=path)
+                    tries = f" after {attempt} attempts" if attempt > 1 else ""
+                    raise NetworkError(f"{reason}{tries} on {where}", path=path)
             elif response.status_code == 429:
                 # Another client spent the key's budget: the window is closed until Retry-After.
                 # Waiting for it is pacing, bounded by the run's rate-wait limit, not an attempt.

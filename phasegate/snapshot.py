@@ -209,7 +209,9 @@ class Snapshot:
     def require_database(self):
         """The database facts, or the reason they could not be read (the scenario is then broken)."""
         if self.database_error is not None:
-            raise self.database_error
+            from .causes import whole_target
+
+            raise whole_target(self.database_error, "database")  # every database criterion shares it
         if self.database is None:
             raise NotJudgeable("cannot judge: the database was not read in this run")
         return self.database
