@@ -313,7 +313,7 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
     sandbox = flag("PHASEGATE_SANDBOX")
     api_url = text("RENDER_API_URL", DEFAULT_API_URL).rstrip("/")
     parsed = urlparse(api_url)
-    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc or any(c.isspace() for c in api_url):
         raise ConfigError(f"{at('RENDER_API_URL')}: RENDER_API_URL must be an http(s) URL, got {describe(api_url)}")
     if parsed.username or parsed.password:
         raise ConfigError(f"{at('RENDER_API_URL')}: RENDER_API_URL must not carry credentials; "

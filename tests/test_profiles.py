@@ -85,6 +85,7 @@ def test_a_bad_value_names_the_source_it_came_from(tmp_path, where, expected):
     ("DB_SCHEMA", PASTED_KEY + "-x"),
     ("PHASEGATE_SANDBOX", PASTED_KEY),
     ("RENDER_API_URL", "https://user:" + PASTED_KEY + "@api.render.com/v1"),
+    ("RENDER_API_URL", "http://127.0.0.1:1/v1\nhttp://" + PASTED_KEY),  # two lines captured into one variable
 ])
 def test_a_key_pasted_into_the_wrong_variable_is_described_not_echoed(tmp_path, key, value):
     message = _error(tmp_path, BASE, environ={key: value})
