@@ -147,24 +147,28 @@ def cmd_diff(args) -> int:
 
 
 def cmd_sandbox_worlds(args) -> int:
-    from .sandbox.session import CATALOGUE
+    from .sandbox.describe import lines
 
-    width = max(len(name) for name in CATALOGUE)
-    for name in sorted(CATALOGUE):
-        spec = CATALOGUE[name]
-        violates = spec.violates or "nothing (compliant)"
-        also = f" (also affects {', '.join(spec.also_affects)})" if spec.also_affects else ""
-        print(f"{name:<{width}}  violates {violates}{also}")
+    # name, where the change lives (render: `sandbox serve` serves it; database: only a suite run builds it),
+    # what it fails or breaks, and what it changes from the reference deployment.
+    for line in lines():
+        print(line)
     return EXIT_OK
 
 
 def cmd_sandbox_serve(args) -> int:
+    from .sandbox.describe import is_render_world
+    from .sandbox.session import CATALOGUE
     from .sandbox.simulator import Faults, serve
-    from .sandbox.worlds import WORLDS
 
-    if args.world not in WORLDS:
-        print(f"phasegate sandbox serve: unknown Render world {args.world!r}; see `phasegate sandbox worlds` "
-              f"(Render worlds: {', '.join(sorted(WORLDS))})", file=sys.stderr)
+    if args.world not in CATALOGUE:
+        print(f"phasegate sandbox serve: no world named {args.world!r}; `phasegate sandbox worlds` lists them",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    if not is_render_world(args.world):
+        print(f"phasegate sandbox serve: {args.world} is a database world (marked so by `phasegate sandbox worlds`); "
+              f"serve runs the Render simulator only: run it with PHASEGATE_SANDBOX_WORLD={args.world} "
+              "pytest -m staging --env sandbox", file=sys.stderr)
         return EXIT_REFUSED
     try:
         Faults.parse(args.fault or "")
@@ -253,14 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND", required=True, parser_class=_Parser)
     p = ssub.add_parser("serve", help="serve a world on loopback until Ctrl-C",
                         description="Serve a Render world on 127.0.0.1; print the base URL and the API key.")
-    p.add_argument("--world", default="compliant", metavar="NAME", help="Render world (default: compliant)")
+    p.add_argument("--world", default="compliant", metavar="NAME", help="a world marked render by `phasegate sandbox worlds` (default: compliant)")
     p.add_argument("--port", type=int, default=0, metavar="N", help="port (default: any free port)")
     p.add_argument("--fault", default="", metavar="SPEC",
                    help="faults, e.g. 'rate_limit_times=2,latency_ms=100' (see phasegate.sandbox.simulator.Faults)")
     p.add_argument("--key", default=None, metavar="KEY", help="API key to require (default: a random one)")
     p.set_defaults(func=cmd_sandbox_serve)
-    p = ssub.add_parser("worlds", help="list the sandbox worlds and the criterion each violates",
-                        description="List the sandbox worlds and the criterion each violates.")
+    p = ssub.add_parser("worlds", help="list the sandbox worlds: what each changes and violates",
+                        description="One line per sandbox world: its name; render (served by `sandbox serve`) "
+                                    "or database (built only by a suite run); what it fails or breaks; what it "
+                                    "changes from the reference deployment.")
     p.set_defaults(func=cmd_sandbox_worlds)
     return parser
 

@@ -33,8 +33,30 @@ def test_every_command_has_help(command):
 def test_worlds_lists_each_world_with_its_criterion():
     done = phasegate("sandbox", "worlds")
     assert done.returncode == 0
-    assert re.search(r"^compliant\s+violates nothing", done.stdout, re.M)
-    assert re.search(r"^P4-03\s+violates P4-03", done.stdout, re.M)
+    assert re.search(r"^compliant\s+render\s+violates nothing \(compliant\): the reference deployment", done.stdout, re.M)
+    assert re.search(r"^P4-03\s+render\s+fails P4-03: the staging service is a web_service", done.stdout, re.M)
+    assert re.search(r"^database-unreachable\s+database\s+breaks P4-41, .*: the worker's DATABASE_URL", done.stdout, re.M)
+    assert all(re.search(r"^\S+\s+(render|database)\s+(fails|breaks|violates nothing).*: \S", line)
+               for line in done.stdout.splitlines()), "every world says what it changes"
+
+
+@pytest.mark.parametrize("name", ["P4-03", "compliant-fleet-10", "deploy-in-flight", "P4-43-public-usage",
+                                  "database-unreachable", "no-such-world"])
+def test_serve_accepts_every_render_world_listed_and_names_a_database_world_as_such(name):
+    listed = {line.split()[0]: line.split()[1] for line in phasegate("sandbox", "worlds").stdout.splitlines()}
+    if listed.get(name) == "render":
+        proc = subprocess.Popen([sys.executable, "-m", "phasegate.cli", "sandbox", "serve", "--world", name],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert "serving at http://127.0.0.1:" in proc.stdout.readline()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+        return
+    done = phasegate("sandbox", "serve", "--world", name)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    expected = "is a database world" if name in listed else "no world named"
+    assert expected in done.stderr
 
 
 def test_a_path_that_is_no_run_folder_is_a_usage_error(tmp_path):
@@ -66,6 +88,19 @@ def test_diff_names_the_changed_criterion_and_field(tmp_path):
     manifest = json.loads((b / "manifest.json").read_text())
     assert "diff-appendix.json" in manifest["files"]
     assert "CANARY" not in done.stdout + md
+
+
+def test_diff_prints_one_env_key_per_line(tmp_path):
+    a = _sandbox_run(tmp_path / "a", "compliant")
+    b = _sandbox_run(tmp_path / "b", "compliant-many-env-vars")
+    done = phasegate("diff", a, b)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    header = next(i for i, ln in enumerate(lines) if ln.startswith("Env var keys added: "))
+    count = int(lines[header].split(": ")[1])
+    assert count >= 250
+    assert all(re.fullmatch(r"  \+ [A-Z][A-Z0-9_]*", ln) for ln in lines[header + 1: header + 1 + count])
+    assert max(len(ln) for ln in lines) < 200, "no line carries a list of keys"
 
 
 def test_report_rebuilds_a_run_folder(tmp_path):

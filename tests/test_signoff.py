@@ -114,6 +114,27 @@ def test_changing_any_byte_makes_verify_fail_and_name_the_file(passing_run, keys
     assert len(verified.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("change, expected", [
+    ("add", "notes.txt: added (not in manifest.json)"),
+    ("remove", "completion-report.md: missing (listed in manifest.json)"),
+    ("edit", "completion-report.md: changed"),
+])
+def test_verify_says_how_a_file_differs_from_the_manifest(passing_run, keys, tmp_path, change, expected):
+    key, allowed = keys
+    folder = copy(passing_run, tmp_path)
+    assert phasegate("signoff", folder, "--key", key, "--signer", SIGNER).returncode == 0
+    if change == "add":
+        (folder / "notes.txt").write_text("added after signing\n")
+    elif change == "remove":
+        (folder / "completion-report.md").unlink()
+    else:
+        (folder / "completion-report.md").write_text("edited\n")
+    verified = phasegate("verify", folder, "--allowed-signers", allowed)
+    assert verified.returncode == 1
+    assert verified.stderr.strip() == f"phasegate verify: FAILED: {expected}" or \
+        verified.stderr.strip().startswith(f"phasegate verify: FAILED: {expected}"), verified.stderr
+
+
 def test_verify_rejects_a_signer_not_allowed(passing_run, keys, tmp_path):
     key, _ = keys
     folder = copy(passing_run, tmp_path)

@@ -60,8 +60,11 @@ def diff_runs(folder_a, folder_b) -> str:
 
     ea, eb = _env(a), _env(b)
     added, removed = sorted(set(eb) - set(ea)), sorted(set(ea) - set(eb))
-    lines.append(f"Env var keys added: {', '.join(added) if added else 'none'}")
-    lines.append(f"Env var keys removed: {', '.join(removed) if removed else 'none'}")
+    # One key per line: a run against a fresh service adds hundreds at once.
+    lines.append(f"Env var keys added: {len(added) or 'none'}")
+    lines.extend(f"  + {k}" for k in added)
+    lines.append(f"Env var keys removed: {len(removed) or 'none'}")
+    lines.extend(f"  - {k}" for k in removed)
     plain = [k for k in sorted(set(ea) & set(eb)) if not str(ea[k].get("value", "")).startswith(_DIGEST)
              and ea[k].get("value") != eb[k].get("value")]
     for k in plain:

@@ -79,15 +79,19 @@ def read(folder: Path) -> dict:
 
 
 def first_mismatch(folder: Path, manifest: dict) -> str | None:
-    """The first file (in manifest order, then unlisted files) that no longer matches; None if all do."""
+    """The first file (in manifest order, then unlisted files) that no longer matches, and how; None if all do.
+
+    Reads "<file>: changed", "<file>: missing" or "<file>: added": a file added to a run folder is
+    named as added, not as one that "does not match".
+    """
     files = manifest.get("files") or {}
     for rel in sorted(files):
         path = folder / rel
         if not path.is_file():
-            return f"{rel} (missing)"
+            return f"{rel}: missing (listed in manifest.json)"
         if sha256(path) != files[rel]:
-            return rel
+            return f"{rel}: changed (its SHA-256 differs from manifest.json)"
     extra = [rel for rel in listed_files(folder) if rel not in files]
     if extra:
-        return f"{extra[0]} (not in the manifest)"
+        return f"{extra[0]}: added (not in manifest.json)"
     return None

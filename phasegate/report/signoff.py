@@ -71,7 +71,7 @@ def check_signable(folder: Path, now=None):
         raise Refused(f"{folder.name} is already signed")
     mismatch = _manifest.first_mismatch(folder, _manifest.read(folder))
     if mismatch:
-        raise Refused(f"{mismatch} no longer matches manifest.json: the run folder was changed after its report")
+        raise Refused(f"{mismatch}: the run folder was changed after its report")
     assessment = assess(run)
     if assessment.code != SIGNABLE:
         raise Refused(f"{folder.name} is not signable ({assessment.label}): " + "; ".join(assessment.reasons))
@@ -139,7 +139,7 @@ def verify(folder, allowed_signers) -> str:
         raise VerifyFailed(f"{MANIFEST}: signature does not verify for {email} ({why})")
     mismatch = _manifest.first_mismatch(folder, data)
     if mismatch:
-        raise VerifyFailed(f"{mismatch}: does not match manifest.json")
+        raise VerifyFailed(mismatch)
     head = (f"OK: {folder.name} signed by {record.get('signer')} at {record.get('signed_at')}; "
             f"signature good; {len(data.get('files') or {})} files match; verdict: {record.get('verdict')}")
     # Read from the signed manifest, so what is shown is what was signed.

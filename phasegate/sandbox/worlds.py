@@ -893,6 +893,10 @@ whose expected verdicts are more than one failure). ``OUTCOMES``: world name -> 
 criterion that must not pass in it and its expected state (failed or broken); the
 criterion of a ``P4-01`` world also breaks the rest, said in its tests)."""
 
+DESCRIPTIONS = {name: description for name, _, description, _ in _SPECS}
+"""World name -> one line on what it changes from the reference deployment (``phasegate sandbox worlds``)."""
+
+
 
 def world(name: str) -> dict:
     """A fresh copy of the named world."""

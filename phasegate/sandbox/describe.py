@@ -1,0 +1,70 @@
+"""One line per sandbox world: what it changes, what it violates, and where it lives (Render or database).
+
+``phasegate sandbox worlds`` prints these; ``phasegate sandbox serve`` serves Render worlds only,
+so the list marks the worlds whose change is in the database.
+"""
+
+from __future__ import annotations
+
+from .session import CATALOGUE
+from .worlds import DESCRIPTIONS, OUTCOMES
+
+# The database variants (phasegate.sandbox.postgres.VARIANTS) and worker URL styles, in words.
+_DATABASE = {
+    "compliant-role-in-database": "the worker role's settings are set only with ALTER ROLE … IN DATABASE",
+    "database-unreachable": "the worker's DATABASE_URL names a database that does not exist: nothing can be read",
+    "P4-40": "the worker's DATABASE_URL points at a remote host without TLS",
+    "P4-40-sslmode-disable": "the worker's DATABASE_URL says sslmode=disable",
+    "compliant-remote-with-tls": "the worker's DATABASE_URL points at a remote host with sslmode=require",
+    "P4-41": "the staging schema is missing",
+    "P4-42-superuser": "the worker role is SUPERUSER",
+    "P4-42-postgres": "the worker connects as the admin superuser postgres",
+    "P4-42-production-role": "the worker connects with the production role",
+    "P4-43-public-usage": "USAGE on the production schema is granted to PUBLIC",
+    "P4-43-membership": "the worker role is a member of the production role",
+    "P4-43-public-select": "SELECT on a production table is granted to PUBLIC (without schema USAGE)",
+    "P4-44": "search_path puts the production schema after the staging one",
+    "P4-44-user": "search_path is \"$user\", public and a schema is named like the role",
+    "P4-45": "no statement_timeout (idle-in-transaction timeout still set)",
+    "P4-45-zero": "statement_timeout = 0",
+    "P4-46": "the queue table is missing",
+    "P4-46-columns": "the queue table has no attempts / max_attempts columns",
+    "P4-47-none": "no worker session is connected",
+    "P4-47-too-many": "12 worker sessions are connected (pool max is 10)",
+    "P4-63": "a 'running' job started 2 hours ago",
+}
+
+
+def is_render_world(name: str) -> bool:
+    """Whether the world's change is in Render (``sandbox serve`` can serve it) rather than in the database."""
+    return CATALOGUE[name].render_world == name
+
+
+def violation(name: str) -> str:
+    spec = CATALOGUE[name]
+    outcomes = OUTCOMES.get(name) if is_render_world(name) else None
+    if outcomes:
+        failed = [cid for cid, state in outcomes.items() if state == "failed"]
+        broken = [cid for cid, state in outcomes.items() if state == "broken"]
+        parts = ([f"fails {', '.join(failed)}"] if failed else []) + ([f"breaks {', '.join(broken)}"] if broken else [])
+        return "; ".join(parts)
+    if spec.violates:
+        also = f" (also affects {', '.join(spec.also_affects)})" if spec.also_affects else ""
+        return f"fails {spec.violates}{also}"
+    if spec.also_affects:
+        return f"breaks {', '.join(spec.also_affects)} (nothing can be judged)"
+    return "violates nothing (compliant)"
+
+
+def describe(name: str) -> str:
+    what = DESCRIPTIONS.get(name) if is_render_world(name) else _DATABASE.get(name)
+    return what or ("the reference deployment, as the Phase 4 report describes it" if name == "compliant" else "")
+
+
+def lines() -> list[str]:
+    width = max(len(name) for name in CATALOGUE)
+    out = []
+    for name in sorted(CATALOGUE):
+        where = "render  " if is_render_world(name) else "database"
+        out.append(f"{name:<{width}}  {where}  {violation(name)}: {describe(name)}")
+    return out
