@@ -16,6 +16,7 @@ import pytest
 
 from . import secrets
 from .causes import Causes, whole_target
+from .ci_results import CRITERION_PROPERTY, OUTCOME_PROPERTY, readable, rewrite_junit
 from .config import DEFAULT_API_URL, ENVIRONMENT_TAGS, Profile, choose_profile, load_profile
 from .criteria import CATALOGUE, criterion_ids, needs_of
 from .errors import ConfigError, PhasegateError, TargetError
@@ -172,6 +173,8 @@ def context(config) -> RunContext:
 def pytest_unconfigure(config):
     if CONTEXT in config.stash:
         config.stash[CONTEXT].close()
+    if getattr(config.option, "xmlpath", None) and OUTCOMES in config.stash:  # written by now
+        rewrite_junit(config.option.xmlpath)
 
 
 def _selected_by_markexpr(config, markers) -> bool:
@@ -222,6 +225,7 @@ COLLECTED = pytest.StashKey[dict]()
 def pytest_itemcollected(item):
     """Before -m deselects anything: what the features offer, to explain an empty selection."""
     if is_criterion(item):
+        item.user_properties.extend((CRITERION_PROPERTY, cid) for cid in scenario_ids(item))  # JUnit XML
         collected = item.config.stash.setdefault(COLLECTED, {"criteria": 0, "tags": set()})
         collected["criteria"] += 1
         collected["tags"] |= {m.name for m in item.iter_markers()} & set(ENVIRONMENT_TAGS)
@@ -387,7 +391,8 @@ def pytest_bdd_before_scenario(request, feature, scenario):
         allure.dynamic.feature(criterion.concern)
         allure.dynamic.story(f"{criterion.id} {criterion.title}")
         allure.dynamic.severity(criterion.severity)
-    allure.dynamic.tag(*ids)
+    allure.dynamic.title(f"{' '.join(ids)} {scenario.name}" if criterion is not None else scenario.name)
+    # The Gherkin tags (criterion IDs included) are Allure tags already: none is added twice.
     if PROFILE in request.config.stash and context(request.config).is_sandbox():
         allure.dynamic.tag("SANDBOX")
 
@@ -430,6 +435,10 @@ def pytest_runtest_makereport(item, call):
         for cid in ids:
             if cid in CATALOGUE:  # the policy's scenarios are results, not Phase 4 criteria
                 outcomes[cid] = _worst(outcomes.get(cid), state)
+        item.user_properties.append((OUTCOME_PROPERTY, state))
+        if error is not None and state in ("failed", "broken"):  # read by allure-pytest-bdd, an outer wrapper
+            call.excinfo = pytest.ExceptionInfo.from_exception(
+                readable(error, ids, "violated" if isinstance(error, Violation) else state))
         item.config.stash[SCENARIOS].append({
             "criteria": ids, "name": item.name, "nodeid": item.nodeid, "outcome": state,
             "message": secrets.scrub(message),
