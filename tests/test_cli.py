@@ -14,7 +14,8 @@ import pytest
 
 from acceptance import ROOT, run_suite
 
-COMMANDS = [[], ["report"], ["signoff"], ["verify"], ["status"], ["diff"], ["sandbox"], ["sandbox", "serve"],
+COMMANDS = [[], ["report"], ["signoff"], ["verify"], ["status"], ["diff"], ["prune"], ["sandbox"],
+            ["sandbox", "serve"],
             ["sandbox", "worlds"]]
 
 

@@ -141,11 +141,12 @@ def test_allure_history_is_carried_from_the_previous_run(steps):
     assert "always()" in str(save.get("if", "")), "history is kept after a failing night too"
 
 
-def test_history_file_is_where_the_report_step_reads_it():
-    from phasegate.report import build_reports  # noqa: F401 - the module the path is taken from
+def test_history_file_is_where_the_report_step_reads_it(tmp_path):
+    from phasegate.report.history import history_file
 
-    source = (ROOT / "phasegate" / "report" / "__init__.py").read_text(encoding="utf-8")
-    assert 'folder.parent / "allure-history.jsonl"' in source
+    folder = tmp_path / "reports" / "staging" / "20260101T000000Z"
+    cached = history_file(folder, {"environment": "staging", "sandbox": False})
+    assert cached.relative_to(tmp_path).as_posix() == "reports/staging/allure-history.jsonl"
 
 
 def test_the_last_step_is_the_gate_on_the_newest_run(steps):

@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import secrets
 from ..fileio import write_atomic
 from . import allure_html, completion, manifest
+from .history import HISTORY_RUNS, cap_history, history_file
 from .model import (COMPLETION_HTML, COMPLETION_MD, DIFF_APPENDIX, HTML_REPORT, RESULTS, SIGNOFF, load_run)
 
 __all__ = ["build_reports", "write_completion"]
@@ -41,11 +42,15 @@ def build_reports(folder, *, html: bool = True, history: bool = True, now=None) 
     html_status = {"generated": False, "file": None, "reason": "not requested"}
     if html:
         out = folder / HTML_REPORT
+        # Per environment (the nightly workflow caches it), per world for a sandbox run; capped.
+        trend = history_file(folder, run.data) if history else None
+        if trend is not None:
+            cap_history(trend, HISTORY_RUNS - 1)  # Allure adds this run: the page embeds at most HISTORY_RUNS
         try:
             allure_html.generate(
                 folder / RESULTS, out,
                 name=("SANDBOX — " if run.sandbox else "") + f"Phase 4 — {run.data.get('environment')}",
-                history=(folder.parent / "allure-history.jsonl") if history else None,
+                history=trend,
             )
             html_status = {"generated": True, "file": HTML_REPORT, "reason": None}
         except allure_html.HtmlNotGenerated as exc:

@@ -1,0 +1,90 @@
+"""Bounded disk: Allure history per environment and per sandbox world, capped; old run folders pruned.
+
+The single-file Allure HTML embeds the whole history it is given, so capping the history
+file caps the page too. History lives beside the run folders:
+``reports/<env>/allure-history.jsonl``, and for a sandbox run
+``reports/sandbox/allure-history.<world>.jsonl`` (worlds are different deployments; their
+trends must not mix).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..fileio import write_atomic
+
+HISTORY_RUNS = 10  # runs of history kept per environment (or sandbox world), and embedded in the HTML
+_RUN_FOLDER = re.compile(r"^\d{8}T\d{6}Z(-\w+)?$")
+_WORLD = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def history_file(folder: Path, data: dict) -> Path:
+    """Where a run's Allure history is read and extended."""
+    world = data.get("sandbox_world") if data.get("sandbox") else None
+    if world and _WORLD.match(world):
+        return folder.parent / f"allure-history.{world}.jsonl"
+    return folder.parent / "allure-history.jsonl"
+
+
+def cap_history(path: Path, keep: int = HISTORY_RUNS) -> None:
+    """Keep the newest ``keep`` runs (one JSON line each) of a history file."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    if len(lines) > keep:
+        write_atomic(path, "".join(ln + "\n" for ln in lines[-keep:]) if keep > 0 else "")
+
+
+def is_run_folder(path: Path) -> bool:
+    return path.is_dir() and bool(_RUN_FOLDER.match(path.name)) and (path / "run.json").is_file()
+
+
+def is_signed(path: Path) -> bool:
+    return (path / "manifest.json.sig").exists() or (path / "signoff.json").exists()
+
+
+@dataclass
+class Pruned:
+    environment: str
+    removed: list[Path]
+    kept: list[Path]
+    kept_signed: list[Path]
+    freed_bytes: int
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def prune(report_root: Path, keep: int, *, environment: str | None = None, dry_run: bool = False) -> list[Pruned]:
+    """Per environment, remove all but the newest ``keep`` run folders. Signed runs are evidence: never removed.
+
+    Only folders that look like run folders (UTC timestamp name, a run.json) are touched; anything
+    else under the report root is left alone.
+    """
+    if keep < 0:
+        raise ValueError("--keep must be 0 or more")
+    report_root = Path(report_root)
+    if not report_root.is_dir():
+        raise FileNotFoundError(f"{report_root}: no such report folder")
+    envs = [report_root / environment] if environment else sorted(p for p in report_root.iterdir() if p.is_dir())
+    done = []
+    for env in envs:
+        if not env.is_dir():
+            raise FileNotFoundError(f"{env}: no runs for environment {env.name}")
+        runs = sorted((p for p in env.iterdir() if is_run_folder(p)), key=lambda p: p.name, reverse=True)
+        kept, old = runs[:keep], runs[keep:]
+        signed = [p for p in old if is_signed(p)]
+        removed = [p for p in old if not is_signed(p)]
+        freed = sum(_size(p) for p in removed)
+        if not dry_run:
+            for path in removed:
+                shutil.rmtree(path)
+            for history in env.glob("allure-history*.jsonl"):
+                cap_history(history)
+        done.append(Pruned(env.name, removed, kept, signed, freed))
+    return done
