@@ -44,7 +44,7 @@ def test_sandbox_folder_holds_reports_and_manifest(sandbox_run):
     run = json.loads((folder / "run.json").read_text())
     assert run["criteria"], "no criterion ran"
     for cid, entry in run["criteria"].items():
-        assert re.search(rf"^- (✅|❌|⚠|⏭) {cid} ", md, re.M), cid
+        assert re.search(rf"^- (✅|❌|⚠|⏭) \*\*[a-z ]+\*\* {cid} ", md, re.M), cid
         assert entry["outcome"] == "passed"
     # Deployment history comes from the real deploy list.
     for deploy in run["snapshot"]["staging"]["deploys"]:
@@ -99,7 +99,7 @@ def test_missing_allure_cli_still_writes_everything_else(tmp_path):
     assert not (folder / "allure-report.html").exists()
     md = (folder / "completion-report.md").read_text()
     # Database criteria were not selected: listed as not run, never as passed.
-    assert re.search(r"^- ➖ P4-41 .*not run in this run", md, re.M)
+    assert re.search(r"^- ➖ \*\*not run\*\* P4-41 .*not run in this run", md, re.M)
     assert manifest["criteria"]["P4-41"]["status"] == "not run"
 
 

@@ -8,6 +8,7 @@ Markdown and to self-contained HTML (no external script, font or stylesheet).
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from dataclasses import dataclass
@@ -29,6 +30,25 @@ class Code:
     text: str
 
 
+@dataclass
+class Status:
+    """A criterion's status: a word with its mark (an emoji in Markdown, a plain mark and colour in HTML)."""
+
+    word: str
+
+
+@dataclass
+class Image:
+    label: str
+    href: str  # relative to the run folder: Markdown links it
+    data_uri: str  # the HTML shows it inline (the page allows data: images only)
+
+
+MD_MARK = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖"}
+# Marks every common font has (emoji fonts are often missing, and then show as empty boxes).
+HTML_MARK = {"passed": "✓", "failed": "✗", "broken": "✗", "waived": "!", "skipped": "–", "not run": "·"}
+
+
 class Doc:
     def __init__(self) -> None:
         self.blocks: list[tuple] = []
@@ -39,8 +59,9 @@ class Doc:
     def p(self, *inline) -> None:
         self.blocks.append(("p", list(inline)))
 
-    def li(self, *inline) -> None:
-        self.blocks.append(("li", list(inline)))
+    def li(self, *inline, detail: str | None = None, images: tuple = ()) -> None:
+        """A list item; ``detail`` (a message, its lines kept) and ``images`` are shown under it."""
+        self.blocks.append(("li", list(inline), detail, tuple(images)))
 
     def table(self, header: list[str], rows: list[list]) -> None:
         self.blocks.append(("table", header, rows))
@@ -56,6 +77,8 @@ def _md_inline(parts) -> str:
             out.append(f"[{part.text}]({part.href})")
         elif isinstance(part, Code):
             out.append(f"`{part.text}`")
+        elif isinstance(part, Status):
+            out.append(f"{MD_MARK.get(part.word, '?')} **{part.word}**")
         else:
             out.append(str(part))
     return "".join(out)
@@ -68,6 +91,9 @@ def _html_inline(parts) -> str:
             out.append(f'<a href="{html.escape(part.href, quote=True)}">{html.escape(part.text)}</a>')
         elif isinstance(part, Code):
             out.append(f"<code>{html.escape(part.text)}</code>")
+        elif isinstance(part, Status):
+            word = html.escape(part.word)
+            out.append(f'<span class="st st-{word.replace(" ", "-")}">{HTML_MARK.get(part.word, "?")} {word}</span>')
         else:
             text = html.escape(str(part), quote=False)
             text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
@@ -88,6 +114,10 @@ def to_markdown(doc: Doc) -> str:
             lines.extend([_md_inline(block[1]), ""])
         elif kind == "li":
             lines.append("- " + _md_inline(block[1]))
+            if block[2]:
+                lines.extend(["", "  ```", *[f"  {ln}" for ln in block[2].splitlines()], "  ```", ""])
+            for image in block[3]:
+                lines.extend(["", f"  ![{image.label}]({image.href})", ""])
         elif kind == "table":
             header, rows = block[1], block[2]
             lines.append("| " + " | ".join(header) + " |")
@@ -105,8 +135,13 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 line-height:1.45;color:#1b1b1b}
 h1{font-size:1.6rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;
-vertical-align:top}code,pre{background:#f4f4f4;border-radius:3px}pre{padding:.5rem;overflow:auto}
+table{border-collapse:collapse;margin:.5rem 0;width:100%;font-size:.9rem}td,th{border:1px solid #ccc;
+padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word}td code{word-break:break-all}
+code,pre{background:#f4f4f4;border-radius:3px;overflow-wrap:anywhere}pre{padding:.5rem;white-space:pre-wrap;margin:.3rem 0}
+.st{display:inline-block;min-width:5.5rem;font-weight:bold;padding:0 .3rem;border-radius:3px}
+.st-passed{color:#11632a;background:#e3f4e8}.st-failed,.st-broken{color:#9b1c1c;background:#fde8e8}
+.st-waived{color:#7a5200;background:#fff3cd}.st-skipped,.st-not-run{color:#555;background:#eee}
+figure{margin:.4rem 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}figcaption{font-size:.85rem;color:#555}
 .sandbox{background:#fff3cd;border:2px solid #d39e00;padding:.5rem 1rem;font-weight:bold}
 ul{padding-left:1.4rem}li{margin:.15rem 0}
 """
@@ -136,7 +171,10 @@ def to_html(doc: Doc, title: str, sandbox: bool) -> str:
         elif kind == "p":
             out.append(f"<p>{_html_inline(block[1])}</p>")
         elif kind == "li":
-            out.append(f"<li>{_html_inline(block[1])}</li>")
+            detail = f"<pre>{html.escape(block[2])}</pre>" if block[2] else ""
+            images = "".join(f'<figure><img src="{image.data_uri}" alt="{html.escape(image.label, quote=True)}">'
+                             f"<figcaption>{html.escape(image.label)}</figcaption></figure>" for image in block[3])
+            out.append(f"<li>{_html_inline(block[1])}{detail}{images}</li>")
         elif kind == "table":
             out.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in block[1]) + "</tr>")
             for row in block[2]:
@@ -170,9 +208,18 @@ ENV_LINES = [
     ("P4-23", "Database connection variables", None), ("P4-24", "Supabase configuration variables", None),
     ("P4-25", "Worker-specific configuration variables", None), ("P4-26", "External API keys", None),
 ]
+# Each criterion in exactly one section, the seed's section for its claim.
 DATABASE = ["P4-40", "P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47"]
-SECURITY = ["P4-27", "P4-28", "P4-29", "P4-42", "P4-43", "P4-44"]
-PERFORMANCE = ["P4-60", "P4-61", "P4-62", "P4-63", "P4-47"]
+SECURITY = ["P4-27", "P4-28", "P4-29"]
+PERFORMANCE = ["P4-60", "P4-61"]
+MONITORING = ["P4-62"]
+JOB_PROCESSING = ["P4-63"]
+SECTION_OF = {
+    **{cid: "Service Details" for cid, _, _ in SERVICE_LINES}, **{cid: "Validation Results" for cid, _, _ in ENV_LINES},
+    **{cid: "Database Integration" for cid in DATABASE}, **{cid: "Security Validation" for cid in SECURITY},
+    **{cid: "Performance Metrics" for cid in PERFORMANCE}, "P4-08": "Deployment History",
+    **{cid: "Monitoring and Alerting" for cid in MONITORING}, **{cid: "Job Processing Validation" for cid in JOB_PROCESSING},
+}
 ISSUES = [  # the seed's "Issues Resolved", each now a regression criterion
     ("P4-03", "Service type: first created as a web service instead of a background worker"),
     ("P4-09", "Dockerfile path: the first deploy used the wrong Dockerfile"),
@@ -202,24 +249,49 @@ NOT_VERIFIABLE = [  # (seed claim, why, closest criteria)
 
 
 def _evidence_parts(result: Result) -> list:
-    if not result.evidence:
+    """Links named by what each file holds; images are shown, not linked."""
+    files = [ev for ev in result.evidence if not ev.kind.startswith("image/")]
+    if not files:
         return []
-    parts: list = [" · "]
-    for i, ev in enumerate(result.evidence[:3]):
-        if i:
-            parts.append(", ")
-        parts.append(Link("evidence" if i == 0 else f"evidence {i + 1}", ev.href))
+    parts: list = [" · evidence: "]
+    for i, ev in enumerate(files):
+        parts.extend([", "] if i else [])
+        parts.append(Link(ev.label, ev.href))
     return parts
 
 
-def criterion_line(doc: Doc, result: Result, label: str | None = None, value=None) -> None:
-    parts: list = [f"{result.symbol} ", f"{result.id} "]
+def _images(run: Run, result: Result) -> list[Image]:
+    images = []
+    for ev in result.evidence:
+        if ev.kind.startswith("image/"):
+            path = run.folder / ev.href
+            try:
+                data = base64.b64encode(path.read_bytes()).decode("ascii")
+            except OSError:
+                continue
+            images.append(Image(ev.label, ev.href, f"data:{ev.kind};base64,{data}"))
+    return images
+
+
+def criterion_line(doc: Doc, result: Result, label: str | None = None, value=None, run: Run | None = None) -> None:
+    """One criterion, once: status word and mark, ID, claim, value, evidence; its message and charts below."""
+    parts: list = [Status(result.status), f" {result.id} "]
     parts.append(label if label else result.title)
     if value is not None:
         parts.extend([": ", Code(str(value))])
-    parts.append(f" — {result.verdict_text()}")
+    if result.status not in ("passed", "failed", "broken"):
+        parts.append(f" — {result.verdict_text()}")
+    elif result.status != "passed" and result.judged and result.judged.waiver_state == "expired":
+        parts.append(f" — {result.verdict_text()}")
     parts.extend(_evidence_parts(result))
-    doc.li(*parts)
+    message = "\n".join(m for m in result.messages if m) if result.status in ("failed", "broken", "waived") else None
+    doc.li(*parts, detail=message or None, images=_images(run, result) if run is not None else ())
+
+
+def _minute(stamp) -> str:
+    """``2025-10-15T09:30:00.118320Z`` -> ``2025-10-15 09:30``: a table cell a person reads (the snapshot has the rest)."""
+    match = re.match(r"^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)", str(stamp or ""))
+    return f"{match.group(1)} {match.group(2)}" if match else (str(stamp) if stamp else "—")
 
 
 def _service_value(run: Run, field: str):
@@ -284,35 +356,29 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
           + ("a simulated Render and database (SANDBOX). " if run.sandbox else f"{d.get('api_url')}. ")
           + f"Passed {counts['passed']}, failed {counts['failed']}, broken {counts['broken']}, "
           f"waived {counts['waived']}, skipped {counts['skipped']}, not run {counts['not run']}. "
-          "Every line below is the result of a criterion, linked to its evidence; claims of the hand-written "
-          "report that no machine can check are listed under \"Not verifiable as written\".")
+          "Each criterion appears once below, in the section of the hand-written report it replaces, with "
+          "its evidence; claims that no machine can check are listed under \"Not verifiable as written\".")
     if blocking:
-        for x in blocking:
-            criterion_line(doc, x)
+        doc.p("Blocking: " + ", ".join(f"{x.id} {x.status} ({SECTION_OF.get(x.id, 'below')})" for x in blocking)
+              + ".")
     doc.p("Full evidence: ", Link("Allure report (single file)", HTML_REPORT), " and ",
           Link("raw Allure results", "allure-results/"), ".")
+
+    def criterion(cid: str, label: str | None = None, value=None) -> None:
+        criterion_line(doc, r[cid], label, value, run)
 
     doc.h(2, "Service Details")
     doc.h(3, "Service Configuration")
     for cid, label, fld in SERVICE_LINES:
-        criterion_line(doc, r[cid], label, _service_value(run, fld))
+        criterion(cid, label, _service_value(run, fld))
     service = run.service()
     if service.get("dashboard_url"):
         doc.p("Render dashboard: ", Link(service["dashboard_url"], service["dashboard_url"]))
 
     doc.h(2, "Validation Results")
-    doc.p("Every Phase 4 criterion, by concern.")
-    concerns: dict[str, list[Result]] = {}
-    for res in r.values():
-        concerns.setdefault(res.concern or "Other", []).append(res)
-    for concern, items in concerns.items():
-        doc.h(3, concern)
-        for res in items:
-            criterion_line(doc, res)
-
-    doc.h(2, "Environment Configuration")
+    doc.h(3, "Environment Configuration")
     for cid, label, key in ENV_LINES:
-        criterion_line(doc, r[cid], label, _env_value(run, key) if key else None)
+        criterion(cid, label, _env_value(run, key) if key else None)
     doc.p("Values of secrets are never shown; only key names and, for comparisons, a keyed digest.")
 
     doc.h(2, "Database Integration")
@@ -320,43 +386,51 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
     if db.get("source"):
         doc.p(f"Read through: {db.get('source')}.")
     for cid in DATABASE:
-        criterion_line(doc, r[cid])
+        criterion(cid)
+
+    doc.h(2, "Issues Resolved")
+    doc.p("Each issue of the hand-written report is now a regression criterion, judged in its section above or "
+          "below; \"resolved\" means it passed here.")
+    for cid, problem in ISSUES:
+        doc.li(f"{problem} — guarded by {cid} ({SECTION_OF[cid]}): ", Status(r[cid].status))
 
     doc.h(2, "Security Validation")
     for cid in SECURITY:
-        criterion_line(doc, r[cid])
+        criterion(cid)
 
     doc.h(2, "Performance Metrics")
     for cid in PERFORMANCE:
-        criterion_line(doc, r[cid])
+        criterion(cid)
 
     doc.h(2, "Deployment History")
-    criterion_line(doc, r["P4-08"], "Latest deploy is live")
+    criterion("P4-08", "Latest deploy is live")
     deploys = (run.snapshot.get("staging") or {}).get("deploys") or []
     if deploys:
-        rows = [[str(x.get("created_at") or ""), str(x.get("finished_at") or "—"), Code(str(x.get("id"))),
+        rows = [[_minute(x.get("created_at")), _minute(x.get("finished_at")), Code(str(x.get("id"))),
                  str(x.get("status")), str(x.get("trigger") or ""),
                  (Code(str(x["commit_id"])[:12]) if x.get("commit_id") else "—"),
                  " ".join(str(x.get("commit_message") or "").split())[:100]] for x in deploys]
-        doc.table(["created", "finished", "deploy", "status", "trigger", "commit", "message"], rows)
+        doc.table(["created (UTC)", "finished (UTC)", "deploy", "status", "trigger", "commit", "message"], rows)
     else:
         doc.p("No deploy list was read in this run.")
 
-    doc.h(2, "Issues Resolved")
-    doc.p("Each issue of the hand-written report is now a regression criterion; \"resolved\" means it passed here.")
-    for cid, problem in ISSUES:
-        criterion_line(doc, r[cid], f"{problem} — {r[cid].title}")
+    doc.h(2, "Monitoring and Alerting")
+    for cid in MONITORING:
+        criterion(cid)
+
+    doc.h(2, "Job Processing Validation")
+    for cid in JOB_PROCESSING:
+        criterion(cid)
 
     policy = run.data.get("policy") or []
     if policy:
         doc.h(2, "Environment-wide policy")
         doc.p("Every service of the environment matching the profile's POLICY_SERVICE_PATTERN, one result each.")
-        symbols = {"passed": "✅", "failed": "❌", "broken": "❌", "skipped": "⏭"}
         for scenario in policy:
             name = scenario["name"].split("[", 1)[-1].rstrip("]")
-            first = (scenario.get("message") or "").strip().splitlines()
-            why = f" — {first[0]}" if scenario["outcome"] != "passed" and first else ""
-            doc.li(f"{symbols.get(scenario['outcome'], '?')} {name} — {scenario['outcome']}{why}")
+            message = (scenario.get("message") or "").strip()
+            doc.li(Status(scenario["outcome"]), f" {name}",
+                   detail=message if scenario["outcome"] != "passed" and message else None)
 
     doc.h(2, "Not verifiable as written")
     doc.p("Claims of the hand-written report that no machine can check as worded. They are not counted as "
@@ -364,23 +438,23 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
     for claim, why, closest in NOT_VERIFIABLE:
         parts: list = [f"\"{claim}\" — not verifiable: {why}."]
         if closest:
-            parts.append(" Closest: " + ", ".join(f"{c} {r[c].symbol} {r[c].status}" for c in closest))
+            parts.append(" Closest: " + ", ".join(f"{c} {r[c].status}" for c in closest))
         doc.li(*parts)
 
     doc.h(2, "Next Steps")
     if run.sandbox:
         doc.li("This is a SANDBOX run: run `pytest -m staging` against the real staging service for a sign-off.")
     for x in blocking:
-        doc.li(f"{x.symbol} Fix {x.id} ({x.title}), or record a waiver in environments/"
+        doc.li(Status(x.status), f" Fix {x.id} ({x.title}), or record a waiver in environments/"
                f"{d.get('environment')}.waivers.yaml, then run again.")
     for x in run.ran:
         if x.judged and x.judged.waiver_state == "expired":
             doc.li(f"Waiver for {x.id} expired {x.judged.waiver.expires.isoformat()}: renew it or fix the criterion.")
         elif x.status == "waived":
-            doc.li(f"⚠ {x.id} is waived until {x.judged.waiver.expires.isoformat()}: fix it before then.")
+            doc.li(Status("waived"), f" {x.id} is waived until {x.judged.waiver.expires.isoformat()}: fix it before then.")
     for x in run.ran:
         if x.status == "skipped":
-            doc.li(f"⏭ {x.id} was skipped ({x.verdict_text()}): configure it to have it judged.")
+            doc.li(Status("skipped"), f" {x.id} ({x.verdict_text()}): configure it to have it judged.")
     if run.not_run:
         doc.li("Not run in this run: " + ", ".join(x.id for x in run.not_run) + ". Run the whole phase "
                "(`pytest -m staging`), or waive what is deliberately not run.")

@@ -34,8 +34,9 @@ def iso(moment: _dt.datetime) -> str:
 
 @dataclass
 class Evidence:
-    label: str
+    label: str  # what the file holds: the attachment's name
     href: str  # relative to the run folder
+    kind: str = ""  # its media type; image/* is shown inline in the completion report
 
 
 @dataclass
@@ -81,10 +82,10 @@ class Result:
                     f"expires {w.expires.isoformat()} (UTC)")
         text = j.outcome
         if j.outcome == "skipped":
-            reason = next((m for m in self.messages if m), "no reason given")
+            reason = _line(next((m for m in self.messages if m), "no reason given").splitlines()[0])
             text = f"skipped: {reason}"
         elif j.outcome in ("failed", "broken"):
-            first = next((m for m in self.messages if m), "")
+            first = _line(next((m for m in self.messages if m), "").split("\n", 1)[0])
             text = f"{j.outcome}: {first}" if first else j.outcome
         if j.waiver_state == "expired":
             text += f" (waiver by {j.waiver.approver} expired {j.waiver.expires.isoformat()}; it no longer applies)"
@@ -160,7 +161,7 @@ def _line(text: str) -> str:
 
 
 def _evidence_index(results_dir: Path) -> dict[str, list[Evidence]]:
-    """Criterion ID -> its attachments (and result files) under allure-results."""
+    """Criterion ID -> its attachments under allure-results, each once, named by what it holds."""
     index: dict[str, list[Evidence]] = {}
     if not results_dir.is_dir():
         return index
@@ -176,12 +177,13 @@ def _evidence_index(results_dir: Path) -> dict[str, list[Evidence]]:
         def walk(node):
             for att in node.get("attachments") or []:
                 if att.get("source") and (results_dir / att["source"]).exists():
-                    found.append(Evidence(att.get("name") or att["source"], f"{RESULTS}/{att['source']}"))
+                    found.append(Evidence(att.get("name") or att["source"], f"{RESULTS}/{att['source']}",
+                                          str(att.get("type") or "")))
             for step in node.get("steps") or []:
                 walk(step)
 
         walk(result)
-        found.append(Evidence(f"Allure result: {result.get('name', path.name)}", f"{RESULTS}/{path.name}"))
+        # The result JSON itself is Allure's bookkeeping, not evidence a signer reads: not linked.
         for cid in ids:
             bucket = index.setdefault(cid, [])
             for ev in found:
@@ -208,7 +210,8 @@ def load_run(folder: Path, now: _dt.datetime | None = None) -> Run:
         if cid in partly and outcome in ("passed", "skipped"):
             outcome = "not run"  # a criterion is judged by all of its scenarios, not by the ones that ran
         judged = judge(outcome, waivers.get(cid), as_of) if (cid in phase or entry) else None
-        messages = [_line(s.get("message") or "") for s in (entry or {}).get("scenarios", [])]
+        # Messages keep their lines (expected / actual / service are one fact per line).
+        messages = [str(s.get("message") or "").strip() for s in (entry or {}).get("scenarios", [])]
         results[cid] = Result(
             id=cid,
             title=(entry or {}).get("title") or (known.title if known else cid),

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Look at a completion report in a real browser: headless Chromium writes screenshots and measures the layout.
+
+    python scripts/report_screenshots.py RUN_FOLDER [--out DIR]
+
+Writes DIR/completion-report-{wide,narrow}.png (1280 and 800 px wide, the whole page) and
+prints one line per width: the page width against the window, any element that overflows
+(tables and code included), and whether every status mark rendered as text. Exit 1 when
+something overflows. Needs Debian's `chromium` (apt-get install chromium); offline.
+
+The measurement runs on a copy of the page with a small script added (the report itself
+allows no script): the script writes what it measured into the page's title, which
+`--dump-dom` prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+WIDTHS = {"wide": 1280, "narrow": 800}
+
+_MEASURE = """<script>
+window.addEventListener('load', () => {
+  const width = document.documentElement.clientWidth;
+  const over = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > width + 1 || el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible'
+        && el.clientWidth > 0 && ['TABLE', 'PRE', 'CODE', 'TD', 'IMG'].includes(el.tagName)) {
+      over.push(el.tagName + ':' + (el.textContent || el.alt || '').trim().slice(0, 40));
+    }
+  }
+  const statuses = [...document.querySelectorAll('.st')].map(s => s.textContent.trim());
+  const images = [...document.images].map(i => i.naturalWidth > 0);
+  document.title = 'MEASURED ' + JSON.stringify({width, scrollWidth: document.documentElement.scrollWidth,
+    pageHeight: document.documentElement.scrollHeight,
+    overflowing: over.slice(0, 10), statuses: statuses.length, statusWords: [...new Set(statuses)],
+    images: images.length, imagesLoaded: images.filter(Boolean).length});
+});
+</script>"""
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        sys.exit("report_screenshots: chromium is not installed (apt-get install chromium)")
+    return found
+
+
+def _run(args: list[str], profile: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def measure(page: Path, width: int, work: Path) -> dict:
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text)  # the copy may run the script
+    probe = work / f"probe-{width}.html"
+    probe.write_text(text.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    done = _run([f"--window-size={width},1000", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+                work / f"profile-measure-{width}")
+    match = re.search(r"<title>MEASURED (.*?)</title>", done.stdout, re.S)
+    if not match:
+        raise SystemExit(f"report_screenshots: no measurement from chromium ({done.stderr.strip()[-200:]})")
+    import html as _html
+
+    return json.loads(_html.unescape(match.group(1)))
+
+
+def screenshot(page: Path, width: int, out: Path, work: Path, height: int) -> None:
+    _run([f"--window-size={width},{height}", f"--screenshot={out}", page.as_uri()], work / f"profile-shot-{width}")
+    if not out.is_file():
+        raise SystemExit(f"report_screenshots: chromium wrote no screenshot for width {width}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", type=Path, help="run folder holding completion-report.html")
+    parser.add_argument("--out", type=Path, default=None, help="where the screenshots go (default: RUN)")
+    parser.add_argument("--height", type=int, default=0, help="screenshot height (default: the page's height)")
+    args = parser.parse_args(argv)
+    page = (args.run / "completion-report.html").resolve()
+    if not page.is_file():
+        sys.exit(f"report_screenshots: {page} not found")
+    out = (args.out or args.run).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="phasegate-chromium-") as tmp:
+        work = Path(tmp)
+        for name, width in WIDTHS.items():
+            found = measure(page, width, work)
+            height = args.height or min(16000, max(1000, int(found.get("pageHeight", 0)) or 9000))
+            shot = out / f"completion-report-{name}.png"
+            screenshot(page, width, shot, work, height)
+            fits = found["scrollWidth"] <= found["width"] and not found["overflowing"]
+            failed |= not fits
+            print(f"{name} {width}px: page {found['scrollWidth']}px in a {found['width']}px window, "
+                  f"{'fits' if fits else 'OVERFLOWS: ' + '; '.join(found['overflowing'])}; "
+                  f"{found['statuses']} status badges {found['statusWords']}; "
+                  f"{found['imagesLoaded']}/{found['images']} images shown; screenshot {shot}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
