@@ -73,6 +73,6 @@ def test_the_completion_report_lists_the_policy_per_service(tmp_path):
     folder = next(p for p in (tmp_path / "reports" / "sandbox").iterdir() if p.is_dir())
     report = (folder / "completion-report.md").read_text()
     section = report.split("## Environment-wide policy", 1)[1].split("\n## ", 1)[0]
-    assert "✅ upload-worker-staging — passed" in section
-    assert "❌ thumbnail-worker-staging — failed" in section
+    assert "- ✅ **passed** upload-worker-staging" in section
+    assert "- ❌ **failed** thumbnail-worker-staging" in section
     assert run.returncode == 1
