@@ -13,6 +13,7 @@ from phasegate.render import NetworkError, RenderClient
 from phasegate.sandbox.simulator import RenderSimulator
 from phasegate.sandbox.worlds import world
 
+CRITERION_LINE = re.compile(r"^(\[sandbox\] )?P4-\d\d ")  # the simulator answered: the run is stamped sandbox
 KEY = "rnd_onecause_right_0000"
 WRONG = "rnd_onecause_wrong_1111"
 
@@ -32,14 +33,14 @@ def test_a_refused_key_is_printed_once_and_first(refused_run):
     causes = [ln for ln in lines if "refused the key" in ln]
     assert len(causes) == 1, causes
     assert causes[0].startswith("phasegate: cause 1 — the Render API as a whole: Render API refused the key")
-    first_failure = next(i for i, ln in enumerate(lines) if re.match(r"P4-\d\d ", ln))
+    first_failure = next(i for i, ln in enumerate(lines) if CRITERION_LINE.match(ln))
     assert lines.index(causes[0]) < first_failure, "the cause comes before the criteria it broke"
 
 
 def test_every_criterion_it_broke_refers_to_it_in_a_few_words(refused_run):
     run, _ = refused_run
     assert run.outcomes and set(run.outcomes.values()) == {"broken"}
-    references = [ln for ln in run.stdout.splitlines() if re.match(r"P4-\d\d ", ln)]
+    references = [ln for ln in run.stdout.splitlines() if CRITERION_LINE.match(ln)]
     assert len(references) >= len(run.outcomes) - 1
     assert all(ln.endswith("broken by cause 1 (Render API unusable, printed above)") for ln in references), references
     assert re.search(r"^cause 1 \(the Render API, printed above\) broke \d+ criteria$", run.stdout, re.M)
