@@ -663,8 +663,8 @@ class RenderClient:
             except httpx.TransportError as exc:  # includes every httpx.TimeoutException
                 cause = f"{_short_cause(exc)} ({type(exc).__name__})"
                 # Nothing listening answers the same a second later: one retry, then the run says so.
-                refused = isinstance(exc, httpx.ConnectError) and attempt >= _REFUSED_ATTEMPTS
-                fatal_transport = refused and "refused" in cause
+                fatal_transport = (isinstance(exc, httpx.ConnectError) and attempt >= _REFUSED_ATTEMPTS
+                                   and "refused" in cause)
             except httpx.DecodingError as exc:
                 cause, undecodable = type(exc).__name__, True
             except httpx.HTTPError as exc:
