@@ -3,7 +3,9 @@
 
     python scripts/report_screenshots.py RUN_FOLDER [--out DIR]
 
-Writes DIR/completion-report-{wide,narrow}.png (1280 and 800 px wide, the whole page) and
+Writes DIR/completion-report-{wide,narrow}.png (1280 and 800 px wide, the whole page; DIR
+defaults to RUN_FOLDER.screenshots beside the run, never inside it: the run's manifest would
+then name the screenshots as added files) and
 prints one line per width: the page width against the window, any element that overflows
 (tables and code included), and whether every status mark rendered as text. Exit 1 when
 something overflows. Needs Debian's `chromium` (apt-get install chromium); offline.
@@ -85,13 +87,14 @@ def screenshot(page: Path, width: int, out: Path, work: Path, height: int) -> No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", type=Path, help="run folder holding completion-report.html")
-    parser.add_argument("--out", type=Path, default=None, help="where the screenshots go (default: RUN)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where the screenshots go (default: RUN.screenshots, beside the run folder)")
     parser.add_argument("--height", type=int, default=0, help="screenshot height (default: the page's height)")
     args = parser.parse_args(argv)
     page = (args.run / "completion-report.html").resolve()
     if not page.is_file():
         sys.exit(f"report_screenshots: {page} not found")
-    out = (args.out or args.run).resolve()
+    out = (args.out or args.run.resolve().with_name(args.run.resolve().name + ".screenshots")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     failed = False
     with tempfile.TemporaryDirectory(prefix="phasegate-chromium-") as tmp:
