@@ -174,7 +174,8 @@ def test_unreachable_api_breaks_every_scenario_in_one_line(tmp_path):
     assert set(run.outcomes) >= set(RENDER_CRITERIA) - {"P4-28", "P4-29"}
     assert set(run.outcomes.values()) == {"broken"}, run.outcomes
     assert run.returncode != 0
-    line = next(ln for ln in run.stdout.splitlines() if "broken:" in ln)
+    # The Render API failed as a whole: its cause is printed once, first (phasegate.causes).
+    line = next(ln for ln in run.stdout.splitlines() if ln.startswith("phasegate: cause 1 — "))
     assert f"127.0.0.1:{port}" in line
 
 

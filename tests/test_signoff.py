@@ -172,7 +172,7 @@ def test_signoff_refuses_a_failed_criterion(failing_run, keys, tmp_path):
     key, _ = keys
     folder = copy(failing_run, tmp_path)
     md = (folder / "completion-report.md").read_text()
-    assert "❌ P4-03" in md
+    assert "❌ **failed** P4-03" in md
     refused = phasegate("signoff", folder, "--key", key, "--signer", SIGNER)
     assert refused.returncode == 2
     assert "P4-03 failed" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
@@ -184,7 +184,7 @@ def test_a_valid_waiver_lets_signoff_through_and_shows_waived(tmp_path, keys):
     run, folder = staging_run(tmp_path, "P4-03", {**database_waivers(), "P4-03": "type change booked with Render"})
     assert "waived   P4-03" in run.stdout
     md = (folder / "completion-report.md").read_text()
-    assert "⚠ P4-03" in md and "Ada Approver" in md and tomorrow in md
+    assert "⚠ **waived** P4-03" in md and "Ada Approver" in md and tomorrow in md
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["criteria"]["P4-03"]["status"] == "waived"
     assert manifest["criteria"]["P4-03"]["waiver"]["approver"] == "Ada Approver <ada@example.com>"
@@ -199,7 +199,7 @@ def test_an_expired_waiver_does_not_apply(tmp_path, keys):
     run, folder = standin_run(tmp_path, world_name="P4-03", waived={"P4-03": "type change booked with Render"},
                               expires="2020-01-31")
     md = (folder / "completion-report.md").read_text()
-    assert "❌ P4-03" in md and "expired 2020-01-31" in md
+    assert "❌ **failed** P4-03" in md and "expired 2020-01-31" in md
     assert json.loads((folder / "manifest.json").read_text())["criteria"]["P4-03"]["status"] == "failed"
     refused = phasegate("signoff", folder, "--key", key, "--signer", SIGNER)
     assert refused.returncode == 2 and "waiver expired" in refused.stderr
