@@ -1,74 +1,89 @@
-"""The Phase 4 criteria catalogue (``shared/phase4-criteria.md``) as data.
+"""The criteria catalogue, read from the features: a phase is a folder ``features/<phase>/``.
 
-The IDs are the contract between the feature files (tags), the snapshot (what to read),
-the Allure results (labels, severity) and the completion report (sections).
+Each scenario carries exactly one criterion ID tag (``@P4-03``: the phase's prefix, a dash,
+two digits); its name is the criterion's title, its Feature the concern, a severity tag
+(``@critical``) its Allure severity. ``phase.yaml`` beside the features holds only what
+Gherkin cannot: the phase's title and prefix, the layout of its completion report (the
+hand-written report's section names) and the claims that are not verifiable as written.
+What the snapshot must read is declared by the step definitions (:func:`reads`).
+
+The IDs are the contract between the feature files (tags), the Allure results (labels,
+severity), the completion report (sections), waivers and the sign-off.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-CRITERION_TAG = re.compile(r"^P4-\d{2}$")
+import yaml
+from pytest_bdd.parser import FeatureParser
+
+from .errors import ConfigError
+
+CRITERION_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d{2}$")
+SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # Allure's; a tag names one, else normal
+PHASE_FILE = "phase.yaml"
+FEATURES = "features"
+READS = "__phasegate_reads__"
+
+
+class CatalogueError(ConfigError):
+    """The features and phase files do not make a consistent catalogue; one line per problem."""
 
 
 @dataclass(frozen=True)
 class Criterion:
     id: str
-    title: str
-    concern: str  # the Allure feature and the report section
-    severity: str  # Allure severity: critical for security and isolation
-    needs: frozenset[str]  # what the snapshot must read to judge it
+    title: str  # the scenario's name
+    concern: str  # the scenario's Feature: the Allure feature and the report's section by concern
+    severity: str  # from a severity tag; normal without one
+    phase: str  # the phase folder's name
+    where: str = ""  # feature file and line, for messages
+    tags: frozenset[str] = frozenset()  # the scenario's and its Feature's tags
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "concern": self.concern, "severity": self.severity}
 
 
-def _c(id_, title, concern, severity, *needs):
-    return Criterion(id_, title, concern, severity, frozenset(needs))
+@dataclass(frozen=True)
+class Phase:
+    name: str  # the folder: phase4
+    title: str  # "Phase 4"
+    prefix: str  # "P4"
+    criteria: dict[str, Criterion] = field(default_factory=dict)
+    report: dict = field(default_factory=dict)  # the completion report's layout for this phase
+
+    def to_dict(self) -> dict:
+        """What a run folder records of its phase: the reports read the catalogue from the run, not the repo."""
+        return {"name": self.name, "title": self.title, "prefix": self.prefix,
+                "criteria": {cid: c.to_dict() for cid, c in self.criteria.items()}, "report": self.report}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Phase":
+        name = data["name"]
+        criteria = {cid: Criterion(cid, c["title"], c["concern"], c["severity"], name)
+                    for cid, c in (data.get("criteria") or {}).items()}
+        return cls(name, data["title"], data["prefix"], criteria, data.get("report") or {})
 
 
-_SERVICE = "Service configuration"
-_ENV = "Environment variables"
-_DB = "Database isolation"
-_OPS = "Operations"
+def reads(*parts: str):
+    """Declare what a step definition needs the snapshot to have read (none: ``@reads()``).
 
-CATALOGUE: dict[str, Criterion] = {
-    c.id: c
-    for c in [
-        _c("P4-01", "Exactly one service carries the worker's name", _SERVICE, "blocker", "service"),
-        _c("P4-02", "The service has the expected id", _SERVICE, "normal", "service"),
-        _c("P4-03", "The service is a background worker", _SERVICE, "critical", "service"),
-        _c("P4-04", "The service runs on Docker", _SERVICE, "normal", "service"),
-        _c("P4-05", "The service runs in Oregon", _SERVICE, "normal", "service"),
-        _c("P4-06", "The service is on the Starter plan", _SERVICE, "normal", "service"),
-        _c("P4-07", "The service is not suspended", _SERVICE, "critical", "service"),
-        _c("P4-08", "The latest deploy is live", _SERVICE, "critical", "service", "deploys"),
-        _c("P4-09", "The service builds from the worker Dockerfile", _SERVICE, "normal", "service"),
-        _c("P4-10", "The service starts the enhanced worker runner", _SERVICE, "normal", "service"),
-        _c("P4-11", "The service deploys from the staging branch", _SERVICE, "critical", "service"),
-        _c("P4-12", "Auto-deploy is on", _SERVICE, "normal", "service"),
-        _c("P4-20", "ENVIRONMENT names the environment", _ENV, "critical", "service", "env"),
-        _c("P4-21", "Debug mode is off", _ENV, "critical", "service", "env"),
-        _c("P4-22", "Log level is INFO", _ENV, "normal", "service", "env"),
-        _c("P4-23", "Database connection variables are set", _ENV, "critical", "service", "env"),
-        _c("P4-24", "Supabase variables are set", _ENV, "critical", "service", "env"),
-        _c("P4-25", "Worker variables are set", _ENV, "normal", "service", "env"),
-        _c("P4-26", "External API keys are set", _ENV, "normal", "service", "env"),
-        _c("P4-27", "JWT_SECRET is absent", _ENV, "critical", "service", "env", "secret_files"),
-        _c("P4-28", "No secret is shared with production", _ENV, "critical", "service", "env", "production"),
-        _c("P4-29", "Service URLs are staging-specific", _ENV, "critical", "service", "env", "production"),
-        _c("P4-40", "The worker's database connection works, over TLS unless local", _DB, "critical", "service", "env", "database"),
-        _c("P4-41", "The staging schema exists", _DB, "critical", "service", "env", "database"),
-        _c("P4-42", "The worker uses staging-specific credentials", _DB, "critical", "service", "env", "database"),
-        _c("P4-43", "The worker cannot reach the production schema", _DB, "critical", "service", "env", "database"),
-        _c("P4-44", "Unqualified names resolve to the staging schema", _DB, "critical", "service", "env", "database"),
-        _c("P4-45", "Timeouts suit background processing", _DB, "normal", "service", "env", "database"),
-        _c("P4-46", "The job queue exists with retry bookkeeping", _DB, "normal", "service", "env", "database"),
-        _c("P4-47", "The worker holds live connections within its pool size", _DB, "normal", "service", "env", "database"),
-        _c("P4-60", "Memory stays under the threshold", _OPS, "normal", "service", "metrics"),
-        _c("P4-61", "CPU stays under the threshold", _OPS, "normal", "service", "metrics"),
-        _c("P4-62", "No failure events since the deploy that is live", _OPS, "critical", "service", "deploys", "events"),
-        _c("P4-63", "No job is stuck in a running state", _OPS, "normal", "service", "env", "database"),
-    ]
-}
+    Put it under ``@given``/``@then``. The union over a scenario's steps is what the
+    snapshot reads for it; a step without a declaration stops the run at collection.
+    """
+
+    def mark(func):
+        setattr(func, READS, frozenset(parts))
+        return func
+
+    return mark
+
+
+def declared_reads(func) -> frozenset[str] | None:
+    return getattr(func, READS, None)
 
 
 def criterion_ids(tags) -> list[str]:
@@ -76,10 +91,96 @@ def criterion_ids(tags) -> list[str]:
     return sorted({t for t in tags if CRITERION_TAG.match(t)})
 
 
-def needs_of(ids) -> frozenset[str]:
-    needs: set[str] = set()
-    for id_ in ids:
-        criterion = CATALOGUE.get(id_)
-        if criterion is not None:
-            needs |= criterion.needs
-    return frozenset(needs)
+def features_root(root: Path) -> Path:
+    return Path(root) / FEATURES
+
+
+def phase_names(root: Path) -> list[str]:
+    """Every folder of features that holds a phase file, in name order."""
+    base = features_root(root)
+    return sorted(p.parent.name for p in base.glob(f"*/{PHASE_FILE}")) if base.is_dir() else []
+
+
+def parse_features(folder: Path):
+    """(path, Feature) for every feature file of a folder, in path order."""
+    for path in sorted(folder.rglob("*.feature")):
+        yield path, FeatureParser(str(folder), str(path.relative_to(folder))).parse()
+
+
+def load_phase(root: Path, name: str) -> Phase:
+    folder = features_root(root) / name
+    problems: list[str] = []
+    meta = _phase_file(folder / PHASE_FILE)
+    prefix = str(meta.get("prefix") or "")
+    criteria: dict[str, Criterion] = {}
+    for path, feature in parse_features(folder):
+        shown = path.relative_to(Path(root)) if path.is_relative_to(Path(root)) else path
+        for scenario in feature.scenarios.values():
+            where = f"{shown}:{scenario.line_number}"
+            tags = set(feature.tags) | set(scenario.tags)
+            ids = criterion_ids(tags)
+            if not ids:
+                problems.append(f"{where}: scenario {scenario.name!r} has no criterion ID tag (@{prefix}-NN)")
+                continue
+            if len(ids) > 1:
+                problems.append(f"{where}: scenario {scenario.name!r} has several criterion IDs: {', '.join(ids)}")
+                continue
+            cid = ids[0]
+            if not cid.startswith(prefix + "-"):
+                problems.append(f"{where}: {cid} does not carry the phase's prefix {prefix}")
+            severities = sorted(tags & set(SEVERITIES))
+            if len(severities) > 1:
+                problems.append(f"{where}: {cid} has several severity tags: {', '.join(severities)}")
+            if cid in criteria:
+                problems.append(f"{where}: duplicate criterion ID {cid} (also {criteria[cid].where})")
+                continue
+            criteria[cid] = Criterion(cid, scenario.name, feature.name, severities[0] if severities else "normal",
+                                      name, where, frozenset(tags))
+    for cid in sorted(_ids_named_by(meta.get("report") or {}) - set(criteria)):
+        problems.append(f"{folder / PHASE_FILE}: {cid} is named but no scenario carries it")
+    if problems:
+        raise CatalogueError("\n".join(problems))
+    return Phase(name, str(meta["title"]), prefix, dict(sorted(criteria.items())), meta.get("report") or {})
+
+
+def load_phases(root: Path) -> dict[str, Phase]:
+    """Every phase of the repository; an ID claimed by two phases is a problem like any other."""
+    phases, problems = {}, []
+    for name in phase_names(root):
+        try:
+            phases[name] = load_phase(root, name)
+        except CatalogueError as exc:
+            problems.append(str(exc))
+    owner: dict[str, str] = {}
+    for phase in phases.values():
+        for cid in phase.criteria:
+            if cid in owner:
+                problems.append(f"duplicate criterion ID {cid}: in {owner[cid]} and {phase.name}")
+            owner[cid] = phase.name
+    if problems:
+        raise CatalogueError("\n".join(problems))
+    return phases
+
+
+def _phase_file(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"{path}: cannot be read: {' '.join(str(exc).split())}") from None
+    missing = [k for k in ("title", "prefix") if not data.get(k)]
+    if missing:
+        raise CatalogueError(f"{path}: missing {', '.join(missing)}")
+    if not re.fullmatch(r"[A-Z][A-Z0-9]*", str(data["prefix"])):
+        raise CatalogueError(f"{path}: prefix {data['prefix']!r} is not capital letters and digits")
+    return data
+
+
+def _ids_named_by(node) -> set[str]:
+    """Every criterion ID the phase file's report layout names."""
+    if isinstance(node, str):
+        return {node} if CRITERION_TAG.match(node) else set()
+    if isinstance(node, dict):
+        return set().union(*(_ids_named_by(v) for v in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(_ids_named_by(v) for v in node)) if node else set()
+    return set()

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_bdd.parser import FeatureParser
+from .criteria import Phase, criterion_ids, features_root, parse_features
 
-from .criteria import CATALOGUE, criterion_ids
-
-PHASE_FEATURES = Path("features") / "phase4"
 ENVIRONMENT_TAGS = frozenset({"staging", "production"})
 
 
@@ -22,12 +19,10 @@ def _applies(tags: set[str], environment_tag: str) -> bool:
     return not named or environment_tag in named
 
 
-def expected_scenarios(root: Path, environment_tag: str) -> dict[str, int]:
+def expected_scenarios(root: Path, environment_tag: str, phase: Phase) -> dict[str, int]:
     """Criterion ID -> how many scenarios and Examples rows judge it in this environment."""
-    folder = Path(root) / PHASE_FEATURES
     expected: dict[str, int] = {}
-    for path in sorted(folder.rglob("*.feature")):
-        feature = FeatureParser(str(folder), str(path.relative_to(folder))).parse()
+    for _path, feature in parse_features(features_root(root) / phase.name):
         for scenario in feature.scenarios.values():
             tags = set(feature.tags) | set(scenario.tags)
             rows = 0
@@ -43,6 +38,6 @@ def expected_scenarios(root: Path, environment_tag: str) -> dict[str, int]:
     return expected
 
 
-def phase_criteria(expected: dict[str, int]) -> list[str]:
-    """The criteria a complete run must judge: the catalogue's, when the features apply them here."""
-    return sorted(cid for cid in CATALOGUE if expected.get(cid))
+def phase_criteria(expected: dict[str, int], phase: Phase) -> list[str]:
+    """The criteria a complete run must judge: the phase's, when the features apply them here."""
+    return sorted(cid for cid in phase.criteria if expected.get(cid))

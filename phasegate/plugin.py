@@ -18,11 +18,13 @@ from . import secrets
 from .causes import Causes, whole_target
 from .ci_results import CRITERION_PROPERTY, OUTCOME_PROPERTY, readable, rewrite_junit
 from .config import DEFAULT_API_URL, ENVIRONMENT_TAGS, Profile, choose_profile, load_profile
-from .criteria import CATALOGUE, criterion_ids, needs_of
+from .criteria import CatalogueError, Phase, SEVERITIES, criterion_ids, declared_reads, load_phases
 from .errors import ConfigError, PhasegateError, TargetError
 from .judge import Violation
 
 PROFILE = pytest.StashKey[Profile]()
+PHASES = pytest.StashKey[dict]()  # every phase of the repository, by folder name
+PHASE = pytest.StashKey[Phase]()  # the phase this run judges
 NEEDS = pytest.StashKey[frozenset]()
 OUTCOMES = pytest.StashKey[dict]()
 SCENARIOS = pytest.StashKey[list]()
@@ -40,12 +42,38 @@ def pytest_addoption(parser):
                     help="profile environments/NAME.env (default: the environment named by -m, else staging)")
     group.addoption("--report-dir", dest="phasegate_report_dir", metavar="DIR", default="reports",
                     help="where run folders are written: DIR/<env>/<UTC timestamp>/ (default: reports)")
+    group.addoption("--phase", dest="phasegate_phase", metavar="NAME", default=None,
+                    help="the phase to judge: features/NAME/ (default: the first phase folder in name order)")
     group.addoption("--no-report", dest="phasegate_no_report", action="store_true", default=False,
                     help="write the run folder (results, run.json) but not the completion report and HTML")
 
 
 def pytest_configure(config):
     _scrub_all_log_records()
+    try:
+        phases = load_phases(config.rootpath)
+    except CatalogueError as exc:  # one line per problem, before anything is collected
+        raise pytest.UsageError(f"phasegate: the features are not a consistent catalogue:\n{exc}") from None
+    config.stash[PHASES] = phases
+    # The criterion IDs and severities are tags, hence markers: registered from the features (--strict-markers).
+    for phase in phases.values():
+        for cid in phase.criteria:
+            config.addinivalue_line("markers", f"{cid}: {phase.title} criterion {cid}")
+    for severity in SEVERITIES:
+        config.addinivalue_line("markers", f"{severity}: Allure severity of the criterion")
+
+
+def chosen_phase(config) -> Phase:
+    """``--phase NAME``; else the first phase folder in name order."""
+    phases = config.stash[PHASES]
+    name = config.getoption("phasegate_phase")
+    if name is None:
+        if not phases:
+            raise pytest.UsageError("phasegate: no phase: no features/<phase>/phase.yaml")
+        return phases[sorted(phases)[0]]
+    if name not in phases:
+        raise pytest.UsageError(f"phasegate: --phase {name}: no such phase; phases: {', '.join(sorted(phases)) or 'none'}")
+    return phases[name]
 
 
 def _scrub_all_log_records() -> None:
@@ -72,7 +100,7 @@ def profile_name(config) -> str:
 
 
 def scenario_ids(item) -> list[str]:
-    """The criterion IDs of a Phase 4 scenario, ["policy"] for the environment policy, else []."""
+    """The criterion IDs of a phase's scenario, ["policy"] for the environment policy, else []."""
     names = [m.name for m in item.iter_markers()]
     return criterion_ids(names) or (["policy"] if "policy" in names else [])
 
@@ -198,9 +226,6 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("_pytest_bdd_example", [{"service": n} for n in names], ids=names)
 
 
-ALL_NEEDS = frozenset({"service", "env", "secret_files", "deploys", "events", "metrics", "production", "database"})
-
-
 def _policy_services(ctx: RunContext) -> list[str]:
     from .policy import Policy, read_environment
 
@@ -212,7 +237,9 @@ def _policy_services(ctx: RunContext) -> list[str]:
         # Capture is off while it reads: a large environment says how long it will take.
         capture = ctx.config.pluginmanager.getplugin("capturemanager")
         with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            ctx.environment = read_environment(policy, ctx.client(ALL_NEEDS))
+            from .snapshot import PARTS
+
+            ctx.environment = read_environment(policy, ctx.client(PARTS))
     except PhasegateError as exc:  # reported by the scenario (broken) or, for config, before any scenario
         ctx.environment_error = exc
         return ["not-read"]
@@ -268,27 +295,78 @@ def pytest_collection_modifyitems(session, config, items):
         raise pytest.UsageError(str(exc)) from None
     if profile.digest_key is not None:
         secrets.set_digest_key(profile.digest_key.reveal().encode())
-    # Scenarios and Examples rows tagged for another environment do not apply to this profile.
+    phase = chosen_phase(config)
+    reads = _reads_of_steps(config, items)
+    # Scenarios and Examples rows tagged for another environment, or of another phase, do not apply to this run.
     keep, drop = [], []
     for item in items:
         tags = {m.name for m in item.iter_markers()} & set(ENVIRONMENT_TAGS)
-        (drop if is_criterion(item) and tags and profile.scenario_tag not in tags else keep).append(item)
+        other_phase = any(cid not in phase.criteria for cid in criterion_ids(m.name for m in item.iter_markers()))
+        (drop if is_criterion(item) and (other_phase or tags and profile.scenario_tag not in tags)
+         else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
     _stop_if_nothing_selected(config, items, profile)
     config.stash[PROFILE] = profile
+    config.stash[PHASE] = phase
     from .phase import expected_scenarios
 
-    config.stash[EXPECTED] = expected_scenarios(config.rootpath, profile.scenario_tag)
+    config.stash[EXPECTED] = expected_scenarios(config.rootpath, profile.scenario_tag, phase)
     config.stash[SELECTION] = _selection(config)
-    config.stash[NEEDS] = needs_of(cid for item in items for cid in scenario_ids(item))
+    # What the snapshot reads: the union of what the selected criteria's steps declare.
+    config.stash[NEEDS] = frozenset().union(*(reads.get(item.nodeid, frozenset())
+                                              for item in items if criterion_ids(m.name for m in item.iter_markers())))
     config.stash[OUTCOMES] = {}
     config.stash[SCENARIOS] = []
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         for line in _header(profile):
             reporter.write_line(line, bold=True)
+
+
+def _reads_of_steps(config, items) -> dict[str, frozenset]:
+    """Node ID -> what its steps declare they read. A step without a declaration, or declaring a part
+    the snapshot does not know, stops the run (one line each)."""
+    from pytest_bdd.scenario import find_fixturedefs_for_step, scenario_wrapper_template_registry
+    from pytest_bdd.steps import step_function_context_registry
+
+    from .snapshot import PARTS
+
+    reads: dict[str, frozenset] = {}
+    problems: dict[str, None] = {}
+    found: dict[tuple, tuple] = {}
+    for item in items:
+        template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
+        if template is None:
+            continue
+        callspec = getattr(item, "callspec", None)
+        scenario = template.render(callspec.params.get("_pytest_bdd_example", {}) if callspec else {})
+        union: set[str] = set()
+        for step in scenario.steps:
+            key = (item.parent.nodeid, step.type, step.name)
+            if key not in found:
+                defs = list(find_fixturedefs_for_step(step, item.session._fixturemanager, item))
+                context_ = step_function_context_registry.get(defs[-1].func) if defs else None
+                found[key] = (context_.step_func if context_ else None,
+                              declared_reads(context_.step_func) if context_ else None)
+            func, declared = found[key]
+            where = f"{template.feature.rel_filename}:{step.line_number}"
+            if func is None:
+                continue  # pytest-bdd reports a step without a definition when the scenario runs
+            name = f"{func.__module__}.{func.__name__}"
+            if declared is None:
+                problems[f"{where}: step {step.keyword} {step.name!r} ({name}) does not declare what it reads: "
+                         "@reads(...)"] = None
+                continue
+            for part in sorted(declared - PARTS):
+                problems[f"{where}: step {name} reads {part!r}, which the snapshot does not know "
+                         f"(known: {', '.join(sorted(PARTS))})"] = None
+            union |= declared & PARTS
+        reads[item.nodeid] = frozenset(union)
+    if problems:
+        raise pytest.UsageError("phasegate: steps whose needs are unknown:\n" + "\n".join(problems))
+    return reads
 
 
 def _selection(config) -> dict:
@@ -308,7 +386,7 @@ def pytest_runtestloop(session):
     from .runrecord import start_run_folder
 
     config.stash[RUN_FOLDER] = start_run_folder(
-        config.stash[PROFILE], report_root=config.rootpath / config.getoption("phasegate_report_dir"),
+        config.stash[PROFILE], config.stash[PHASE], report_root=config.rootpath / config.getoption("phasegate_report_dir"),
         selection=config.stash[SELECTION])
     return None
 
@@ -381,12 +459,13 @@ def environment(pytestconfig, profile):
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result
 def pytest_bdd_before_scenario(request, feature, scenario):
-    """Allure labels from the catalogue: epic, feature per concern, story = title, severity, ID tag."""
+    """Allure labels from the catalogue: epic = the phase, feature per concern, story = title, severity, ID tag."""
     ids = scenario_ids(request.node)
-    if not ids:
+    if not ids or PHASE not in request.config.stash:
         return
-    criterion = CATALOGUE.get(ids[0])
-    allure.dynamic.epic("Phase 4" if criterion is not None else "Environment policy")
+    phase = request.config.stash[PHASE]
+    criterion = phase.criteria.get(ids[0])
+    allure.dynamic.epic(phase.title if criterion is not None else "Environment policy")
     if criterion is not None:
         allure.dynamic.feature(criterion.concern)
         allure.dynamic.story(f"{criterion.id} {criterion.title}")
@@ -433,7 +512,7 @@ def pytest_runtest_makereport(item, call):
         if report.skipped and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2]).removeprefix("Skipped: ")
         for cid in ids:
-            if cid in CATALOGUE:  # the policy's scenarios are results, not Phase 4 criteria
+            if cid in item.config.stash[PHASE].criteria:  # the policy's scenarios are results, not criteria
                 outcomes[cid] = _worst(outcomes.get(cid), state)
         item.user_properties.append((OUTCOME_PROPERTY, state))
         if error is not None and state in ("failed", "broken"):  # read by allure-pytest-bdd, an outer wrapper
@@ -465,7 +544,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     profile = config.stash.get(PROFILE, None)
     if not outcomes or profile is None:
         return
-    title = "phasegate: Phase 4 criteria" + (" (SANDBOX — not a sign-off)" if context(config).is_sandbox() else "")
+    phase = config.stash[PHASE]
+    title = f"phasegate: {phase.title} criteria" + (" (SANDBOX — not a sign-off)" if context(config).is_sandbox() else "")
     terminalreporter.section(title)
     for cause in config.stash.get(CAUSES, Causes()):
         terminalreporter.line(f"cause {cause.number} (the {cause.target}, printed above) broke "
@@ -474,7 +554,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
     waivers = {w.criterion: w for w in config.stash.get(WAIVERS, [])}
     for cid in sorted(outcomes):
-        criterion = CATALOGUE.get(cid)
+        criterion = phase.criteria.get(cid)
         judged = judge(outcomes[cid], waivers.get(cid))
         note = ""
         if judged.status == "waived":
@@ -493,7 +573,7 @@ def _completeness(config, *, stopped_early: bool) -> dict:
     for scenario in config.stash[SCENARIOS]:
         for cid in scenario["criteria"]:
             ran.setdefault(cid, set()).add(scenario["nodeid"])
-    phase = phase_criteria(expected)
+    phase = phase_criteria(expected, config.stash[PHASE])
     not_run = [cid for cid in phase if not ran.get(cid)]
     partly = {cid: f"{len(ran[cid])} of {expected[cid]} scenarios ran" for cid in phase
               if ran.get(cid) and len(ran[cid]) < expected[cid]}
@@ -518,7 +598,7 @@ def pytest_sessionfinish(session, exitstatus):
 
     interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     folder = write_run_folder(
-        config.stash[PROFILE],
+        config.stash[PROFILE], config.stash[PHASE],
         folder=config.stash.get(RUN_FOLDER, None),
         state="interrupted" if interrupted else "finished",
         completeness=_completeness(config, stopped_early=bool(session.shouldstop or session.shouldfail)),

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from . import __version__, secrets
-from .criteria import CATALOGUE
+from .criteria import Phase
 
 PACKAGES = ("phasegate", "pytest", "pytest-bdd", "allure-pytest-bdd", "httpx", "psycopg", "python-dotenv")
 
@@ -69,25 +69,28 @@ def _scrubbed_json(data) -> str:
     return secrets.scrub(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
-def _new_folder(report_root: Path, env: str, moment: _dt.datetime) -> Path:
-    folder = report_root / env / moment.strftime("%Y%m%dT%H%M%SZ")
+def _new_folder(report_root: Path, env: str, moment: _dt.datetime, phase: Phase) -> Path:
+    """reports/<env>/<UTC timestamp>-<phase>: newest last in name order, and the name says which phase."""
+    stem = moment.strftime("%Y%m%dT%H%M%SZ") + f"-{phase.name}"
+    folder = report_root / env / stem
     suffix = 1
     while folder.exists():  # two runs in one second keep both folders
         suffix += 1
-        folder = report_root / env / (moment.strftime("%Y%m%dT%H%M%SZ") + f"-{suffix}")
+        folder = report_root / env / f"{stem}-{suffix}"
     folder.mkdir(parents=True)
     return folder
 
 
-def start_run_folder(profile, *, report_root: Path, selection: dict) -> Path:
+def start_run_folder(profile, phase: Phase, *, report_root: Path, selection: dict) -> Path:
     """The run folder, created before the first criterion runs, with a run.json that says "running".
 
     A session killed before its end leaves this record behind: the run reads as interrupted
     (partial) wherever it is shown, and can never be signed.
     """
     started = utc_now()
-    folder = _new_folder(report_root, profile.name, started)
-    run = {"format": 2, "state": "running", "environment": profile.name, "profile": profile.source,
+    folder = _new_folder(report_root, profile.name, started, phase)
+    run = {"format": 2, "state": "running", "phase": phase.to_dict(), "environment": profile.name,
+           "profile": profile.source,
            "sandbox": profile.sandbox, "started_at": _iso(started), "selection": selection,
            "phasegate_version": __version__}
     (folder / "run.json").write_text(_scrubbed_json(run))
@@ -119,14 +122,14 @@ def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
     }
 
 
-def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
+def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
                      exit_status: int, render: dict | None = None, folder: Path | None = None,
                      state: str = "finished", completeness: dict | None = None,
                      sandbox: bool | None = None, selection: dict | None = None) -> Path:
     """Write the run's record. ``render`` holds the request statistics and the provenance of the API read."""
     finished = utc_now()
     if folder is None:
-        folder = _new_folder(report_root, profile.name, finished)
+        folder = _new_folder(report_root, profile.name, finished, phase)
     elif (folder / "allure-results").exists():
         shutil.rmtree(folder / "allure-results")
     render = dict(render or {})
@@ -148,7 +151,7 @@ def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allu
 
     criteria = {}
     for cid in sorted(outcomes):
-        criterion = CATALOGUE.get(cid)
+        criterion = phase.criteria.get(cid)
         criteria[cid] = {
             "title": criterion.title if criterion else cid,
             "concern": criterion.concern if criterion else "",
@@ -159,6 +162,7 @@ def write_run_folder(profile, *, outcomes: dict, scenarios: list, snapshot, allu
     run = {
         "format": 2,
         "state": state,
+        "phase": phase.to_dict(),
         "phasegate_version": __version__,
         "git_commit": commit,
         "packages": package_versions(),

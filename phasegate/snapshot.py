@@ -21,6 +21,8 @@ from .secrets import Secret
 
 
 METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
+# What a snapshot can read; a step definition declares which of these it needs (criteria.reads).
+PARTS = frozenset({"service", "env", "secret_files", "deploys", "events", "metrics", "production", "database"})
 
 
 def metrics_window(taken_at: str, hours: int = 1) -> dict:

@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from . import secrets
-from .criteria import CATALOGUE, CRITERION_TAG
+from .criteria import CRITERION_TAG, load_phases
 from .errors import ConfigError
 
 FIELDS = ("criterion", "justification", "approver", "expires")
@@ -87,7 +87,13 @@ def load_waivers(env: str, root: Path, environ: dict[str, str] | None = None) ->
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{shown}: cannot be read ({type(exc).__name__})") from None
-    return parse_waivers(text, shown)
+    return parse_waivers(text, shown, known=known_criteria(root))
+
+
+def known_criteria(root: Path | None = None) -> set[str]:
+    """Every criterion ID of every phase: one waiver file serves all the phases of its environment."""
+    root = Path(__file__).resolve().parent.parent if root is None else Path(root)
+    return {cid for phase in load_phases(root).values() for cid in phase.criteria}
 
 
 class _Loader(yaml.SafeLoader):
@@ -100,7 +106,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def parse_waivers(text: str, source: str) -> list[Waiver]:
+def parse_waivers(text: str, source: str, known: set[str] | None = None) -> list[Waiver]:
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -116,8 +122,9 @@ def parse_waivers(text: str, source: str) -> list[Waiver]:
                           f"found {type(data).__name__}")
     waivers: list[Waiver] = []
     seen: set[str] = set()
+    known = known_criteria() if known is None else known
     for index, entry in enumerate(data, start=1):
-        waiver = _entry(entry, index, source)
+        waiver = _entry(entry, index, source, known)
         if waiver.criterion in seen:
             raise ConfigError(f"{source}: entry {index}: a second waiver for {waiver.criterion}; keep one")
         seen.add(waiver.criterion)
@@ -125,7 +132,7 @@ def parse_waivers(text: str, source: str) -> list[Waiver]:
     return waivers
 
 
-def _entry(entry, index: int, source: str) -> Waiver:
+def _entry(entry, index: int, source: str, known: set[str]) -> Waiver:
     label = f"{source}: entry {index}"
     if not isinstance(entry, dict):
         raise ConfigError(f"{label}: expected a mapping with {', '.join(FIELDS)}, found {type(entry).__name__}")
@@ -139,7 +146,7 @@ def _entry(entry, index: int, source: str) -> Waiver:
     if unknown:
         raise ConfigError(f"{label}: unknown field {', '.join(unknown)}; known: {', '.join(FIELDS)}")
     cid = str(cid).strip()
-    if not CRITERION_TAG.match(cid) or cid not in CATALOGUE:
+    if not CRITERION_TAG.match(cid) or cid not in known:
         raise ConfigError(f"{label}: unknown criterion ID {cid!r}")
     for name in ("justification", "approver"):
         if not isinstance(entry[name], str) or not entry[name].strip():

@@ -3,11 +3,13 @@
 from pytest_bdd import given, then
 
 from phasegate import charts, evidence, judge_ops
+from phasegate.criteria import reads
 
 GIB = 1024 ** 3
 
 
 @given("the worker's resource usage over the last hour on Render", target_fixture="worker")
+@reads("service", "metrics")
 def resource_usage(snapshot):
     evidence.link_service(snapshot.staging.dashboard_url, snapshot.sandbox)
     evidence.attach_json("Render metrics read (series and points)", snapshot.staging.redacted().get("metrics"))
@@ -24,16 +26,19 @@ def _judge_with_chart(worker, profile, kind, unit, scale):
 
 
 @then("its memory stays under the threshold of its limit")
+@reads()
 def memory_under_threshold(worker, profile):
     _judge_with_chart(worker, profile, "memory", "GiB", GIB)
 
 
 @then("its CPU stays under the threshold of its limit")
+@reads()
 def cpu_under_threshold(worker, profile):
     _judge_with_chart(worker, profile, "cpu", "CPU", 1.0)
 
 
 @then("none of these failure events happened since the deploy that is live:")
+@reads("deploys", "events")
 def no_failure_events(worker, datatable):
     rules = judge_ops.failure_rules(datatable)
     evidence.attach_json("Failure-bearing Render event types (from the feature)", rules)

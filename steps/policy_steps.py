@@ -3,10 +3,12 @@
 from pytest_bdd import given, parsers, then
 
 from phasegate import evidence, policy
+from phasegate.criteria import reads
 from phasegate.judge import Violation
 
 
 @given(parsers.parse('the environment\'s service "{name}" on Render'), target_fixture="service_name")
+@reads()
 def environment_service(environment, name):
     if name == "none-matched":
         raise Violation(f"services matching {environment.policy.pattern!r}", "at least one", "none")
@@ -17,6 +19,7 @@ def environment_service(environment, name):
 
 
 @then("it follows every rule of the environment's policy:")
+@reads()
 def follows_policy(environment, service_name):
     checked = policy.judge_service(environment, service_name)
     evidence.attach_text("Rules checked", "\n".join(checked))

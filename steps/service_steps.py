@@ -4,9 +4,11 @@ import pytest
 from pytest_bdd import given, parsers, then
 
 from phasegate import evidence, judge
+from phasegate.criteria import reads
 
 
 @given("the services Render lists under the worker's name", target_fixture="worker")
+@reads("service")
 def services_by_name(snapshot):
     evidence.attach_json("Render services under the worker's name", snapshot.staging.redacted())
     evidence.link_service(snapshot.staging.dashboard_url, snapshot.sandbox)
@@ -14,6 +16,7 @@ def services_by_name(snapshot):
 
 
 @given("the worker service as Render reports it", target_fixture="worker")
+@reads("service")
 def worker_service(snapshot):
     evidence.attach_json("Render service (redacted snapshot)", snapshot.redacted())
     evidence.link_service(snapshot.staging.dashboard_url, snapshot.sandbox)
@@ -22,11 +25,13 @@ def worker_service(snapshot):
 
 
 @then("exactly one service carries that name")
+@reads()
 def exactly_one(worker):
     judge.exactly_one_named(worker)
 
 
 @then("its id is the one recorded for this environment")
+@reads()
 def expected_id(worker, profile):
     if profile.service_id is None:
         pytest.skip(f"RENDER_SERVICE_ID is not set in {profile.where('RENDER_SERVICE_ID')}: no expected id to compare")
@@ -34,20 +39,24 @@ def expected_id(worker, profile):
 
 
 @then(parsers.re(r'its (?P<wording>type|runtime|region|plan|branch|Dockerfile|start command) is "(?P<expected>[^"]*)"'))
+@reads()
 def service_field(worker, wording, expected):
     judge.service_field(worker, wording, expected)
 
 
 @then("it is not suspended")
+@reads()
 def not_suspended(worker):
     judge.not_suspended(worker)
 
 
 @then(parsers.parse('its latest deploy is "{status}"'))
+@reads("deploys")
 def latest_deploy(worker, status):
     judge.latest_deploy(worker, status)
 
 
 @then("it deploys automatically")
+@reads()
 def deploys_automatically(worker):
     judge.auto_deploy_on(worker)

@@ -12,23 +12,25 @@ Feature: Database isolation
   Background:
     Given the worker's database, reached with the worker's own credentials
 
-  @P4-40 @regression @security @staging @production
-  Scenario: The worker's database connection works, encrypted unless the database is local
+  @P4-40 @critical @regression @security @staging @production
+  Scenario: The worker's database connection works, over TLS unless local
+    The connection is encrypted unless the database is local.
     Then the connection is encrypted unless the database is local
 
-  @P4-41 @security @staging @production
-  Scenario: The environment's schema exists
+  @P4-41 @critical @security @staging @production
+  Scenario: The staging schema exists
+    The schema is the environment's (staging: upload_pipeline_staging).
     Then the environment's schema exists
 
-  @P4-42 @security @staging
+  @P4-42 @critical @security @staging
   Scenario: The worker uses staging-specific credentials
     Then the worker's role is staging-specific: not production's, not a superuser, not postgres
 
-  @P4-43 @security @staging
+  @P4-43 @critical @security @staging
   Scenario: The worker cannot reach the production schema
     Then the worker's role has no privilege on the production schema or any of its tables
 
-  @P4-44 @security @staging
+  @P4-44 @critical @security @staging
   Scenario: Unqualified names resolve to the staging schema
     Then unqualified names resolve to the environment's schema and never to production's
 

@@ -7,7 +7,7 @@ Feature: Environment variables
   Background:
     Given the worker's effective environment on Render
 
-  @P4-20 @security
+  @P4-20 @critical @security
   Scenario Outline: ENVIRONMENT names the environment
     Then "ENVIRONMENT" is "<environment>"
 
@@ -21,7 +21,7 @@ Feature: Environment variables
       | environment |
       | production  |
 
-  @P4-21 @security @staging @production
+  @P4-21 @critical @security @staging @production
   Scenario: Debug mode is off
     Then "DEBUG" is "false"
 
@@ -29,7 +29,7 @@ Feature: Environment variables
   Scenario: Log level is INFO
     Then "LOG_LEVEL" is "INFO"
 
-  @P4-23 @regression @staging @production
+  @P4-23 @critical @regression @staging @production
   Scenario Outline: Database connection variables are set
     Then "<variable>" is set and not empty
 
@@ -37,7 +37,7 @@ Feature: Environment variables
       | variable     |
       | DATABASE_URL |
 
-  @P4-24 @staging @production
+  @P4-24 @critical @staging @production
   Scenario Outline: Supabase variables are set
     Then "<variable>" is set and not empty
 
@@ -65,16 +65,16 @@ Feature: Environment variables
       | OPENAI_API_KEY     |
       | LLAMAPARSE_API_KEY |
 
-  @P4-27 @security @staging @production
+  @P4-27 @critical @security @staging @production
   Scenario: JWT_SECRET is absent
     Then "JWT_SECRET" is absent from the service, its environment groups and its secret files
 
-  @P4-28 @security @staging
+  @P4-28 @critical @security @staging
   Scenario: No secret is shared with production
     Given production's effective environment on Render
     Then no secret has the same value in both environments
 
-  @P4-29 @security @staging
+  @P4-29 @critical @security @staging
   Scenario: Service URLs are staging-specific
     Given production's effective environment on Render
     Then "SUPABASE_URL" differs from production's

@@ -6,16 +6,18 @@ Feature: Operations
   the job queue itself. The threshold comes from the profile (reference: 80 %).
 
   @P4-60 @render @staging @production
-  Scenario: Memory stays under the threshold of the plan's memory
+  Scenario: Memory stays under the threshold
+    The threshold is a share of the plan's memory.
     Given the worker's resource usage over the last hour on Render
     Then its memory stays under the threshold of its limit
 
   @P4-61 @render @staging @production
-  Scenario: CPU stays under the threshold of the plan's CPU
+  Scenario: CPU stays under the threshold
+    The threshold is a share of the plan's CPU.
     Given the worker's resource usage over the last hour on Render
     Then its CPU stays under the threshold of its limit
 
-  @P4-62 @render @staging @production
+  @P4-62 @critical @render @staging @production
   Scenario: No failure events since the deploy that is live
     Given the worker service as Render reports it
     Then none of these failure events happened since the deploy that is live:

@@ -4,18 +4,20 @@ Feature: Service configuration
   worker in Oregon on the Starter plan, deploying automatically from the staging branch.
   Each claim below is read from Render once per run and judged here.
 
-  @P4-01 @staging @production
+  @P4-01 @blocker @staging @production
   Scenario: Exactly one service carries the worker's name
     Given the services Render lists under the worker's name
     Then exactly one service carries that name
 
   @P4-02 @staging @production
-  Scenario: The service has the id recorded for this environment
+  Scenario: The service has the expected id
+    The id recorded for this environment.
     Given the worker service as Render reports it
     Then its id is the one recorded for this environment
 
-  @P4-03 @regression @security @staging @production
-  Scenario: The service is a background worker (it was first created as a web service)
+  @P4-03 @critical @regression @security @staging @production
+  Scenario: The service is a background worker
+    It was first created as a web service.
     Given the worker service as Render reports it
     Then its type is "background_worker"
 
@@ -34,18 +36,19 @@ Feature: Service configuration
     Given the worker service as Render reports it
     Then its plan is "starter"
 
-  @P4-07 @staging @production
+  @P4-07 @critical @staging @production
   Scenario: The service is not suspended
     Given the worker service as Render reports it
     Then it is not suspended
 
-  @P4-08 @staging @production
+  @P4-08 @critical @staging @production
   Scenario: The latest deploy is live
     Given the worker service as Render reports it
     Then its latest deploy is "live"
 
   @P4-09 @regression @staging @production
-  Scenario: The service builds from the worker Dockerfile (it once used the wrong one)
+  Scenario: The service builds from the worker Dockerfile
+    It once used the wrong one.
     Given the worker service as Render reports it
     Then its Dockerfile is "./backend/workers/Dockerfile"
 
@@ -54,8 +57,9 @@ Feature: Service configuration
     Given the worker service as Render reports it
     Then its start command is "python backend/workers/enhanced_runner.py"
 
-  @P4-11 @regression
-  Scenario Outline: The service deploys from its environment's branch (it was on deployment/cloud-infrastructure)
+  @P4-11 @critical @regression
+  Scenario Outline: The service deploys from the staging branch
+    Each environment deploys from its own branch; staging was once on deployment/cloud-infrastructure.
     Given the worker service as Render reports it
     Then its branch is "<branch>"
 

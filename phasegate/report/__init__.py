@@ -49,7 +49,7 @@ def build_reports(folder, *, html: bool = True, history: bool = True, now=None) 
         try:
             allure_html.generate(
                 folder / RESULTS, out,
-                name=("SANDBOX — " if run.sandbox else "") + f"Phase 4 — {run.data.get('environment')}",
+                name=("SANDBOX — " if run.sandbox else "") + f"{run.phase.title} — {run.data.get('environment')}",
                 history=trend,
             )
             html_status = {"generated": True, "file": HTML_REPORT, "reason": None}

@@ -190,64 +190,6 @@ def to_html(doc: Doc, title: str, sandbox: bool) -> str:
 
 # --- the report --------------------------------------------------------------------------------
 
-SERVICE_LINES = [  # (criterion, label, snapshot field of the service)
-    ("P4-01", "Service Name", "name"),
-    ("P4-02", "Service ID", "id"),
-    ("P4-03", "Service Type", "type"),
-    ("P4-04", "Runtime", "runtime"),
-    ("P4-05", "Region", "region"),
-    ("P4-06", "Plan", "plan"),
-    ("P4-07", "Status (suspended)", "suspended"),
-    ("P4-09", "Dockerfile", "dockerfile_path"),
-    ("P4-10", "Start Command", "docker_command"),
-    ("P4-11", "Branch", "branch"),
-    ("P4-12", "Auto Deploy", "auto_deploy"),
-]
-ENV_LINES = [
-    ("P4-20", "ENVIRONMENT", "ENVIRONMENT"), ("P4-21", "DEBUG", "DEBUG"), ("P4-22", "LOG_LEVEL", "LOG_LEVEL"),
-    ("P4-23", "Database connection variables", None), ("P4-24", "Supabase configuration variables", None),
-    ("P4-25", "Worker-specific configuration variables", None), ("P4-26", "External API keys", None),
-]
-# Each criterion in exactly one section, the seed's section for its claim.
-DATABASE = ["P4-40", "P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47"]
-SECURITY = ["P4-27", "P4-28", "P4-29"]
-PERFORMANCE = ["P4-60", "P4-61"]
-MONITORING = ["P4-62"]
-JOB_PROCESSING = ["P4-63"]
-SECTION_OF = {
-    **{cid: "Service Details" for cid, _, _ in SERVICE_LINES}, **{cid: "Validation Results" for cid, _, _ in ENV_LINES},
-    **{cid: "Database Integration" for cid in DATABASE}, **{cid: "Security Validation" for cid in SECURITY},
-    **{cid: "Performance Metrics" for cid in PERFORMANCE}, "P4-08": "Deployment History",
-    **{cid: "Monitoring and Alerting" for cid in MONITORING}, **{cid: "Job Processing Validation" for cid in JOB_PROCESSING},
-}
-ISSUES = [  # the seed's "Issues Resolved", each now a regression criterion
-    ("P4-03", "Service type: first created as a web service instead of a background worker"),
-    ("P4-09", "Dockerfile path: the first deploy used the wrong Dockerfile"),
-    ("P4-11", "Branch: the service deployed from deployment/cloud-infrastructure instead of staging"),
-    ("P4-40", "Database connection: initial connection failures"),
-]
-NOT_VERIFIABLE = [  # (seed claim, why, closest criteria)
-    ("Memory Usage: Stable", "\"stable\" has no threshold", ["P4-60", "P4-61"]),
-    ("CPU Usage: Within acceptable limits", "no limit is named", ["P4-61"]),
-    ("Health Check: Import validation for enhanced base worker",
-     "a background worker has no health check on Render", ["P4-08"]),
-    ("Error Handling: Comprehensive / Implemented", "not observable from configuration or the database", ["P4-62"]),
-    ("Logging: Structured logging implemented", "log format is not exposed by the Render API", ["P4-22"]),
-    ("API Service Integration: Ready for API-Worker communication", "readiness for Phase 5 is a plan, not a state",
-     []),
-    ("Retry Logic: Implemented for failed jobs", "code behaviour; only the bookkeeping columns can be read",
-     ["P4-46"]),
-    ("Job Processing: Ready to process background jobs", "no job is submitted (the suite is read-only)",
-     ["P4-46", "P4-63"]),
-    ("Connection Pool: Active / Configured for worker service", "pool settings live in the worker's code",
-     ["P4-47"]),
-    ("Monitoring and Alerting: Automated health monitoring", "alerting rules are not exposed by the Render API",
-     []),
-    ("API Keys: Staging-specific with limited scope", "key scope is not visible; only that values differ",
-     ["P4-26", "P4-28"]),
-]
-
-
 def _evidence_parts(result: Result) -> list:
     """Links named by what each file holds; images are shown, not linked."""
     files = [ev for ev in result.evidence if not ev.kind.startswith("image/")]
@@ -308,11 +250,89 @@ def _env_value(run: Run, key: str):
     return None if entry is None else entry.get("value")
 
 
+def section_of(report: dict) -> dict[str, str]:
+    """Criterion -> the hand-written report's section it appears in (its first line there)."""
+    found: dict[str, str] = {}
+    for section in report.get("sections") or []:
+        for line in section.get("lines") or []:
+            found.setdefault(line if isinstance(line, str) else line["criterion"], section["heading"])
+    return found
+
+
+def _line_value(run: Run, source: str | None):
+    """``service.<field>`` of the service under test, ``env.<KEY>`` of its effective environment."""
+    if not source:
+        return None
+    kind, _, name = source.partition(".")
+    if kind == "service":
+        return _service_value(run, name)
+    if kind == "env":
+        return _env_value(run, name)
+    raise ValueError(f"unknown report value {source!r}: service.<field> or env.<KEY>")
+
+
+def _block(doc: Doc, run: Run, name: str) -> None:
+    """Facts of the run a phase's report may show beside its criteria."""
+    if name == "dashboard":
+        service = run.service()
+        if service.get("dashboard_url"):
+            doc.p("Render dashboard: ", Link(service["dashboard_url"], service["dashboard_url"]))
+    elif name == "database_source":
+        db = run.snapshot.get("database") or {}
+        if db.get("source"):
+            doc.p(f"Read through: {db.get('source')}.")
+    elif name == "deploys":
+        deploys = (run.snapshot.get("staging") or {}).get("deploys") or []
+        if deploys:
+            rows = [[_minute(x.get("created_at")), _minute(x.get("finished_at")), Code(str(x.get("id"))),
+                     str(x.get("status")), str(x.get("trigger") or ""),
+                     (Code(str(x["commit_id"])[:12]) if x.get("commit_id") else "—"),
+                     " ".join(str(x.get("commit_message") or "").split())[:100]] for x in deploys]
+            doc.table(["created (UTC)", "finished (UTC)", "deploy", "status", "trigger", "commit", "message"], rows)
+        else:
+            doc.p("No deploy list was read in this run.")
+    else:
+        raise ValueError(f"unknown report block {name!r}: dashboard, database_source or deploys")
+
+
+def _section(doc: Doc, run: Run, section: dict, sections: dict[str, str]) -> None:
+    """One section of the hand-written report, as the phase file lays it out."""
+    r = run.results
+    doc.h(2, section["heading"])
+    if section.get("subheading"):
+        doc.h(3, section["subheading"])
+    if section.get("note_before"):
+        doc.p(section["note_before"])
+    for name in section.get("blocks_before") or []:
+        _block(doc, run, name)
+    if section.get("by_concern"):
+        concerns: dict[str, list[Result]] = {}
+        for res in r.values():
+            concerns.setdefault(res.concern or "Other", []).append(res)
+        for concern, items in concerns.items():
+            doc.h(3, concern)
+            for res in items:
+                criterion_line(doc, res, run=run)
+    for line in section.get("lines") or []:
+        line = {"criterion": line} if isinstance(line, str) else line
+        res = r[line["criterion"]]
+        label = line.get("label")
+        criterion_line(doc, res, label.replace("{title}", res.title) if label else None,
+                       _line_value(run, line.get("value")), run)
+    for issue in section.get("issues") or []:  # each judged in its own section: named here, not repeated
+        cid = issue["criterion"]
+        doc.li(f"{issue['problem']} — guarded by {cid} ({sections.get(cid, 'below')}): ", Status(r[cid].status))
+    if section.get("note_after"):
+        doc.p(section["note_after"])
+    for name in section.get("blocks_after") or []:
+        _block(doc, run, name)
+
+
 def build_document(run: Run, signoff: dict | None = None, appendix: str | None = None) -> tuple[Doc, str]:
     d = run.data
     r = run.results
     service_name = d.get("service_name") or "the worker"
-    title = f"Phase 4 Completion Report: {service_name}"
+    title = f"{run.phase.report.get('title') or run.phase.title + ' Completion Report'}: {service_name}"
     doc = Doc()
     gate = assess(run)
     partial = ""
@@ -326,6 +346,7 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
 
     counts = run.counts()
     blocking = run.blocking()
+    sections = section_of(run.phase.report)
     if gate.code == SIGNABLE:
         waived = [x.id for x in run.results.values() if x.status == "waived"]
         verdict = ("COMPLETE WITH WAIVERS — " + ", ".join(waived)) if waived else \
@@ -352,75 +373,20 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
         doc.li("Invoked as: ", Code("pytest " + " ".join(selection["args"])))
 
     doc.h(2, "Executive Summary")
-    doc.p(f"{len(run.ran)} of {len(r)} Phase 4 criteria were judged in this run against "
+    doc.p(f"{len(run.ran)} of {len(r)} {run.phase.title} criteria were judged in this run against "
           + ("a simulated Render and database (SANDBOX). " if run.sandbox else f"{d.get('api_url')}. ")
           + f"Passed {counts['passed']}, failed {counts['failed']}, broken {counts['broken']}, "
           f"waived {counts['waived']}, skipped {counts['skipped']}, not run {counts['not run']}. "
           "Each criterion appears once below, in the section of the hand-written report it replaces, with "
           "its evidence; claims that no machine can check are listed under \"Not verifiable as written\".")
     if blocking:
-        doc.p("Blocking: " + ", ".join(f"{x.id} {x.status} ({SECTION_OF.get(x.id, 'below')})" for x in blocking)
+        doc.p("Blocking: " + ", ".join(f"{x.id} {x.status} ({sections.get(x.id, 'below')})" for x in blocking)
               + ".")
     doc.p("Full evidence: ", Link("Allure report (single file)", HTML_REPORT), " and ",
           Link("raw Allure results", "allure-results/"), ".")
 
-    def criterion(cid: str, label: str | None = None, value=None) -> None:
-        criterion_line(doc, r[cid], label, value, run)
-
-    doc.h(2, "Service Details")
-    doc.h(3, "Service Configuration")
-    for cid, label, fld in SERVICE_LINES:
-        criterion(cid, label, _service_value(run, fld))
-    service = run.service()
-    if service.get("dashboard_url"):
-        doc.p("Render dashboard: ", Link(service["dashboard_url"], service["dashboard_url"]))
-
-    doc.h(2, "Validation Results")
-    doc.h(3, "Environment Configuration")
-    for cid, label, key in ENV_LINES:
-        criterion(cid, label, _env_value(run, key) if key else None)
-    doc.p("Values of secrets are never shown; only key names and, for comparisons, a keyed digest.")
-
-    doc.h(2, "Database Integration")
-    db = run.snapshot.get("database") or {}
-    if db.get("source"):
-        doc.p(f"Read through: {db.get('source')}.")
-    for cid in DATABASE:
-        criterion(cid)
-
-    doc.h(2, "Issues Resolved")
-    doc.p("Each issue of the hand-written report is now a regression criterion, judged in its section above or "
-          "below; \"resolved\" means it passed here.")
-    for cid, problem in ISSUES:
-        doc.li(f"{problem} — guarded by {cid} ({SECTION_OF[cid]}): ", Status(r[cid].status))
-
-    doc.h(2, "Security Validation")
-    for cid in SECURITY:
-        criterion(cid)
-
-    doc.h(2, "Performance Metrics")
-    for cid in PERFORMANCE:
-        criterion(cid)
-
-    doc.h(2, "Deployment History")
-    criterion("P4-08", "Latest deploy is live")
-    deploys = (run.snapshot.get("staging") or {}).get("deploys") or []
-    if deploys:
-        rows = [[_minute(x.get("created_at")), _minute(x.get("finished_at")), Code(str(x.get("id"))),
-                 str(x.get("status")), str(x.get("trigger") or ""),
-                 (Code(str(x["commit_id"])[:12]) if x.get("commit_id") else "—"),
-                 " ".join(str(x.get("commit_message") or "").split())[:100]] for x in deploys]
-        doc.table(["created (UTC)", "finished (UTC)", "deploy", "status", "trigger", "commit", "message"], rows)
-    else:
-        doc.p("No deploy list was read in this run.")
-
-    doc.h(2, "Monitoring and Alerting")
-    for cid in MONITORING:
-        criterion(cid)
-
-    doc.h(2, "Job Processing Validation")
-    for cid in JOB_PROCESSING:
-        criterion(cid)
+    for section in run.phase.report.get("sections") or []:
+        _section(doc, run, section, sections)
 
     policy = run.data.get("policy") or []
     if policy:
@@ -435,8 +401,9 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
     doc.h(2, "Not verifiable as written")
     doc.p("Claims of the hand-written report that no machine can check as worded. They are not counted as "
           "passed; the closest criterion is given where one exists.")
-    for claim, why, closest in NOT_VERIFIABLE:
-        parts: list = [f"\"{claim}\" — not verifiable: {why}."]
+    for item in run.phase.report.get("not_verifiable") or []:
+        parts: list = [f"\"{item['claim']}\" — not verifiable: {item['why']}."]
+        closest = [c for c in item.get("closest") or [] if c in r]
         if closest:
             parts.append(" Closest: " + ", ".join(f"{c} {r[c].status}" for c in closest))
         doc.li(*parts)
@@ -460,7 +427,8 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
                "(`pytest -m staging`), or waive what is deliberately not run.")
     if gate.code == SIGNABLE and not signoff:
         doc.li("Sign off: `phasegate signoff RUN --key KEY --signer \"Name <email>\"`.")
-    doc.li("Phase 5: Service Integration and Communication Validation.")
+    if run.phase.report.get("next_phase"):
+        doc.li(run.phase.report["next_phase"])
 
     doc.h(2, "Sign-off")
     if signoff:

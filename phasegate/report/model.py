@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..criteria import CATALOGUE
+from ..criteria import Phase, load_phase, phase_names
 from ..waivers import Judged, from_run, judge
 
 RESULTS = "allure-results"
@@ -98,6 +98,7 @@ class Run:
     data: dict
     results: dict[str, Result]
     as_of: _dt.datetime
+    phase: Phase
 
     @property
     def sandbox(self) -> bool:
@@ -160,7 +161,15 @@ def _line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _evidence_index(results_dir: Path) -> dict[str, list[Evidence]]:
+def run_phase(data: dict) -> Phase:
+    """The phase a run judged, as the run recorded it; the repository's first phase for runs that did not."""
+    if data.get("phase"):
+        return Phase.from_dict(data["phase"])
+    root = Path(__file__).resolve().parents[2]  # runs written before phases were recorded had only one
+    return load_phase(root, phase_names(root)[0])
+
+
+def _evidence_index(results_dir: Path, known: dict) -> dict[str, list[Evidence]]:
     """Criterion ID -> its attachments under allure-results, each once, named by what it holds."""
     index: dict[str, list[Evidence]] = {}
     if not results_dir.is_dir():
@@ -171,7 +180,7 @@ def _evidence_index(results_dir: Path) -> dict[str, list[Evidence]]:
         except (OSError, ValueError):
             continue
         ids = sorted({lb.get("value") for lb in result.get("labels", [])
-                      if lb.get("name") == "tag" and str(lb.get("value", "")) in CATALOGUE})
+                      if lb.get("name") == "tag" and str(lb.get("value", "")) in known})
         found: list[Evidence] = []
 
         def walk(node):
@@ -197,14 +206,16 @@ def load_run(folder: Path, now: _dt.datetime | None = None) -> Run:
     data = json.loads((folder / "run.json").read_text())
     as_of = now or utc_now()
     waivers = from_run(data)
-    evidence = _evidence_index(folder / RESULTS)
+    phase_ = run_phase(data)
+    catalogue = phase_.criteria
+    evidence = _evidence_index(folder / RESULTS, catalogue)
     criteria = data.get("criteria") or {}
     completeness = data.get("completeness") or {}
-    phase = set(completeness.get("phase_criteria") or CATALOGUE)
+    phase = set(completeness.get("phase_criteria") or catalogue)
     partly = completeness.get("partly_run") or {}
     results: dict[str, Result] = {}
-    for cid in sorted(set(CATALOGUE) | set(criteria)):
-        known = CATALOGUE.get(cid)
+    for cid in sorted(set(catalogue) | set(criteria)):
+        known = catalogue.get(cid)
         entry = criteria.get(cid)
         outcome = entry["outcome"] if entry else "not run"
         if cid in partly and outcome in ("passed", "skipped"):
@@ -222,7 +233,7 @@ def load_run(folder: Path, now: _dt.datetime | None = None) -> Run:
             evidence=evidence.get(cid, []),
             partly=partly.get(cid),
         )
-    return Run(folder, data, results, as_of)
+    return Run(folder, data, results, as_of, phase_)
 
 
 def provenance_lines(provenance: dict, api_url: str | None = None) -> list[str]:
