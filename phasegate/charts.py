@@ -1,4 +1,4 @@
-"""A small, dependency-free SVG chart of a metric against its limit (evidence for P4-60/61)."""
+"""A small, dependency-free SVG chart of a metric against its limit (evidence for memory and CPU)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The criteria catalogue, read from the features: a phase is a folder ``features/<phase>/``.
 
-Each scenario carries exactly one criterion ID tag (``@P4-03``: the phase's prefix, a dash,
+Each scenario carries exactly one criterion ID tag (``@PX-03``: the phase's prefix, a dash,
 two digits); its name is the criterion's title, its Feature the concern, a severity tag
 (``@critical``) its Allure severity. ``phase.yaml`` beside the features holds only what
 Gherkin cannot: the phase's title and prefix, the layout of its completion report (the

@@ -1,7 +1,7 @@
 """Read-only probes of the worker's database, returned as plain data.
 
 :func:`probe` connects with the worker's own ``DATABASE_URL`` (so every privilege check is
-the worker role's), reads everything criteria P4-40..P4-47 and P4-63 need in ONE session,
+the worker role's), reads every database fact the criteria need in ONE session,
 and closes it. Nothing is ever written.
 
 Read-only does not rest on startup parameters: Supabase's pooler (Supavisor) accepts the
@@ -171,7 +171,7 @@ class ConnectionTarget:
 
 @dataclass(frozen=True)
 class DatabaseFacts:
-    """Everything P4-40..P4-47 and P4-63 need, read in one session, once per run."""
+    """Every database fact the criteria need, read in one session, once per run; evidence is kept per fact."""
 
     target: ConnectionTarget
     connected: bool
@@ -209,14 +209,14 @@ class DatabaseFacts:
     def pool_mode(self) -> str:
         return self.pooling.get("mode", "direct")
 
-    def contradictions_for(self, criterion: str) -> list[dict]:
-        return [c for c in self.contradictions if c["criterion"] == criterion]
+    def contradictions_for(self, fact: str) -> list[dict]:
+        return [c for c in self.contradictions if c["fact"] == fact]
 
     def __repr__(self) -> str:  # Allure records step arguments: the evidence is attached, not repeated here
         return f"<database {self.target.describe()} as {self.current_user}>"
 
-    def evidence_for(self, criterion: str) -> list[dict]:
-        return [e for e in self.evidence if e["criterion"] == criterion]
+    def evidence_for(self, fact: str) -> list[dict]:
+        return [e for e in self.evidence if e["fact"] == fact]
 
 
 # --------------------------------------------------------------------------- session
@@ -414,7 +414,7 @@ class _Reader:
         self.statement_timeout_ms = session.statement_timeout_ms
         self.evidence: list[dict] = []
 
-    def rows(self, label: str, query: Any, params: Any = None, *, criterion: str | None = None) -> list[dict]:
+    def rows(self, label: str, query: Any, params: Any = None, *, fact: str | None = None) -> list[dict]:
         try:
             with self.session.execute(query, params, row_factory=dict_row) as cur:
                 rows = cur.fetchall() if cur.description else []
@@ -430,19 +430,19 @@ class _Reader:
         except psycopg.Error as exc:
             raise DatabaseError(f"cannot read {label} at {self.target.describe()}: {_first_line(exc)}") from None
         rows = [_plain(dict(r)) for r in rows]
-        if criterion:
+        if fact:
             text = query.as_string(self.conn) if isinstance(query, sql.Composable) else str(query)
-            self.evidence.append({"criterion": criterion, "what": label, "sql": _one_line(text),
+            self.evidence.append({"fact": fact, "what": label, "sql": _one_line(text),
                                   "params": _plain(list(params)) if isinstance(params, (list, tuple)) else _plain(params),
                                   "rows": rows})
         return rows
 
-    def one(self, label: str, query: Any, params: Any = None, *, criterion: str | None = None) -> dict:
-        rows = self.rows(label, query, params, criterion=criterion)
+    def one(self, label: str, query: Any, params: Any = None, *, fact: str | None = None) -> dict:
+        rows = self.rows(label, query, params, fact=fact)
         return rows[0] if rows else {}
 
-    def note(self, criterion: str, what: str, rows: list[dict]) -> None:
-        self.evidence.append({"criterion": criterion, "what": what, "sql": None, "params": None, "rows": _plain(rows)})
+    def note(self, fact: str, what: str, rows: list[dict]) -> None:
+        self.evidence.append({"fact": fact, "what": what, "sql": None, "params": None, "rows": _plain(rows)})
 
 
 def run_query(
@@ -607,7 +607,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
     r = _Reader(session)
     target, conn = session.target, session.conn
 
-    # ---- P4-40: connection, server, TLS. Read in a transaction of its own: a second one follows,
+    # ---- connection, server, TLS. Read in a transaction of its own: a second one follows,
     # so a transaction pooler that moves the session to another backend shows it.
     ident = r.one(
         "the session identity",
@@ -623,7 +623,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         client_tls = None
     server_tls = ssl_row.get("ssl") if ssl_row else None
     tls_in_use = client_tls if client_tls is not None else server_tls
-    r.note("P4-40", "connection", [{
+    r.note("connection", "connection", [{
         "target": target.describe(), "is_local": target.is_local, "connect_seconds": connect_seconds,
         "server_version": ident["server_version"], "database": ident["database"],
         "tls_in_use (client link, libpq)": client_tls, "pg_stat_ssl (own backend)": ssl_row or None,
@@ -631,14 +631,14 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
     }])
     current_user, session_user = ident["current_user"], ident["session_user"]
 
-    # ---- P4-41: schemas
+    # ---- schemas
     schema_rows = r.rows("the schema list", "SELECT nspname AS schema FROM pg_namespace ORDER BY nspname",
-                         criterion="P4-41")
+                         fact="schemas")
     schemas = [row["schema"] for row in schema_rows]
     staging_exists = staging_schema in schemas
     production_exists = production_schema in schemas
 
-    # ---- P4-42: role
+    # ---- role
     role_row = r.one(
         "the worker role",
         """
@@ -654,13 +654,13 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
                          WHERE p.oid IN (SELECT roleid FROM m)), '{}') AS member_of
         FROM pg_roles r WHERE r.rolname = current_user
         """,
-        criterion="P4-42",
+        fact="role",
     )
     role = dict(role_row) if role_row else {"rolname": current_user}
     role["member_of"] = list(role.get("member_of") or [])
-    r.note("P4-42", "session identity", [{"current_user": current_user, "session_user": session_user}])
+    r.note("role", "session identity", [{"current_user": current_user, "session_user": session_user}])
 
-    # ---- P4-43: production isolation
+    # ---- production isolation
     usage = create = None
     privileges: list[dict] = []
     if production_exists:
@@ -677,7 +677,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
             FROM pg_namespace n WHERE n.nspname = %s
             """,
             (production_schema,),
-            criterion="P4-43",
+            fact="production_isolation",
         )
         usage, create = bool(sp["usage"]), bool(sp["create"])
         privileges = r.rows(
@@ -711,13 +711,13 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
             """,
             {"schema": production_schema, "tprivs": list(TABLE_PRIVILEGES), "sprivs": list(SEQUENCE_PRIVILEGES),
              "order": list(TABLE_PRIVILEGES) + ["USAGE"]},
-            criterion="P4-43",
+            fact="production_isolation",
         )
         for p in privileges:
             p["via"] = list(p.get("via") or []) or (["superuser"] if role.get("rolsuper") else [])
-    r.note("P4-43", "worker role memberships", [{"member_of": role["member_of"], "rolsuper": role.get("rolsuper")}])
+    r.note("production_isolation", "worker role memberships", [{"member_of": role["member_of"], "rolsuper": role.get("rolsuper")}])
 
-    # ---- P4-44 / P4-45: configured settings (pg_db_role_setting)
+    # ---- configured settings (pg_db_role_setting)
     setting_rows = r.rows(
         "the role and database settings",
         """
@@ -758,10 +758,10 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
             "is_set": bool(ms) and ms > 0,   # "0" means disabled, i.e. unset
             "levels": per_level,
         }
-    r.evidence.append({"criterion": "P4-45", "what": "configured timeouts", "sql": settings_sql, "params": None,
+    r.evidence.append({"fact": "timeouts", "what": "configured timeouts", "sql": settings_sql, "params": None,
                        "rows": settings_evidence + [{"parsed": settings}]})
 
-    # ---- P4-44: search_path
+    # ---- search_path
     sp_session = r.one(
         "the search_path",
         "SELECT current_setting('search_path') AS search_path_raw, current_schemas(false) AS current_schemas, "
@@ -790,14 +790,14 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         elif name in schemas and name not in effective:
             effective.append(name)
     current_schemas = list(sp_session.get("current_schemas") or [])
-    r.evidence.append({"criterion": "P4-44", "what": "search_path", "sql": settings_sql, "params": None,
+    r.evidence.append({"fact": "search_path", "what": "search_path", "sql": settings_sql, "params": None,
                        "rows": settings_evidence + [{
                            "configured": sp_value, "source": sp_source, "levels": sp_levels,
                            "effective (worker, $user expanded, missing schemas dropped)": effective,
                            "SHOW search_path (phasegate session)": sp_session.get("search_path_raw"),
                            "current_schemas(false) (phasegate session)": current_schemas}]})
 
-    # ---- P4-46: queue table
+    # ---- queue table
     q_schema, q_table = _split_table(queue_table, staging_schema)
     cols = r.rows(
         "the queue table's columns",
@@ -810,7 +810,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         ORDER BY a.attnum
         """,
         (q_schema, q_table),
-        criterion="P4-46",
+        fact="queue",
     )
     exists_row = r.one(
         "the queue table",
@@ -833,7 +833,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         "readable": bool(exists_row.get("readable")) if exists_row else False,
     }
 
-    # ---- P4-47: worker sessions
+    # ---- worker sessions
     sess = r.one(
         "the worker's sessions",
         """
@@ -843,23 +843,23 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         FROM pg_stat_activity
         WHERE usename = current_user AND pid <> pg_backend_pid() AND backend_type = 'client backend'
         """,
-        criterion="P4-47",
+        fact="sessions",
     )
     worker_sessions = int(sess.get("sessions") or 0)
 
     # ---- How the session reached PostgreSQL, and what the (possibly pooled) server connection carried
     pooling = pool_mode(target, session.startup_pid, [t["pid"] for t in session.transactions])
-    r.note("P4-40", "pooling", [pooling])
-    r.note("P4-47", "pooling", [dict(pooling, judgeable=pooling["mode"] in JUDGEABLE_POOL_MODES)])
+    r.note("connection", "pooling", [pooling])
+    r.note("sessions", "pooling", [dict(pooling, judgeable=pooling["mode"] in JUDGEABLE_POOL_MODES)])
     reset = {row["name"]: row["reset_val"] for row in r.rows(
         "the timeouts' startup values", "SELECT name, reset_val FROM pg_settings WHERE name = ANY(%s)",
         (list(TIMEOUT_SETTINGS),))}
     contradictions = _contradictions(session.transactions, settings, sp_value or "", reset)
-    for cid in sorted({c["criterion"] for c in contradictions}):
-        r.evidence.append({"criterion": cid, "what": CONTRADICTION, "sql": _GUARD_SQL, "params": None,
-                           "rows": [c for c in contradictions if c["criterion"] == cid]})
+    for fact in sorted({c["fact"] for c in contradictions}):
+        r.evidence.append({"fact": fact, "what": CONTRADICTION, "sql": _GUARD_SQL, "params": None,
+                           "rows": [c for c in contradictions if c["fact"] == fact]})
 
-    # ---- P4-63: stuck jobs
+    # ---- stuck jobs
     stuck: list[dict] = []
     ts_col = next((c for c in STUCK_TIMESTAMP_COLUMNS if c in columns), None)
     if q_exists and queue["readable"] and queue["has_status"] and ts_col:
@@ -872,14 +872,14 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         ).format(cols=select_cols, ts=sql.Identifier(ts_col), tbl=sql.Identifier(q_schema, q_table),
                  status=sql.Identifier("status"), limit=sql.Literal(_STUCK_ROWS_LIMIT))
         stuck = r.rows("stuck jobs", query, (list(RUNNING_STATUSES), int(stuck_threshold_minutes)),
-                       criterion="P4-63")
+                       fact="stuck_jobs")
         for row in stuck:
             row["timestamp_column"] = ts_col
     else:
         why = ("the queue table is missing" if not q_exists else "the worker role cannot SELECT the queue table"
                if not queue["readable"] else "the queue table has no status column" if not queue["has_status"]
                else f"the queue table has none of {', '.join(STUCK_TIMESTAMP_COLUMNS)}")
-        r.note("P4-63", "stuck jobs not read", [{"reason": why}])
+        r.note("stuck_jobs", "stuck jobs not read", [{"reason": why}])
     queue["stuck_timestamp_column"] = ts_col
 
     return DatabaseFacts(
@@ -926,7 +926,7 @@ def _contradictions(transactions: list[dict], settings: dict, search_path_config
     """Live settings of each transaction's server connection that differ from the configured ones.
 
     Through a pooler a server connection can carry another client's session-level ``SET``;
-    the verdicts of P4-44/P4-45 stay on the configured values (what every new connection of
+    the verdicts on search_path and timeouts stay on the configured values (what every new connection of
     the role gets), and the evidence says where the live ones differed.
     """
     why = ("a session-level SET left on this server connection (through a pooler: by another client), "
@@ -935,7 +935,7 @@ def _contradictions(transactions: list[dict], settings: dict, search_path_config
     for t in transactions:
         if split_search_path(t["search_path"]) != split_search_path(search_path_configured):
             found.setdefault(("search_path", t["search_path"]), {
-                "criterion": "P4-44", "setting": "search_path", "configured": search_path_configured,
+                "fact": "search_path", "setting": "search_path", "configured": search_path_configured,
                 "live": t["search_path"], "backend_pid": t["pid"], "likely cause": why})
         for name in TIMEOUT_SETTINGS:
             configured = settings[name]["value"]
@@ -943,6 +943,6 @@ def _contradictions(transactions: list[dict], settings: dict, search_path_config
             if timeout_milliseconds(t[name]) != timeout_milliseconds(expected):
                 shown = configured if configured is not None else f"<not set for the role; server: {reset.get(name)} ms>"
                 found.setdefault((name, t[name]), {
-                    "criterion": "P4-45", "setting": name, "configured": shown, "live": t[name],
+                    "fact": "timeouts", "setting": name, "configured": shown, "live": t[name],
                     "backend_pid": t["pid"], "likely cause": why})
     return list(found.values())

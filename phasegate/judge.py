@@ -10,7 +10,7 @@ from __future__ import annotations
 from .render import DEPLOY_IN_FLIGHT, DEPLOY_SETTLED
 from .snapshot import NotJudgeable, ServiceSnapshot
 
-# Keys judged by P4-29 (service URLs): P4-28 leaves them to it, so one mistake fails one criterion.
+# Keys judged as service URLs (values_differ): no_shared_secrets leaves them to it, so one mistake fails one criterion.
 SERVICE_URL_KEYS = ("SUPABASE_URL",)
 
 

@@ -1,4 +1,4 @@
-"""Judgements of the database criteria (P4-40…P4-47, P4-63) over the database facts.
+"""Judgements of the database criteria over the database facts.
 
 The facts come from one read-only session opened with the worker's own credentials
 (:func:`phasegate.database.probe`); these functions only compare.
@@ -12,7 +12,7 @@ TLS_REQUIRED = ("require", "verify-ca", "verify-full")
 
 
 def connection_secure(worker, facts, link: str | None) -> None:
-    """P4-40: connected (facts exist), and a remote host is reached with sslmode require or stronger."""
+    """Connected (facts exist), and a remote host is reached with sslmode require or stronger."""
     target = worker if worker is not None else facts.target
     if not target.is_local and (target.sslmode or "prefer") not in TLS_REQUIRED:
         raise Violation(
@@ -90,7 +90,7 @@ def queue_ready(facts, table: str, link: str | None) -> None:
 
 
 def sessions_not_judgeable(facts) -> str | None:
-    """Why P4-47 cannot be judged through this connection (a skip reason), or None.
+    """Why the worker's sessions cannot be counted through this connection (a skip reason), or None.
 
     Behind a transaction pooler pg_stat_activity shows the pooler's server connections, shared
     by every client (phasegate's own included) and kept after the clients leave: counting them
@@ -117,7 +117,7 @@ def no_stuck_jobs(facts, minutes: int, link: str | None) -> None:
 
     queue = facts.queue_table or {}
     if not (queue.get("exists") and queue.get("readable", True) and queue.get("stuck_timestamp_column")):
-        raise NotJudgeable("cannot judge: the queue table cannot be read for running jobs (see P4-46)")
+        raise NotJudgeable("cannot judge: the queue table cannot be read for running jobs (it is missing or unreadable)")
     if facts.stuck_jobs:
         shown = "; ".join(f"job {j.get('id')} {j.get('status')} for {j.get('age_seconds')} s" for j in facts.stuck_jobs)
         raise Violation("jobs stuck in a running state", f"none running longer than {minutes} minutes",

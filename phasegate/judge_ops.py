@@ -1,4 +1,4 @@
-"""Judgements of the operations criteria over Render metrics and events (P4-60…P4-62)."""
+"""Judgements of the operations criteria over Render metrics and events."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from .judge import Violation
 from .snapshot import NotJudgeable, ServiceSnapshot
 
 # Render's ServiceEventType (SDK render 1.5.0) plus the detail types its ServiceEvent union
-# names. An event outside this set cannot be classified, so P4-62 is broken, never passed.
+# names. An event outside this set cannot be classified, so the failure-events criterion is broken, never passed.
 RENDER_EVENT_TYPES = frozenset({
     "artifact_fetch_failed", "artifact_source_changed", "autoscaling_config_changed", "autoscaling_ended",
     "autoscaling_started", "auto_deploy_disabled", "auto_deploy_enabled", "branch_deleted", "build_ended",

@@ -10,6 +10,7 @@ import contextlib
 
 import logging
 import secrets as _random
+from pathlib import Path
 
 import allure
 import pytest
@@ -351,7 +352,7 @@ def _reads_of_steps(config, items) -> dict[str, frozenset]:
                 found[key] = (context_.step_func if context_ else None,
                               declared_reads(context_.step_func) if context_ else None)
             func, declared = found[key]
-            where = f"{template.feature.rel_filename}:{step.line_number}"
+            where = f"{Path(template.feature.filename).relative_to(config.rootpath)}:{step.line_number}"
             if func is None:
                 continue  # pytest-bdd reports a step without a definition when the scenario runs
             name = f"{func.__module__}.{func.__name__}"

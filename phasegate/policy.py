@@ -3,7 +3,7 @@
 Services are selected by a name pattern of the profile (``POLICY_SERVICE_PATTERN``, e.g.
 ``*-staging``); a service's production counterpart is the service of the same name
 without the pattern's suffix. The environment is read once, concurrently, through the
-run's single Render client (so a resource the Phase 4 criteria also need is not read
+run's single Render client (so a resource the phase's criteria also need is not read
 again), and each service is judged on its own.
 """
 

@@ -81,7 +81,7 @@ class ServiceSnapshot:
             raise self.lookup_error
         if len(self.matches) != 1:
             found = "no service" if not self.matches else f"{len(self.matches)} services"
-            raise NotJudgeable(f"cannot judge: Render has {found} named {self.name!r} (see P4-01)")
+            raise NotJudgeable(f"cannot judge: Render has {found} named {self.name!r} (exactly one is required)")
         return self.matches[0]
 
     @property
@@ -316,7 +316,7 @@ def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | N
     else:
         snapshot.database_source = "none: the worker has no DATABASE_URL"
         snapshot.database_error = NotJudgeable(
-            f"cannot judge: {profile.service_name!r} has no usable DATABASE_URL on Render (see P4-01, P4-23)")
+            f"cannot judge: {profile.service_name!r} has no usable DATABASE_URL on Render (no single service, or the variable is unset)")
         return
     try:
         snapshot.database = database.probe(

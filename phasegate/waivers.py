@@ -4,7 +4,7 @@
 ``waivers:``)::
 
     waivers:
-      - criterion: P4-03
+      - criterion: <ID>     # a criterion ID of any phase, as tagged in its features
         justification: the type change is scheduled with Render support (ticket 1234)
         approver: Jane Doe <jane@example.com>
         expires: 2026-12-31        # UTC; the waiver holds until the end of that day

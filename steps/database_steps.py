@@ -1,4 +1,4 @@
-"""Steps for the database criteria (P4-40…P4-47) and the queue criterion P4-63."""
+"""Steps for the database criteria, read in the worker's own read-only session."""
 
 import pytest
 from pytest_bdd import given, then
@@ -9,63 +9,74 @@ from phasegate.criteria import criterion_ids, reads
 
 @given("the worker's database, reached with the worker's own credentials", target_fixture="database")
 @reads("service", "env", "database")
-def worker_database(snapshot, request):
+def worker_database(snapshot):
     evidence.attach_json("Database connection", snapshot.redacted().get("database"))
     evidence.link_service(snapshot.staging.dashboard_url, snapshot.sandbox)
-    facts = snapshot.require_database()
-    for cid in criterion_ids(m.name for m in request.node.iter_markers()):
-        evidence.attach_json(f"{cid} SQL and rows", facts.evidence_for(cid))
-        if facts.contradictions_for(cid):
-            evidence.attach_json(f"{cid} CONTRADICTING evidence", facts.contradictions_for(cid))
-    return facts
+    return snapshot.require_database()
+
+
+def show(database, fact: str, request) -> None:
+    """Attach the SQL and rows of the fact a step judges, under its criterion's ID."""
+    cid = " ".join(criterion_ids(m.name for m in request.node.iter_markers()))
+    evidence.attach_json(f"{cid} SQL and rows", database.evidence_for(fact))
+    if database.contradictions_for(fact):
+        evidence.attach_json(f"{cid} CONTRADICTING evidence", database.contradictions_for(fact))
 
 
 @then("the connection is encrypted unless the database is local")
 @reads()
-def connection_secure(snapshot, database):
+def connection_secure(snapshot, database, request):
+    show(database, "connection", request)
     judge_db.connection_secure(snapshot.worker_database, database, snapshot.staging.dashboard_url)
 
 
 @then("the environment's schema exists")
 @reads()
-def schema_exists(snapshot, database, profile):
+def schema_exists(snapshot, database, profile, request):
+    show(database, "schemas", request)
     judge_db.schema_exists(database, profile.db_schema, snapshot.staging.dashboard_url)
 
 
 @then("the worker's role is staging-specific: not production's, not a superuser, not postgres")
 @reads()
-def staging_credentials(snapshot, database, profile):
+def staging_credentials(snapshot, database, profile, request):
+    show(database, "role", request)
     judge_db.staging_credentials(database, profile.production_db_role, snapshot.staging.dashboard_url)
 
 
 @then("the worker's role has no privilege on the production schema or any of its tables")
 @reads()
-def production_unreachable(snapshot, database, profile):
+def production_unreachable(snapshot, database, profile, request):
+    show(database, "production_isolation", request)
     judge_db.production_unreachable(database, profile.production_db_schema, snapshot.staging.dashboard_url)
 
 
 @then("unqualified names resolve to the environment's schema and never to production's")
 @reads()
-def search_path(snapshot, database, profile):
+def search_path(snapshot, database, profile, request):
+    show(database, "search_path", request)
     judge_db.search_path_staging(database, profile.db_schema, profile.production_db_schema,
                                  snapshot.staging.dashboard_url)
 
 
 @then("statement and idle-in-transaction timeouts are set for the worker")
 @reads()
-def timeouts(snapshot, database):
+def timeouts(snapshot, database, request):
+    show(database, "timeouts", request)
     judge_db.timeouts_set(database, snapshot.staging.dashboard_url)
 
 
 @then("the queue table exists with a status and retry bookkeeping")
 @reads()
-def queue(snapshot, database, profile):
+def queue(snapshot, database, profile, request):
+    show(database, "queue", request)
     judge_db.queue_ready(database, profile.db_queue_table, snapshot.staging.dashboard_url)
 
 
 @then("the worker holds at least one session and no more than its pool size")
 @reads()
-def sessions(snapshot, database, profile):
+def sessions(snapshot, database, profile, request):
+    show(database, "sessions", request)
     if reason := judge_db.sessions_not_judgeable(database):
         pytest.skip(reason)
     judge_db.sessions_within_pool(database, profile.worker_pool_max, snapshot.staging.dashboard_url)
@@ -73,5 +84,6 @@ def sessions(snapshot, database, profile):
 
 @then("no job has been running for longer than the stuck threshold")
 @reads()
-def stuck_jobs(snapshot, database, profile):
+def stuck_jobs(snapshot, database, profile, request):
+    show(database, "stuck_jobs", request)
     judge_db.no_stuck_jobs(database, profile.stuck_job_minutes, snapshot.staging.dashboard_url)

@@ -1,4 +1,4 @@
-"""Steps for the environment variable criteria (P4-20…P4-29)."""
+"""Steps for the environment variable criteria: the effective environment on Render."""
 
 import pytest
 from pytest_bdd import given, parsers, then

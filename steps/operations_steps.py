@@ -1,4 +1,4 @@
-"""Steps for the operations criteria read from Render (P4-60…P4-62); P4-63 reuses the database steps."""
+"""Steps for the operations criteria read from Render: metrics and events (the queue reuses the database steps)."""
 
 from pytest_bdd import given, then
 

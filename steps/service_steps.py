@@ -1,4 +1,4 @@
-"""Steps for the service configuration criteria (P4-01…P4-12)."""
+"""Steps for the service configuration criteria, read from Render."""
 
 import pytest
 from pytest_bdd import given, parsers, then

@@ -93,8 +93,9 @@ def test_compliant_world_probes_compliant(world):
     assert q["columns"]["started_at"] == "timestamp with time zone"
     assert f.worker_sessions == 3  # the stand-ins, not phasegate's own session
     assert f.stuck_jobs == []
-    criteria = {e["criterion"] for e in f.evidence}
-    assert {"P4-40", "P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47", "P4-63"} <= criteria
+    facts = {e["fact"] for e in f.evidence}
+    assert {"connection", "schemas", "role", "production_isolation", "search_path", "timeouts", "queue", "sessions",
+            "stuck_jobs"} <= facts
     _no_secret(world, repr(f), str(f.evidence))
 
 
@@ -169,7 +170,7 @@ def test_p4_43_public_usage(world):
     f = run_probe(world.worker_url)
     assert f.production_schema_usage is True and f.production_schema_create is False
     assert f.production_table_privileges == []
-    schema_ev = [e for e in f.evidence_for("P4-43") if e["what"] == "production schema privileges"]
+    schema_ev = [e for e in f.evidence_for("production_isolation") if e["what"] == "production schema privileges"]
     assert schema_ev[0]["rows"][0]["via"] == ["PUBLIC"]
 
 
@@ -234,7 +235,7 @@ def test_p4_46_queue_missing(world):
     assert f.staging_schema_exists
     assert f.queue_table["exists"] is False and f.queue_table["columns"] == {}
     assert f.stuck_jobs == []
-    assert f.evidence_for("P4-63")[0]["rows"] == [{"reason": "the queue table is missing"}]
+    assert f.evidence_for("stuck_jobs")[0]["rows"] == [{"reason": "the queue table is missing"}]
 
 
 @pytest.mark.parametrize("world", ["P4-46-columns"], indirect=True)

@@ -127,7 +127,7 @@ def test_probe_through_the_pooler_is_transaction_mode_and_p4_47_is_skipped_with_
     assert any("announced another backend pid" in s for s in pooled.pooling["signals"])
     reason = judge_db.sessions_not_judgeable(pooled)
     assert reason.startswith("not judgeable through a transaction pooler") and "PHASEGATE_DATABASE_URL" in reason
-    assert any(e["what"] == "pooling" and e["rows"][0]["judgeable"] is False for e in pooled.evidence_for("P4-47"))
+    assert any(e["what"] == "pooling" and e["rows"][0]["judgeable"] is False for e in pooled.evidence_for("sessions"))
     # Every other fact reads the same both ways.
     for name in ("current_user", "role", "schemas", "production_schema_usage", "production_table_privileges",
                  "search_path_effective", "settings", "queue_table", "stuck_jobs"):
@@ -177,11 +177,11 @@ def test_settings_another_client_left_on_the_pooled_connection_are_flagged_next_
         pooled = run_probe(world.pooled_url)
     judge_db.search_path_staging(pooled, STAGING, PRODUCTION, None)  # configured values: both pass
     judge_db.timeouts_set(pooled, None)
-    flagged = {(c["criterion"], c["setting"], c["live"]) for c in pooled.contradictions}
-    assert ("P4-44", "search_path", "public") in flagged and ("P4-45", "statement_timeout", "0") in flagged
-    for cid in ("P4-44", "P4-45"):
-        assert any(e["what"] == db.CONTRADICTION for e in pooled.evidence_for(cid))
-    assert not pooled.contradictions_for("P4-43")
+    flagged = {(c["fact"], c["setting"], c["live"]) for c in pooled.contradictions}
+    assert ("search_path", "search_path", "public") in flagged and ("timeouts", "statement_timeout", "0") in flagged
+    for fact in ("search_path", "timeouts"):
+        assert any(e["what"] == db.CONTRADICTION for e in pooled.evidence_for(fact))
+    assert not pooled.contradictions_for("production_isolation")
 
 
 # --------------------------------------------------------------------------- causes in one line

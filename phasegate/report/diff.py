@@ -32,7 +32,7 @@ _RANK = {"passed": 0, "waived": 1, "not applicable": 1, "skipped": 2, "not run":
 
 
 def regressions(folder_a, folder_b) -> list[str]:
-    """Criteria whose outcome is worse in B than in A, as ``P4-03 passed -> failed``."""
+    """Criteria whose outcome is worse in B than in A, as ``<ID> passed -> failed``."""
     a, b = load_run(Path(folder_a)), load_run(Path(folder_b))
     return [f"{cid} {a.results[cid].status} -> {b.results[cid].status}" for cid in sorted(b.results)
             if cid in a.results and _RANK.get(b.results[cid].status, 3) > _RANK.get(a.results[cid].status, 3)]
