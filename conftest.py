@@ -6,5 +6,6 @@ pytest_plugins = [
     "steps.environment_steps",
     "steps.database_steps",
     "steps.operations_steps",
+    "steps.integration_steps",
     "steps.policy_steps",
 ]

@@ -31,6 +31,7 @@ KNOWN_KEYS = frozenset(
         "RENDER_SERVICE_NAME",
         "RENDER_SERVICE_ID",
         "RENDER_PRODUCTION_SERVICE_NAME",
+        "RENDER_API_SERVICE_NAME",
         "RENDER_TIMEOUT_SECONDS",
         "RENDER_RETRY_BUDGET_SECONDS",
         "RENDER_RATE_WAIT_SECONDS",
@@ -108,6 +109,7 @@ class Profile:
     def where(self, key: str) -> str:
         """Where a key's value came from, for messages; the profile file when it was not set at all."""
         return self.origins.get(key, self.source)
+    api_service_name: str | None = None  # the API that hands the worker jobs (Phase 5); its criteria skip without it
 
     def __repr__(self) -> str:  # Allure records step arguments
         return f"<profile {self.name} ({self.source}){' SANDBOX' if self.sandbox else ''}>"
@@ -346,6 +348,7 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         service_name=required("RENDER_SERVICE_NAME"),
         service_id=service_id,
         production_service_name=text("RENDER_PRODUCTION_SERVICE_NAME"),
+        api_service_name=text("RENDER_API_SERVICE_NAME"),
         render_timeout=number("RENDER_TIMEOUT_SECONDS", 10.0, float),
         render_retry_budget=number("RENDER_RETRY_BUDGET_SECONDS", 30.0, float, minimum=-1),
         # Pacing to Render's 400 GETs a minute: 15 minutes reads about 6,000 resources.

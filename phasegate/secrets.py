@@ -22,6 +22,7 @@ import urllib.parse
 PLAIN_KEYS = frozenset(
     {
         "ENVIRONMENT",
+        "SENTRY_ENVIRONMENT",  # names the environment, like ENVIRONMENT (Phase 5 compares it on two services)
         "DEBUG",
         "LOG_LEVEL",
         "NODE_ENV",

@@ -22,7 +22,8 @@ from .secrets import Secret
 
 METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
 # What a snapshot can read; a step definition declares which of these it needs (criteria.reads).
-PARTS = frozenset({"service", "env", "secret_files", "deploys", "events", "metrics", "production", "database"})
+PARTS = frozenset({"service", "env", "secret_files", "deploys", "events", "metrics", "production", "database",
+                   "api"})  # api: the API service that hands the worker jobs, read like the worker (env, deploys)
 
 
 def metrics_window(taken_at: str, hours: int = 1) -> dict:
@@ -169,6 +170,7 @@ class Snapshot:
     taken_at: str
     staging: ServiceSnapshot
     production: ServiceSnapshot | None = None
+    api: ServiceSnapshot | None = None  # the API service, when its criteria were selected and it is named
     database: object | None = None  # DatabaseFacts, when database criteria were selected
     database_error: TargetError | None = None
     database_source: str | None = None  # which connection string was used, in words
@@ -189,6 +191,8 @@ class Snapshot:
             "production": self.production.redacted() if self.production else None,
             "requests_made": self.requests_made,
         }
+        if self.api is not None:
+            data["api"] = self.api.redacted()
         if self.database_source is not None:
             data["database"] = {
                 "source": self.database_source,
@@ -227,8 +231,11 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
     production = None
     if "production" in needs and profile.production_service_name:
         production = ServiceSnapshot(profile.production_service_name)
-    targets = [s for s in (staging, production) if s is not None]
-    wants_env = bool(needs & {"env", "secret_files", "database"})
+    api = None
+    if "api" in needs and profile.api_service_name:
+        api = ServiceSnapshot(profile.api_service_name)
+    targets = [s for s in (staging, production, api) if s is not None]
+    wants_env = bool(needs & {"env", "secret_files", "database", "api"})
 
     # Wide enough that every read of a level goes out at once (level 2 is about a dozen GETs).
     with ThreadPoolExecutor(max_workers=16, thread_name_prefix="phasegate-read") as pool:
@@ -258,6 +265,9 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
             sid = target.matches[0].id
             if wants_env:
                 submit_env(pool, client, target, all_groups, group_details, jobs)
+            if target is api:  # the API is read with the worker's code: its environment and its deploys
+                jobs.append((target, "deploys", pool.submit(
+                    read_deploys_and_events, client, sid, False, profile.deploy_wait_seconds)))
             if target is not staging:
                 continue
             if "secret_files" in needs:
@@ -279,6 +289,7 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
         taken_at=taken_at,
         staging=staging,
         production=production,
+        api=api,
     )
     if "database" in needs:
         # Level 3: the database, through the connection string the worker itself is given.

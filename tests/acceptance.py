@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from phasegate.criteria import CRITERION_TAG
+
 ROOT = Path(__file__).resolve().parent.parent
 _ORDER = ("passed", "skipped", "failed", "broken")
 
@@ -33,7 +35,7 @@ class SuiteRun:
         worst: dict[str, str] = {}
         for result in self.results:
             for label in result.get("labels", []):
-                if label.get("name") == "tag" and label.get("value", "").startswith("P4-"):
+                if label.get("name") == "tag" and CRITERION_TAG.match(label.get("value", "")):
                     cid, status = label["value"], result.get("status", "unknown")
                     if cid not in worst or _ORDER.index(status) > _ORDER.index(worst[cid]):
                         worst[cid] = status

@@ -8,7 +8,7 @@ from acceptance import run_suite
 from phasegate.sandbox.worlds import VIOLATES
 
 POLICY_ONLY = ("-m", "staging and policy", "--env", "sandbox")
-REFERENCE_SERVICES = {"api-staging", "thumbnail-worker-staging", "upload-worker-staging"}
+REFERENCE_SERVICES = {"upload-api-staging", "thumbnail-worker-staging", "upload-worker-staging"}
 
 
 def policy_results(run) -> dict[str, str]:

@@ -151,7 +151,7 @@ def test_name_filter_is_exact_and_may_repeat(sim):
     assert [item["service"]["id"] for item in one] == [STAGING_ID]
     assert {item["service"]["id"] for item in two} == {STAGING_ID, PRODUCTION_ID}
     assert none == []
-    assert [item["service"]["name"] for item in typed] == ["api-staging"]
+    assert [item["service"]["name"] for item in typed] == ["upload-api-staging"]
     names = [item["service"]["name"] for item in everything]
     assert names[0] != STAGING_NAME and STAGING_NAME in names
     assert "upload-worker-staging-old" in names
@@ -294,7 +294,7 @@ def test_unknown_cursor_is_400(many):
 
 def test_cursor_walk_reaches_the_third_page(many):
     expected = [e["key"] for e in world("compliant-many-env-vars")["envVars"][STAGING_ID]]
-    assert len(expected) == 267
+    assert len(expected) == 268
     with client(many) as c:
         items, requests = walk(c, f"/services/{STAGING_ID}/env-vars", limit=100)
         pages = []
@@ -306,13 +306,13 @@ def test_cursor_walk_reaches_the_third_page(many):
             cursor = page[-1]["cursor"] if page else None
         default_items, default_requests = walk(c, f"/services/{STAGING_ID}/env-vars")
     assert [i["envVar"]["key"] for i in items] == expected
-    assert requests == 4  # 100 + 100 + 67 + the empty page
-    assert [len(p) for p in pages] == [100, 100, 67, 0]
+    assert requests == 4  # 100 + 100 + 68 + the empty page
+    assert [len(p) for p in pages] == [100, 100, 68, 0]
     third = [i["envVar"]["key"] for i in pages[2]]
     assert "DATABASE_URL" in third and "OPENAI_API_KEY" in third
     assert "ENVIRONMENT" in [i["envVar"]["key"] for i in pages[0]]
     assert "LOG_LEVEL" in [i["envVar"]["key"] for i in pages[1]]
-    assert len({i["cursor"] for i in items}) == 267
+    assert len({i["cursor"] for i in items}) == 268
     assert [i["envVar"]["key"] for i in default_items] == expected
     assert default_requests == 15  # 13 full pages of 20, one of 7, one empty
 
@@ -501,6 +501,7 @@ def test_world_names_and_violations():
         else:
             assert criterion is not None and name.startswith(criterion)
     expected = {f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30), *range(60, 63)]}
+    expected |= {"P5-01", "P5-02", "P5-03", "P5-04", "P5-08"}  # Phase 5's Render criteria
     assert {c for c in VIOLATES.values() if c} == expected | {"policy"}
     with pytest.raises(KeyError, match="known worlds"):
         world("no-such-world")

@@ -30,6 +30,7 @@ import datetime as _dt
 
 import copy
 import json
+import re
 from typing import Callable
 
 STAGING_NAME = "upload-worker-staging"
@@ -38,6 +39,7 @@ PRODUCTION_NAME = "upload-worker"
 PRODUCTION_ID = "srv-d2q8kf3ipnbs73a0h1lg"
 STAGING_OLD_ID = "srv-d1v5rj8dl3ps73ck9e2g"
 API_STAGING_ID = "srv-d38b1m2li9vc73f0a7q0"
+API_STAGING_NAME = "upload-api-staging"  # phase5-criteria.md: the API that hands the worker jobs
 DUPLICATE_STAGING_ID = "srv-d3a4hq9r433s73drn6kg"
 RENAMED_STAGING_ID = "srv-d3b7mcnfte5s73c2k9p0"
 OWNER_ID = "tea-d1k2q6bipnbc73cv0g6g"
@@ -52,7 +54,7 @@ PLACEHOLDER_PRODUCTION_DATABASE_URL = "{{PRODUCTION_DATABASE_URL}}"
 # Keys whose values are configuration, not secrets (mirrors the suite's allowlist).
 PLAIN_KEYS = frozenset(
     {
-        "ENVIRONMENT", "DEBUG", "LOG_LEVEL", "NODE_ENV", "PYTHON_VERSION", "PORT", "TZ",
+        "ENVIRONMENT", "SENTRY_ENVIRONMENT", "DEBUG", "LOG_LEVEL", "NODE_ENV", "PYTHON_VERSION", "PORT", "TZ",
         "WORKER_CONCURRENCY", "WORKER_MAX_RETRIES", "WORKER_POLL_INTERVAL_SECONDS",
     }
 )
@@ -121,7 +123,7 @@ def _api_staging() -> dict:
         "createdAt": "2025-09-18T09:12:44.501233Z",
         "dashboardUrl": f"https://dashboard.render.com/web/{sid}",
         "id": sid,
-        "name": "api-staging",
+        "name": API_STAGING_NAME,
         "notifyOnFail": "default",
         "ownerId": OWNER_ID,
         "repo": "https://github.com/acme-docs/upload-pipeline",
@@ -172,6 +174,7 @@ def _staging_env() -> list[dict]:
         {"key": "REDIS_URL", "value": "rediss://default:staging-CANARY-redis-91ab@redis-staging.internal:6379"},
         {"key": "UPLOAD_MAX_BYTES", "value": "staging-CANARY-52428800"},
         {"key": "OTEL_SERVICE_NAME", "value": "upload-worker-staging-CANARY-otel"},
+        {"key": "SENTRY_ENVIRONMENT", "value": "staging"},
     ]
 
 
@@ -194,6 +197,7 @@ def _production_env() -> list[dict]:
         {"key": "REDIS_URL", "value": "rediss://default:production-CANARY-redis-4d2f@redis-prod.internal:6379"},
         {"key": "UPLOAD_MAX_BYTES", "value": "production-CANARY-104857600"},
         {"key": "OTEL_SERVICE_NAME", "value": "upload-worker-production-CANARY-otel"},
+        {"key": "SENTRY_ENVIRONMENT", "value": "production"},
     ]
 
 
@@ -432,6 +436,9 @@ def _reference() -> dict:
             API_STAGING_ID: [
                 {"key": "ENVIRONMENT", "value": "staging"},
                 {"key": "JWT_SECRET", "value": "api-staging-CANARY-jwt-5c5c"},
+                # The same database as the worker's (Phase 5: the API enqueues, the worker claims).
+                {"key": "DATABASE_URL", "value": PLACEHOLDER_DATABASE_URL},
+                {"key": "SENTRY_ENVIRONMENT", "value": "staging"},
             ],
         },
         "secretFiles": {
@@ -453,7 +460,7 @@ def _reference() -> dict:
             ),
             _env_group(
                 STAGING_ENV_GROUP_ID, "upload-worker-staging-shared",
-                [_link(STAGING_ID, STAGING_NAME), _link(API_STAGING_ID, "api-staging", "web")],
+                [_link(STAGING_ID, STAGING_NAME), _link(API_STAGING_ID, API_STAGING_NAME, "web")],
                 [
                     {"key": "SENTRY_DSN", "value": "https://staging-CANARY-sentry-92bd@o1.ingest.sentry.io/3"},
                     {"key": "FEATURE_OCR_FALLBACK", "value": "staging-CANARY-ocr-on"},
@@ -471,6 +478,11 @@ def _reference() -> dict:
         "deploys": {
             STAGING_ID: _staging_deploys(),
             PRODUCTION_ID: _production_deploys(),
+            API_STAGING_ID: [_deploy(
+                "dep-d3c2a7n3ipnbs73c5r1g", "live", "new_commit", "2025-10-02T14:25:41.301928Z",
+                "2025-10-02T14:30:10.118842Z",
+                _commit("7a1e3c9d2b4f6a8c0e1d3f5a7b9c1d3e5f7a9b1c", "api: enqueue uploads into upload_jobs",
+                        "2025-10-02T14:25:02Z"))],
         },
         "events": {STAGING_ID: _staging_events()},
         "metrics": _metrics(),
@@ -851,6 +863,51 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
 ]
 
 
+def _api(world: dict) -> dict:
+    return next(s for s in world["services"] if s["id"] == API_STAGING_ID)
+
+
+def _p5_01(world: dict) -> None:
+    _api(world)["suspended"] = "suspended"
+    _api(world)["suspenders"] = ["user"]
+
+
+def _p5_02(world: dict) -> None:
+    _api(world)["serviceDetails"]["region"] = "frankfurt"
+
+
+def _p5_03(world: dict) -> None:
+    # The API overrides a setting the two share through their environment group.
+    _set_env(world, API_STAGING_ID, "FEATURE_OCR_FALLBACK", "api-CANARY-ocr-off")
+
+
+def _p5_04(world: dict) -> None:
+    _set_env(world, API_STAGING_ID, "DATABASE_URL",
+             "postgresql://upload_api_staging:api-CANARY-pw-7d7d@db.other-project.example.com:5432/phase4")
+
+
+def _p5_08(world: dict) -> None:
+    _set_env(world, API_STAGING_ID, "SENTRY_ENVIRONMENT", "production")
+
+
+def _p5_08_project(world: dict) -> None:
+    # Each service its own DSN (no longer shared through the group), for two different Sentry projects.
+    group = next(g for g in world["envGroups"] if g["id"] == STAGING_ENV_GROUP_ID)
+    group["envVars"] = [v for v in group["envVars"] if v["key"] != "SENTRY_DSN"]
+    _set_env(world, STAGING_ID, "SENTRY_DSN", "https://staging-CANARY-sentry-92bd@o1.ingest.sentry.io/3")
+    _set_env(world, API_STAGING_ID, "SENTRY_DSN", "https://api-CANARY-sentry-13ce@o1.ingest.sentry.io/4")
+
+
+_SPECS += [
+    ("P5-01", "P5-01", "the API service is suspended", _p5_01),
+    ("P5-02", "P5-02", "the API runs in frankfurt, the worker in oregon", _p5_02),
+    ("P5-03", "P5-03", "the API overrides FEATURE_OCR_FALLBACK, which the two share through their env group", _p5_03),
+    ("P5-04", "P5-04", "the API's DATABASE_URL names another database host", _p5_04),
+    ("P5-08", "P5-08", "the API says SENTRY_ENVIRONMENT=production", _p5_08),
+    ("P5-08-project", "P5-08", "the API and the worker report to two different Sentry projects", _p5_08_project),
+]
+
+
 def _compliant() -> dict:
     """The reference deployment, plus a second staging worker and its production counterpart
     (thumbnail-worker), so the environment-wide policy has more than one service to judge."""
@@ -882,7 +939,7 @@ def _registry() -> tuple[dict[str, Callable[[], dict]], dict[str, str | None], d
         worlds[name] = _compliant if change is None else _derive(name, description, change)
         violates[name] = expected if isinstance(expected, str) else None
         outcomes[name] = dict(expected) if isinstance(expected, dict) else (
-            {expected: "failed"} if expected and expected.startswith("P4-") else {})
+            {expected: "failed"} if expected and re.fullmatch(r"[A-Z][A-Z0-9]*-\d{2}", expected) else {})
     return worlds, violates, outcomes
 
 

@@ -1,0 +1,77 @@
+"""Proof that Phase 5's readiness criteria can pass, and that each fails on a world that violates it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from acceptance import run_suite
+from phasegate.criteria import load_phase
+from phasegate.sandbox.worlds import VIOLATES, canary_values, world
+from acceptance import ROOT
+
+PHASE5 = ("-m", "staging", "--env", "sandbox", "--phase", "phase5")
+# Spelled out so that a criterion added to the features without a violating world is caught.
+READINESS = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-08"}
+
+
+def test_phase5_is_read_from_its_features():
+    phase = load_phase(ROOT, "phase5")
+    assert (phase.title, phase.prefix) == ("Phase 5", "P5")
+    assert set(phase.criteria) == READINESS
+    assert phase.criteria["P5-01"].severity == "blocker" and phase.criteria["P5-04"].concern == "Service integration"
+
+
+def test_every_phase5_criterion_has_a_world_that_violates_it():
+    assert READINESS <= set(VIOLATES.values())
+
+
+@pytest.fixture(scope="module")
+def compliant_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("phase5")
+    return tmp, run_suite(tmp, *PHASE5, f"--report-dir={tmp / 'reports'}")
+
+
+def test_compliant_world_passes_every_phase5_criterion(compliant_run):
+    _, run = compliant_run
+    assert run.outcomes == {cid: "passed" for cid in READINESS}, run.stdout
+    assert run.returncode == 0
+
+
+def test_a_phase5_run_names_its_phase(compliant_run):
+    tmp, run = compliant_run
+    [folder] = (tmp / "reports" / "sandbox").glob("*-phase5")
+    record = json.loads((folder / "run.json").read_text())
+    assert record["phase"]["name"] == "phase5" and set(record["criteria"]) == READINESS
+    assert record["completeness"]["phase_criteria"] == sorted(READINESS)
+    report = (folder / "completion-report.md").read_text()
+    assert report.startswith("# SANDBOX — Phase 5 Readiness Report: upload-worker-staging")
+    assert "5 of 5 Phase 5 criteria were judged" in report and "P4-" not in report
+    epics = {lb["value"] for r in run.results for lb in r["labels"] if lb["name"] == "epic"}
+    assert epics == {"Phase 5", "Environment policy"}
+    assert "phasegate: Phase 5 criteria" in run.stdout
+
+
+@pytest.mark.parametrize("name", sorted(n for n, cid in VIOLATES.items() if cid in READINESS))
+def test_violating_world_fails_exactly_its_phase5_criterion(tmp_path, name):
+    run = run_suite(tmp_path, *PHASE5, world=name)
+    violated = VIOLATES[name]
+    assert run.outcomes == {cid: ("failed" if cid == violated else "passed") for cid in READINESS}, run.stdout
+    message = "\n".join(run.messages(violated))
+    assert "expected" in message and "actual" in message and "https://dashboard.render.com/" in message
+    leaked = [v for v in canary_values(world(name)) if v in run.artifacts_text()]
+    assert not leaked  # secrets compared part by part, by keyed digest, never printed
+    assert run.returncode == 1
+
+
+def test_without_an_api_service_name_phase5_skips_with_the_reason(tmp_path):
+    run = run_suite(tmp_path, *PHASE5, env={"RENDER_API_SERVICE_NAME": ""})
+    assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
+    assert "RENDER_API_SERVICE_NAME is not set" in run.messages("P5-02")[0]
+
+
+def test_phase4_alone_reads_nothing_of_the_api(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging and not policy", "--env", "sandbox")
+    assert set(run.outcomes) and all(cid.startswith("P4-") for cid in run.outcomes)
+    assert not any("srv-d38b1m2li9vc73f0a7q0" in r["path"] for r in run.requests), "the API was read"
