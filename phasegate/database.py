@@ -219,6 +219,10 @@ class DatabaseFacts:
         return [e for e in self.evidence if e["fact"] == fact]
 
 
+# The queue's terminal failed state: a job that ran out of attempts ends here with its last_error.
+FAILED_STATUSES = ("failed",)
+
+
 # --------------------------------------------------------------------------- session
 
 
@@ -831,7 +835,47 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         "has_status": "status" in columns, "has_attempts": "attempts" in columns,
         "has_max_attempts": "max_attempts" in columns,
         "readable": bool(exists_row.get("readable")) if exists_row else False,
+        "has_last_error": "last_error" in columns,
     }
+    if q_exists:
+        # What claiming a job with FOR UPDATE SKIP LOCKED and finishing it takes: SELECT and UPDATE.
+        queue["privileges"] = r.one(
+            "the worker's privileges on the queue table",
+            """
+            SELECT has_table_privilege(current_user, c.oid, 'SELECT') AS "SELECT",
+                   has_table_privilege(current_user, c.oid, 'UPDATE') AS "UPDATE"
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND c.relname = %s
+            """,
+            (q_schema, q_table),
+            fact="claim",
+        )
+        queue["check_constraints"] = [row["definition"] for row in r.rows(
+            "the queue table's check constraints",
+            """
+            SELECT pg_get_constraintdef(k.oid) AS definition
+            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND c.relname = %s AND k.contype = 'c'
+            ORDER BY k.conname
+            """,
+            (q_schema, q_table),
+            fact="failures",
+        )]
+    if q_exists and queue["readable"] and queue["has_status"]:
+        tbl = sql.Identifier(q_schema, q_table)
+        queue["statuses"] = {row["status"]: row["jobs"] for row in r.rows(
+            "jobs by status",
+            sql.SQL("SELECT status::text AS status, count(*)::int AS jobs FROM {} GROUP BY 1 ORDER BY 1").format(tbl),
+            fact="failures",
+        )}
+        if queue["has_attempts"] and queue["has_max_attempts"]:
+            queue["over_attempts"] = int(r.one(
+                "jobs past their attempts outside the failed state",
+                sql.SQL("SELECT count(*)::int AS jobs FROM {} WHERE attempts > max_attempts "
+                        "AND status::text <> ALL(%s)").format(tbl),
+                (list(FAILED_STATUSES),),
+                fact="failures",
+            ).get("jobs") or 0)
 
     # ---- worker sessions
     sess = r.one(

@@ -122,3 +122,41 @@ def no_stuck_jobs(facts, minutes: int, link: str | None) -> None:
         shown = "; ".join(f"job {j.get('id')} {j.get('status')} for {j.get('age_seconds')} s" for j in facts.stuck_jobs)
         raise Violation("jobs stuck in a running state", f"none running longer than {minutes} minutes",
                         f"{len(facts.stuck_jobs)}: {shown}", link=link)
+
+
+def _queue(facts, table: str, needs_rows: bool = False) -> dict:
+    from .snapshot import NotJudgeable
+
+    q = facts.queue_table or {}
+    if not q.get("exists"):
+        raise NotJudgeable(f"cannot judge: the queue table {table} is missing")
+    if needs_rows and "statuses" not in q:
+        raise NotJudgeable(f"cannot judge: the worker cannot read the jobs of {table} by status")
+    return q
+
+
+def worker_can_claim(facts, table: str, link: str | None) -> None:
+    """SELECT and UPDATE on the queue: what claiming with FOR UPDATE SKIP LOCKED and finishing a job take."""
+    q = _queue(facts, table)
+    missing = [p for p in ("SELECT", "UPDATE") if not (q.get("privileges") or {}).get(p)]
+    if missing:
+        raise Violation(f"role {facts.current_user} on {q['schema']}.{q['table']}", "SELECT and UPDATE",
+                        "missing " + " and ".join(missing), link=link)
+
+
+def failures_recorded(facts, table: str, failed: tuple[str, ...], link: str | None) -> None:
+    """last_error exists, a failed state is in use or allowed, and no job has run past its attempts elsewhere."""
+    q = _queue(facts, table, needs_rows=True)
+    problems = []
+    if not q.get("has_last_error"):
+        problems.append("no last_error column")
+    in_use = any(q["statuses"].get(s) for s in failed)
+    allowed = any(f"'{s}'" in d for s in failed for d in q.get("check_constraints") or [])
+    if not (in_use or allowed):
+        problems.append(f"no job is {'/'.join(failed)} and no check constraint allows it")
+    if q.get("over_attempts"):
+        problems.append(f"{q['over_attempts']} job(s) with attempts > max_attempts outside {'/'.join(failed)}")
+    if problems:
+        raise Violation(f"failure bookkeeping of {q['schema']}.{q['table']}",
+                        f"last_error, a {'/'.join(failed)} state, no job past its attempts elsewhere",
+                        "; ".join(problems), link=link)

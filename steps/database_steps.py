@@ -4,6 +4,7 @@ import pytest
 from pytest_bdd import given, then
 
 from phasegate import evidence, judge_db
+from phasegate.database import FAILED_STATUSES
 from phasegate.criteria import criterion_ids, reads
 
 
@@ -87,3 +88,17 @@ def sessions(snapshot, database, profile, request):
 def stuck_jobs(snapshot, database, profile, request):
     show(database, "stuck_jobs", request)
     judge_db.no_stuck_jobs(database, profile.stuck_job_minutes, snapshot.staging.dashboard_url)
+
+
+@then("the worker's role may read and update the queue table")
+@reads()
+def can_claim(snapshot, database, profile, request):
+    show(database, "claim", request)
+    judge_db.worker_can_claim(database, profile.db_queue_table, snapshot.staging.dashboard_url)
+
+
+@then("the queue records failures: a last_error, a failed state, and no job past its attempts elsewhere")
+@reads()
+def failures_recorded(snapshot, database, profile, request):
+    show(database, "failures", request)
+    judge_db.failures_recorded(database, profile.db_queue_table, FAILED_STATUSES, snapshot.staging.dashboard_url)

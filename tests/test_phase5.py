@@ -8,12 +8,13 @@ import pytest
 
 from acceptance import run_suite
 from phasegate.criteria import load_phase
-from phasegate.sandbox.worlds import VIOLATES, canary_values, world
+from phasegate.sandbox.session import CATALOGUE
+from phasegate.sandbox.worlds import canary_values, world
 from acceptance import ROOT
 
 PHASE5 = ("-m", "staging", "--env", "sandbox", "--phase", "phase5")
 # Spelled out so that a criterion added to the features without a violating world is caught.
-READINESS = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-08"}
+READINESS = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-06", "P5-07", "P5-08"}
 
 
 def test_phase5_is_read_from_its_features():
@@ -24,7 +25,7 @@ def test_phase5_is_read_from_its_features():
 
 
 def test_every_phase5_criterion_has_a_world_that_violates_it():
-    assert READINESS <= set(VIOLATES.values())
+    assert READINESS <= {spec.violates for spec in CATALOGUE.values()}
 
 
 @pytest.fixture(scope="module")
@@ -47,27 +48,28 @@ def test_a_phase5_run_names_its_phase(compliant_run):
     assert record["completeness"]["phase_criteria"] == sorted(READINESS)
     report = (folder / "completion-report.md").read_text()
     assert report.startswith("# SANDBOX — Phase 5 Readiness Report: upload-worker-staging")
-    assert "5 of 5 Phase 5 criteria were judged" in report and "P4-" not in report
+    assert "7 of 7 Phase 5 criteria were judged" in report and "P4-" not in report
     epics = {lb["value"] for r in run.results for lb in r["labels"] if lb["name"] == "epic"}
     assert epics == {"Phase 5", "Environment policy"}
     assert "phasegate: Phase 5 criteria" in run.stdout
 
 
-@pytest.mark.parametrize("name", sorted(n for n, cid in VIOLATES.items() if cid in READINESS))
+@pytest.mark.parametrize("name", sorted(n for n, spec in CATALOGUE.items() if spec.violates in READINESS))
 def test_violating_world_fails_exactly_its_phase5_criterion(tmp_path, name):
     run = run_suite(tmp_path, *PHASE5, world=name)
-    violated = VIOLATES[name]
+    violated = CATALOGUE[name].violates
     assert run.outcomes == {cid: ("failed" if cid == violated else "passed") for cid in READINESS}, run.stdout
     message = "\n".join(run.messages(violated))
     assert "expected" in message and "actual" in message and "https://dashboard.render.com/" in message
-    leaked = [v for v in canary_values(world(name)) if v in run.artifacts_text()]
+    leaked = [v for v in canary_values(world(CATALOGUE[name].render_world)) if v in run.artifacts_text()]
     assert not leaked  # secrets compared part by part, by keyed digest, never printed
     assert run.returncode == 1
 
 
 def test_without_an_api_service_name_phase5_skips_with_the_reason(tmp_path):
     run = run_suite(tmp_path, *PHASE5, env={"RENDER_API_SERVICE_NAME": ""})
-    assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
+    api = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-08"}
+    assert {run.outcomes[cid] for cid in api} == {"skipped"}, run.outcomes
     assert "RENDER_API_SERVICE_NAME is not set" in run.messages("P5-02")[0]
 
 

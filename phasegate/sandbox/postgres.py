@@ -69,6 +69,9 @@ VARIANTS: dict[str, str | None] = {
     "P4-47-none": "P4-47",                # no worker sessions
     "P4-47-too-many": "P4-47",            # 12 worker sessions (pool max is 10)
     "P4-63": "P4-63",                     # a 'running' job started 2 hours ago
+    "P5-06": "P5-06",                     # REVOKE UPDATE on the staging queue from the worker role
+    "P5-07": "P5-07",                     # the staging queue has no last_error column
+    "P5-07-over-attempts": "P5-07",       # a queued job with attempts 5 of max_attempts 3
 }
 
 # variant -> other criteria the variant necessarily changes too (failed, or not judgeable)
@@ -475,6 +478,13 @@ class SandboxPostgres:
                     with_retry = variant != "P4-46-columns"
                     x(_queue_ddl(STAGING_SCHEMA, with_retry=with_retry))
                     x(_queue_rows(STAGING_SCHEMA, running_age, with_retry=with_retry))
+                    if variant != "P5-07":
+                        x(sql.SQL("ALTER TABLE {}.upload_jobs ADD COLUMN last_error text").format(sts))
+                    if variant == "P5-07-over-attempts":
+                        x(sql.SQL("INSERT INTO {}.upload_jobs (status, attempts, max_attempts) "
+                                  "VALUES ('queued', 5, 3)").format(sts))
+                    if variant == "P5-06":  # the owner gives up its own UPDATE: claiming is impossible
+                        x(sql.SQL("REVOKE UPDATE ON {}.upload_jobs FROM {}").format(sts, st))
                     x("RESET ROLE")
             if variant == "P4-44-user":
                 x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(st, st))
