@@ -35,6 +35,10 @@ with ``latency_ms`` injected into every Render response, ``--repeat`` times, and
     responses 429, and wall / (GETs / 400 per minute), the floor the budget itself sets.
     Takes about five minutes; ``--no-budget`` leaves it out.
 
+(e) Phase 4 + 5 together: one run of each phase (``--phase phase4`` then ``--phase phase5``),
+    as a nightly job signs them: summed wall time, Render GETs / distinct pages over both, DB
+    sessions over both. Medians over the repeats.
+
 (a)-(c) run ``-m "staging and not policy"``: the Phase 4 criteria; the policy is (d).
 """
 
@@ -81,6 +85,34 @@ def policy_runs(base_env: dict, work: Path, latency_ms: int, repeat: int) -> dic
         out[n] = {"wall": statistics.median(walls), "requests": stats.get("requests"),
                   "remaining": stats.get("ratelimit_remaining_min"), "world": world_name}
     return out
+
+
+def phases_run(base_env: dict, work: Path, log: Path, latency_ms: int, repeat: int) -> dict:
+    """(e): Phase 4 then Phase 5, each its own run, as a nightly job signs them."""
+    walls, ratios, gets, sessions = [], [], [], []
+    for i in range(repeat):
+        wall, requests, opened = 0.0, [], 0
+        for phase in ("phase4", "phase5"):
+            request_log = work / f"phases-{i}-{phase}.jsonl"
+            env = dict(base_env, PHASEGATE_SANDBOX_FAULTS=f"latency_ms={latency_ms}",
+                       PHASEGATE_SANDBOX_REQUEST_LOG=str(request_log))
+            offset = log.stat().st_size
+            seconds, done = timed(pytest_cmd("-m", PHASE4, "--env", "sandbox", "--phase", phase, "--no-report",
+                                             f"--alluredir={work / f'phases-{i}-{phase}'}",
+                                             f"--report-dir={work / 'reports'}"), env)
+            if done.returncode != 0:
+                print(done.stdout[-3000:], done.stderr[-2000:])
+                raise SystemExit(f"{phase} run did not pass (exit {done.returncode})")
+            wall += seconds
+            requests += [json.loads(ln) for ln in request_log.read_text().splitlines() if ln.strip()]
+            opened += phasegate_sessions(log.read_bytes()[offset:].decode("utf-8", "replace"))
+        distinct = {(r["path"], r["query"]) for r in requests}
+        walls.append(wall)
+        gets.append(len(requests))
+        ratios.append(len(requests) / len(distinct))
+        sessions.append(opened)
+    return {"wall": statistics.median(walls), "gets": statistics.median(gets), "ratio": statistics.median(ratios),
+            "sessions": statistics.median(sessions)}
 
 
 def budget_run(base_env: dict, work: Path, pairs: int = 1000) -> dict:
@@ -181,6 +213,7 @@ def main() -> int:
             seeded.stop_worker_sessions()
 
         policy = policy_runs(base_env, work, opts.latency_ms, opts.repeat)
+        phases = phases_run(base_env, work, log, opts.latency_ms, opts.repeat)
         budget = None if opts.no_budget else budget_run(base_env, work)
 
         env = dict(base_env, PHASEGATE_SANDBOX_FAULTS=f"latency_ms={opts.latency_ms}")
@@ -221,6 +254,9 @@ def main() -> int:
               f"{budget['gets']} GETs, {budget['refused']} answered 429, wall {budget['wall']:.1f} s / "
               f"(GETs / 400 per minute = {floor:.1f} s) = {budget['wall'] / floor:.2f}; "
               f"exit {budget['exit']} ({' '.join(budget['tail'])})")
+    print(f"(e) Phase 4 + 5 together (two runs): wall {phases['wall']:.2f} s, Render GETs / distinct pages = "
+          f"{phases['gets']:.0f} / {phases['gets'] / phases['ratio']:.0f} = {phases['ratio']:.2f}, "
+          f"DB sessions {phases['sessions']:.0f}")
     return 0
 
 

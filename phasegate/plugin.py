@@ -341,10 +341,10 @@ def _reads_of_steps(config, items) -> dict[str, frozenset]:
         template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
         if template is None:
             continue
-        callspec = getattr(item, "callspec", None)
-        scenario = template.render(callspec.params.get("_pytest_bdd_example", {}) if callspec else {})
         union: set[str] = set()
-        for step in scenario.steps:
+        # The template's steps (placeholders unfilled): every Examples row and policy service of a
+        # scenario binds the same definitions, so a large environment is resolved once per step.
+        for step in template.steps:
             key = (item.parent.nodeid, step.type, step.name)
             if key not in found:
                 defs = list(find_fixturedefs_for_step(step, item.session._fixturemanager, item))
