@@ -101,30 +101,38 @@ def cmd_verify(args) -> int:
     return EXIT_OK
 
 
-def _newest_run(path: Path) -> Path | None:
-    """RUN itself, or the newest run folder under an environment's folder (reports/<env>)."""
+def _newest_runs(path: Path) -> list[Path]:
+    """RUN itself, or under an environment's folder (reports/<env>) the newest run of each phase."""
     if (path / "run.json").is_file():
-        return path
-    runs = sorted(p for p in path.glob("*/") if (p / "run.json").is_file())
-    return runs[-1] if runs else None
+        return [path]
+    newest: dict[str, Path] = {}
+    for folder in sorted(p for p in path.glob("*/") if (p / "run.json").is_file()):
+        try:
+            phase = (json.loads((folder / "run.json").read_text()).get("phase") or {}).get("name", "")
+        except (OSError, ValueError):
+            phase = ""  # load_run names what is wrong with it
+        newest[phase] = folder  # name order is time order: the last one wins
+    return sorted(newest.values())
 
 
 def cmd_status(args) -> int:
-    import json
-
     from .report.gate import assess
     from .report.model import load_run
 
-    folder = _newest_run(args.run)
-    if folder is None:
+    folders = _newest_runs(args.run)
+    if not folders:
         print(f"phasegate status: {args.run} is neither a run folder nor a folder of runs", file=sys.stderr)
         return EXIT_REFUSED
-    assessment = assess(load_run(folder))
-    if args.json:
-        print(json.dumps({"run": str(folder), **assessment.to_dict()}, sort_keys=True))
-    else:
-        print(f"{folder}: {assessment.line()}")
-    return assessment.code
+    codes = []
+    for folder in folders:  # one line each; the exit code is the worst of them
+        run = load_run(folder)
+        assessment = assess(run)
+        codes.append(assessment.code)
+        if args.json:
+            print(json.dumps({"run": str(folder), "phase": run.phase.name, **assessment.to_dict()}, sort_keys=True))
+        else:
+            print(f"{folder}: {assessment.line()}")
+    return max(codes)
 
 
 def cmd_diff(args) -> int:

@@ -77,3 +77,17 @@ def test_phase4_alone_reads_nothing_of_the_api(tmp_path):
     run = run_suite(tmp_path, "-m", "staging and not policy", "--env", "sandbox")
     assert set(run.outcomes) and all(cid.startswith("P4-") for cid in run.outcomes)
     assert not any("srv-d38b1m2li9vc73f0a7q0" in r["path"] for r in run.requests), "the API was read"
+
+
+def test_status_of_an_environment_names_the_newest_run_of_each_phase(compliant_run, tmp_path):
+    import subprocess
+    import sys
+
+    tmp, _ = compliant_run
+    reports = tmp / "reports"
+    run_suite(tmp_path, "-m", "staging", "--env", "sandbox", f"--report-dir={reports}")
+    done = subprocess.run([sys.executable, "-m", "phasegate.cli", "status", str(reports / "sandbox")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    lines = done.stdout.strip().splitlines()
+    assert sorted(line.split(":")[0].rsplit("-", 1)[-1] for line in lines) == ["phase4", "phase5"], done.stdout
+    assert done.returncode == 3  # sandbox runs: never the real target

@@ -79,7 +79,8 @@ def test_signoff_then_verify_succeeds(passing_run, keys, tmp_path):
     assert "signoff.json" in manifest["files"] and "completion-report.md" in manifest["files"]
     verified = phasegate("verify", folder, "--allowed-signers", allowed)
     assert verified.returncode == 0, verified.stderr
-    assert verified.stdout.startswith("OK")
+    assert verified.stdout.startswith("OK") and "-phase4 (Phase 4) signed by" in verified.stdout
+    assert manifest["phase"] == {"name": "phase4", "title": "Phase 4"} and record["phase"] == "Phase 4"
     # verify shows the provenance the signature covers: what was read, by which suite, from which profile.
     assert re.search(r"^  Render API: http://127\.0\.0\.1:\d+/v1 \(from profile\), answered by 127\.0\.0\.1:\d+$",
                      verified.stdout, re.M), verified.stdout

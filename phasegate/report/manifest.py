@@ -47,6 +47,7 @@ def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
         "format": 1,
         "run": folder.name,
         "environment": d.get("environment"),
+        "phase": {"name": run.phase.name, "title": run.phase.title},  # a signature covers one phase's criteria
         "sandbox": run.sandbox,
         "sandbox_world": d.get("sandbox_world"),
         "service_name": d.get("service_name"),

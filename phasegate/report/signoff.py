@@ -89,6 +89,7 @@ def signoff(folder, key, signer: str, now=None) -> dict:
     keygen = _ssh_keygen()
     previous = _manifest.read(folder)
     record = {"signer": f"{name} <{email}>", "email": email, "signed_at": iso(now), "verdict": verdict_of(run),
+              "phase": run.phase.title,
               "namespace": NAMESPACE, "manifest_before_signoff_sha256": _manifest.sha256(folder / MANIFEST)}
     (folder / SIGNOFF).write_text(secrets.scrub(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False))
                                   + "\n", encoding="utf-8")
@@ -140,7 +141,8 @@ def verify(folder, allowed_signers) -> str:
     mismatch = _manifest.first_mismatch(folder, data)
     if mismatch:
         raise VerifyFailed(mismatch)
-    head = (f"OK: {folder.name} signed by {record.get('signer')} at {record.get('signed_at')}; "
+    phase = (data.get("phase") or {}).get("title") or "the phase"
+    head = (f"OK: {folder.name} ({phase}) signed by {record.get('signer')} at {record.get('signed_at')}; "
             f"signature good; {len(data.get('files') or {})} files match; verdict: {record.get('verdict')}")
     # Read from the signed manifest, so what is shown is what was signed.
     return "\n".join([head] + [f"  {line}" for line in provenance_lines(data.get("provenance") or {},

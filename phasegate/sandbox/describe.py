@@ -32,6 +32,9 @@ _DATABASE = {
     "P4-47-none": "no worker session is connected",
     "P4-47-too-many": "12 worker sessions are connected (pool max is 10)",
     "P4-63": "a 'running' job started 2 hours ago",
+    "P5-06": "the worker role has given up UPDATE on the queue table",
+    "P5-07": "the queue table has no last_error column",
+    "P5-07-over-attempts": "a queued job has attempts 5 of max_attempts 3",
 }
 
 
