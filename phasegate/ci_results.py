@@ -15,10 +15,10 @@ CRITERION_PROPERTY = "criterion"
 
 
 def readable(error: BaseException, ids: list[str], outcome: str) -> BaseException:
-    """The same error under a name that reads as the outcome: ``P4-03 violated: service type …``.
+    """The same error under a name that reads as the outcome: ``<ID> violated: service type …``.
 
     Allure titles an error with its one-line form, ``module.Class: message``; a class made for
-    the occasion, in no module, makes that ``P4-03 violated: …``. The base class keeps the
+    the occasion, in no module, makes that ``<ID> violated: …``. The base class keeps the
     category (an AssertionError is failed, anything else broken) for whoever reads it.
     """
     base = AssertionError if isinstance(error, AssertionError) else Exception

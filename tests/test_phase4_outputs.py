@@ -43,6 +43,7 @@ def report_content(markdown: str) -> str:
         if line.lstrip().startswith("!["):  # charts: files named by uuid
             continue
         line = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line)
+        line = re.sub(r"unix:\S*/pgdata-\d+", "unix:PGDATA", line)  # the sandbox cluster's folder, per user
         out.append(line)
     return "\n".join(out) + "\n"
 
