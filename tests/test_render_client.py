@@ -36,7 +36,7 @@ from phasegate.render import (
 )
 from phasegate.secrets import Secret
 
-SAMPLES = Path("/work/shared/render-samples")
+SAMPLES = Path(__file__).resolve().parent / "render-samples"  # real captures, see its SOURCES.md
 CANARY = "rnd_CANARY_9f8e7d6c5b4a"
 BASE = "https://api.render.com/v1"
 

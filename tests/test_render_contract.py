@@ -20,7 +20,7 @@ from phasegate.sandbox.simulator import Faults, RenderSimulator
 from phasegate.sandbox.worlds import WORLDS, world
 
 API_KEY = "rnd_contract_test_key"
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "render-samples"
+SAMPLES = Path(__file__).resolve().parent / "render-samples"  # real captures, see its SOURCES.md
 URLS = {"DATABASE_URL": "postgresql://u@db.invalid/phase4", "PRODUCTION_DATABASE_URL": "postgresql://p@db.invalid/p"}
 # Worlds that serve something outside the spec on purpose, and where.
 OFF_SPEC = {f"foreign-item-{route}": route for route in

@@ -25,7 +25,7 @@ from phasegate.sandbox.worlds import (
 )
 
 API_KEY = "rnd_sandbox_test_key"
-SAMPLES = Path("/work/shared/render-samples")
+SAMPLES = Path(__file__).resolve().parent / "render-samples"  # real captures, see its SOURCES.md
 
 
 @pytest.fixture
