@@ -129,7 +129,8 @@ def env_present(target: ServiceSnapshot, keys: list[str]) -> None:
                         link=service.dashboard_url)
 
 
-def _same_name(a: str, b: str) -> bool:
+def same_name(a: str, b: str) -> bool:
+    """Does secret file ``a`` (a path, maybe with an extension) carry key ``b``?"""
     stem = a.rsplit("/", 1)[-1].split(".", 1)[0]
     return stem.upper() == b.upper()
 
@@ -140,7 +141,7 @@ def key_absent(target: ServiceSnapshot, key: str) -> None:
     wanted = key.upper()
     found = [f"{v.key} on the service" for v in target.env_vars if v.key.upper() == wanted]
     found += [f"{v.key} in env group {g.name}" for g in target.env_groups for v in g.env_vars if v.key.upper() == wanted]
-    found += [f"{name} as {source}" for name, source in target.all_secret_file_names if _same_name(name, key)]
+    found += [f"{name} as {source}" for name, source in target.all_secret_file_names if same_name(name, key)]
     if found:
         raise Violation(f"{key} present", "absent (service, linked env groups, secret files)",
                         "; ".join(found), link=service.dashboard_url)

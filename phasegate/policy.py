@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .errors import ConfigError, TargetError
-from .judge import SERVICE_URL_KEYS, Violation
+from .judge import SERVICE_URL_KEYS, Violation, same_name
 from .progress import Progress, estimate_seconds
 from .render import RenderClient, Service
 from .snapshot import ServiceSnapshot, collect, submit_env
@@ -137,7 +137,7 @@ def judge_service(env: EnvironmentSnapshot, name: str) -> list[str]:
     held = sorted(k for k in settings if k.upper() in wanted)
     # A linked group's secret file carries the key as well as a variable does.
     held += sorted(f"{f.name} (secret file of env group {g.name})" for g in target.env_groups
-                   for f in g.secret_files if f.name.rsplit("/", 1)[-1].split(".", 1)[0].upper() in wanted)
+                   for f in g.secret_files if any(same_name(f.name, key) for key in forbidden))
     if held:
         problems.append(f"holds {', '.join(held)}, forbidden for a {service.type}")
     if problems:

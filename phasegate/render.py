@@ -418,9 +418,6 @@ class Event:
         return cls(id=w.text("id", required=True), type=w.text("type", required=True),
                    timestamp=w.text("timestamp", required=True), details=details.data if details else {})
 
-    def get(self, name: str, default: Any = None) -> Any:  # evidence reads events like dicts
-        return getattr(self, name, default)
-
 
 @dataclass(frozen=True)
 class Series:
