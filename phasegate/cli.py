@@ -191,7 +191,8 @@ def cmd_sandbox_serve(args) -> int:
               file=sys.stderr)
         return EXIT_REFUSED
     if not is_render_world(args.world):
-        print(f"phasegate sandbox serve: {args.world} is a database world (marked so by `phasegate sandbox worlds`); "
+        kind = "worker" if CATALOGUE[args.world].worker != "normal" else "database"
+        print(f"phasegate sandbox serve: {args.world} is a {kind} world (marked so by `phasegate sandbox worlds`); "
               f"serve runs the Render simulator only: run it with PHASEGATE_SANDBOX_WORLD={args.world} "
               "pytest -m staging --env sandbox", file=sys.stderr)
         return EXIT_REFUSED

@@ -57,8 +57,20 @@ KNOWN_KEYS = frozenset(
         "POLICY_ENVIRONMENT",
         "POLICY_BRANCH",
         "POLICY_FORBIDDEN_KEYS",
+        # The round trip (P5-20, P5-21): the only criteria that write, and only when asked.
+        "PHASEGATE_ACTIVE",
+        "PHASEGATE_CANARY_DATABASE_URL",
+        "CANARY_TIMEOUT_SECONDS",
+        "CANARY_JOB_PAYLOAD",
+        "CANARY_POISON_PAYLOAD",
+        "CANARY_DONE_STATUS",
+        "CANARY_FAILED_STATUS",
     }
 )
+
+# In the sandbox profile, PHASEGATE_CANARY_DATABASE_URL may name the sandbox's own API role
+# (its password is made per run): the sandbox session puts the real URL in its place.
+SANDBOX_API_DATABASE_URL = "{{SANDBOX_API_DATABASE_URL}}"
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,13 @@ class Profile:
         """Where a key's value came from, for messages; the profile file when it was not set at all."""
         return self.origins.get(key, self.source)
     api_service_name: str | None = None  # the API that hands the worker jobs (Phase 5); its criteria skip without it
+    # The round trip (P5-20, P5-21), opt-in: PHASEGATE_ACTIVE (or --active) and the API role's credential.
+    active: bool = False
+    canary_database_url: Secret | None = field(default=None, repr=False)
+    canary_timeout: float = 60.0
+    canary_payload: object = None  # canary.PayloadTemplate, validated at load
+    canary_done_status: str = "done"
+    canary_failed_status: str = "failed"
 
     def __repr__(self) -> str:  # Allure records step arguments
         return f"<profile {self.name} ({self.source}){' SANDBOX' if self.sandbox else ''}>"
@@ -302,6 +321,13 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
                               f"{describe(value)}")
         return value
 
+    def status_name(key: str, default: str) -> str:
+        value = text(key, default)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ -]{0,62}", value):
+            raise ConfigError(f"{at(key)}: {key} must be a job status name (letters, digits, _, -, space), got "
+                              f"{describe(value)}")
+        return value
+
     def flag(key: str) -> bool:
         raw = (text(key) or "false").lower()
         if raw not in {"true", "false", "1", "0", "yes", "no"}:
@@ -335,6 +361,15 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         raise ConfigError(f"{at('PHASEGATE_SCENARIO_TAG') if 'PHASEGATE_SCENARIO_TAG' in sources else shown}: "
                           "PHASEGATE_SCENARIO_TAG (the scenario tag this profile selects; default: the profile's "
                           f"name) must be a plain tag name, got {describe(tag)}")
+    canary_url = _canary_url(at("PHASEGATE_CANARY_DATABASE_URL"), text("PHASEGATE_CANARY_DATABASE_URL"), sandbox)
+    active = flag("PHASEGATE_ACTIVE")
+    if active and "production" in (name, tag):
+        raise ConfigError(f"{at('PHASEGATE_ACTIVE')}: PHASEGATE_ACTIVE is refused for a profile marked production "
+                          f"(its name or PHASEGATE_SCENARIO_TAG is 'production'): the round trip writes canary jobs")
+    from .canary import DEFAULT_PAYLOAD, PayloadTemplate
+
+    payload = PayloadTemplate.parse(text("CANARY_JOB_PAYLOAD", DEFAULT_PAYLOAD), text("CANARY_POISON_PAYLOAD"),
+                                    job_at=at("CANARY_JOB_PAYLOAD"), poison_at=at("CANARY_POISON_PAYLOAD"))
     if sandbox:
         _validate_sandbox(at("PHASEGATE_SANDBOX_WORLD"), text("PHASEGATE_SANDBOX_WORLD", "compliant"),
                           at("PHASEGATE_SANDBOX_FAULTS"), text("PHASEGATE_SANDBOX_FAULTS", ""))
@@ -374,7 +409,27 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         policy_forbidden_keys=text("POLICY_FORBIDDEN_KEYS"),
         sandbox_pooler=flag("PHASEGATE_SANDBOX_POOLER"),
         origins=dict(sources),
+        active=active,
+        canary_database_url=canary_url,
+        canary_timeout=number("CANARY_TIMEOUT_SECONDS", 60.0, float),
+        canary_payload=payload,
+        canary_done_status=status_name("CANARY_DONE_STATUS", "done"),
+        canary_failed_status=status_name("CANARY_FAILED_STATUS", "failed"),
     )
+
+
+def _canary_url(where: str, value: str | None, sandbox: bool) -> Secret | None:
+    """The API role's database URL: a secret, checked for shape without being shown."""
+    if value is None:
+        return None
+    if sandbox and value == SANDBOX_API_DATABASE_URL:
+        return Secret(value, scrubbed=False)  # a placeholder, not a credential
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in ("postgresql", "postgres"):
+        hint = f" ({SANDBOX_API_DATABASE_URL} only in a sandbox profile)" if value == SANDBOX_API_DATABASE_URL else ""
+        raise ConfigError(f"{where}: PHASEGATE_CANARY_DATABASE_URL must be a postgresql:// URL of the API's "
+                          f"database role{hint}")
+    return Secret(value)
 
 
 def _validate_sandbox(world_at: str, world: str, faults_at: str, faults: str) -> None:

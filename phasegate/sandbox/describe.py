@@ -1,7 +1,7 @@
-"""One line per sandbox world: what it changes, what it violates, and where it lives (Render or database).
+"""One line per sandbox world: what it changes, what it violates, and where it lives (Render, database, worker).
 
 ``phasegate sandbox worlds`` prints these; ``phasegate sandbox serve`` serves Render worlds only,
-so the list marks the worlds whose change is in the database.
+so the list marks the worlds whose change is in the database or the stand-in worker.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def is_render_world(name: str) -> bool:
 
 def violation(name: str) -> str:
     spec = CATALOGUE[name]
-    outcomes = OUTCOMES.get(name) if is_render_world(name) else None
+    outcomes = OUTCOMES.get(name) if is_render_world(name) or spec.worker != "normal" else None
     if outcomes:
         failed = [cid for cid, state in outcomes.items() if state == "failed"]
         broken = [cid for cid, state in outcomes.items() if state == "broken"]
@@ -60,7 +60,7 @@ def violation(name: str) -> str:
 
 
 def describe(name: str) -> str:
-    what = DESCRIPTIONS.get(name) if is_render_world(name) else _DATABASE.get(name)
+    what = DESCRIPTIONS.get(name) if is_render_world(name) or CATALOGUE[name].worker != "normal" else _DATABASE.get(name)
     return what or ("the reference deployment, as the Phase 4 report describes it" if name == "compliant" else "")
 
 
@@ -68,6 +68,7 @@ def lines() -> list[str]:
     width = max(len(name) for name in CATALOGUE)
     out = []
     for name in sorted(CATALOGUE):
-        where = "render  " if is_render_world(name) else "database"
+        where = ("render  " if is_render_world(name) else "worker  " if CATALOGUE[name].worker != "normal"
+                 else "database")
         out.append(f"{name:<{width}}  {where}  {violation(name)}: {describe(name)}")
     return out

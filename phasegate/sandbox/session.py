@@ -38,6 +38,7 @@ class SandboxWorld:
     url_style: str
     violates: str | None
     also_affects: tuple[str, ...] = ()
+    worker: str = "normal"  # the stand-in worker's behaviour in the round trip (phasegate.sandbox.worker)
 
 
 def _catalogue() -> dict[str, SandboxWorld]:
@@ -54,6 +55,10 @@ def _catalogue() -> dict[str, SandboxWorld]:
     entries["P4-40"] = SandboxWorld("compliant", "compliant", "remote-without-tls", "P4-40")
     entries["P4-40-sslmode-disable"] = SandboxWorld("compliant", "compliant", "remote-sslmode-disable", "P4-40")
     entries["compliant-remote-with-tls"] = SandboxWorld("compliant", "compliant", "remote-with-tls", None)
+    for name, (behaviour, outcomes, _) in worlds.WORKER_WORLDS.items():
+        failed = [cid for cid, state in outcomes.items() if state == "failed"]
+        entries[name] = SandboxWorld("compliant", "compliant", "real", failed[0] if len(failed) == 1 else None,
+                                     worker=behaviour)
     return entries
 
 

@@ -953,6 +953,22 @@ criterion of a ``P4-01`` world also breaks the rest, said in its tests)."""
 DESCRIPTIONS = {name: description for name, _, description, _ in _SPECS}
 """World name -> one line on what it changes from the reference deployment (``phasegate sandbox worlds``)."""
 
+# Worlds whose change is the stand-in worker's behaviour (phasegate.sandbox.worker): Render and
+# the database are the compliant ones. name -> (behaviour, expected outcomes, description).
+# A worker that never finishes anything fails both round-trip criteria: neither canary ends.
+WORKER_WORLDS: dict[str, tuple[str, dict[str, str], str]] = {
+    "P5-20-worker-stopped": ("stopped", {"P5-20": "failed", "P5-21": "failed"},
+                             "the stand-in worker is not running: no canary is ever claimed"),
+    "P5-20-attempts-2": ("attempts-2", {"P5-20": "failed"},
+                         "the stand-in worker completes a good job only on its second attempt"),
+    "P5-21-failed-early": ("poison-failed-early", {"P5-21": "failed"},
+                           "the stand-in worker marks a poison job failed at its first attempt"),
+    "P5-21-no-last-error": ("poison-no-last-error", {"P5-21": "failed"},
+                            "the stand-in worker fails a poison job after max_attempts without last_error"),
+}
+OUTCOMES.update({name: dict(outcomes) for name, (_, outcomes, _) in WORKER_WORLDS.items()})
+DESCRIPTIONS.update({name: description for name, (_, _, description) in WORKER_WORLDS.items()})
+
 
 
 def world(name: str) -> dict:

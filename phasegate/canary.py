@@ -1,0 +1,366 @@
+"""The round trip's canary jobs: the one place phasegate writes (P5-20, P5-21).
+
+Everything else phasegate runs is read-only (:class:`phasegate.database.ReadOnlySession`).
+A :class:`CanaryRun` opens its own session with the API role's credential
+(``PHASEGATE_CANARY_DATABASE_URL``), never the worker's, and writes only:
+
+* ``INSERT`` of a canary job whose payload is the profile's template with this run's id;
+* ``DELETE`` of canary jobs, by id *and* run id: this run's at the end, and leftovers of
+  earlier runs (a run killed with SIGKILL cannot clean up after itself; the next one does).
+
+Every statement that wrote, every row written and every row removed is kept in
+:attr:`CanaryRun.journal`: the evidence of the scenarios and the run folder's ``canary.json``.
+A profile marked production is refused before anything connects.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import secrets as _random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from .errors import ConfigError
+from .secrets import Secret
+
+RUN_ID_PLACEHOLDER = "{run_id}"
+KIND_PLACEHOLDER = "{kind}"
+KINDS = ("canary", "poison")  # what {kind} becomes in the good and the poison canary
+RUN_ID_PREFIX = "phasegate-canary-"
+RUN_ID = re.compile(r"^phasegate-canary-(\d{8}T\d{6}Z)-[0-9a-f]{8}$")
+DEFAULT_PAYLOAD = '{"phasegate_canary": "{run_id}", "kind": "{kind}"}'
+APPLICATION_NAME = "phasegate canary"
+POLL_SECONDS = 0.1
+PRODUCTION = "production"
+
+
+class CanaryRefused(ConfigError):
+    """The round trip may not write here (a production profile)."""
+
+
+# --------------------------------------------------------------------------- payload templates
+
+
+@dataclass(frozen=True)
+class PayloadTemplate:
+    """A canary job's payload: a JSON object whose string values may be ``{run_id}`` or ``{kind}``.
+
+    ``{run_id}`` must stand exactly once, as a whole string value: its path is how this run
+    (and a later run sweeping leftovers) finds canary rows and nothing else.
+    """
+
+    good: Any = field(repr=False)
+    poison: Any = field(repr=False)
+    run_id_path: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, job: str, poison: str | None, *, job_at: str, poison_at: str) -> "PayloadTemplate":
+        good = _template(job, "CANARY_JOB_PAYLOAD", job_at)
+        path = _run_id_path(good, "CANARY_JOB_PAYLOAD", job_at)
+        if poison is None:
+            if not _placeholders(good, KIND_PLACEHOLDER):
+                raise ConfigError(f'{job_at}: CANARY_JOB_PAYLOAD has no "{KIND_PLACEHOLDER}" value, so the poison '
+                                  "canary could not differ from the good one: add one, or set CANARY_POISON_PAYLOAD")
+            bad = good
+        else:
+            bad = _template(poison, "CANARY_POISON_PAYLOAD", poison_at)
+            if _run_id_path(bad, "CANARY_POISON_PAYLOAD", poison_at) != path:
+                raise ConfigError(f'{poison_at}: CANARY_POISON_PAYLOAD must hold "{RUN_ID_PLACEHOLDER}" at the same '
+                                  "place as CANARY_JOB_PAYLOAD (that is how canary rows are found)")
+        if _render(good, "x", KINDS[0]) == _render(bad, "x", KINDS[1]):
+            raise ConfigError(f"{poison_at}: the poison canary's payload equals the good one's")
+        return cls(good, bad, path)
+
+    def render(self, run_id: str, kind: str) -> dict:
+        return _render(self.good if kind == KINDS[0] else self.poison, run_id, kind)
+
+    def __repr__(self) -> str:
+        return f"<canary payload, run id at {'.'.join(self.run_id_path)}>"
+
+
+def _template(text: str, key: str, where: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ConfigError(f"{where}: {key} must be a JSON object (a template of the canary job's payload); "
+                          "it is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {key} must be a JSON object, got a JSON {type(value).__name__}")
+    stray = [s for s in _strings(value) if ("{" in s or "}" in s) and s not in (RUN_ID_PLACEHOLDER, KIND_PLACEHOLDER)]
+    if stray:
+        raise ConfigError(f'{where}: {key}: placeholders stand alone as whole string values ("{RUN_ID_PLACEHOLDER}", '
+                          f'"{KIND_PLACEHOLDER}"); {len(stray)} value(s) hold braces otherwise')
+    return value
+
+
+def _run_id_path(template: Any, key: str, where: str) -> tuple[str, ...]:
+    paths = _placeholders(template, RUN_ID_PLACEHOLDER)
+    if len(paths) != 1:
+        raise ConfigError(f'{where}: {key} must hold "{RUN_ID_PLACEHOLDER}" exactly once, as a value under object '
+                          f"keys (found {len(paths)}): every canary row carries its run's id")
+    return paths[0]
+
+
+def _placeholders(node: Any, placeholder: str, path: tuple = ()) -> list[tuple]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _placeholders(v, placeholder, path + (k,))]
+    if isinstance(node, list):  # a placeholder inside a list has no stable path: not counted
+        return []
+    return [path] if node == placeholder else []
+
+
+def _strings(node: Any):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield k
+            yield from _strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _strings(v)
+    elif isinstance(node, str):
+        yield node
+
+
+def _render(node: Any, run_id: str, kind: str) -> Any:
+    if isinstance(node, dict):
+        return {k: _render(v, run_id, kind) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_render(v, run_id, kind) for v in node]
+    return {RUN_ID_PLACEHOLDER: run_id, KIND_PLACEHOLDER: kind}.get(node, node) if isinstance(node, str) else node
+
+
+# --------------------------------------------------------------------------- opt-in
+
+
+def is_production(profile) -> bool:
+    """A profile is marked production by its name or its scenario tag (PHASEGATE_SCENARIO_TAG)."""
+    return PRODUCTION in (profile.name, profile.scenario_tag)
+
+
+def refusal(profile) -> str | None:
+    """Why the round trip refuses this profile (one line), or None."""
+    if is_production(profile):
+        return (f"{profile.source}: the round trip (P5-20, P5-21) writes canary jobs and refuses a profile marked "
+                f"production (its name or PHASEGATE_SCENARIO_TAG is '{PRODUCTION}'); nothing was written")
+    return None
+
+
+def not_opted_in(profile, active_option: bool) -> str | None:
+    """The skip reason when the round trip is not asked for, naming what to set; None when it may run."""
+    missing = []
+    if not (active_option or profile.active):
+        missing.append(f"--active (or PHASEGATE_ACTIVE=1 in {profile.source})")
+    if profile.canary_database_url is None:
+        missing.append("PHASEGATE_CANARY_DATABASE_URL (the API role's database URL, a secret)")
+    if not missing:
+        return None
+    return ("the round trip writes canary jobs and runs only when asked: set " + " and ".join(missing))
+
+
+def new_run_id(now: _dt.datetime | None = None) -> str:
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    return f"{RUN_ID_PREFIX}{now:%Y%m%dT%H%M%SZ}-{_random.token_hex(4)}"
+
+
+def run_started(run_id: str) -> _dt.datetime | None:
+    match = RUN_ID.match(run_id or "")
+    if not match:
+        return None
+    return _dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=_dt.timezone.utc)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Observed:
+    """A canary job as last read: what the judgement compares."""
+
+    id: int
+    kind: str
+    status: str | None
+    attempts: int | None
+    max_attempts: int | None
+    last_error: str | None
+    waited: float
+    timed_out: bool
+    history: list = field(default_factory=list)  # (seconds, status, attempts) at each change
+
+
+class CanaryRun:
+    """One run's canary jobs: enqueue with the API's role, poll, remove, sweep leftovers.
+
+    ``url`` is the API role's credential (registered as a secret; never shown). Writes go
+    through :meth:`_write`, which keeps each statement, its parameters and the rows it
+    touched in :attr:`journal`.
+    """
+
+    def __init__(self, profile, url: Secret, *, run_id: str | None = None, connect_timeout: int = 10,
+                 statement_timeout_ms: int = 15000) -> None:
+        if (reason := refusal(profile)) is not None:
+            raise CanaryRefused(reason)
+        self.profile = profile
+        self._url = url
+        self.run_id = run_id or new_run_id()
+        self.template: PayloadTemplate = profile.canary_payload
+        self.table = sql.Identifier(profile.db_schema, profile.db_queue_table)
+        self.table_name = f"{profile.db_schema}.{profile.db_queue_table}"
+        self.connect_timeout, self.statement_timeout_ms = connect_timeout, statement_timeout_ms
+        self._conn: psycopg.Connection | None = None
+        self.journal: dict = {"run_id": self.run_id, "table": self.table_name, "statements": [], "written": [],
+                              "removed": [], "swept": [], "errors": []}
+        self._ours: dict[int, str] = {}  # id -> kind, rows written and not yet removed
+
+    def __repr__(self) -> str:  # Allure records fixture arguments: no URL here
+        return f"<canary run {self.run_id} on {self.table_name}>"
+
+    # -------------------------------------------------------------- connection
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            from .database import ConnectionTarget, _connect_error
+
+            url = self._url.reveal()
+            target = ConnectionTarget.parse(url)  # registers the password
+            try:
+                self._conn = psycopg.connect(url, connect_timeout=self.connect_timeout, autocommit=False,
+                                             prepare_threshold=None, application_name=APPLICATION_NAME)
+            except psycopg.Error as exc:
+                raise _connect_error(exc, target, self.connect_timeout) from None
+        return self._conn
+
+    def _transaction(self, query, params=()) -> list[tuple]:
+        """One statement in a transaction of its own, time-bounded with SET LOCAL (a pooler drops options)."""
+        from .database import DatabaseError, _first_line
+
+        conn = self._connection()
+        try:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
+            conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(self.statement_timeout_ms)))
+            cur = conn.execute(query, params)
+            rows = cur.fetchall() if cur.description else []
+            conn.commit()
+            return rows
+        except psycopg.Error as exc:
+            if not conn.closed:
+                conn.rollback()
+            raise DatabaseError(f"the canary statement on {self.table_name} failed: {_first_line(exc)}") from None
+
+    def _write(self, purpose: str, query, params: tuple, shown_params: list) -> list[tuple]:
+        entry = {"at": _now(), "purpose": purpose, "sql": query.as_string(self._connection()),
+                 "params": shown_params, "rows": None}
+        self.journal["statements"].append(entry)  # before it runs: an interrupted write is listed too
+        rows = self._transaction(query, params)
+        entry["rows"] = [r[0] for r in rows]
+        return rows
+
+    # -------------------------------------------------------------- the round trip
+    def enqueue(self, kind: str) -> int:
+        payload = self.template.render(self.run_id, kind)
+        rows = self._write(f"enqueue the {kind} canary", sql.SQL(
+            "INSERT INTO {} (payload) VALUES (%s) RETURNING id, status, attempts, max_attempts").format(self.table),
+            (Jsonb(payload),), [payload])
+        job_id, status, attempts, max_attempts = rows[0]
+        self._ours[job_id] = kind
+        self.journal["written"].append({"id": job_id, "kind": kind, "payload": payload, "status": status,
+                                        "attempts": attempts, "max_attempts": max_attempts, "at": _now()})
+        return job_id
+
+    def poll(self, job_id: int, *, until: tuple[str, ...], bound: float) -> Observed:
+        """Read the job until its status is one of ``until`` or ``bound`` seconds have passed."""
+        t0, history, row = time.monotonic(), [], None
+        while True:
+            rows = self._transaction(sql.SQL(
+                "SELECT status, attempts, max_attempts, last_error FROM {} WHERE id = %s").format(self.table),
+                (job_id,))
+            waited = time.monotonic() - t0
+            row = rows[0] if rows else (None, None, None, None)
+            if not history or history[-1][1:] != (row[0], row[1]):
+                history.append((round(waited, 2), row[0], row[1]))
+            if row[0] in until or waited >= bound:
+                break
+            time.sleep(POLL_SECONDS)
+        return Observed(job_id, self._ours.get(job_id, "?"), row[0], row[1], row[2], row[3], round(waited, 2),
+                        row[0] not in until, history)
+
+    def remove(self, job_ids=None) -> list[dict]:
+        """Delete this run's canary rows (by id and run id); what was removed, as it was."""
+        ids = sorted(self._ours if job_ids is None else [i for i in job_ids if i in self._ours])
+        if not ids:
+            return []
+        rows = self._write("remove this run's canary rows", sql.SQL(
+            "DELETE FROM {} WHERE id = ANY(%s) AND payload #>> %s = %s "
+            "RETURNING id, status, attempts, max_attempts, last_error").format(self.table),
+            (ids, list(self.template.run_id_path), self.run_id), [ids, list(self.template.run_id_path), self.run_id])
+        removed = [_row(r, kind=self._ours.get(r[0])) for r in rows]
+        for job_id in ids:
+            self._ours.pop(job_id, None)
+        self.journal["removed"] += removed
+        return removed
+
+    def sweep(self, older_than: float) -> list[dict]:
+        """Remove canary rows of earlier runs that started more than ``older_than`` seconds ago.
+
+        A run killed outright (SIGKILL) leaves its rows; its run id says when it started. Rows
+        of a run that may still be polling (younger than ``older_than``) are left to it.
+        """
+        path = list(self.template.run_id_path)
+        found = self._transaction(sql.SQL(
+            "SELECT id, payload #>> %s FROM {} WHERE payload #>> %s LIKE %s AND payload #>> %s <> %s").format(
+            self.table), (path, path, RUN_ID_PREFIX + "%", path, self.run_id))
+        cutoff = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(seconds=older_than)
+        stale = {job_id: rid for job_id, rid in found if (started := run_started(rid)) and started < cutoff}
+        if not stale:
+            return []
+        rows = self._write("remove leftover canary rows of earlier runs", sql.SQL(
+            "DELETE FROM {} WHERE id = ANY(%s) AND payload #>> %s LIKE %s AND payload #>> %s <> %s "
+            "RETURNING id, status, attempts, max_attempts, last_error, payload #>> %s").format(self.table),
+            (sorted(stale), path, RUN_ID_PREFIX + "%", path, self.run_id, path),
+            [sorted(stale), path, RUN_ID_PREFIX + "%", path, self.run_id, path])
+        swept = [dict(_row(r[:5]), run_id=r[5]) for r in rows]
+        self.journal["swept"] += swept
+        return swept
+
+    def written_and_open(self) -> list[int]:
+        return sorted(self._ours)
+
+    def close(self) -> None:
+        if self._conn is not None and not self._conn.closed:
+            try:
+                self._conn.rollback()
+            finally:
+                self._conn.close()
+        self._conn = None
+
+    def summary(self) -> str:
+        """One line for the terminal: what was written, removed and swept."""
+        written = [str(w["id"]) for w in self.journal["written"]]
+        removed = [str(r["id"]) for r in self.journal["removed"]]
+        line = (f"canary run {self.run_id}: wrote {len(written)} row(s) to {self.table_name}"
+                f"{' (ids ' + ', '.join(written) + ')' if written else ''}, removed {len(removed)}")
+        if self.journal["swept"]:
+            runs = sorted({s["run_id"] for s in self.journal["swept"]})
+            line += (f"; removed {len(self.journal['swept'])} leftover canary row(s) of earlier runs "
+                     f"({', '.join(runs)})")
+        if self._ours:
+            line += f"; NOT removed: ids {', '.join(map(str, sorted(self._ours)))}"
+        return line
+
+
+def _row(r, kind: str | None = None) -> dict:
+    data = {"id": r[0], "status": r[1], "attempts": r[2], "max_attempts": r[3],
+            "last_error": None if r[4] is None else str(r[4])[:200], "at": _now()}
+    if kind is not None:
+        data["kind"] = kind
+    return data
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
