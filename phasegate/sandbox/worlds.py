@@ -50,6 +50,7 @@ UNLINKED_ENV_GROUP_ID = "evg-d2k1f8p5pdvs73f4nq3g"
 CANARY = "CANARY"
 PLACEHOLDER_DATABASE_URL = "{{DATABASE_URL}}"
 PLACEHOLDER_PRODUCTION_DATABASE_URL = "{{PRODUCTION_DATABASE_URL}}"
+PLACEHOLDER_API_DATABASE_URL = "{{API_DATABASE_URL}}"  # the same database as the worker's, as the API's own role
 
 # Keys whose values are configuration, not secrets (mirrors the suite's allowlist).
 PLAIN_KEYS = frozenset(
@@ -436,8 +437,9 @@ def _reference() -> dict:
             API_STAGING_ID: [
                 {"key": "ENVIRONMENT", "value": "staging"},
                 {"key": "JWT_SECRET", "value": "api-staging-CANARY-jwt-5c5c"},
-                # The same database as the worker's (Phase 5: the API enqueues, the worker claims).
-                {"key": "DATABASE_URL", "value": PLACEHOLDER_DATABASE_URL},
+                # The same database as the worker's, with the API's own role (Phase 5: the API enqueues,
+                # the worker claims).
+                {"key": "DATABASE_URL", "value": PLACEHOLDER_API_DATABASE_URL},
                 {"key": "SENTRY_ENVIRONMENT", "value": "staging"},
             ],
         },
