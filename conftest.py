@@ -2,10 +2,12 @@
 
 pytest_plugins = [
     "phasegate.plugin",
+    "phasegate.round_trip_plugin",
     "steps.service_steps",
     "steps.environment_steps",
     "steps.database_steps",
     "steps.operations_steps",
     "steps.integration_steps",
     "steps.policy_steps",
+    "steps.round_trip_steps",
 ]

@@ -32,7 +32,7 @@ from .secrets import Secret
 
 RUN_ID_PLACEHOLDER = "{run_id}"
 KIND_PLACEHOLDER = "{kind}"
-KINDS = ("canary", "poison")  # what {kind} becomes in the good and the poison canary
+KINDS = ("good", "poison")  # what {kind} becomes in the good and the poison canary
 RUN_ID_PREFIX = "phasegate-canary-"
 RUN_ID = re.compile(r"^phasegate-canary-(\d{8}T\d{6}Z)-[0-9a-f]{8}$")
 DEFAULT_PAYLOAD = '{"phasegate_canary": "{run_id}", "kind": "{kind}"}'
@@ -263,6 +263,8 @@ class CanaryRun:
 
     # -------------------------------------------------------------- the round trip
     def enqueue(self, kind: str) -> int:
+        if kind not in KINDS:
+            raise ValueError(f"a canary is {' or '.join(KINDS)}, not {kind!r}")
         payload = self.template.render(self.run_id, kind)
         rows = self._write(f"enqueue the {kind} canary", sql.SQL(
             "INSERT INTO {} (payload) VALUES (%s) RETURNING id, status, attempts, max_attempts").format(self.table),
@@ -289,6 +291,23 @@ class CanaryRun:
             time.sleep(POLL_SECONDS)
         return Observed(job_id, self._ours.get(job_id, "?"), row[0], row[1], row[2], row[3], round(waited, 2),
                         row[0] not in until, history)
+
+    def follow(self, job_id: int, *, until: tuple[str, ...], bound: float) -> Observed:
+        """Poll the job to one of ``until`` (or the bound), then remove it, whatever the poll did."""
+        try:
+            return self.poll(job_id, until=until, bound=bound)
+        finally:
+            self.remove([job_id])
+
+    def evidence_for(self, job_id: int) -> dict:
+        """The journal's part about one job: the statements that wrote it or removed it, and its rows."""
+        return {"run_id": self.run_id, "table": self.table_name,
+                "statements": [s for s in self.journal["statements"] if job_id in (s["rows"] or [])
+                               or (s["rows"] is None and job_id in (s["params"][0] if s["params"]
+                                                                    and isinstance(s["params"][0], list) else []))],
+                "written": [w for w in self.journal["written"] if w["id"] == job_id],
+                "removed": [r for r in self.journal["removed"] if r["id"] == job_id],
+                "swept_at_start": self.journal["swept"]}
 
     def remove(self, job_ids=None) -> list[dict]:
         """Delete this run's canary rows (by id and run id); what was removed, as it was."""

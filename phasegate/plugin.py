@@ -158,6 +158,11 @@ class RunContext:
                                         rate_wait_limit=profile.render_rate_wait)
         return self._client
 
+    @property
+    def sandbox(self):
+        """The run's SandboxSession once started (the round trip starts its stand-in worker), else None."""
+        return self._sandbox
+
     def answered_as_simulator(self) -> bool:
         return self._client is not None and self._client.answered_as_simulator
 

@@ -101,6 +101,7 @@ class SandboxSession:
         self._world_lock = None
         self._building: threading.Thread | None = None
         self._build_error: BaseException | None = None
+        self._worker: subprocess.Popen | None = None  # the stand-in worker, for the round trip
 
     def __enter__(self) -> "SandboxSession":
         try:
@@ -183,7 +184,49 @@ class SandboxSession:
         if self._build_error is not None:
             raise self._build_error
 
+    @property
+    def canary_url(self) -> str:
+        """The API role's URL (through the pooler when there is one): the round trip's credential here."""
+        self.database_ready()
+        if self.seeded is None:
+            raise TargetError("the sandbox database was not started: no API role to enqueue with")
+        return self.seeded.api_url
+
+    def start_worker(self, poll_seconds: float = 0.1) -> None:
+        """Start the stand-in worker (phasegate.sandbox.worker) as the worker role, unless the world stops it.
+
+        Called by the round trip once the snapshot is taken: the worker changes the queue, and
+        every other criterion is judged on the queue as seeded.
+        """
+        if self._worker is not None or self.spec.worker == "stopped":
+            return
+        self.database_ready()
+        spec = {"url": self.seeded.worker_url, "schema": self.seeded.staging_schema, "table": self.seeded.queue_table,
+                "behaviour": self.spec.worker, "poll_seconds": poll_seconds}
+        # The URL goes through stdin: a command line is visible to every user of the machine.
+        self._worker = subprocess.Popen([sys.executable, "-m", "phasegate.sandbox.worker"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        self._worker.stdin.write(json.dumps(spec) + "\n")
+        self._worker.stdin.flush()
+        line = self._worker.stdout.readline().strip()
+        if line != "ready":
+            self._stop_worker()
+            raise TargetError(f"the sandbox's stand-in worker did not start: {line or 'no answer'}")
+
+    def _stop_worker(self) -> None:
+        if self._worker is None:
+            return
+        try:
+            self._worker.stdin.close()  # the worker finishes its job in hand and exits
+            self._worker.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self._worker.kill()
+            self._worker.wait()
+        self._worker.stdout.close()
+        self._worker = None
+
     def __exit__(self, *exc) -> None:
+        self._stop_worker()
         if self._building is not None:
             self._building.join()
         if self._child is not None:

@@ -16,6 +16,7 @@ poison job at its first attempt; ``poison-no-last-error`` never records last_err
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import threading
 
@@ -52,6 +53,7 @@ def work_once(conn: psycopg.Connection, table: sql.Composable, behaviour: str) -
 
 
 def main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the suite; it stops this worker by closing stdin
     spec = json.loads(sys.stdin.readline())
     behaviour = spec.get("behaviour", "normal")
     if behaviour not in BEHAVIOURS:

@@ -1,0 +1,20 @@
+@database
+Feature: Round trip
+  The readiness criteria say the API could hand the worker a job; here one really travels.
+  With the API's own database credential a canary job is enqueued, tagged with this run's id,
+  and followed until the worker has finished it; then it is removed. These are the only
+  criteria that write, and only when asked (--active or PHASEGATE_ACTIVE=1, and
+  PHASEGATE_CANARY_DATABASE_URL); a profile marked production is refused.
+
+  Background:
+    Given the queue, reached with the API's own credentials for canary jobs
+
+  @P5-20 @critical @staging
+  Scenario: A job the API enqueues is completed by the worker
+    When the API enqueues a canary job
+    Then the worker completes it at its first attempt within the bound
+
+  @P5-21 @staging
+  Scenario: A job that cannot succeed ends failed after its last attempt with its error recorded
+    When the API enqueues a poison canary job
+    Then the worker gives it up after exactly its max attempts with last_error set, within the bound

@@ -1,0 +1,107 @@
+"""Wiring of the opt-in round trip (P5-20, P5-21): ``--active``, the canary run, its clean-up.
+
+Kept apart from :mod:`phasegate.plugin` so that the only writing criteria have their own,
+small wiring: the option, the refusal of a production profile before anything is collected,
+the session's :class:`~phasegate.canary.CanaryRun` (created by the first round-trip scenario
+only, after the snapshot), and the clean-up at the end of the session, which runs whatever
+happened: a failure, Ctrl-C (SIGINT) or SIGTERM (turned into an interruption while canary
+rows exist). SIGKILL cannot be survived: the next run's sweep removes what it left.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+
+from . import secrets
+from .canary import CanaryRun, not_opted_in, refusal
+from .config import SANDBOX_API_DATABASE_URL
+from .errors import ConfigError
+from .plugin import RUN_FOLDER, context
+
+CANARY_RUN = pytest.StashKey[CanaryRun]()
+CANARY_RECORD = "canary.json"  # in the run folder, beside run.json: every write and every row, listed
+
+
+def pytest_addoption(parser):
+    parser.getgroup("phasegate").addoption(
+        "--active", dest="phasegate_active", action="store_true", default=False,
+        help="run the round trip (P5-20, P5-21): write canary jobs with PHASEGATE_CANARY_DATABASE_URL, "
+             "then remove them (PHASEGATE_ACTIVE=1 in a profile does the same)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session, config, items):
+    """--active with a profile marked production stops the run, one line, before anything connects."""
+    if not config.getoption("phasegate_active"):
+        return
+    try:
+        profile = context(config).profile()
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if (reason := refusal(profile)) is not None:
+        raise pytest.UsageError(reason)
+
+
+@pytest.fixture(scope="session")
+def canary_run(pytestconfig, profile, snapshot, targets):
+    """The run's canary writer, once the snapshot is taken; skipped unless asked for."""
+    if (reason := not_opted_in(profile, pytestconfig.getoption("phasegate_active"))) is not None:
+        pytest.skip(reason)
+    ctx = context(pytestconfig)
+    url = profile.canary_database_url
+    if url.reveal() == SANDBOX_API_DATABASE_URL:
+        url = secrets.Secret(ctx.sandbox.canary_url)
+    run = CanaryRun(profile, url, connect_timeout=profile.db_connect_timeout,
+                    statement_timeout_ms=profile.db_statement_timeout_ms)
+    pytestconfig.stash[CANARY_RUN] = run
+    _interrupt_on_sigterm(pytestconfig)
+    # A run that was killed outright left its rows: removed here, said at the end. Rows of a run
+    # that may still be polling elsewhere (younger than twice this run's bound) are left to it.
+    run.sweep(older_than=2 * profile.canary_timeout)
+    if ctx.sandbox is not None:
+        ctx.sandbox.start_worker()
+    return run
+
+
+_PREVIOUS_SIGTERM = pytest.StashKey[object]()
+
+
+def _interrupt_on_sigterm(config) -> None:
+    """SIGTERM ends pytest without its session-finish hooks; while canary rows may exist, it interrupts instead."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    config.stash[_PREVIOUS_SIGTERM] = signal.signal(signal.SIGTERM, interrupt)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's canary rows whatever happened; record every write beside run.json (before the manifest)."""
+    config = session.config
+    run = config.stash.get(CANARY_RUN, None)
+    if run is None:
+        return
+    # Ctrl-C or SIGTERM once more must not leave the rows: the clean-up finishes first.
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            run.remove()
+        except Exception as exc:  # noqa: BLE001 -- said, recorded; the next run's sweep removes them
+            run.journal["errors"].append(secrets.scrub(f"clean-up failed: {exc}"))
+        finally:
+            run.close()
+    finally:
+        previous[signal.SIGTERM] = config.stash.get(_PREVIOUS_SIGTERM, previous[signal.SIGTERM])
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    folder = config.stash.get(RUN_FOLDER, None)
+    if folder is not None:
+        (folder / CANARY_RECORD).write_text(
+            secrets.scrub(json.dumps(run.journal, indent=2, sort_keys=True, default=str)))
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"phasegate: {secrets.scrub(run.summary())}", red=bool(run.written_and_open()))
+        for error in run.journal["errors"]:
+            reporter.write_line(f"phasegate: canary {error}", red=True)

@@ -1,0 +1,43 @@
+"""Steps for the round trip (P5-20, P5-21): canary jobs enqueued with the API's role, followed, removed."""
+
+from pytest_bdd import given, then, when
+
+from phasegate import evidence, judge_round_trip
+from phasegate.criteria import reads
+
+
+@given("the queue, reached with the API's own credentials for canary jobs", target_fixture="round_trip")
+@reads("service", "database")
+def queue_for_canaries(canary_run):
+    return canary_run
+
+
+@when("the API enqueues a canary job", target_fixture="canary_job")
+@reads()
+def enqueue_canary(round_trip):
+    return round_trip.enqueue("good")
+
+
+@when("the API enqueues a poison canary job", target_fixture="canary_job")
+@reads()
+def enqueue_poison(round_trip):
+    return round_trip.enqueue("poison")
+
+
+@then("the worker completes it at its first attempt within the bound")
+@reads()
+def completed_once(round_trip, canary_job, profile, snapshot):
+    job = round_trip.follow(canary_job, until=(profile.canary_done_status, profile.canary_failed_status),
+                            bound=profile.canary_timeout)
+    evidence.attach_json("P5-20 canary: statements that wrote, rows written and removed", round_trip.evidence_for(job.id))
+    judge_round_trip.completed_once(job, profile.canary_done_status, profile.canary_timeout, snapshot.staging.dashboard_url)
+
+
+@then("the worker gives it up after exactly its max attempts with last_error set, within the bound")
+@reads()
+def failed_after_max_attempts(round_trip, canary_job, profile, snapshot):
+    job = round_trip.follow(canary_job, until=(profile.canary_failed_status, profile.canary_done_status),
+                            bound=profile.canary_timeout)
+    evidence.attach_json("P5-21 canary: statements that wrote, rows written and removed", round_trip.evidence_for(job.id))
+    judge_round_trip.failed_after_max_attempts(job, profile.canary_failed_status, profile.canary_timeout,
+                                               snapshot.staging.dashboard_url)
