@@ -32,10 +32,10 @@ def pytest_addoption(parser):
              "then remove them (PHASEGATE_ACTIVE=1 in a profile does the same)")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session, config, items):
-    """--active with a profile marked production stops the run, one line, before anything connects."""
-    if not config.getoption("phasegate_active"):
+def pytest_configure(config):
+    """--active with a profile marked production stops the run, one line, before anything starts or connects
+    (the environment policy starts the targets while tests are collected)."""
+    if not config.getoption("phasegate_active", False):
         return
     try:
         profile = context(config).profile()
