@@ -38,6 +38,7 @@ pooler that drops startup options, in ``tests/test_pooler.py``; not repeated her
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -128,9 +129,17 @@ def test_render_received_only_gets(full_run):
 
 def test_the_database_saw_no_write_from_the_suite(full_run):
     _, text = full_run
-    logged = records(text)
-    ours = {r["pid"] for r in logged
-            if r["message"].startswith("connection authorized:") and r["message"].endswith("application_name=phasegate")}
+    assert_no_write_from_phasegate(records(text))
+
+
+def sessions_of(logged: list[dict], application: str) -> set[str]:
+    """Backend pids whose connection was authorized with exactly this application_name."""
+    return {r["pid"] for r in logged if r["message"].startswith("connection authorized:")
+            and r["message"].endswith(f"application_name={application}")}
+
+
+def assert_no_write_from_phasegate(logged: list[dict]) -> None:
+    ours = sessions_of(logged, "phasegate")
     assert ours, "no phasegate session in the server log: the database was not read, nothing is proven"
     session_records = [r for r in logged if r["pid"] in ours]
     statements = [(r["pid"], STATEMENT.match(r["message"]).group("sql").strip())
@@ -180,3 +189,71 @@ def test_the_log_does_show_a_write_when_there_is_one(logged_cluster):
     assert ending and ending[-1]["xid"] != "0", logged
     assert WRITE_WORDS.search("INSERT INTO t VALUES (1)") and not WRITE_WORDS.search(strip_literals(
         "SELECT has_schema_privilege(current_user, n.oid, 'CREATE') AS \"create\""))
+
+
+# --- the round trip's flags (phasegate/canary.py, the only writer) --------------------------------
+
+CANARY_APPLICATION = "phasegate canary"
+from phasegate.sandbox.worker import APPLICATION_NAME as STAND_IN_WORKER  # noqa: E402 -- the process, not the idle sessions
+
+
+def _queue(server) -> list[tuple]:
+    with psycopg.connect(server._admin_url_for("phase4"), autocommit=True) as conn:
+        return conn.execute("SELECT id, status, attempts FROM upload_pipeline_staging.upload_jobs ORDER BY id").fetchall()
+
+
+@pytest.fixture(scope="module")
+def active_phase4_run(tmp_path_factory, logged_cluster):
+    """Phase 4 with every round-trip switch on: --active, PHASEGATE_ACTIVE=1, the canary credential (sandbox.env)."""
+    server, log, env = logged_cluster
+    offset = log.stat().st_size
+    run = run_suite(tmp_path_factory.mktemp("phase4-active"), "-m", "staging", "--env", "sandbox", "--active",
+                    env={**env, "PHASEGATE_ACTIVE": "1"})
+    return run, records(log.read_bytes()[offset:].decode("utf-8", "replace")), _queue(server)
+
+
+def test_phase4_with_active_and_the_canary_credential_writes_nothing(active_phase4_run):
+    run, logged, queue = active_phase4_run
+    assert run.returncode == 0 and set(run.outcomes.values()) == {"passed"}, run.stdout[-3000:]
+    assert all(cid.startswith("P4-") for cid in run.outcomes)
+    assert_no_write_from_phasegate(logged)  # every phasegate transaction read-only, xid 0
+    assert not sessions_of(logged, CANARY_APPLICATION), "Phase 4 opened the canary's writing session"
+    assert not sessions_of(logged, STAND_IN_WORKER), "Phase 4 started the stand-in worker"
+    # The queue as seeded: nothing enqueued, claimed or removed.
+    assert queue == [(1, "queued", 0), (2, "running", 1), (3, "done", 1), (4, "failed", 3)], queue
+    assert "canary run" not in run.stdout
+
+
+@pytest.fixture(scope="module")
+def active_phase5_run(tmp_path_factory, logged_cluster):
+    server, log, env = logged_cluster
+    offset = log.stat().st_size
+    tmp = tmp_path_factory.mktemp("phase5-active")
+    run = run_suite(tmp, "-m", "staging", "--env", "sandbox", "--phase", "phase5", "--active", env=env)
+    [journal] = (tmp / "reports").glob("sandbox/*/canary.json")
+    return run, records(log.read_bytes()[offset:].decode("utf-8", "replace")), json.loads(journal.read_text())
+
+
+def test_the_round_trip_writes_only_what_its_record_lists(active_phase5_run):
+    """The server's log: the readiness sessions stay read-only; the canary's session wrote exactly its record."""
+    run, logged, journal = active_phase5_run
+    assert run.returncode == 0 and {"P5-20", "P5-21"} <= set(run.outcomes), run.stdout[-3000:]
+    assert_no_write_from_phasegate(logged)
+    canary = sessions_of(logged, CANARY_APPLICATION)
+    assert len(canary) == 1
+    statements = [r for r in logged if r["pid"] in canary and r["level"] == "LOG" and STATEMENT.match(r["message"])]
+    texts = [STATEMENT.match(r["message"]).group("sql").strip() for r in statements]
+    writes = [t for t in texts if WRITE_WORDS.search(strip_literals(t)) and not t.upper().startswith("SET")]
+    assert [w.split()[0] for w in writes] == [s["sql"].split()[0] for s in journal["statements"]], writes
+    assert all("upload_pipeline_staging" in w and "upload_jobs" in w for w in writes)
+    # Each writing transaction carries an xid; none but those did (reads and SET LOCAL: xid 0).
+    written = [r for r in statements if r["xid"] != "0"]
+    assert {STATEMENT.match(r["message"]).group("sql").strip().upper() for r in written} <= {"COMMIT"}
+    assert len(written) == len(writes)
+    # Every INSERT's and DELETE's parameters name this run's id (parameters are logged with the statement).
+    run_id = journal["run_id"]
+    ours = [r for r in logged if r["pid"] in canary]
+    parameters = [ours[i + 1]["message"] for i, r in enumerate(ours[:-1])
+                  if r in statements and WRITE_WORDS.search(strip_literals(STATEMENT.match(r["message"]).group("sql")))
+                  and not r["message"].split(": ", 1)[1].upper().startswith("SET") and ours[i + 1]["level"] == "DETAIL"]
+    assert len(parameters) == len(writes) and all(run_id in p for p in parameters), parameters

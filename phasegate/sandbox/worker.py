@@ -24,7 +24,7 @@ import psycopg
 from psycopg import sql
 
 BEHAVIOURS = ("normal", "attempts-2", "poison-failed-early", "poison-no-last-error", "stopped")
-APPLICATION_NAME = "upload-worker (phasegate sandbox stand-in)"
+APPLICATION_NAME = "upload-worker (phasegate sandbox worker process)"  # the idle sessions are "stand-in"
 POISON_ERROR = "poison job: the payload names no file to process (phasegate canary)"
 
 
