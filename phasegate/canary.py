@@ -1,4 +1,4 @@
-"""The round trip's canary jobs: the one place phasegate writes (P5-20, P5-21).
+"""The round trip's canary jobs: the one place phasegate writes (features/phase5/round_trip.feature).
 
 Everything else phasegate runs is read-only (:class:`phasegate.database.ReadOnlySession`).
 A :class:`CanaryRun` opens its own session with the API role's credential
@@ -147,7 +147,7 @@ def is_production(profile) -> bool:
 def refusal(profile) -> str | None:
     """Why the round trip refuses this profile (one line), or None."""
     if is_production(profile):
-        return (f"{profile.source}: the round trip (P5-20, P5-21) writes canary jobs and refuses a profile marked "
+        return (f"{profile.source}: the round trip writes canary jobs and refuses a profile marked "
                 f"production (its name or PHASEGATE_SCENARIO_TAG is '{PRODUCTION}'); nothing was written")
     return None
 

@@ -57,7 +57,7 @@ KNOWN_KEYS = frozenset(
         "POLICY_ENVIRONMENT",
         "POLICY_BRANCH",
         "POLICY_FORBIDDEN_KEYS",
-        # The round trip (P5-20, P5-21): the only criteria that write, and only when asked.
+        # The round trip: the only criteria that write (canary jobs), and only when asked.
         "PHASEGATE_ACTIVE",
         "PHASEGATE_CANARY_DATABASE_URL",
         "CANARY_TIMEOUT_SECONDS",
@@ -122,7 +122,7 @@ class Profile:
         """Where a key's value came from, for messages; the profile file when it was not set at all."""
         return self.origins.get(key, self.source)
     api_service_name: str | None = None  # the API that hands the worker jobs (Phase 5); its criteria skip without it
-    # The round trip (P5-20, P5-21), opt-in: PHASEGATE_ACTIVE (or --active) and the API role's credential.
+    # The round trip, opt-in: PHASEGATE_ACTIVE (or --active) and the API role's credential.
     active: bool = False
     canary_database_url: Secret | None = field(default=None, repr=False)
     canary_timeout: float = 60.0

@@ -1,4 +1,4 @@
-"""Judgements of the round trip (P5-20, P5-21) over what polling a canary job observed."""
+"""Judgements of the round trip over what polling a canary job observed."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _history(job: Observed) -> list[str]:
 
 
 def completed_once(job: Observed, done: str, bound: float, link: str | None) -> None:
-    """P5-20: the canary reached the done state within the bound, on its first attempt."""
+    """The good canary reached the done state within the bound, on its first attempt."""
     if job.status != done or job.timed_out or job.attempts != 1:
         bound_note = f" within {bound:g} s (CANARY_TIMEOUT_SECONDS)" if job.timed_out else ""
         raise Violation(f"the canary job enqueued with the API's role{bound_note}",
@@ -27,7 +27,7 @@ def completed_once(job: Observed, done: str, bound: float, link: str | None) -> 
 
 
 def failed_after_max_attempts(job: Observed, failed: str, bound: float, link: str | None) -> None:
-    """P5-21: the poison canary ended failed after exactly max_attempts attempts, with last_error set."""
+    """The poison canary ended failed after exactly max_attempts attempts, with last_error set."""
     if (job.status != failed or job.timed_out or job.max_attempts is None or job.attempts != job.max_attempts
             or not job.last_error):
         expected_attempts = job.max_attempts if job.max_attempts is not None else "max_attempts"

@@ -1,4 +1,4 @@
-"""Wiring of the opt-in round trip (P5-20, P5-21): ``--active``, the canary run, its clean-up.
+"""Wiring of the opt-in round trip (features/phase5/round_trip.feature): ``--active``, the canary run, its clean-up.
 
 Kept apart from :mod:`phasegate.plugin` so that the only writing criteria have their own,
 small wiring: the option, the refusal of a production profile before anything is collected,
@@ -28,7 +28,7 @@ CANARY_RECORD = "canary.json"  # in the run folder, beside run.json: every write
 def pytest_addoption(parser):
     parser.getgroup("phasegate").addoption(
         "--active", dest="phasegate_active", action="store_true", default=False,
-        help="run the round trip (P5-20, P5-21): write canary jobs with PHASEGATE_CANARY_DATABASE_URL, "
+        help="run the round trip: write canary jobs with PHASEGATE_CANARY_DATABASE_URL, "
              "then remove them (PHASEGATE_ACTIVE=1 in a profile does the same)")
 
 

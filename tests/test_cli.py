@@ -37,7 +37,8 @@ def test_worlds_lists_each_world_with_its_criterion():
     assert re.search(r"^compliant\s+render\s+violates nothing \(compliant\): the reference deployment", done.stdout, re.M)
     assert re.search(r"^P4-03\s+render\s+fails P4-03: the staging service is a web_service", done.stdout, re.M)
     assert re.search(r"^database-unreachable\s+database\s+breaks P4-41, .*: the worker's DATABASE_URL", done.stdout, re.M)
-    assert all(re.search(r"^\S+\s+(render|database)\s+(fails|breaks|violates nothing).*: \S", line)
+    assert re.search(r"^P5-20-worker-stopped\s+worker\s+fails P5-20, P5-21: the stand-in worker is not running", done.stdout, re.M)
+    assert all(re.search(r"^\S+\s+(render|database|worker)\s+(fails|breaks|violates nothing).*: \S", line)
                for line in done.stdout.splitlines()), "every world says what it changes"
 
 
