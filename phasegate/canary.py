@@ -253,9 +253,9 @@ class CanaryRun:
                 conn.rollback()
             raise DatabaseError(f"the canary statement on {self.table_name} failed: {_first_line(exc)}") from None
 
-    def _write(self, purpose: str, query, params: tuple, shown_params: list) -> list[tuple]:
+    def _write(self, purpose: str, query, params: tuple, shown_params: list, jobs=()) -> list[tuple]:
         entry = {"at": _now(), "purpose": purpose, "sql": query.as_string(self._connection()),
-                 "params": shown_params, "rows": None}
+                 "params": shown_params, "jobs": list(jobs), "rows": None}
         self.journal["statements"].append(entry)  # before it runs: an interrupted write is listed too
         rows = self._transaction(query, params)
         entry["rows"] = [r[0] for r in rows]
@@ -300,11 +300,9 @@ class CanaryRun:
             self.remove([job_id])
 
     def evidence_for(self, job_id: int) -> dict:
-        """The journal's part about one job: the statements that wrote it or removed it, and its rows."""
+        """The journal's part about one job: the statements that wrote or removed it, and its rows."""
         return {"run_id": self.run_id, "table": self.table_name,
-                "statements": [s for s in self.journal["statements"] if job_id in (s["rows"] or [])
-                               or (s["rows"] is None and job_id in (s["params"][0] if s["params"]
-                                                                    and isinstance(s["params"][0], list) else []))],
+                "statements": [s for s in self.journal["statements"] if job_id in (s["rows"] or []) + s["jobs"]],
                 "written": [w for w in self.journal["written"] if w["id"] == job_id],
                 "removed": [r for r in self.journal["removed"] if r["id"] == job_id],
                 "swept_at_start": self.journal["swept"]}
@@ -317,7 +315,8 @@ class CanaryRun:
         rows = self._write("remove this run's canary rows", sql.SQL(
             "DELETE FROM {} WHERE id = ANY(%s) AND payload #>> %s = %s "
             "RETURNING id, status, attempts, max_attempts, last_error").format(self.table),
-            (ids, list(self.template.run_id_path), self.run_id), [ids, list(self.template.run_id_path), self.run_id])
+            (ids, list(self.template.run_id_path), self.run_id), [ids, list(self.template.run_id_path), self.run_id],
+            jobs=ids)
         removed = [_row(r, kind=self._ours.get(r[0])) for r in rows]
         for job_id in ids:
             self._ours.pop(job_id, None)

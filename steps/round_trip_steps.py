@@ -3,7 +3,7 @@
 from pytest_bdd import given, then, when
 
 from phasegate import evidence, judge_round_trip
-from phasegate.criteria import reads
+from phasegate.criteria import criterion_ids, reads
 
 
 @given("the queue, reached with the API's own credentials for canary jobs", target_fixture="round_trip")
@@ -24,20 +24,27 @@ def enqueue_poison(round_trip):
     return round_trip.enqueue("poison")
 
 
-@then("the worker completes it at its first attempt within the bound")
-@reads()
-def completed_once(round_trip, canary_job, profile, snapshot):
+def followed(round_trip, canary_job, profile, request):
+    """The job polled to its end (or the bound) and removed; its writes and rows attached under the criterion."""
     job = round_trip.follow(canary_job, until=(profile.canary_done_status, profile.canary_failed_status),
                             bound=profile.canary_timeout)
-    evidence.attach_json("P5-20 canary: statements that wrote, rows written and removed", round_trip.evidence_for(job.id))
-    judge_round_trip.completed_once(job, profile.canary_done_status, profile.canary_timeout, snapshot.staging.dashboard_url)
+    cid = " ".join(criterion_ids(m.name for m in request.node.iter_markers()))
+    evidence.attach_json(f"{cid} canary: statements that wrote, rows written and removed",
+                         round_trip.evidence_for(job.id))
+    return job
+
+
+@then("the worker completes it at its first attempt within the bound")
+@reads()
+def completed_once(round_trip, canary_job, profile, snapshot, request):
+    job = followed(round_trip, canary_job, profile, request)
+    judge_round_trip.completed_once(job, profile.canary_done_status, profile.canary_timeout,
+                                    snapshot.staging.dashboard_url)
 
 
 @then("the worker gives it up after exactly its max attempts with last_error set, within the bound")
 @reads()
-def failed_after_max_attempts(round_trip, canary_job, profile, snapshot):
-    job = round_trip.follow(canary_job, until=(profile.canary_failed_status, profile.canary_done_status),
-                            bound=profile.canary_timeout)
-    evidence.attach_json("P5-21 canary: statements that wrote, rows written and removed", round_trip.evidence_for(job.id))
+def failed_after_max_attempts(round_trip, canary_job, profile, snapshot, request):
+    job = followed(round_trip, canary_job, profile, request)
     judge_round_trip.failed_after_max_attempts(job, profile.canary_failed_status, profile.canary_timeout,
                                                snapshot.staging.dashboard_url)

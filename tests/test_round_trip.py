@@ -38,7 +38,7 @@ from phasegate.criteria import load_phase
 from phasegate.errors import ConfigError
 from phasegate.sandbox.postgres import SandboxPostgres
 from phasegate.sandbox.session import CATALOGUE
-from phasegate.sandbox.worlds import OUTCOMES, WORKER_WORLDS
+from phasegate.sandbox.worlds import WORKER_OUTCOMES, WORKER_WORLDS
 from phasegate.secrets import Secret
 
 PHASE5 = ("-m", "staging", "--env", "sandbox", "--phase", "phase5")
@@ -91,7 +91,7 @@ def test_round_trip_is_read_from_its_features():
 
 
 def test_every_round_trip_criterion_has_worlds_that_violate_it():
-    assert {cid for name in WORKER_WORLDS for cid in OUTCOMES[name]} == ROUND_TRIP
+    assert {cid for name in WORKER_WORLDS for cid in WORKER_OUTCOMES[name]} == ROUND_TRIP
     assert all(CATALOGUE[name].worker != "normal" for name in WORKER_WORLDS)
 
 
@@ -289,7 +289,7 @@ def test_malformed_payload_templates_stop_the_run_naming_the_key_not_the_value(t
 @pytest.mark.parametrize("name", sorted(WORKER_WORLDS))
 def test_violating_worker_world_fails_exactly_its_round_trip_criteria(tmp_path, cluster, name):
     run = run_suite(tmp_path, *PHASE5, "--active", world=name, env=FAST)
-    expected = OUTCOMES[name]
+    expected = WORKER_OUTCOMES[name]
     assert {cid: run.outcomes[cid] for cid in ROUND_TRIP} == {cid: expected.get(cid, "passed") for cid in ROUND_TRIP}
     assert {state for cid, state in run.outcomes.items() if cid not in ROUND_TRIP} == {"passed"}, run.outcomes
     for cid in expected:

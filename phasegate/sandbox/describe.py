@@ -7,7 +7,7 @@ so the list marks the worlds whose change is in the database or the stand-in wor
 from __future__ import annotations
 
 from .session import CATALOGUE
-from .worlds import DESCRIPTIONS, OUTCOMES
+from .worlds import DESCRIPTIONS, OUTCOMES, WORKER_OUTCOMES, WORKER_WORLDS
 
 # The database variants (phasegate.sandbox.postgres.VARIANTS) and worker URL styles, in words.
 _DATABASE = {
@@ -50,7 +50,7 @@ def is_render_world(name: str) -> bool:
 
 def violation(name: str) -> str:
     spec = CATALOGUE[name]
-    outcomes = OUTCOMES.get(name) if is_render_world(name) or spec.worker != "normal" else None
+    outcomes = OUTCOMES.get(name) if is_render_world(name) else WORKER_OUTCOMES.get(name)
     if outcomes:
         failed = [cid for cid, state in outcomes.items() if state == "failed"]
         broken = [cid for cid, state in outcomes.items() if state == "broken"]
@@ -65,7 +65,9 @@ def violation(name: str) -> str:
 
 
 def describe(name: str) -> str:
-    what = DESCRIPTIONS.get(name) if is_render_world(name) or CATALOGUE[name].worker != "normal" else _DATABASE.get(name)
+    if name in WORKER_WORLDS:
+        return WORKER_WORLDS[name][2]
+    what = DESCRIPTIONS.get(name) if is_render_world(name) else _DATABASE.get(name)
     return what or ("the reference deployment, as the Phase 4 report describes it" if name == "compliant" else "")
 
 

@@ -214,30 +214,15 @@ class SandboxSession:
             raise TargetError(f"the sandbox's stand-in worker did not start: {line or 'no answer'}")
 
     def _stop_worker(self) -> None:
-        if self._worker is None:
-            return
-        try:
-            self._worker.stdin.close()  # the worker finishes its job in hand and exits
-            self._worker.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self._worker.kill()
-            self._worker.wait()
-        self._worker.stdout.close()
+        _close_child(self._worker)  # the worker finishes its job in hand and exits
         self._worker = None
 
     def __exit__(self, *exc) -> None:
         self._stop_worker()
         if self._building is not None:
             self._building.join()
-        if self._child is not None:
-            try:
-                self._child.stdin.close()  # the child writes its request log and exits
-                self._child.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self._child.kill()
-                self._child.wait()
-            self._child.stdout.close()
-            self._child = None
+        _close_child(self._child)  # the simulator writes its request log and exits
+        self._child = None
         if self.seeded is not None:
             self.seeded.stop_worker_sessions()
             self.seeded = None
@@ -250,3 +235,16 @@ class SandboxSession:
         if self.postgres is not None:
             self.postgres.stop()
             self.postgres = None
+
+
+def _close_child(process: subprocess.Popen | None) -> None:
+    """Close a child's stdin (its signal to finish and exit); kill it if it has not exited 10 s later."""
+    if process is None:
+        return
+    try:
+        process.stdin.close()
+        process.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        process.kill()
+        process.wait()
+    process.stdout.close()

@@ -968,8 +968,8 @@ WORKER_WORLDS: dict[str, tuple[str, dict[str, str], str]] = {
     "P5-21-no-last-error": ("poison-no-last-error", {"P5-21": "failed"},
                             "the stand-in worker fails a poison job after max_attempts without last_error"),
 }
-OUTCOMES.update({name: dict(outcomes) for name, (_, outcomes, _) in WORKER_WORLDS.items()})
-DESCRIPTIONS.update({name: description for name, (_, _, description) in WORKER_WORLDS.items()})
+# Kept apart from WORLDS / VIOLATES / OUTCOMES, which are Render worlds (builders of Render's wire format).
+WORKER_OUTCOMES = {name: dict(outcomes) for name, (_, outcomes, _) in WORKER_WORLDS.items()}
 
 
 
