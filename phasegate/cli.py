@@ -136,9 +136,13 @@ def cmd_status(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from .report.diff import diff_runs, regressions, write_appendix
+    from .report.diff import DifferentPhases, diff_runs, regressions, write_appendix
 
-    text = diff_runs(args.run_a, args.run_b)
+    try:
+        text = diff_runs(args.run_a, args.run_b)
+    except DifferentPhases as exc:
+        print(f"phasegate diff: refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     print(text, end="")
     if args.write:
         try:
