@@ -320,8 +320,9 @@ def pytest_collection_modifyitems(session, config, items):
     _stop_if_nothing_selected(config, items, profile)
     config.stash[PROFILE] = profile
     # A phase none of whose scenarios was selected is not part of this run: it gets no run folder.
+    # A run of the environment policy alone is recorded (as partial) in every phase's folder.
     selected = {cid for item in items for cid in criterion_ids(m.name for m in item.iter_markers())}
-    config.stash[RUN_PHASES] = [phase for phase in phases if selected & set(phase.criteria)]
+    config.stash[RUN_PHASES] = [phase for phase in phases if selected & set(phase.criteria)] or phases
     from .phase import expected_scenarios
 
     config.stash[EXPECTED] = {phase.name: expected_scenarios(config.rootpath, profile.scenario_tag, phase)

@@ -156,3 +156,12 @@ def test_prune_keeps_the_newest_runs_of_each_phase(tmp_path):
     done = phasegate("prune", "--keep", 1, "--report-dir", tmp_path / "reports")
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in root.iterdir()) == ["20260103T000000Z-phase4", "20260103T000000Z-phase5"]
+
+
+def test_a_run_of_the_environment_policy_alone_is_recorded_as_partial_in_every_phase(tmp_path):
+    run_suite(tmp_path, "-m", "staging and policy", "--env", "sandbox", env=BOTH)
+    found = folders(tmp_path / "reports")
+    assert sorted(found) == ["phase4", "phase5"]
+    for folder in found.values():
+        record = json.loads((folder / "run.json").read_text())
+        assert record["policy"] and record["completeness"]["not_run"] == record["completeness"]["phase_criteria"]
