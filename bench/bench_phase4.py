@@ -35,11 +35,12 @@ with ``latency_ms`` injected into every Render response, ``--repeat`` times, and
     responses 429, and wall / (GETs / 400 per minute), the floor the budget itself sets.
     Takes about five minutes; ``--no-budget`` leaves it out.
 
-(e) Phase 4 + 5 together: one run of each phase (``--phase phase4`` then ``--phase phase5``),
-    as a nightly job signs them: summed wall time, Render GETs / distinct pages over both, DB
-    sessions over both. Medians over the repeats.
+(e) Phase 4 + 5 together: one ``pytest -m staging`` judging both phases (the profile's
+    ``PHASEGATE_PHASES``), as the nightly job runs them: wall time, Render GETs / distinct
+    pages, DB sessions. Medians over the repeats.
 
-(a)-(c) run ``-m "staging and not policy"``: the Phase 4 criteria; the policy is (d).
+(a)-(d) run Phase 4 alone (``PHASEGATE_PHASES=phase4``) with ``-m "staging and not policy"``
+for (a)-(c); the policy is (d).
 """
 
 from __future__ import annotations
@@ -88,24 +89,20 @@ def policy_runs(base_env: dict, work: Path, latency_ms: int, repeat: int) -> dic
 
 
 def phases_run(base_env: dict, work: Path, log: Path, latency_ms: int, repeat: int) -> dict:
-    """(e): Phase 4 then Phase 5, each its own run, as a nightly job signs them."""
+    """(e): Phase 4 and Phase 5 in one session, as the nightly job runs them."""
     walls, ratios, gets, sessions = [], [], [], []
     for i in range(repeat):
-        wall, requests, opened = 0.0, [], 0
-        for phase in ("phase4", "phase5"):
-            request_log = work / f"phases-{i}-{phase}.jsonl"
-            env = dict(base_env, PHASEGATE_SANDBOX_FAULTS=f"latency_ms={latency_ms}",
-                       PHASEGATE_SANDBOX_REQUEST_LOG=str(request_log))
-            offset = log.stat().st_size
-            seconds, done = timed(pytest_cmd("-m", PHASE4, "--env", "sandbox", "--phase", phase, "--no-report",
-                                             f"--alluredir={work / f'phases-{i}-{phase}'}",
-                                             f"--report-dir={work / 'reports'}"), env)
-            if done.returncode != 0:
-                print(done.stdout[-3000:], done.stderr[-2000:])
-                raise SystemExit(f"{phase} run did not pass (exit {done.returncode})")
-            wall += seconds
-            requests += [json.loads(ln) for ln in request_log.read_text().splitlines() if ln.strip()]
-            opened += phasegate_sessions(log.read_bytes()[offset:].decode("utf-8", "replace"))
+        request_log = work / f"phases-{i}.jsonl"
+        env = dict(base_env, PHASEGATE_PHASES="phase4,phase5", PHASEGATE_SANDBOX_FAULTS=f"latency_ms={latency_ms}",
+                   PHASEGATE_SANDBOX_REQUEST_LOG=str(request_log))
+        offset = log.stat().st_size
+        wall, done = timed(pytest_cmd("-m", PHASE4, "--env", "sandbox", "--no-report",
+                                      f"--alluredir={work / f'phases-{i}'}", f"--report-dir={work / 'reports'}"), env)
+        if done.returncode != 0:
+            print(done.stdout[-3000:], done.stderr[-2000:])
+            raise SystemExit(f"the Phase 4 + 5 run did not pass (exit {done.returncode})")
+        requests = [json.loads(ln) for ln in request_log.read_text().splitlines() if ln.strip()]
+        opened = phasegate_sessions(log.read_bytes()[offset:].decode("utf-8", "replace"))
         distinct = {(r["path"], r["query"]) for r in requests}
         walls.append(wall)
         gets.append(len(requests))
@@ -167,7 +164,7 @@ def main() -> int:
             conn.execute("ALTER SYSTEM SET log_connections = 'on'")
             conn.execute("SELECT pg_reload_conf()")
         log = server.data_dir / "log"
-        base_env = clean_env(XDG_CACHE_HOME=str(work))
+        base_env = clean_env(XDG_CACHE_HOME=str(work), PHASEGATE_PHASES="phase4")
 
         # Floor: pytest start-up with the plugins loaded (collection of the same selection).
         startup = []
@@ -254,7 +251,7 @@ def main() -> int:
               f"{budget['gets']} GETs, {budget['refused']} answered 429, wall {budget['wall']:.1f} s / "
               f"(GETs / 400 per minute = {floor:.1f} s) = {budget['wall'] / floor:.2f}; "
               f"exit {budget['exit']} ({' '.join(budget['tail'])})")
-    print(f"(e) Phase 4 + 5 together (two runs): wall {phases['wall']:.2f} s, Render GETs / distinct pages = "
+    print(f"(e) Phase 4 + 5 together (one run): wall {phases['wall']:.2f} s, Render GETs / distinct pages = "
           f"{phases['gets']:.0f} / {phases['gets'] / phases['ratio']:.0f} = {phases['ratio']:.2f}, "
           f"DB sessions {phases['sessions']:.0f}")
     return 0

@@ -214,8 +214,8 @@ class CanaryRun:
         self.table_name = f"{profile.db_schema}.{profile.db_queue_table}"
         self.connect_timeout, self.statement_timeout_ms = connect_timeout, statement_timeout_ms
         self._conn: psycopg.Connection | None = None
-        self.journal: dict = {"run_id": self.run_id, "table": self.table_name, "statements": [], "written": [],
-                              "removed": [], "swept": [], "errors": []}
+        self.journal: dict = {"run_id": self.run_id, "table": self.table_name, "criteria": [], "statements": [],
+                              "written": [], "removed": [], "swept": [], "errors": []}
         self._ours: dict[int, str] = {}  # id -> kind, rows written and not yet removed
 
     def __repr__(self) -> str:  # Allure records fixture arguments: no URL here
@@ -262,6 +262,10 @@ class CanaryRun:
         return rows
 
     # -------------------------------------------------------------- the round trip
+    def serves(self, criteria) -> None:
+        """Note the criteria whose scenarios use this run: their phases' run folders get its record."""
+        self.journal["criteria"] = sorted(set(self.journal["criteria"]) | set(criteria))
+
     def enqueue(self, kind: str) -> int:
         if kind not in KINDS:
             raise ValueError(f"a canary is {' or '.join(KINDS)}, not {kind!r}")

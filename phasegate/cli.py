@@ -23,12 +23,19 @@ from . import secrets
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
 
+def _signed_folder(value: str) -> Path:
+    """A run folder for verify: run.json must exist, but is not parsed before its hash is checked
+    (a tampered record is a verification failure naming the file, not an unusable input)."""
+    path = Path(value).expanduser().resolve()
+    if not (path / "run.json").is_file():
+        raise argparse.ArgumentTypeError(f"{value} is not a run folder (no run.json)")
+    return path
+
+
 def _run_folder(value: str) -> Path:
     """A run folder, relative to the current folder or absolute; its run.json must be readable JSON."""
-    path = Path(value).expanduser().resolve()
+    path = _signed_folder(value)
     record = path / "run.json"
-    if not record.is_file():
-        raise argparse.ArgumentTypeError(f"{value} is not a run folder (no run.json)")
     try:
         data = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -136,9 +143,13 @@ def cmd_status(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from .report.diff import diff_runs, regressions, write_appendix
+    from .report.diff import DifferentPhases, diff_runs, regressions, write_appendix
 
-    text = diff_runs(args.run_a, args.run_b)
+    try:
+        text = diff_runs(args.run_a, args.run_b)
+    except DifferentPhases as exc:
+        print(f"phasegate diff: refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     print(text, end="")
     if args.write:
         try:
@@ -254,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Verify manifest.json.sig against an allowed-signers file (ssh-keygen -Y "
                                    "verify), then every SHA-256 in the manifest. Exit 1 naming the first file that "
                                    "does not match.")
-    p.add_argument("run", type=_run_folder, metavar="RUN", help="run folder")
+    p.add_argument("run", type=_signed_folder, metavar="RUN", help="run folder")
     p.add_argument("--allowed-signers", required=True, metavar="FILE",
                    help="OpenSSH allowed_signers file: '<email> namespaces=\"phasegate\" <public key>'")
     p.set_defaults(func=cmd_verify)

@@ -48,6 +48,7 @@ KNOWN_KEYS = frozenset(
         "METRICS_THRESHOLD_PERCENT",
         "PHASEGATE_SANDBOX",
         "PHASEGATE_SCENARIO_TAG",
+        "PHASEGATE_PHASES",
         "PHASEGATE_SANDBOX_WORLD",
         "PHASEGATE_SANDBOX_FAULTS",
         "PHASEGATE_SANDBOX_REQUEST_LOG",
@@ -122,6 +123,8 @@ class Profile:
         """Where a key's value came from, for messages; the profile file when it was not set at all."""
         return self.origins.get(key, self.source)
     api_service_name: str | None = None  # the API that hands the worker jobs (Phase 5); its criteria skip without it
+    # PHASEGATE_PHASES: the phase folders a run judges (features/<name>/); None: every phase of the repository.
+    phases: tuple[str, ...] | None = None
     # The round trip, opt-in: PHASEGATE_ACTIVE (or --active) and the API role's credential.
     active: bool = False
     canary_database_url: Secret | None = field(default=None, repr=False)
@@ -361,6 +364,12 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         raise ConfigError(f"{at('PHASEGATE_SCENARIO_TAG') if 'PHASEGATE_SCENARIO_TAG' in sources else shown}: "
                           "PHASEGATE_SCENARIO_TAG (the scenario tag this profile selects; default: the profile's "
                           f"name) must be a plain tag name, got {describe(tag)}")
+    phases = None
+    if text("PHASEGATE_PHASES") is not None:
+        phases = tuple(p.strip() for p in text("PHASEGATE_PHASES").split(","))
+        if not all(_IDENTIFIER.match(p) for p in phases):
+            raise ConfigError(f"{at('PHASEGATE_PHASES')}: PHASEGATE_PHASES must list phase folders of features/, "
+                              f"comma-separated (e.g. phase4,phase5), got {describe(text('PHASEGATE_PHASES'))}")
     canary_url = _canary_url(at("PHASEGATE_CANARY_DATABASE_URL"), text("PHASEGATE_CANARY_DATABASE_URL"), sandbox)
     active = flag("PHASEGATE_ACTIVE")
     if active and "production" in (name, tag):
@@ -408,6 +417,7 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         policy_branch=text("POLICY_BRANCH"),
         policy_forbidden_keys=text("POLICY_FORBIDDEN_KEYS"),
         sandbox_pooler=flag("PHASEGATE_SANDBOX_POOLER"),
+        phases=phases,
         origins=dict(sources),
         active=active,
         canary_database_url=canary_url,

@@ -25,15 +25,15 @@ from .judge import Violation
 
 PROFILE = pytest.StashKey[Profile]()
 PHASES = pytest.StashKey[dict]()  # every phase of the repository, by folder name
-PHASE = pytest.StashKey[Phase]()  # the phase this run judges
+RUN_PHASES = pytest.StashKey[list]()  # the phases this run judges (each gets its own run folder), in name order
 NEEDS = pytest.StashKey[frozenset]()
 OUTCOMES = pytest.StashKey[dict]()
 SCENARIOS = pytest.StashKey[list]()
 SNAPSHOT = pytest.StashKey[object]()
 WAIVERS = pytest.StashKey[list]()
-EXPECTED = pytest.StashKey[dict]()  # criterion -> scenarios and Examples rows a complete run judges
+EXPECTED = pytest.StashKey[dict]()  # phase -> criterion -> scenarios and Examples rows a complete run judges
 SELECTION = pytest.StashKey[dict]()
-RUN_FOLDER = pytest.StashKey[object]()
+RUN_FOLDERS = pytest.StashKey[dict]()  # phase -> its run folder
 CAUSES = pytest.StashKey[Causes]()
 
 
@@ -43,8 +43,9 @@ def pytest_addoption(parser):
                     help="profile environments/NAME.env (default: the environment named by -m, else staging)")
     group.addoption("--report-dir", dest="phasegate_report_dir", metavar="DIR", default="reports",
                     help="where run folders are written: DIR/<env>/<UTC timestamp>/ (default: reports)")
-    group.addoption("--phase", dest="phasegate_phase", metavar="NAME", default=None,
-                    help="the phase to judge: features/NAME/ (default: the first phase folder in name order)")
+    group.addoption("--phase", dest="phasegate_phase", metavar="NAME", action="append", default=None,
+                    help="judge only this phase, features/NAME/ (repeatable; default: the phases the profile's "
+                         "PHASEGATE_PHASES lists, else every phase)")
     group.addoption("--no-report", dest="phasegate_no_report", action="store_true", default=False,
                     help="write the run folder (results, run.json) but not the completion report and HTML")
 
@@ -64,17 +65,24 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{severity}: Allure severity of the criterion")
 
 
-def chosen_phase(config) -> Phase:
-    """``--phase NAME``; else the first phase folder in name order."""
+def chosen_phases(config, profile: Profile) -> list[Phase]:
+    """``--phase NAME`` (repeatable); else the profile's PHASEGATE_PHASES; else every phase. In name order."""
     phases = config.stash[PHASES]
-    name = config.getoption("phasegate_phase")
-    if name is None:
-        if not phases:
-            raise pytest.UsageError("phasegate: no phase: no features/<phase>/phase.yaml")
-        return phases[sorted(phases)[0]]
-    if name not in phases:
-        raise pytest.UsageError(f"phasegate: --phase {name}: no such phase; phases: {', '.join(sorted(phases)) or 'none'}")
-    return phases[name]
+    if not phases:
+        raise pytest.UsageError("phasegate: no phase: no features/<phase>/phase.yaml")
+    options = config.getoption("phasegate_phase")
+    names = [n.strip() for o in options for n in o.split(",")] if options else profile.phases or sorted(phases)
+    where = "--phase" if options else profile.where("PHASEGATE_PHASES")
+    unknown = [n for n in names if n not in phases]
+    if unknown:
+        raise pytest.UsageError(f"phasegate: {where}: no such phase {', '.join(unknown)}; phases: "
+                                f"{', '.join(sorted(phases))}")
+    return [phases[n] for n in sorted(set(names))]
+
+
+def phase_of(config, cid: str) -> Phase | None:
+    """The phase of this run that owns a criterion ID; None for the policy or another phase."""
+    return next((p for p in config.stash.get(RUN_PHASES, []) if cid in p.criteria), None)
 
 
 def _scrub_all_log_records() -> None:
@@ -301,13 +309,14 @@ def pytest_collection_modifyitems(session, config, items):
         raise pytest.UsageError(str(exc)) from None
     if profile.digest_key is not None:
         secrets.set_digest_key(profile.digest_key.reveal().encode())
-    phase = chosen_phase(config)
+    phases = chosen_phases(config, profile)
     reads = _reads_of_steps(config, items)
-    # Scenarios and Examples rows tagged for another environment, or of another phase, do not apply to this run.
+    owned = {cid for phase in phases for cid in phase.criteria}
+    # Scenarios and Examples rows tagged for another environment, or of a phase not judged, do not apply to this run.
     keep, drop = [], []
     for item in items:
         tags = {m.name for m in item.iter_markers()} & set(ENVIRONMENT_TAGS)
-        other_phase = any(cid not in phase.criteria for cid in criterion_ids(m.name for m in item.iter_markers()))
+        other_phase = any(cid not in owned for cid in criterion_ids(m.name for m in item.iter_markers()))
         (drop if is_criterion(item) and (other_phase or tags and profile.scenario_tag not in tags)
          else keep).append(item)
     if drop:
@@ -315,10 +324,14 @@ def pytest_collection_modifyitems(session, config, items):
         items[:] = keep
     _stop_if_nothing_selected(config, items, profile)
     config.stash[PROFILE] = profile
-    config.stash[PHASE] = phase
+    # A phase none of whose scenarios was selected is not part of this run: it gets no run folder.
+    # A run of the environment policy alone is recorded (as partial) in every phase's folder.
+    selected = {cid for item in items for cid in criterion_ids(m.name for m in item.iter_markers())}
+    config.stash[RUN_PHASES] = [phase for phase in phases if selected & set(phase.criteria)] or phases
     from .phase import expected_scenarios
 
-    config.stash[EXPECTED] = expected_scenarios(config.rootpath, profile.scenario_tag, phase)
+    config.stash[EXPECTED] = {phase.name: expected_scenarios(config.rootpath, profile.scenario_tag, phase)
+                              for phase in config.stash[RUN_PHASES]}
     config.stash[SELECTION] = _selection(config)
     # What the snapshot reads: the union of what the selected criteria's steps declare.
     config.stash[NEEDS] = frozenset().union(*(reads.get(item.nodeid, frozenset())
@@ -329,6 +342,8 @@ def pytest_collection_modifyitems(session, config, items):
     if reporter is not None:
         for line in _header(profile):
             reporter.write_line(line, bold=True)
+        reporter.write_line("phasegate: judging " + ", ".join(
+            f"{phase.title} ({phase.name})" for phase in config.stash[RUN_PHASES]), bold=True)
 
 
 def _reads_of_steps(config, items) -> dict[str, frozenset]:
@@ -389,11 +404,12 @@ def pytest_runtestloop(session):
     config = session.config
     if OUTCOMES not in config.stash or config.option.collectonly:
         return None
-    from .runrecord import start_run_folder
+    from .runrecord import start_run_folder, utc_now
 
-    config.stash[RUN_FOLDER] = start_run_folder(
-        config.stash[PROFILE], config.stash[PHASE], report_root=config.rootpath / config.getoption("phasegate_report_dir"),
-        selection=config.stash[SELECTION])
+    started = utc_now()  # one moment for the session: its phases' folders sort and read together
+    config.stash[RUN_FOLDERS] = {phase.name: start_run_folder(
+        config.stash[PROFILE], phase, report_root=config.rootpath / config.getoption("phasegate_report_dir"),
+        selection=config.stash[SELECTION], started=started) for phase in config.stash[RUN_PHASES]}
     return None
 
 
@@ -467,10 +483,10 @@ def environment(pytestconfig, profile):
 def pytest_bdd_before_scenario(request, feature, scenario):
     """Allure labels from the catalogue: epic = the phase, feature per concern, story = title, severity, ID tag."""
     ids = scenario_ids(request.node)
-    if not ids or PHASE not in request.config.stash:
+    if not ids or RUN_PHASES not in request.config.stash:
         return
-    phase = request.config.stash[PHASE]
-    criterion = phase.criteria.get(ids[0])
+    phase = phase_of(request.config, ids[0])
+    criterion = phase.criteria.get(ids[0]) if phase is not None else None
     allure.dynamic.epic(phase.title if criterion is not None else "Environment policy")
     if criterion is not None:
         allure.dynamic.feature(criterion.concern)
@@ -518,7 +534,7 @@ def pytest_runtest_makereport(item, call):
         if report.skipped and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2]).removeprefix("Skipped: ")
         for cid in ids:
-            if cid in item.config.stash[PHASE].criteria:  # the policy's scenarios are results, not criteria
+            if phase_of(item.config, cid) is not None:  # the policy's scenarios are results, not criteria
                 outcomes[cid] = _worst(outcomes.get(cid), state)
         item.user_properties.append((OUTCOME_PROPERTY, state))
         if error is not None and state in ("failed", "broken"):  # read by allure-pytest-bdd, an outer wrapper
@@ -550,40 +566,40 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     profile = config.stash.get(PROFILE, None)
     if not outcomes or profile is None:
         return
-    phase = config.stash[PHASE]
-    title = f"phasegate: {phase.title} criteria" + (" (SANDBOX — not a sign-off)" if context(config).is_sandbox() else "")
-    terminalreporter.section(title)
-    for cause in config.stash.get(CAUSES, Causes()):
-        terminalreporter.line(f"cause {cause.number} (the {cause.target}, printed above) broke "
-                              f"{len(cause.criteria)} criteria", red=True)
     from .waivers import judge
 
     waivers = {w.criterion: w for w in config.stash.get(WAIVERS, [])}
-    for cid in sorted(outcomes):
-        criterion = phase.criteria.get(cid)
-        judged = judge(outcomes[cid], waivers.get(cid))
-        note = ""
-        if judged.status == "waived":
-            note = f" ({outcomes[cid]}; waived by {judged.waiver.approver} until {judged.waiver.expires})"
-        elif judged.waiver_state == "expired":
-            note = f" (waiver expired {judged.waiver.expires})"
-        terminalreporter.line(f"{judged.status:8} {cid} {criterion.title if criterion else ''}{note}")
+    sandbox = " (SANDBOX — not a sign-off)" if context(config).is_sandbox() else ""
+    for index, phase in enumerate(config.stash[RUN_PHASES]):
+        terminalreporter.section(f"phasegate: {phase.title} criteria{sandbox}")
+        if index == 0:
+            for cause in config.stash.get(CAUSES, Causes()):
+                terminalreporter.line(f"cause {cause.number} (the {cause.target}, printed above) broke "
+                                      f"{len(cause.criteria)} criteria", red=True)
+        for cid in sorted(c for c in outcomes if c in phase.criteria):
+            judged = judge(outcomes[cid], waivers.get(cid))
+            note = ""
+            if judged.status == "waived":
+                note = f" ({outcomes[cid]}; waived by {judged.waiver.approver} until {judged.waiver.expires})"
+            elif judged.waiver_state == "expired":
+                note = f" (waiver expired {judged.waiver.expires})"
+            terminalreporter.line(f"{judged.status:8} {cid} {phase.criteria[cid].title}{note}")
 
 
-def _completeness(config, *, stopped_early: bool) -> dict:
+def _completeness(config, phase: Phase, *, stopped_early: bool) -> dict:
     """Which criteria of the phase this session did not judge, or judged by only some of their scenarios."""
     from .phase import phase_criteria
 
-    expected = config.stash[EXPECTED]
+    expected = config.stash[EXPECTED][phase.name]
     ran: dict[str, set] = {}
     for scenario in config.stash[SCENARIOS]:
         for cid in scenario["criteria"]:
             ran.setdefault(cid, set()).add(scenario["nodeid"])
-    phase = phase_criteria(expected, config.stash[PHASE])
-    not_run = [cid for cid in phase if not ran.get(cid)]
-    partly = {cid: f"{len(ran[cid])} of {expected[cid]} scenarios ran" for cid in phase
+    criteria = phase_criteria(expected, phase)
+    not_run = [cid for cid in criteria if not ran.get(cid)]
+    partly = {cid: f"{len(ran[cid])} of {expected[cid]} scenarios ran" for cid in criteria
               if ran.get(cid) and len(ran[cid]) < expected[cid]}
-    return {"phase_criteria": phase, "expected_scenarios": {c: expected[c] for c in phase},
+    return {"phase_criteria": criteria, "expected_scenarios": {c: expected[c] for c in criteria},
             "not_run": not_run, "partly_run": partly, "stopped_early": stopped_early}
 
 
@@ -600,35 +616,39 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter is not None:
             reporter.write_line("phasegate: no criterion was judged (all skipped); the run is not green", red=True)
+    from .report.gate import assess
+    from .report.model import load_run
     from .runrecord import write_run_folder
-
-    interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
-    folder = write_run_folder(
-        config.stash[PROFILE], config.stash[PHASE],
-        folder=config.stash.get(RUN_FOLDER, None),
-        state="interrupted" if interrupted else "finished",
-        completeness=_completeness(config, stopped_early=bool(session.shouldstop or session.shouldfail)),
-        sandbox=context(config).is_sandbox(),
-        selection=config.stash[SELECTION],
-        outcomes=outcomes,
-        scenarios=config.stash[SCENARIOS],
-        snapshot=config.stash.get(SNAPSHOT, None),
-        allure_dir=getattr(config.option, "allure_report_dir", None),
-        report_root=config.rootpath / config.getoption("phasegate_report_dir"),
-        exit_status=int(session.exitstatus),
-        render=context(config).render_stats(),
-    )
     from .waivers import record
 
-    # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
-    record(folder, config.stash.get(WAIVERS, []), digests_comparable=config.stash[PROFILE].digest_key is not None)
-    if not config.getoption("phasegate_no_report"):
-        from .report import build_reports
+    interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    profile, phases = config.stash[PROFILE], config.stash[RUN_PHASES]
+    folders = config.stash.get(RUN_FOLDERS, {})
+    for phase in phases:  # one run folder per phase: a signature covers one phase, all of it
+        folder = write_run_folder(
+            profile, phase,
+            folder=folders.get(phase.name),
+            state="interrupted" if interrupted else "finished",
+            completeness=_completeness(config, phase, stopped_early=bool(session.shouldstop or session.shouldfail)),
+            sandbox=context(config).is_sandbox(),
+            selection=config.stash[SELECTION],
+            outcomes={cid: state for cid, state in outcomes.items() if cid in phase.criteria},
+            scenarios=[s for s in config.stash[SCENARIOS]
+                       if s["criteria"] == ["policy"] or set(s["criteria"]) & set(phase.criteria)],
+            snapshot=config.stash.get(SNAPSHOT, None),
+            allure_dir=getattr(config.option, "allure_report_dir", None),
+            report_root=config.rootpath / config.getoption("phasegate_report_dir"),
+            exit_status=int(session.exitstatus),
+            render=context(config).render_stats(),
+            session_phases=[p.name for p in phases],
+        )
+        # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
+        record(folder, [w for w in config.stash.get(WAIVERS, []) if w.criterion in phase.criteria],
+               digests_comparable=profile.digest_key is not None)
+        if not config.getoption("phasegate_no_report"):
+            from .report import build_reports
 
-        build_reports(folder)
-    if reporter is not None:
-        from .report.gate import assess
-        from .report.model import load_run
-
-        reporter.write_line(f"phasegate: run folder {folder}")
-        reporter.write_line(f"phasegate: {assess(load_run(folder)).line()}")
+            build_reports(folder)
+        if reporter is not None:
+            reporter.write_line(f"phasegate: {phase.title} run folder {folder}")
+            reporter.write_line(f"phasegate: {phase.title} {assess(load_run(folder)).line()}")

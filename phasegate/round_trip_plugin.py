@@ -19,7 +19,7 @@ from . import secrets
 from .canary import CanaryRun, not_opted_in, refusal
 from .config import SANDBOX_API_DATABASE_URL
 from .errors import ConfigError
-from .plugin import RUN_FOLDER, context
+from .plugin import RUN_FOLDERS, context, phase_of
 
 CANARY_RUN = pytest.StashKey[CanaryRun]()
 CANARY_RECORD = "canary.json"  # in the run folder, beside run.json: every write and every row, listed
@@ -96,9 +96,11 @@ def pytest_sessionfinish(session, exitstatus):
         previous[signal.SIGTERM] = config.stash.get(_PREVIOUS_SIGTERM, previous[signal.SIGTERM])
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    folder = config.stash.get(RUN_FOLDER, None)
-    if folder is not None:
-        (folder / CANARY_RECORD).write_text(
+    # Beside run.json of each phase whose scenarios wrote (each phase of a session has its own folder).
+    folders = config.stash.get(RUN_FOLDERS, {})
+    phases = {phase.name for cid in run.journal["criteria"] if (phase := phase_of(config, cid)) is not None}
+    for name in sorted(phases & set(folders)):
+        (folders[name] / CANARY_RECORD).write_text(
             secrets.scrub(json.dumps(run.journal, indent=2, sort_keys=True, default=str)))
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:

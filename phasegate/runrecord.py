@@ -81,13 +81,14 @@ def _new_folder(report_root: Path, env: str, moment: _dt.datetime, phase: Phase)
     return folder
 
 
-def start_run_folder(profile, phase: Phase, *, report_root: Path, selection: dict) -> Path:
+def start_run_folder(profile, phase: Phase, *, report_root: Path, selection: dict,
+                     started: _dt.datetime | None = None) -> Path:
     """The run folder, created before the first criterion runs, with a run.json that says "running".
 
     A session killed before its end leaves this record behind: the run reads as interrupted
     (partial) wherever it is shown, and can never be signed.
     """
-    started = utc_now()
+    started = started or utc_now()
     folder = _new_folder(report_root, profile.name, started, phase)
     run = {"format": 2, "state": "running", "phase": phase.to_dict(), "environment": profile.name,
            "profile": profile.source,
@@ -125,7 +126,8 @@ def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
 def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
                      exit_status: int, render: dict | None = None, folder: Path | None = None,
                      state: str = "finished", completeness: dict | None = None,
-                     sandbox: bool | None = None, selection: dict | None = None) -> Path:
+                     sandbox: bool | None = None, selection: dict | None = None,
+                     session_phases: list[str] | None = None) -> Path:
     """Write the run's record. ``render`` holds the request statistics and the provenance of the API read."""
     finished = utc_now()
     if folder is None:
@@ -145,7 +147,7 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
     results = folder / "allure-results"
     if allure_dir and Path(allure_dir).is_dir():
         _write_allure_extras(Path(allure_dir), profile, commit, redacted, service_id, api_url, sandbox)
-        shutil.copytree(allure_dir, results)
+        copy_allure_results(Path(allure_dir), results, set(phase.criteria))
     else:
         results.mkdir()
 
@@ -183,6 +185,8 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
                                                   if k not in ("requests", "ratelimit_remaining_min")},
                                  snapshot=snapshot, commit=commit),
         "selection": selection or {},
+        # The phases judged by the same pytest session (each has its own run folder, same snapshot).
+        "session_phases": session_phases or [phase.name],
         "completeness": completeness or {},
         "criteria": criteria,
         "policy": [s for s in scenarios if s["criteria"] == ["policy"]],
@@ -190,6 +194,60 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
     }
     (folder / "run.json").write_text(_scrubbed_json(run))
     return folder
+
+
+def copy_allure_results(source: Path, target: Path, criteria: set[str]) -> None:
+    """Copy the Allure results that belong to one phase: its criteria's results and the environment policy's.
+
+    A session judging several phases writes one Allure folder; each phase's run folder (and its
+    HTML, and what its signature covers) holds only that phase's results, their attachments and
+    containers, plus the run-wide files (environment, executor, categories).
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    results, containers, others = [], [], []
+    for path in sorted(source.iterdir()):
+        if path.name.endswith("-result.json"):
+            results.append(path)
+        elif path.name.endswith("-container.json"):
+            containers.append(path)
+        elif path.is_file():
+            others.append(path)
+    kept_uuids, attachments = set(), set()
+    for path in results:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        tags = {label.get("value") for label in data.get("labels", []) if label.get("name") == "tag"}
+        if not (tags & criteria or "policy" in tags):
+            continue
+        kept_uuids.add(data.get("uuid"))
+        attachments |= _attachment_sources(data)
+        shutil.copy2(path, target / path.name)
+    for path in containers:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if set(data.get("children") or []) & kept_uuids:
+            attachments |= _attachment_sources(data)
+            shutil.copy2(path, target / path.name)
+    referenced_anywhere = set()
+    for path in results + containers:
+        referenced_anywhere |= _attachment_sources(json.loads(path.read_text(encoding="utf-8")))
+    for path in others:  # an attachment goes with its result; a run-wide file goes everywhere
+        if path.name in attachments or path.name not in referenced_anywhere:
+            shutil.copy2(path, target / path.name)
+
+
+def _attachment_sources(node) -> set[str]:
+    """Every attachment file a result or container names, at any depth of its steps."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for attachment in node.get("attachments") or []:
+            if isinstance(attachment, dict) and attachment.get("source"):
+                found.add(attachment["source"])
+        for value in node.values():
+            if isinstance(value, (dict, list)):
+                found |= _attachment_sources(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _attachment_sources(value)
+    return found
 
 
 def _write_allure_extras(allure_dir: Path, profile, commit: str, redacted, service_id, api_url: str,

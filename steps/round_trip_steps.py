@@ -8,7 +8,8 @@ from phasegate.criteria import criterion_ids, reads
 
 @given("the queue, reached with the API's own credentials for canary jobs", target_fixture="round_trip")
 @reads("service", "database")
-def queue_for_canaries(canary_run):
+def queue_for_canaries(canary_run, request):
+    canary_run.serves(criterion_ids(m.name for m in request.node.iter_markers()))
     return canary_run
 
 

@@ -72,6 +72,9 @@ def suite_command(tmp_path: Path, *args: str, world: str | None = "compliant", f
     if world is not None:
         environ["PHASEGATE_SANDBOX_WORLD"] = world
     environ["PHASEGATE_SANDBOX_FAULTS"] = faults
+    # A test judges Phase 4 unless it asks for more (--phase, or PHASEGATE_PHASES in env): the
+    # sandbox profile enables every phase, and Phase 4's worlds need not pay for Phase 5's reads.
+    environ["PHASEGATE_PHASES"] = "phase4"
     environ["PHASEGATE_SANDBOX_REQUEST_LOG"] = str(request_log)
     environ.update(env or {})
     argv = list(args) or ["-m", "staging", "--env", "sandbox"]

@@ -62,11 +62,15 @@ def test_prune_refuses_in_one_line(tmp_path, args, message):
     assert done.returncode == 2 and done.stderr.strip().endswith(message) and len(done.stderr.splitlines()) == 1
 
 
-def test_history_is_per_environment_and_per_sandbox_world(tmp_path):
+def test_history_is_per_environment_per_sandbox_world_and_per_phase(tmp_path):
     folder = tmp_path / "reports" / "sandbox" / "20260101T000000Z"
-    assert history_file(folder, {"sandbox": True, "sandbox_world": "P4-43-public-usage"}).name == \
-        "allure-history.P4-43-public-usage.jsonl"
-    assert history_file(folder, {"sandbox": True, "sandbox_world": "compliant"}).name == "allure-history.compliant.jsonl"
+    p4, p5 = {"phase": {"name": "phase4"}}, {"phase": {"name": "phase5"}}
+    assert history_file(folder, {"sandbox": True, "sandbox_world": "P4-43-public-usage", **p4}).name == \
+        "allure-history.P4-43-public-usage.phase4.jsonl"
+    assert history_file(folder, {"sandbox": True, "sandbox_world": "compliant", **p5}).name == \
+        "allure-history.compliant.phase5.jsonl"
+    assert history_file(folder.parent.parent / "staging" / "x", {"sandbox": False, **p4}).name == \
+        "allure-history.phase4.jsonl"
     assert history_file(folder.parent.parent / "staging" / "x", {"sandbox": False}).name == "allure-history.jsonl"
 
 
@@ -80,7 +84,7 @@ def test_cap_history_keeps_the_newest(tmp_path):
 @pytest.mark.skipif(allure_html.allure_cli() is None, reason="Allure 3 CLI not installed (npm ci)")
 def test_the_html_embeds_a_capped_history_and_stops_growing(tmp_path):
     report_dir = tmp_path / "reports"
-    history = report_dir / "sandbox" / "allure-history.compliant.jsonl"
+    history = report_dir / "sandbox" / "allure-history.compliant.phase4.jsonl"
     run_suite(tmp_path, "-m", "staging and P4-02", "--env", "sandbox", f"--report-dir={report_dir}")
     # A full history, as many nights would leave it: the run's own entry, HISTORY_RUNS + 5 times.
     entry = json.loads(history.read_text().splitlines()[-1])

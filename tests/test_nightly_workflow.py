@@ -128,7 +128,7 @@ def test_reports_are_uploaded_even_when_the_run_fails(steps):
 
 
 def test_allure_history_is_carried_from_the_previous_run(steps):
-    history = "reports/staging/allure-history.jsonl"  # the file build_reports passes to Allure
+    history = "reports/staging/allure-history.*.jsonl"  # the files build_reports passes to Allure, one per phase
     restore = [s for s in steps if uses(s, "actions/cache/restore") and history in str(s["with"]["path"])]
     save = [s for s in steps if uses(s, "actions/cache/save") and history in str(s["with"]["path"])]
     assert restore and save
@@ -142,11 +142,15 @@ def test_allure_history_is_carried_from_the_previous_run(steps):
 
 
 def test_history_file_is_where_the_report_step_reads_it(tmp_path):
+    from fnmatch import fnmatch
+
     from phasegate.report.history import history_file
 
-    folder = tmp_path / "reports" / "staging" / "20260101T000000Z"
-    cached = history_file(folder, {"environment": "staging", "sandbox": False})
-    assert cached.relative_to(tmp_path).as_posix() == "reports/staging/allure-history.jsonl"
+    for phase in ("phase4", "phase5"):
+        folder = tmp_path / "reports" / "staging" / f"20260101T000000Z-{phase}"
+        cached = history_file(folder, {"environment": "staging", "sandbox": False, "phase": {"name": phase}})
+        assert cached.relative_to(tmp_path).as_posix() == f"reports/staging/allure-history.{phase}.jsonl"
+        assert fnmatch(cached.relative_to(tmp_path).as_posix(), "reports/staging/allure-history.*.jsonl")
 
 
 def test_the_last_step_is_the_gate_on_the_newest_run(steps):

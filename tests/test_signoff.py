@@ -115,6 +115,15 @@ def test_changing_any_byte_makes_verify_fail_and_name_the_file(passing_run, keys
     assert len(verified.stderr.strip().splitlines()) == 1
 
 
+def test_a_signed_run_json_that_no_longer_parses_fails_verification_naming_it(passing_run, keys, tmp_path):
+    key, allowed = keys
+    folder = copy(passing_run, tmp_path)
+    assert phasegate("signoff", folder, "--key", key, "--signer", SIGNER).returncode == 0
+    (folder / "run.json").write_text((folder / "run.json").read_text().replace(":", ";", 1))
+    verified = phasegate("verify", folder, "--allowed-signers", allowed)
+    assert verified.returncode == 1 and "run.json: changed" in verified.stderr, verified.stderr
+
+
 @pytest.mark.parametrize("change, expected", [
     ("add", "notes.txt: added (not in manifest.json)"),
     ("remove", "completion-report.md: missing (listed in manifest.json)"),

@@ -207,7 +207,8 @@ def active_phase4_run(tmp_path_factory, logged_cluster):
     """Phase 4 with every round-trip switch on: --active, PHASEGATE_ACTIVE=1, the canary credential (sandbox.env)."""
     server, log, env = logged_cluster
     offset = log.stat().st_size
-    run = run_suite(tmp_path_factory.mktemp("phase4-active"), "-m", "staging", "--env", "sandbox", "--active",
+    run = run_suite(tmp_path_factory.mktemp("phase4-active"), "-m", "staging", "--env", "sandbox", "--phase", "phase4",
+                    "--active",
                     env={**env, "PHASEGATE_ACTIVE": "1"})
     return run, records(log.read_bytes()[offset:].decode("utf-8", "replace")), _queue(server)
 

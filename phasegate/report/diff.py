@@ -31,19 +31,36 @@ def _short(value) -> str:
 _RANK = {"passed": 0, "waived": 1, "not applicable": 1, "skipped": 2, "not run": 2, "failed": 3, "broken": 3}
 
 
+class DifferentPhases(ValueError):
+    """Two runs of different phases judge different criteria: there is nothing to compare."""
+
+
+def same_phase(a, b, folder_a, folder_b) -> None:
+    if a.phase.name != b.phase.name:
+        raise DifferentPhases(f"{Path(folder_a).name} judged {a.phase.title} ({a.phase.name}) and "
+                              f"{Path(folder_b).name} {b.phase.title} ({b.phase.name}): diff compares two runs "
+                              "of one phase")
+
+
 def regressions(folder_a, folder_b) -> list[str]:
     """Criteria whose outcome is worse in B than in A, as ``<ID> passed -> failed``."""
     a, b = load_run(Path(folder_a)), load_run(Path(folder_b))
+    same_phase(a, b, folder_a, folder_b)
     return [f"{cid} {a.results[cid].status} -> {b.results[cid].status}" for cid in sorted(b.results)
             if cid in a.results and _RANK.get(b.results[cid].status, 3) > _RANK.get(a.results[cid].status, 3)]
 
 
 def diff_runs(folder_a, folder_b) -> str:
     a, b = load_run(Path(folder_a)), load_run(Path(folder_b))
-    lines = [f"phasegate diff {Path(folder_a).name} ({a.data.get('environment')}"
+    same_phase(a, b, folder_a, folder_b)
+    lines = [f"phasegate diff, {b.phase.title}: {Path(folder_a).name} ({a.data.get('environment')}"
              f"{', SANDBOX ' + repr(a.data.get('sandbox_world')) if a.sandbox else ''}) -> "
              f"{Path(folder_b).name} ({b.data.get('environment')}"
              f"{', SANDBOX ' + repr(b.data.get('sandbox_world')) if b.sandbox else ''})"]
+    # The catalogue may change between two runs (a criterion added to the features): say so, never drop it.
+    new, gone = sorted(set(b.results) - set(a.results)), sorted(set(a.results) - set(b.results))
+    if new or gone:
+        lines.append(f"Criteria only in B: {', '.join(new) or 'none'}; only in A: {', '.join(gone) or 'none'}")
 
     changed = [(cid, a.results[cid].status, b.results[cid].status) for cid in b.results
                if cid in a.results and a.results[cid].status != b.results[cid].status]

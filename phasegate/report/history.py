@@ -1,14 +1,15 @@
-"""Bounded disk: Allure history per environment and per sandbox world, capped; old run folders pruned.
+"""Bounded disk: Allure history per environment and phase (and sandbox world), capped; old run folders pruned.
 
 The single-file Allure HTML embeds the whole history it is given, so capping the history
 file caps the page too. History lives beside the run folders:
-``reports/<env>/allure-history.jsonl``, and for a sandbox run
-``reports/sandbox/allure-history.<world>.jsonl`` (worlds are different deployments; their
-trends must not mix).
+``reports/<env>/allure-history.<phase>.jsonl``, and for a sandbox run
+``reports/sandbox/allure-history.<world>.<phase>.jsonl`` (worlds are different deployments,
+phases different catalogues; their trends must not mix).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -17,16 +18,16 @@ from pathlib import Path
 from ..fileio import write_atomic
 
 HISTORY_RUNS = 10  # runs of history kept per environment (or sandbox world), and embedded in the HTML
-_RUN_FOLDER = re.compile(r"^\d{8}T\d{6}Z(-\w+)?$")
+_RUN_FOLDER = re.compile(r"^\d{8}T\d{6}Z(-[\w-]+)?$")
 _WORLD = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def history_file(folder: Path, data: dict) -> Path:
     """Where a run's Allure history is read and extended."""
     world = data.get("sandbox_world") if data.get("sandbox") else None
-    if world and _WORLD.match(world):
-        return folder.parent / f"allure-history.{world}.jsonl"
-    return folder.parent / "allure-history.jsonl"
+    phase = (data.get("phase") or {}).get("name")
+    parts = [p for p in (world, phase) if p and _WORLD.match(p)]
+    return folder.parent / ".".join(["allure-history", *parts, "jsonl"])
 
 
 def cap_history(path: Path, keep: int = HISTORY_RUNS) -> None:
@@ -60,8 +61,16 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def _phase_of(folder: Path) -> str:
+    try:
+        return str((json.loads((folder / "run.json").read_text(encoding="utf-8")).get("phase") or {}).get("name", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""  # an unreadable record is its own group: never counted against a phase's newest runs
+
+
 def prune(report_root: Path, keep: int, *, environment: str | None = None, dry_run: bool = False) -> list[Pruned]:
-    """Per environment, remove all but the newest ``keep`` run folders. Signed runs are evidence: never removed.
+    """Per environment and phase, remove all but the newest ``keep`` run folders. Signed runs are evidence:
+    never removed.
 
     Only folders that look like run folders (UTC timestamp name, a run.json) are touched; anything
     else under the report root is left alone.
@@ -76,8 +85,11 @@ def prune(report_root: Path, keep: int, *, environment: str | None = None, dry_r
     for env in envs:
         if not env.is_dir():
             raise FileNotFoundError(f"{env}: no runs for environment {env.name}")
-        runs = sorted((p for p in env.iterdir() if is_run_folder(p)), key=lambda p: p.name, reverse=True)
-        kept, old = runs[:keep], runs[keep:]
+        by_phase: dict[str, list[Path]] = {}
+        for run in sorted((p for p in env.iterdir() if is_run_folder(p)), key=lambda p: p.name, reverse=True):
+            by_phase.setdefault(_phase_of(run), []).append(run)
+        kept = [p for runs in by_phase.values() for p in runs[:keep]]
+        old = [p for runs in by_phase.values() for p in runs[keep:]]
         signed = [p for p in old if is_signed(p)]
         removed = [p for p in old if not is_signed(p)]
         freed = sum(_size(p) for p in removed)
