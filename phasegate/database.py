@@ -1015,7 +1015,7 @@ class EnqueueFacts:
     """What the API's own role may do, read in its own read-only session: enqueue, and reach production.
 
     The production fields mean what :class:`DatabaseFacts`' do, for the API's role, so the
-    worker's isolation judgement (P4-43) judges them too.
+    worker's production isolation judgement judges them too.
     """
 
     target: ConnectionTarget
