@@ -35,6 +35,11 @@ _DATABASE = {
     "P5-06": "the worker role has given up UPDATE on the queue table",
     "P5-07": "the queue table has no last_error column",
     "P5-07-over-attempts": "a queued job has attempts 5 of max_attempts 3",
+    "P5-05-no-insert": "the API role has no INSERT on the queue table",
+    "P5-05-serial-no-usage": "the queue's id is a serial (nextval) and the API role has no USAGE on its sequence",
+    "P5-05-production-usage": "the API role has USAGE on the production schema",
+    "P5-05-production-role": "the API role is a member of the production role",
+    "api-database-unreachable": "the API's DATABASE_URL carries a wrong password: its session cannot open",
 }
 
 

@@ -37,15 +37,16 @@ from psycopg import sql
 from phasegate import secrets
 
 __all__ = ["SandboxPostgres", "SeededWorld", "VARIANTS", "ALSO_AFFECTS", "default_data_dir",
-           "STAGING_ROLE", "PRODUCTION_ROLE", "STAGING_SCHEMA", "PRODUCTION_SCHEMA", "QUEUE_TABLE"]
+           "STAGING_ROLE", "PRODUCTION_ROLE", "API_ROLE", "STAGING_SCHEMA", "PRODUCTION_SCHEMA", "QUEUE_TABLE"]
 
 ENV_URL = "PHASEGATE_TEST_DATABASE_URL"
 STAGING_ROLE = "upload_worker_staging"
 PRODUCTION_ROLE = "upload_worker_prod"
+API_ROLE = "upload_api_staging"  # the API's own role: it enqueues into the staging queue (Phase 5)
 STAGING_SCHEMA = "upload_pipeline_staging"
 PRODUCTION_SCHEMA = "upload_pipeline"
 QUEUE_TABLE = "upload_jobs"
-SANDBOX_ROLES = (STAGING_ROLE, PRODUCTION_ROLE)
+SANDBOX_ROLES = (STAGING_ROLE, PRODUCTION_ROLE, API_ROLE)
 POOL_MAX = 10
 
 # variant name -> the criterion it violates (None: compliant)
@@ -72,6 +73,11 @@ VARIANTS: dict[str, str | None] = {
     "P5-06": "P5-06",                     # REVOKE UPDATE on the staging queue from the worker role
     "P5-07": "P5-07",                     # the staging queue has no last_error column
     "P5-07-over-attempts": "P5-07",       # a queued job with attempts 5 of max_attempts 3
+    "P5-05-no-insert": "P5-05",           # the API role has no INSERT on the staging queue
+    "P5-05-serial-no-usage": "P5-05",     # the queue's id is bigserial (nextval) and the API role has no USAGE on it
+    "P5-05-production-usage": "P5-05",    # GRANT USAGE ON SCHEMA upload_pipeline TO upload_api_staging
+    "P5-05-production-role": "P5-05",     # GRANT upload_worker_prod TO upload_api_staging
+    "P5-05-unreachable": "P5-05",         # the API's URL carries a wrong password: its session cannot open
 }
 
 # variant -> other criteria the variant necessarily changes too (failed, or not judgeable)
@@ -88,6 +94,8 @@ ALSO_AFFECTS: dict[str, tuple[str, ...]] = {
     # and it cannot read the staging queue (P4-63 not judgeable).
     "P4-42-production-role": ("P4-43", "P4-44", "P4-63"),
     "P4-46": ("P4-63",),  # no queue table: stuck jobs cannot be read
+    # The API's session cannot open: P5-05, judged in it, is broken; the worker's criteria are untouched.
+    "P5-05-unreachable": ("P5-05",),
 }
 
 _RUNNING_AGE = {"default": "1 minute", "P4-63": "2 hours"}
@@ -166,9 +174,11 @@ class SeededWorld:
     dbname: str
     worker_url: str = field(repr=False)
     production_url: str = field(repr=False)
+    api_url: str = field(repr=False)  # the API's DATABASE_URL: it enqueues with its own role
     worker_role: str
     production_role: str
     password: str = field(repr=False)
+    api_role: str = API_ROLE
     expected_worker_sessions: int = 3
     staging_schema: str = STAGING_SCHEMA
     production_schema: str = PRODUCTION_SCHEMA
@@ -358,6 +368,7 @@ class SandboxPostgres:
         secrets.register(password)
         worker_url = self.url_for(STAGING_ROLE, password, dbname)
         production_url = self.url_for(PRODUCTION_ROLE, password, dbname)
+        api_url = self.url_for(API_ROLE, password if variant != "P5-05-unreachable" else password + "-wrong", dbname)
         expected = 3
         if variant == "P4-40":
             worker_url = self.url_for(STAGING_ROLE, password, dbname + "_missing")
@@ -371,7 +382,7 @@ class SandboxPostgres:
         elif variant == "P4-47-too-many":
             expected = POOL_MAX + 2
         return SeededWorld(
-            variant=variant, dbname=dbname, worker_url=worker_url, production_url=production_url,
+            variant=variant, dbname=dbname, worker_url=worker_url, production_url=production_url, api_url=api_url,
             worker_role=(self.admin_user if variant == "P4-42-postgres"
                          else PRODUCTION_ROLE if variant == "P4-42-production-role" else STAGING_ROLE),
             production_role=PRODUCTION_ROLE, password=password, expected_worker_sessions=expected,
@@ -432,6 +443,11 @@ class SandboxPostgres:
             conn.execute(sql.SQL(
                 "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}"
             ).format(sql.Identifier(PRODUCTION_ROLE), sql.Literal(password)))
+            conn.execute(sql.SQL(
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}"
+            ).format(sql.Identifier(API_ROLE), sql.Literal(password)))
+            conn.execute(sql.SQL("COMMENT ON ROLE {} IS 'phasegate sandbox: staging API (enqueues jobs)'").format(
+                sql.Identifier(API_ROLE)))
             conn.execute(sql.SQL("COMMENT ON ROLE {} IS 'phasegate sandbox: staging worker'").format(
                 sql.Identifier(STAGING_ROLE)))
             conn.execute(sql.SQL("COMMENT ON ROLE {} IS 'phasegate sandbox: production worker'").format(
@@ -445,7 +461,7 @@ class SandboxPostgres:
 
     def _build(self, variant: str, dbname: str) -> None:
         db = sql.Identifier(dbname)
-        st, pr = sql.Identifier(STAGING_ROLE), sql.Identifier(PRODUCTION_ROLE)
+        st, pr, api = sql.Identifier(STAGING_ROLE), sql.Identifier(PRODUCTION_ROLE), sql.Identifier(API_ROLE)
         sts, prs = sql.Identifier(STAGING_SCHEMA), sql.Identifier(PRODUCTION_SCHEMA)
         running_age = sql.Literal(_RUNNING_AGE.get(variant, _RUNNING_AGE["default"]))
         with self._admin(dbname, autocommit=False) as conn:
@@ -476,7 +492,7 @@ class SandboxPostgres:
                 if variant != "P4-46":
                     x(sql.SQL("SET ROLE {}").format(st))
                     with_retry = variant != "P4-46-columns"
-                    x(_queue_ddl(STAGING_SCHEMA, with_retry=with_retry))
+                    x(_queue_ddl(STAGING_SCHEMA, with_retry=with_retry, serial_id=variant == "P5-05-serial-no-usage"))
                     x(_queue_rows(STAGING_SCHEMA, running_age, with_retry=with_retry))
                     if variant != "P5-07":
                         x(sql.SQL("ALTER TABLE {}.upload_jobs ADD COLUMN last_error text").format(sts))
@@ -485,6 +501,7 @@ class SandboxPostgres:
                                   "VALUES ('queued', 5, 3)").format(sts))
                     if variant == "P5-06":  # the owner gives up its own UPDATE: claiming is impossible
                         x(sql.SQL("REVOKE UPDATE ON {}.upload_jobs FROM {}").format(sts, st))
+                    x(_api_grants(variant))
                     x("RESET ROLE")
             if variant == "P4-44-user":
                 x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(st, st))
@@ -496,6 +513,10 @@ class SandboxPostgres:
                 x(sql.SQL("GRANT {} TO {}").format(pr, st))
             elif variant == "P4-43-public-select":
                 x(sql.SQL("GRANT SELECT ON {}.documents TO PUBLIC").format(prs))
+            elif variant == "P5-05-production-usage":
+                x(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(prs, api))
+            elif variant == "P5-05-production-role":
+                x(sql.SQL("GRANT {} TO {}").format(pr, api))
             conn.commit()
 
         # Role settings (cluster-wide per role, or per role in this database).
@@ -528,18 +549,41 @@ class SandboxPostgres:
                 else:
                     x(sql.SQL("{} SET {} = {}").format(target, sql.Identifier(name), sql.Literal(value)))
             conn.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(pr, db, prs))
+            conn.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(api, db, sts))
+            conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = '30s'").format(api))
             conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = '30s'").format(pr))
             conn.execute(sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = '60s'").format(pr))
 
 
-def _queue_ddl(schema: str, *, with_retry: bool) -> sql.Composed:
-    retry = sql.SQL("attempts integer NOT NULL DEFAULT 0, max_attempts integer NOT NULL DEFAULT 3, " if with_retry else "")
+def _api_grants(variant: str) -> sql.Composed:
+    """What the API's role needs to enqueue, and DELETE for the canary's clean-up; granted by the queue's owner.
+
+    USAGE on the id sequence matters only for a serial (nextval) id: an identity column's
+    INSERT takes its next value without any privilege on the sequence.
+    """
+    sts, api = sql.Identifier(STAGING_SCHEMA), sql.Identifier(API_ROLE)
+    table_privileges = "SELECT, DELETE" if variant == "P5-05-no-insert" else "SELECT, INSERT, DELETE"
+    sequence_privileges = "SELECT" if variant == "P5-05-serial-no-usage" else "USAGE, SELECT"
+    sequence = sql.Literal(f"{STAGING_SCHEMA}.{QUEUE_TABLE}")
     return sql.SQL(
-        "CREATE TABLE {}.upload_jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+        "GRANT USAGE ON SCHEMA {schema} TO {api}; "
+        "GRANT {table_privileges} ON {schema}.{table} TO {api}; "
+        "DO $$ BEGIN EXECUTE format('GRANT {sequence_privileges} ON SEQUENCE %s TO %I', "
+        "pg_get_serial_sequence({sequence}, 'id'), {role}); END $$"
+    ).format(schema=sts, api=api, table=sql.Identifier(QUEUE_TABLE), table_privileges=sql.SQL(table_privileges),
+             sequence_privileges=sql.SQL(sequence_privileges), sequence=sequence, role=sql.Literal(API_ROLE))
+
+
+def _queue_ddl(schema: str, *, with_retry: bool, serial_id: bool = False) -> sql.Composed:
+    retry = sql.SQL("attempts integer NOT NULL DEFAULT 0, max_attempts integer NOT NULL DEFAULT 3, " if with_retry else "")
+    # The reference queue's id is an identity column; a serial id takes its value through nextval().
+    id_column = sql.SQL("id bigserial PRIMARY KEY, " if serial_id else "id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ")
+    return sql.SQL(
+        "CREATE TABLE {}.upload_jobs ({}"
         "status text NOT NULL DEFAULT 'queued', {}payload jsonb NOT NULL DEFAULT '{{}}', "
         "created_at timestamptz NOT NULL DEFAULT now(), started_at timestamptz, "
         "updated_at timestamptz NOT NULL DEFAULT now())"
-    ).format(sql.Identifier(schema), retry)
+    ).format(sql.Identifier(schema), id_column, retry)
 
 
 def _queue_rows(schema: str, running_age: sql.Composable, *, with_retry: bool) -> sql.Composed:

@@ -31,6 +31,10 @@ URL_STYLES = {
 }
 
 
+# The snapshot parts that need the sandbox's database: the worker's session and the API's.
+DATABASE_PARTS = frozenset({"database", "api_database"})
+
+
 @dataclass(frozen=True)
 class SandboxWorld:
     render_world: str
@@ -43,12 +47,17 @@ class SandboxWorld:
 def _catalogue() -> dict[str, SandboxWorld]:
     from .postgres import ALSO_AFFECTS, VARIANTS
 
-    entries = {name: SandboxWorld(name, "compliant", "real", cid) for name, cid in worlds.VIOLATES.items()}
+    entries = {name: SandboxWorld(name, "compliant", "real", cid, worlds.ALSO_AFFECTS.get(name, ()))
+               for name, cid in worlds.VIOLATES.items()}
     for variant, cid in VARIANTS.items():
         if variant == "compliant":
             continue
         if variant == "P4-40":  # a worker URL naming a database that does not exist: unreachable
             entries["database-unreachable"] = SandboxWorld("compliant", variant, "real", None, ALSO_AFFECTS[variant])
+            continue
+        if variant == "P5-05-unreachable":  # the API's URL carries a wrong password: only its session fails
+            entries["api-database-unreachable"] = SandboxWorld("compliant", variant, "real", None,
+                                                               ALSO_AFFECTS[variant])
             continue
         entries[variant] = SandboxWorld("compliant", variant, "real", cid, ALSO_AFFECTS.get(variant, ()))
     entries["P4-40"] = SandboxWorld("compliant", "compliant", "remote-without-tls", "P4-40")
@@ -83,6 +92,7 @@ class SandboxSession:
         self.postgres = None
         self.seeded = None
         self.database_route: str | None = None  # how the suite reaches the database, when not by DATABASE_URL
+        self.api_database_route: str | None = None  # the same, for the API's session
         self.pooler = None  # the sandbox's PgBouncer, when the profile asks for it
         self._world_lock = None
         self._building: threading.Thread | None = None
@@ -112,13 +122,14 @@ class SandboxSession:
         return self
 
     def _database_urls(self) -> dict[str, str]:
-        if "database" not in self.needs:
+        if not self.needs & DATABASE_PARTS:
             # No database criterion runs: serve well-formed URLs nothing will connect to.
             password = "pw-sandbox-" + _random.token_hex(8)
             remote = URL_STYLES["remote-with-tls"]
             return {
                 "DATABASE_URL": remote.format(user="upload_worker_staging", password=password),
                 "PRODUCTION_DATABASE_URL": remote.format(user="upload_worker_prod", password=password + "p"),
+                "API_DATABASE_URL": remote.format(user="upload_api_staging", password=password + "a"),
             }
         from .postgres import SandboxPostgres
 
@@ -138,16 +149,19 @@ class SandboxSession:
             self.pooler = SandboxPooler(self.postgres)  # started once the world's roles exist
             self.seeded.worker_url = self.pooler.route(self.seeded.worker_url)
             self.seeded.production_url = self.pooler.route(self.seeded.production_url)
+            self.seeded.api_url = self.pooler.route(self.seeded.api_url)
         # The database is built while the simulator serves and Render is read; the suite waits
         # for it only before its own database read (database_ready).
         self._building = threading.Thread(target=self._build_database, name="phasegate-sandbox-seed", daemon=True)
         self._building.start()
-        worker_url = self.seeded.worker_url
+        worker_url, api_url = self.seeded.worker_url, self.seeded.api_url
         style = URL_STYLES[self.spec.url_style]
-        if style is not None:
-            self.database_route = worker_url
+        if style is not None:  # both services are served the remote-looking URL, each with its own role
+            self.database_route, self.api_database_route = worker_url, api_url
             worker_url = style.format(user=self.seeded.worker_role, password=self.seeded.password)
-        return {"DATABASE_URL": worker_url, "PRODUCTION_DATABASE_URL": self.seeded.production_url}
+            api_url = style.format(user=self.seeded.api_role, password=self.seeded.password)
+        return {"DATABASE_URL": worker_url, "PRODUCTION_DATABASE_URL": self.seeded.production_url,
+                "API_DATABASE_URL": api_url}
 
     def _build_database(self) -> None:
         try:

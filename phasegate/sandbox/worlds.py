@@ -50,6 +50,7 @@ UNLINKED_ENV_GROUP_ID = "evg-d2k1f8p5pdvs73f4nq3g"
 CANARY = "CANARY"
 PLACEHOLDER_DATABASE_URL = "{{DATABASE_URL}}"
 PLACEHOLDER_PRODUCTION_DATABASE_URL = "{{PRODUCTION_DATABASE_URL}}"
+PLACEHOLDER_API_DATABASE_URL = "{{API_DATABASE_URL}}"  # the same database as the worker's, as the API's own role
 
 # Keys whose values are configuration, not secrets (mirrors the suite's allowlist).
 PLAIN_KEYS = frozenset(
@@ -436,8 +437,9 @@ def _reference() -> dict:
             API_STAGING_ID: [
                 {"key": "ENVIRONMENT", "value": "staging"},
                 {"key": "JWT_SECRET", "value": "api-staging-CANARY-jwt-5c5c"},
-                # The same database as the worker's (Phase 5: the API enqueues, the worker claims).
-                {"key": "DATABASE_URL", "value": PLACEHOLDER_DATABASE_URL},
+                # The same database as the worker's, with the API's own role (Phase 5: the API enqueues,
+                # the worker claims).
+                {"key": "DATABASE_URL", "value": PLACEHOLDER_API_DATABASE_URL},
                 {"key": "SENTRY_ENVIRONMENT", "value": "staging"},
             ],
         },
@@ -949,6 +951,10 @@ the one criterion ID it must fail (``None`` for the ``compliant*`` worlds and fo
 whose expected verdicts are more than one failure). ``OUTCOMES``: world name -> every
 criterion that must not pass in it and its expected state (failed or broken); the
 criterion of a ``P4-01`` world also breaks the rest, said in its tests)."""
+
+# World -> criteria its one mistake necessarily changes as well (broken or failed): an API whose
+# DATABASE_URL names another host (P5-04) cannot open its own session there (P5-05 broken).
+ALSO_AFFECTS: dict[str, tuple[str, ...]] = {"P5-04": ("P5-05",)}
 
 DESCRIPTIONS = {name: description for name, _, description, _ in _SPECS}
 """World name -> one line on what it changes from the reference deployment (``phasegate sandbox worlds``)."""
