@@ -36,6 +36,7 @@ KNOWN_KEYS = frozenset(
         "RENDER_RETRY_BUDGET_SECONDS",
         "RENDER_RATE_WAIT_SECONDS",
         "PHASEGATE_DATABASE_URL",
+        "PHASEGATE_API_DATABASE_URL",
         "DB_SCHEMA",
         "PRODUCTION_DB_SCHEMA",
         "PRODUCTION_DB_ROLE",
@@ -91,6 +92,7 @@ class Profile:
     render_retry_budget: float
     render_rate_wait: float
     database_url_override: Secret | None = field(repr=False)
+    api_database_url_override: Secret | None = field(repr=False)  # the API's role, by the runner's own route
     db_schema: str
     production_db_schema: str
     production_db_role: str | None
@@ -398,6 +400,7 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         # Pacing to Render's 400 GETs a minute: 15 minutes reads about 6,000 resources.
         render_rate_wait=number("RENDER_RATE_WAIT_SECONDS", 900.0, float),
         database_url_override=secret("PHASEGATE_DATABASE_URL"),
+        api_database_url_override=secret("PHASEGATE_API_DATABASE_URL"),
         db_schema=identifier("DB_SCHEMA", "upload_pipeline_staging"),
         production_db_schema=identifier("PRODUCTION_DB_SCHEMA", "upload_pipeline"),
         production_db_role=text("PRODUCTION_DB_ROLE"),

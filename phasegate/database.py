@@ -49,6 +49,8 @@ __all__ = [
     "open_session",
     "run_query",
     "probe",
+    "EnqueueFacts",
+    "probe_enqueue",
     "RUNNING_STATUSES",
     "STUCK_TIMESTAMP_COLUMNS",
 ]
@@ -564,13 +566,33 @@ def probe(
     statement_timeout_ms: int = 15000,
 ) -> DatabaseFacts:
     """Read the worker's database facts in one read-only session. Raises DatabaseError subclasses."""
+    return _in_session(url, _probe, connect_timeout, statement_timeout_ms, staging_schema=staging_schema,
+                       production_schema=production_schema, queue_table=queue_table,
+                       stuck_threshold_minutes=stuck_threshold_minutes)
+
+
+def probe_enqueue(
+    url: str,
+    *,
+    staging_schema: str,
+    production_schema: str,
+    queue_table: str = "upload_jobs",
+    connect_timeout: int = 10,
+    statement_timeout_ms: int = 15000,
+) -> "EnqueueFacts":
+    """Read what the API's role may do, in a read-only session of its own opened with the API's URL
+    (the same :class:`ReadOnlySession` as the worker's). Raises DatabaseError subclasses."""
+    return _in_session(url, _probe_enqueue, connect_timeout, statement_timeout_ms, staging_schema=staging_schema,
+                       production_schema=production_schema, queue_table=queue_table)
+
+
+def _in_session(url: str, read, connect_timeout: int, statement_timeout_ms: int, **options):
+    """Open phasegate's read-only session on ``url``, ``read(session, connect_seconds, **options)`` in it, close it."""
     started = time.monotonic()
     session = open_session(url, connect_timeout=connect_timeout, statement_timeout_ms=statement_timeout_ms)
     connect_seconds = round(time.monotonic() - started, 3)
     try:
-        return _probe(session, connect_seconds, staging_schema=staging_schema,
-                      production_schema=production_schema, queue_table=queue_table,
-                      stuck_threshold_minutes=stuck_threshold_minutes)
+        return read(session, connect_seconds, **options)
     finally:
         session.close()
 
@@ -606,13 +628,13 @@ def pool_mode(target: ConnectionTarget, announced_pid: int, backend_pids: list[i
     return {"mode": mode, "signals": signals, "backend_pids": distinct}
 
 
-def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema, queue_table,
-           stuck_threshold_minutes) -> DatabaseFacts:
-    r = _Reader(session)
-    target, conn = session.target, session.conn
+def _connection(r: _Reader, connect_seconds: float) -> tuple[dict, bool | None, bool | None]:
+    """Who the session is, the server and TLS: (identity, TLS in use, TLS of the server's own link).
 
-    # ---- connection, server, TLS. Read in a transaction of its own: a second one follows,
-    # so a transaction pooler that moves the session to another backend shows it.
+    Read in a transaction of its own: a second one follows, so a transaction pooler that moves
+    the session to another backend shows it.
+    """
+    session, target, conn = r.session, r.target, r.conn
     ident = r.one(
         "the session identity",
         "SELECT current_user, session_user, current_database() AS database, "
@@ -633,18 +655,14 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         "tls_in_use (client link, libpq)": client_tls, "pg_stat_ssl (own backend)": ssl_row or None,
         "read_only (read back before the first read of every transaction)": ident["read_only"],
     }])
+    return ident, tls_in_use, server_tls
+
+
+def _role(r: _Reader, ident: dict, label: str) -> dict:
+    """The session role's attributes and every role it is a member of, directly or not."""
     current_user, session_user = ident["current_user"], ident["session_user"]
-
-    # ---- schemas
-    schema_rows = r.rows("the schema list", "SELECT nspname AS schema FROM pg_namespace ORDER BY nspname",
-                         fact="schemas")
-    schemas = [row["schema"] for row in schema_rows]
-    staging_exists = staging_schema in schemas
-    production_exists = production_schema in schemas
-
-    # ---- role
     role_row = r.one(
-        "the worker role",
+        label,
         """
         WITH RECURSIVE me AS (SELECT oid FROM pg_roles WHERE rolname = current_user),
         m(roleid) AS (
@@ -663,8 +681,14 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
     role = dict(role_row) if role_row else {"rolname": current_user}
     role["member_of"] = list(role.get("member_of") or [])
     r.note("role", "session identity", [{"current_user": current_user, "session_user": session_user}])
+    return role
 
-    # ---- production isolation
+
+def _production_isolation(r: _Reader, production_schema: str, production_exists: bool, role: dict,
+                          whose: str) -> tuple[bool | None, bool | None, list[dict]]:
+    """What the session's role may do in the production schema: (USAGE, CREATE, privileges on its tables and
+    sequences), each privilege with what it comes through (PUBLIC, a role it is a member of, superuser).
+    (None, None, []) when the schema does not exist."""
     usage = create = None
     privileges: list[dict] = []
     if production_exists:
@@ -719,7 +743,33 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         )
         for p in privileges:
             p["via"] = list(p.get("via") or []) or (["superuser"] if role.get("rolsuper") else [])
-    r.note("production_isolation", "worker role memberships", [{"member_of": role["member_of"], "rolsuper": role.get("rolsuper")}])
+    r.note("production_isolation", f"{whose} role memberships",
+           [{"member_of": role["member_of"], "rolsuper": role.get("rolsuper")}])
+    return usage, create, privileges
+
+
+def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema, queue_table,
+           stuck_threshold_minutes) -> DatabaseFacts:
+    r = _Reader(session)
+    target = session.target
+
+    # ---- connection, server, TLS. Read in a transaction of its own: a second one follows,
+    # so a transaction pooler that moves the session to another backend shows it.
+    ident, tls_in_use, server_tls = _connection(r, connect_seconds)
+    current_user, session_user = ident["current_user"], ident["session_user"]
+
+    # ---- schemas
+    schema_rows = r.rows("the schema list", "SELECT nspname AS schema FROM pg_namespace ORDER BY nspname",
+                         fact="schemas")
+    schemas = [row["schema"] for row in schema_rows]
+    staging_exists = staging_schema in schemas
+    production_exists = production_schema in schemas
+
+    # ---- role
+    role = _role(r, ident, "the worker role")
+
+    # ---- production isolation
+    usage, create, privileges = _production_isolation(r, production_schema, production_exists, role, "worker")
 
     # ---- configured settings (pg_db_role_setting)
     setting_rows = r.rows(
@@ -957,6 +1007,117 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         stuck_threshold_minutes=int(stuck_threshold_minutes),
         pooling=pooling,
         contradictions=contradictions,
+    )
+
+
+@dataclass(frozen=True)
+class EnqueueFacts:
+    """What the API's own role may do, read in its own read-only session: enqueue, and reach production.
+
+    The production fields mean what :class:`DatabaseFacts`' do, for the API's role, so the
+    worker's production isolation judgement judges them too.
+    """
+
+    target: ConnectionTarget
+    connect_seconds: float
+    tls_in_use: bool | None
+    current_user: str
+    session_user: str
+    role: dict
+    production_schema: str
+    production_schema_exists: bool
+    production_schema_usage: bool | None
+    production_schema_create: bool | None
+    production_table_privileges: list[dict]
+    queue_table: dict  # schema, table, exists, schema_usage, insert, id_sequences
+    pooling: dict
+    evidence: list[dict] = field(default_factory=list)
+
+    @property
+    def pool_mode(self) -> str:
+        return self.pooling.get("mode", "direct")
+
+    def evidence_for(self, fact: str) -> list[dict]:
+        return [e for e in self.evidence if e["fact"] == fact]
+
+    def contradictions_for(self, fact: str) -> list[dict]:
+        return []  # no verdict of the API's session rests on its live settings
+
+    def __repr__(self) -> str:  # Allure records step arguments: the evidence is attached, not repeated here
+        return f"<API's database {self.target.describe()} as {self.current_user}>"
+
+
+# Every sequence an id of the queue takes its values from: the one the column owns (serial or
+# identity: what pg_get_serial_sequence returns, read from pg_depend because pg_get_serial_sequence
+# needs USAGE on the schema, which a role under judgement may lack) and one a nextval() default
+# names without owning it.
+_ID_SEQUENCES_SQL = """
+SELECT a.attname AS column,
+       CASE a.attidentity WHEN 'a' THEN 'identity (GENERATED ALWAYS)' WHEN 'd' THEN 'identity (GENERATED BY DEFAULT)'
+            WHEN '' THEN CASE WHEN seq.owned IS NOT NULL THEN 'serial (a nextval() default on its own sequence)'
+                              ELSE 'nextval() default' END END AS kind,
+       a.attidentity <> '' AS is_identity,
+       format('%%I.%%I', sn.nspname, s.relname) AS sequence,
+       has_sequence_privilege(current_user, s.oid, 'USAGE') AS usage
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+CROSS JOIN LATERAL (
+    SELECT (SELECT dep.objid FROM pg_depend dep
+            WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
+              AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype IN ('a', 'i')
+            LIMIT 1) AS owned,
+           (SELECT dep.refobjid FROM pg_depend dep
+            WHERE dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid AND dep.refclassid = 'pg_class'::regclass
+            LIMIT 1) AS by_default
+) seq
+JOIN pg_class s ON s.oid = coalesce(seq.owned, seq.by_default) AND s.relkind = 'S'
+JOIN pg_namespace sn ON sn.oid = s.relnamespace
+WHERE n.nspname = %s AND c.relname = %s
+ORDER BY a.attnum
+"""
+
+
+def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema,
+                   queue_table) -> EnqueueFacts:
+    r = _Reader(session)
+    ident, tls_in_use, _ = _connection(r, connect_seconds)
+    role = _role(r, ident, "the API role")
+    production_exists = bool(r.one(
+        "the production schema", "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s) AS exists",
+        (production_schema,), fact="production_isolation").get("exists"))
+    usage, create, privileges = _production_isolation(r, production_schema, production_exists, role, "API")
+
+    q_schema, q_table = _split_table(queue_table, staging_schema)
+    found = r.one(
+        "the API role's privileges on the queue table",
+        """
+        SELECT c.oid IS NOT NULL AS exists, has_schema_privilege(current_user, n.oid, 'USAGE') AS schema_usage,
+               CASE WHEN c.oid IS NOT NULL THEN has_table_privilege(current_user, c.oid, 'INSERT') END AS insert
+        FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = %s
+             AND c.relkind IN ('r', 'p', 'v', 'f')
+        WHERE n.nspname = %s
+        """,
+        (q_table, q_schema),
+        fact="enqueue",
+    )
+    queue = {"schema": q_schema, "table": q_table, "exists": bool(found.get("exists")),
+             "schema_usage": bool(found.get("schema_usage")), "insert": bool(found.get("insert")), "id_sequences": []}
+    if queue["exists"]:
+        rows = r.rows("the queue's id sequences", _ID_SEQUENCES_SQL, (q_schema, q_table), fact="enqueue")
+        for row in rows:
+            # Checked on PostgreSQL 16: an identity column's INSERT draws its next value with no
+            # privilege on the sequence; a nextval() default needs USAGE (or UPDATE) on it.
+            row["usage_required"] = not row["is_identity"]
+        queue["id_sequences"] = rows
+    pooling = pool_mode(session.target, session.startup_pid, [t["pid"] for t in session.transactions])
+    r.note("connection", "pooling", [pooling])
+    return EnqueueFacts(
+        target=session.target, connect_seconds=connect_seconds, tls_in_use=tls_in_use,
+        current_user=ident["current_user"], session_user=ident["session_user"], role=role,
+        production_schema=production_schema, production_schema_exists=production_exists,
+        production_schema_usage=usage, production_schema_create=create, production_table_privileges=privileges,
+        queue_table=queue, pooling=pooling, evidence=r.evidence,
     )
 
 

@@ -44,7 +44,7 @@ def staging_credentials(facts, production_role: str | None, link: str | None) ->
                         "not a superuser, not postgres", f"role {user}: " + "; ".join(problems), link=link)
 
 
-def production_unreachable(facts, schema: str, link: str | None) -> None:
+def production_unreachable(facts, schema: str, link: str | None, whose: str = "the worker's") -> None:
     leaks = []
     if facts.production_schema_usage:
         leaks.append(f"USAGE on schema {schema}")
@@ -55,7 +55,7 @@ def production_unreachable(facts, schema: str, link: str | None) -> None:
         via = f" via {', '.join(via) if isinstance(via, (list, tuple)) else via}" if via else ""
         leaks.append(f"{grant['privilege']} on {grant.get('schema', schema)}.{grant['table']}{via}")
     if leaks:
-        raise Violation(f"the worker's reach into production schema {schema}", "no privilege at all",
+        raise Violation(f"{whose} reach into production schema {schema}", "no privilege at all",
                         f"{len(leaks)} privilege(s): " + "; ".join(leaks), link=link,
                         details=[f"role: {facts.current_user}, member of: {', '.join(facts.role.get('member_of') or []) or 'none'}"])
 
@@ -160,3 +160,29 @@ def failures_recorded(facts, table: str, failed: tuple[str, ...], link: str | No
         raise Violation(f"failure bookkeeping of {q['schema']}.{q['table']}",
                         f"last_error, a {'/'.join(failed)} state, no job past its attempts elsewhere",
                         "; ".join(problems), link=link)
+
+
+def api_can_enqueue(facts, table: str, link: str | None) -> list[str]:
+    """USAGE on the queue's schema, INSERT on the queue, and USAGE on the sequence of every id a
+    nextval() default fills (an identity column needs none). Returns how each id gets its value."""
+    q = _queue(facts, table)
+    where = f"{q['schema']}.{q['table']}"
+    missing = [] if q.get("schema_usage") else [f"USAGE on schema {q['schema']}"]
+    if not q.get("insert"):
+        missing.append(f"INSERT on {where}")
+    ids = []
+    for seq in q.get("id_sequences") or []:
+        held = "held" if seq["usage"] else "not held"
+        if seq["usage_required"]:
+            ids.append(f"{seq['column']}: {seq['kind']} -> INSERT needs USAGE on {seq['sequence']}: {held}")
+            if not seq["usage"]:
+                missing.append(f"USAGE on sequence {seq['sequence']}")
+        else:
+            ids.append(f"{seq['column']}: {seq['kind']} -> INSERT needs no privilege on {seq['sequence']} "
+                       f"(USAGE {held})")
+    ids = ids or [f"no column of {where} takes its value from a sequence"]
+    if missing:
+        raise Violation(f"role {facts.current_user} enqueuing into {where}",
+                        "USAGE on the schema, INSERT on the table, USAGE on the sequence of a nextval() id",
+                        "missing " + "; ".join(missing), link=link, details=ids)
+    return ids

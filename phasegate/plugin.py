@@ -153,7 +153,7 @@ class RunContext:
         key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + _random.token_hex(12)
         self._sandbox = SandboxSession(profile, api_key=key, needs=needs).__enter__()
         self._targets = Targets(self._sandbox.base_url, key, self._sandbox.database_route,
-                                self._sandbox.database_ready)
+                                self._sandbox.database_ready, self._sandbox.api_database_route)
         return self._targets
 
     def client(self, needs: frozenset[str]):
@@ -441,8 +441,10 @@ def targets(profile, pytestconfig):
 class Targets:
     """The Render API to read and, in the sandbox, the route to the database. Repr shows no key."""
 
-    def __init__(self, api_url: str, api_key: str, database_route: str | None, database_ready=None):
+    def __init__(self, api_url: str, api_key: str, database_route: str | None, database_ready=None,
+                 api_database_route: str | None = None):
         self.api_url, self._api_key, self.database_route = api_url, api_key, database_route
+        self.api_database_route = api_database_route  # the sandbox's route to the API's database, like the worker's
         self.database_ready = database_ready  # the sandbox builds its database while Render is read
         secrets.register(api_key)
 
@@ -461,7 +463,7 @@ def snapshot(profile, targets, pytestconfig):
     client = context(pytestconfig).client(pytestconfig.stash[NEEDS])
     try:
         snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route,
-                        database_ready=targets.database_ready)
+                        database_ready=targets.database_ready, api_database_route=targets.api_database_route)
     except TargetError as exc:  # no snapshot at all: every criterion is broken by this one cause
         raise whole_target(exc, "Render API") from None
     pytestconfig.stash[SNAPSHOT] = snapshot

@@ -104,23 +104,28 @@ def _iso(moment: _dt.datetime) -> str:
 
 def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
     """What the run actually read, as connected: no secret, only where and how."""
-    database = None
-    facts = getattr(snapshot, "database", None) if snapshot is not None else None
-    if facts is not None:
-        target = facts.target
-        database = {"host": target.host, "port": target.port, "dbname": target.dbname,
-                    "tls": facts.tls_in_use, "source": snapshot.database_source}
-    elif snapshot is not None and snapshot.database_source is not None:
-        database = {"host": None, "port": None, "dbname": None, "tls": None,
-                    "source": snapshot.database_source, "not_connected": True}
+    database = _connected(getattr(snapshot, "database", None), getattr(snapshot, "database_source", None))
+    api_database = _connected(getattr(snapshot, "api_database", None), getattr(snapshot, "api_database_source", None))
     return {
         "render": render,
         "database": database,
+        **({"api_database": api_database} if api_database is not None else {}),  # the API's own session (Phase 5)
         "suite": {"version": __version__, "commit": commit,
                   "modified": git_modified(Path(__file__).resolve().parent.parent)},
         "profile": {"files": list(profile.files), "from_process_environment": list(profile.from_environment),
                     "api_url_declared_real": profile.api_url_is_real},
     }
+
+
+def _connected(facts, source: str | None) -> dict | None:
+    """Where a database session went, as connected (no secret), and through which connection string."""
+    if facts is not None:
+        target = facts.target
+        return {"host": target.host, "port": target.port, "dbname": target.dbname, "tls": facts.tls_in_use,
+                "source": source}
+    if source is not None:
+        return {"host": None, "port": None, "dbname": None, "tls": None, "source": source, "not_connected": True}
+    return None
 
 
 def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,

@@ -23,7 +23,8 @@ from .secrets import Secret
 METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
 # What a snapshot can read; a step definition declares which of these it needs (criteria.reads).
 PARTS = frozenset({"service", "env", "secret_files", "deploys", "events", "metrics", "production", "database",
-                   "api"})  # api: the API service that hands the worker jobs, read like the worker (env, deploys)
+                   "api",            # the API service that hands the worker jobs, read like the worker (env, deploys)
+                   "api_database"})  # a second read-only session, with the API's own DATABASE_URL
 
 
 def metrics_window(taken_at: str, hours: int = 1) -> dict:
@@ -175,6 +176,9 @@ class Snapshot:
     database_error: TargetError | None = None
     database_source: str | None = None  # which connection string was used, in words
     worker_database: object | None = None  # ConnectionTarget of the worker's own DATABASE_URL
+    api_database: object | None = None  # EnqueueFacts: what the API's role may do, read in its own session
+    api_database_error: TargetError | None = None
+    api_database_source: str | None = None  # which connection string the API's session used, in words
     requests_made: int = 0
 
     def __repr__(self) -> str:
@@ -210,6 +214,25 @@ class Snapshot:
                         f"{g.get('privilege')} on {g.get('table')}" for g in facts.production_table_privileges),
                     "search_path": list(facts.search_path_effective),
                 }
+        if self.api_database_source is not None:
+            api_facts = self.api_database
+            data["api_database"] = {
+                "source": self.api_database_source,
+                "url": api_facts.target.describe() if api_facts is not None else None,
+                "error": str(self.api_database_error) if self.api_database_error else None,
+                "pooling": api_facts.pooling if api_facts is not None else None,
+            }
+            if api_facts is not None:  # what a diff between runs should see: what the API's role may do
+                queue = api_facts.queue_table
+                data["api_database"]["grants"] = {
+                    "role": api_facts.current_user,
+                    "member_of": sorted(api_facts.role.get("member_of") or []),
+                    "queue": {k: queue.get(k) for k in ("schema_usage", "insert")},
+                    "id_sequences": [f"{s['column']}: {s['kind']}, USAGE {s['usage']}" for s in queue["id_sequences"]],
+                    "production_schema_usage": api_facts.production_schema_usage,
+                    "production_table_privileges": sorted(
+                        f"{g.get('privilege')} on {g.get('table')}" for g in api_facts.production_table_privileges),
+                }
         return data
 
     def require_database(self):
@@ -222,9 +245,19 @@ class Snapshot:
             raise NotJudgeable("cannot judge: the database was not read in this run")
         return self.database
 
+    def require_api_database(self):
+        """What the API's role may do, or why its session could not be read (the scenario is then broken)."""
+        if self.api_database_error is not None:
+            from .causes import whole_target
+
+            raise whole_target(self.api_database_error, "API's database session")
+        if self.api_database is None:
+            raise NotJudgeable("cannot judge: the API's database session was not opened in this run")
+        return self.api_database
+
 
 def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
-         database_route: str | None = None, database_ready=None) -> Snapshot:
+         database_route: str | None = None, database_ready=None, api_database_route: str | None = None) -> Snapshot:
     """Read what ``needs`` asks for, each resource once, independent reads concurrently."""
     taken_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     staging = ServiceSnapshot(profile.service_name)
@@ -291,15 +324,25 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
         production=production,
         api=api,
     )
-    if "database" in needs:
-        # Level 3: the database, through the connection string the worker itself is given.
+    if needs & {"database", "api_database"}:
+        # Level 3: the database, through the connection string the worker itself is given, and
+        # (a session of its own, at the same time) through the API's.
         try:
             if database_ready is not None:
                 database_ready()
         except Exception as exc:  # the sandbox's own database failed to build: nothing to judge
-            snapshot.database_error = TargetError(f"the sandbox database could not be built: {type(exc).__name__}")
+            error = TargetError(f"the sandbox database could not be built: {type(exc).__name__}")
+            snapshot.database_error = error if "database" in needs else None
+            snapshot.api_database_error = error if "api_database" in needs else None
         else:
-            _read_database(snapshot, profile, database_route)
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="phasegate-db") as pool:
+                reads = []
+                if "database" in needs:
+                    reads.append(pool.submit(_read_database, snapshot, profile, database_route))
+                if "api_database" in needs:
+                    reads.append(pool.submit(_read_api_database, snapshot, profile, api_database_route))
+                for done in reads:
+                    done.result()
     snapshot.requests_made = client.request_count
     return snapshot
 
@@ -315,32 +358,62 @@ def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | N
             snapshot.worker_database = database.ConnectionTarget.parse(worker_url)
     except TargetError:
         pass  # no unique service: the URL is unknown, said below
-    if profile.database_url_override is not None:
-        snapshot.database_source = f"PHASEGATE_DATABASE_URL from {profile.where('PHASEGATE_DATABASE_URL')}"
-        url = profile.database_url_override.reveal()
-    elif database_route is not None:
-        snapshot.database_source = "the sandbox's own route to the worker's database"
-        url = database_route
-    elif worker_url is not None:
-        snapshot.database_source = "the worker's own DATABASE_URL on Render"
-        url = worker_url
-    else:
-        snapshot.database_source = "none: the worker has no DATABASE_URL"
+    snapshot.database_source, url = _which_url(profile, "PHASEGATE_DATABASE_URL", profile.database_url_override,
+                                               database_route, worker_url, "worker")
+    if url is None:
         snapshot.database_error = NotJudgeable(
             f"cannot judge: {profile.service_name!r} has no usable DATABASE_URL on Render (no single service, or the variable is unset)")
         return
     try:
-        snapshot.database = database.probe(
-            url,
-            staging_schema=profile.db_schema,
-            production_schema=profile.production_db_schema,
-            queue_table=profile.db_queue_table,
-            stuck_threshold_minutes=profile.stuck_job_minutes,
-            connect_timeout=profile.db_connect_timeout,
-            statement_timeout_ms=profile.db_statement_timeout_ms,
-        )
+        snapshot.database = database.probe(url, stuck_threshold_minutes=profile.stuck_job_minutes,
+                                           **_session_options(profile))
     except TargetError as exc:
         snapshot.database_error = exc
+
+
+def _read_api_database(snapshot: Snapshot, profile: Profile, route: str | None) -> None:
+    """The API's own session: opened with the API's DATABASE_URL, so every privilege read is its role's."""
+    from . import database
+
+    api_url = None
+    if snapshot.api is not None:
+        try:
+            setting = snapshot.api.effective_env.get("DATABASE_URL")
+            if setting is not None and not setting.value.is_empty():
+                api_url = setting.value.reveal()
+        except TargetError:
+            pass  # no unique API service, or its environment could not be read: said below
+    snapshot.api_database_source, url = _which_url(profile, "PHASEGATE_API_DATABASE_URL",
+                                                   profile.api_database_url_override, route, api_url, "API")
+    if url is None:
+        snapshot.api_database_error = NotJudgeable(
+            f"cannot judge: {profile.api_service_name!r} has no usable DATABASE_URL on Render (no single service, "
+            "its environment could not be read, or the variable is unset)")
+        return
+    try:
+        snapshot.api_database = database.probe_enqueue(url, **_session_options(profile))
+    except TargetError as exc:
+        snapshot.api_database_error = exc
+
+
+def _which_url(profile: Profile, override_key: str, override: Secret | None, route: str | None,
+               own_url: str | None, who: str) -> tuple[str, str | None]:
+    """(where the connection string comes from, in words; the string): the runner's own route from the
+    profile key, else the sandbox's route, else the service's own DATABASE_URL on Render; None if none."""
+    if override is not None:
+        return f"{override_key} from {profile.where(override_key)}", override.reveal()
+    if route is not None:
+        return f"the sandbox's own route to the {who}'s database", route
+    if own_url is not None:
+        return f"the {who}'s own DATABASE_URL on Render", own_url
+    return f"none: the {who} has no DATABASE_URL", None
+
+
+def _session_options(profile: Profile) -> dict:
+    """What every read-only session is told: the schemas and queue to read, and its time bounds."""
+    return {"staging_schema": profile.db_schema, "production_schema": profile.production_db_schema,
+            "queue_table": profile.db_queue_table, "connect_timeout": profile.db_connect_timeout,
+            "statement_timeout_ms": profile.db_statement_timeout_ms}
 
 
 DEPLOY_POLL_SECONDS = 10.0

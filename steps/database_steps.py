@@ -16,6 +16,13 @@ def worker_database(snapshot):
     return snapshot.require_database()
 
 
+@given("the API's database, reached with the API's own credentials", target_fixture="api_database")
+@reads("api", "api_database")
+def api_database_session(snapshot):
+    evidence.attach_json("API's database connection", snapshot.redacted().get("api_database"))
+    return snapshot.require_api_database()
+
+
 def show(database, fact: str, request) -> None:
     """Attach the SQL and rows of the fact a step judges, under its criterion's ID."""
     cid = " ".join(criterion_ids(m.name for m in request.node.iter_markers()))
@@ -102,3 +109,18 @@ def can_claim(snapshot, database, profile, request):
 def failures_recorded(snapshot, database, profile, request):
     show(database, "failures", request)
     judge_db.failures_recorded(database, profile.db_queue_table, FAILED_STATUSES, snapshot.staging.dashboard_url)
+
+
+@then("the API's role may insert jobs into the queue table and draw their ids")
+@reads()
+def api_can_enqueue(api, api_database, profile, request):
+    show(api_database, "enqueue", request)
+    ids = judge_db.api_can_enqueue(api_database, profile.db_queue_table, api.dashboard_url)
+    evidence.attach_text("How the queue's ids get their values", "\n".join(ids))
+
+
+@then("the API's role has no privilege on the production schema or any of its tables")
+@reads()
+def api_production_unreachable(api, api_database, profile, request):
+    show(api_database, "production_isolation", request)
+    judge_db.production_unreachable(api_database, profile.production_db_schema, api.dashboard_url, "the API's")

@@ -81,14 +81,21 @@ def test_a_failed_rebuild_keeps_the_existing_html_and_says_why_on_one_line(run, 
     assert not [p for p in run.iterdir() if p.name.endswith(".tmp")], "no temporary file left behind"
 
 
-@pytest.mark.parametrize("command", [["report"], ["diff", "RUN"], ["verify", "--allowed-signers", "x"],
-                                     ["signoff", "--key", "k", "--signer", "A <a@b.c>"]],
+@pytest.mark.parametrize("command", [["report"], ["diff", "RUN"], ["signoff", "--key", "k", "--signer", "A <a@b.c>"]],
                          ids=lambda c: c[0])
 def test_a_corrupt_run_json_is_one_line(run, command):
     (run / "run.json").write_text('{"criteria": ')
     args = [command[0], run, *[run if a == "RUN" else a for a in command[1:]]]
     line = one_line_failure(phasegate(*args), EXIT_REFUSED)
     assert "run.json is not valid JSON" in line
+
+
+def test_verify_checks_the_signature_before_reading_run_json(run):
+    """A corrupt run.json is a verification failure (exit 1, one line), whether signed (the hash names it,
+    tests/test_signoff.py) or not (nothing to verify)."""
+    (run / "run.json").write_text('{"criteria": ')
+    line = one_line_failure(phasegate("verify", run, "--allowed-signers", "x"), EXIT_FAILED)
+    assert "manifest.json.sig: missing (the run is not signed)" in line
 
 
 def test_a_run_json_of_the_wrong_shape_is_one_line(run):

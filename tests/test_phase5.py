@@ -14,7 +14,8 @@ from acceptance import ROOT
 
 PHASE5 = ("-m", "staging", "--env", "sandbox", "--phase", "phase5")
 # Spelled out so that a criterion added to the features without a violating world is caught.
-READINESS = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-06", "P5-07", "P5-08"}
+READINESS = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-05", "P5-06", "P5-07", "P5-08"}
+THROUGH_THE_POOLER = {"PHASEGATE_SANDBOX_POOLER": "1"}
 ROUND_TRIP = {"P5-20", "P5-21"}  # opt-in (--active): skipped here, proven in test_round_trip.py
 SKIPPED = {cid: "skipped" for cid in ROUND_TRIP}
 
@@ -50,7 +51,9 @@ def test_a_phase5_run_names_its_phase(compliant_run):
     assert record["completeness"]["phase_criteria"] == sorted(READINESS | ROUND_TRIP)
     report = (folder / "completion-report.md").read_text()
     assert report.startswith("# SANDBOX — Phase 5 Readiness Report: upload-worker-staging")
-    assert "9 of 9 Phase 5 criteria were judged" in report and "skipped 2" in report and "P4-" not in report
+    assert "10 of 10 Phase 5 criteria were judged" in report and "skipped 2" in report and "P4-" not in report
+    assert "API-Worker Communication: Ready for configuration — The API's database role" in report
+    assert "not in this catalogue" not in report
     epics = {lb["value"] for r in run.results for lb in r["labels"] if lb["name"] == "epic"}
     assert epics == {"Phase 5", "Environment policy"}
     assert "phasegate: Phase 5 criteria" in run.stdout
@@ -59,9 +62,9 @@ def test_a_phase5_run_names_its_phase(compliant_run):
 @pytest.mark.parametrize("name", sorted(n for n, spec in CATALOGUE.items() if spec.violates in READINESS))
 def test_violating_world_fails_exactly_its_phase5_criterion(tmp_path, name):
     run = run_suite(tmp_path, *PHASE5, world=name)
-    violated = CATALOGUE[name].violates
-    assert run.outcomes == {**{cid: ("failed" if cid == violated else "passed") for cid in READINESS},
-                            **SKIPPED}, run.stdout
+    violated, also = CATALOGUE[name].violates, CATALOGUE[name].also_affects
+    assert run.outcomes == {**{cid: ("failed" if cid == violated else "broken" if cid in also else "passed")
+                               for cid in READINESS}, **SKIPPED}, run.stdout
     message = "\n".join(run.messages(violated))
     assert "expected" in message and "actual" in message and "https://dashboard.render.com/" in message
     leaked = [v for v in canary_values(world(CATALOGUE[name].render_world)) if v in run.artifacts_text()]
@@ -71,7 +74,7 @@ def test_violating_world_fails_exactly_its_phase5_criterion(tmp_path, name):
 
 def test_without_an_api_service_name_phase5_skips_with_the_reason(tmp_path):
     run = run_suite(tmp_path, *PHASE5, env={"RENDER_API_SERVICE_NAME": ""})
-    api = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-08"}
+    api = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-05", "P5-08"}
     assert {run.outcomes[cid] for cid in api} == {"skipped"}, run.outcomes
     assert "RENDER_API_SERVICE_NAME is not set" in run.messages("P5-02")[0]
 
@@ -94,3 +97,78 @@ def test_status_of_an_environment_names_the_newest_run_of_each_phase(compliant_r
     lines = done.stdout.strip().splitlines()
     assert sorted(line.split(":")[0].rsplit("-", 1)[-1] for line in lines) == ["phase4", "phase5"], done.stdout
     assert done.returncode == 3  # sandbox runs: never the real target
+
+
+# ---- P5-05: judged in the API's own read-only session, opened with the API's DATABASE_URL
+
+
+def test_p5_05_says_how_the_queue_ids_get_their_values(compliant_run):
+    tmp, run = compliant_run
+    text = run.artifacts_text()
+    # The reference queue's id is an identity column: its INSERT needs no privilege on the sequence.
+    assert "id: identity (GENERATED ALWAYS) -> INSERT needs no privilege on upload_pipeline_staging.upload_jobs_id_seq" in text
+    assert "the API's own DATABASE_URL on Render" in text and "as upload_api_staging" not in run.stdout
+    [folder] = (tmp / "reports" / "sandbox").glob("*-phase5")
+    record = json.loads((folder / "run.json").read_text())
+    assert record["provenance"]["api_database"]["source"] == "the API's own DATABASE_URL on Render"
+    assert "API's database session: " in (folder / "completion-report.md").read_text()
+
+
+def test_a_serial_id_without_usage_on_its_sequence_fails_p5_05_saying_so(tmp_path):
+    run = run_suite(tmp_path, *PHASE5, world="P5-05-serial-no-usage")
+    assert run.outcomes == {**{cid: ("failed" if cid == "P5-05" else "passed") for cid in READINESS}, **SKIPPED}, run.stdout
+    message = run.messages("P5-05")[0]
+    assert "missing USAGE on sequence upload_pipeline_staging.upload_jobs_id_seq" in message
+    assert "serial (a nextval() default on its own sequence)" in message
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["direct", "through-the-pooler"])
+def test_an_api_url_that_cannot_connect_breaks_only_p5_05_in_one_line(tmp_path, pooled):
+    run = run_suite(tmp_path, *PHASE5, world="api-database-unreachable", env=THROUGH_THE_POOLER if pooled else None)
+    assert run.outcomes == {**{cid: ("broken" if cid == "P5-05" else "passed") for cid in READINESS}, **SKIPPED}, run.stdout
+    message = run.messages("P5-05")[0].strip()
+    assert "password authentication failed for user 'upload_api_staging'" in message and "\n" not in message
+    assert (":6543/" in message) == pooled
+    assert "CANARY" not in run.artifacts_text()
+
+
+@pytest.mark.parametrize("name", ["compliant", "P5-05-no-insert", "P5-05-production-role"])
+def test_p5_05_is_judged_the_same_through_the_pooler(tmp_path, name):
+    run = run_suite(tmp_path, *PHASE5, world=name, env=THROUGH_THE_POOLER)
+    violated = CATALOGUE[name].violates
+    assert run.outcomes == {**{cid: ("failed" if cid == violated else "passed") for cid in READINESS}, **SKIPPED}, run.stdout
+    assert "CANARY" not in run.artifacts_text()
+    [connection] = api_database_evidence(run)  # the API's own session, through PgBouncer on port 6543
+    assert connection["pooling"]["mode"] == "transaction" and ":6543/" in connection["url"], connection
+
+
+def api_database_evidence(run) -> list:
+    """The redacted API session of a run's P5-05 result: its attachment "API's database connection"."""
+    [result] = [r for r in run.results if any(lb.get("value") == "P5-05" for lb in r["labels"])]
+    found = []
+
+    def walk(step):
+        for a in step.get("attachments", []):
+            if a["name"] == "API's database connection":
+                found.append(json.loads((run.allure_dir / a["source"]).read_text()))
+        for child in step.get("steps", []):
+            walk(child)
+    walk(result)
+    return found
+
+
+def test_phasegate_api_database_url_is_the_api_sessions_route(tmp_path):
+    from phasegate.sandbox.postgres import SandboxPostgres
+
+    with SandboxPostgres() as postgres:  # the production role's URL: P5-05 must then fail, read through it
+        production = postgres.url_for("upload_worker_prod", "pw-CANARY-wrong-5e5e", "phase4")
+    run = run_suite(tmp_path, *PHASE5, env={"PHASEGATE_API_DATABASE_URL": production})
+    assert run.outcomes["P5-05"] == "broken", run.stdout  # a wrong password: refused, and said in one line
+    assert "PHASEGATE_API_DATABASE_URL from the process environment" in run.artifacts_text()
+    assert "CANARY" not in run.artifacts_text()
+    assert {state for cid, state in run.outcomes.items() if cid != "P5-05"} == {"passed"}
+
+
+def test_phase4_opens_no_session_of_the_api(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging and database", "--env", "sandbox")
+    assert set(run.outcomes) and "upload_api_staging" not in run.artifacts_text()

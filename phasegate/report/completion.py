@@ -399,9 +399,13 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
                    detail=message if scenario["outcome"] != "passed" and message else None)
 
     doc.h(2, "Not verifiable as written")
-    doc.p("Claims of the hand-written report that no machine can check as worded. They are not counted as "
-          "passed; the closest criterion is given where one exists.")
-    for item in run.phase.report.get("not_verifiable") or []:
+    not_verifiable = run.phase.report.get("not_verifiable") or []
+    if not not_verifiable:  # the summary points here: say why nothing is listed
+        doc.p(f"None: every claim of the hand-written report for {run.phase.title} is a criterion above.")
+    else:
+        doc.p("Claims of the hand-written report that no machine can check as worded. They are not counted as "
+              "passed; the closest criterion is given where one exists.")
+    for item in not_verifiable:
         parts: list = [f"\"{item['claim']}\" — not verifiable: {item['why']}."]
         closest = [c for c in item.get("closest") or [] if c in r]
         if closest:

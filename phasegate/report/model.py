@@ -245,16 +245,9 @@ def provenance_lines(provenance: dict, api_url: str | None = None) -> list[str]:
     simulator = " — the phasegate SIMULATOR" if render.get("answered_as_simulator") else ""
     lines.append(f"Render API: {url} (from {render.get('api_url_from') or 'unknown'}), answered by {answered}"
                  f"{simulator}")
-    db = provenance.get("database")
-    if db and not db.get("not_connected"):
-        tls = {True: "on", False: "off", None: "unknown"}[db.get("tls")]
-        port = f":{db['port']}" if db.get("port") is not None else ""
-        lines.append(f"Database: {db.get('host') or 'default host'}{port}, database {db.get('dbname') or '?'}, "
-                     f"TLS {tls} (through {db.get('source')})")
-    elif db:
-        lines.append(f"Database: not connected (through {db.get('source')})")
-    else:
-        lines.append("Database: not read in this run")
+    lines.append(_database_line("Database", provenance.get("database")))
+    if provenance.get("api_database"):  # the API's own session (Phase 5), through its own connection string
+        lines.append(_database_line("API's database session", provenance["api_database"]))
     suite = provenance.get("suite") or {}
     modified = {True: " (with uncommitted changes)", False: "", None: ""}[suite.get("modified")]
     lines.append(f"Suite: phasegate {suite.get('version', '?')} at commit {suite.get('commit', 'unknown')}{modified}")
@@ -264,3 +257,14 @@ def provenance_lines(provenance: dict, api_url: str | None = None) -> list[str]:
                  f"environment: {from_env}; RENDER_API_URL declared real: "
                  f"{'yes' if profile.get('api_url_declared_real') else 'no'}")
     return lines
+
+
+def _database_line(label: str, db: dict | None) -> str:
+    if db and not db.get("not_connected"):
+        tls = {True: "on", False: "off", None: "unknown"}[db.get("tls")]
+        port = f":{db['port']}" if db.get("port") is not None else ""
+        return (f"{label}: {db.get('host') or 'default host'}{port}, database {db.get('dbname') or '?'}, "
+                f"TLS {tls} (through {db.get('source')})")
+    if db:
+        return f"{label}: not connected (through {db.get('source')})"
+    return f"{label}: not read in this run"

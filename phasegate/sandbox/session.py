@@ -48,7 +48,8 @@ class SandboxWorld:
 def _catalogue() -> dict[str, SandboxWorld]:
     from .postgres import ALSO_AFFECTS, VARIANTS
 
-    entries = {name: SandboxWorld(name, "compliant", "real", cid) for name, cid in worlds.VIOLATES.items()}
+    entries = {name: SandboxWorld(name, "compliant", "real", cid, worlds.ALSO_AFFECTS.get(name, ()))
+               for name, cid in worlds.VIOLATES.items()}
     for variant, cid in VARIANTS.items():
         if variant == "compliant":
             continue

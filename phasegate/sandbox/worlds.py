@@ -952,6 +952,10 @@ whose expected verdicts are more than one failure). ``OUTCOMES``: world name -> 
 criterion that must not pass in it and its expected state (failed or broken); the
 criterion of a ``P4-01`` world also breaks the rest, said in its tests)."""
 
+# World -> criteria its one mistake necessarily changes as well (broken or failed): an API whose
+# DATABASE_URL names another host (P5-04) cannot open its own session there (P5-05 broken).
+ALSO_AFFECTS: dict[str, tuple[str, ...]] = {"P5-04": ("P5-05",)}
+
 DESCRIPTIONS = {name: description for name, _, description, _ in _SPECS}
 """World name -> one line on what it changes from the reference deployment (``phasegate sandbox worlds``)."""
 

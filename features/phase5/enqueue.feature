@@ -1,0 +1,14 @@
+@database
+Feature: Enqueuing from the API
+  The API hands the worker jobs by inserting them into the shared queue table with its own
+  database role. Read in a second read-only session of its own, opened with the API's
+  DATABASE_URL as Render reports it, so every privilege read is the API role's; the worker's
+  session plays no part here.
+
+  @P5-05 @critical @staging
+  Scenario: The API's database role can enqueue and cannot reach production
+    It may insert into the queue and draw the job ids; it has no privilege in the production schema.
+    Given the API service as Render reports it
+    And the API's database, reached with the API's own credentials
+    Then the API's role may insert jobs into the queue table and draw their ids
+    And the API's role has no privilege on the production schema or any of its tables
