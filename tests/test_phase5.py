@@ -116,7 +116,8 @@ def test_p5_05_says_how_the_queue_ids_get_their_values(compliant_run):
 
 def test_a_serial_id_without_usage_on_its_sequence_fails_p5_05_saying_so(tmp_path):
     run = run_suite(tmp_path, *PHASE5, world="P5-05-serial-no-usage")
-    assert run.outcomes == {**{cid: ("failed" if cid == "P5-05" else "passed") for cid in READINESS}, **SKIPPED}, run.stdout
+    assert run.outcomes == {**{cid: ("failed" if cid == "P5-05" else "passed") for cid in READINESS},
+                            **SKIPPED}, run.stdout
     message = run.messages("P5-05")[0]
     assert "missing USAGE on sequence upload_pipeline_staging.upload_jobs_id_seq" in message
     assert "serial (a nextval() default on its own sequence)" in message
@@ -125,7 +126,8 @@ def test_a_serial_id_without_usage_on_its_sequence_fails_p5_05_saying_so(tmp_pat
 @pytest.mark.parametrize("pooled", [False, True], ids=["direct", "through-the-pooler"])
 def test_an_api_url_that_cannot_connect_breaks_only_p5_05_in_one_line(tmp_path, pooled):
     run = run_suite(tmp_path, *PHASE5, world="api-database-unreachable", env=THROUGH_THE_POOLER if pooled else None)
-    assert run.outcomes == {**{cid: ("broken" if cid == "P5-05" else "passed") for cid in READINESS}, **SKIPPED}, run.stdout
+    assert run.outcomes == {**{cid: ("broken" if cid == "P5-05" else "passed") for cid in READINESS},
+                            **SKIPPED}, run.stdout
     message = run.messages("P5-05")[0].strip()
     assert "password authentication failed for user 'upload_api_staging'" in message and "\n" not in message
     assert (":6543/" in message) == pooled
@@ -136,7 +138,8 @@ def test_an_api_url_that_cannot_connect_breaks_only_p5_05_in_one_line(tmp_path, 
 def test_p5_05_is_judged_the_same_through_the_pooler(tmp_path, name):
     run = run_suite(tmp_path, *PHASE5, world=name, env=THROUGH_THE_POOLER)
     violated = CATALOGUE[name].violates
-    assert run.outcomes == {**{cid: ("failed" if cid == violated else "passed") for cid in READINESS}, **SKIPPED}, run.stdout
+    assert run.outcomes == {**{cid: ("failed" if cid == violated else "passed") for cid in READINESS},
+                            **SKIPPED}, run.stdout
     assert "CANARY" not in run.artifacts_text()
     [connection] = api_database_evidence(run)  # the API's own session, through PgBouncer on port 6543
     assert connection["pooling"]["mode"] == "transaction" and ":6543/" in connection["url"], connection
