@@ -3,8 +3,8 @@ Feature: Round trip
   The readiness criteria say the API could hand the worker a job; here one really travels.
   With the API's own database credential a canary job is enqueued, tagged with this run's id,
   and followed until the worker has finished it; then it is removed. These are the only
-  criteria that write, and only when asked (--active or PHASEGATE_ACTIVE=1, and
-  PHASEGATE_CANARY_DATABASE_URL); a profile marked production is refused.
+  criteria that write, and only when asked (--active or PHASEGATE_ACTIVE=1, and the API
+  role's database URL for them); a profile marked production is refused.
 
   Background:
     Given the queue, reached with the API's own credentials for canary jobs
