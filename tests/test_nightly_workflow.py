@@ -18,7 +18,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
-SECRETS = ("RENDER_API_KEY", "PHASEGATE_DATABASE_URL", "PHASEGATE_DIGEST_KEY")
+SECRETS = ("RENDER_API_KEY", "PHASEGATE_DATABASE_URL", "PHASEGATE_DIGEST_KEY", "PHASEGATE_API_DATABASE_URL",
+           "PHASEGATE_CANARY_DATABASE_URL")
 MASKING = re.compile(r"\|\|\s*(true|:|exit\s+0)\b|set\s+\+e\b")
 
 
@@ -92,6 +93,13 @@ def test_secrets_come_from_repository_secrets_into_the_test_process(workflow, st
     text = WORKFLOW.read_text(encoding="utf-8")
     assert "rnd_" not in text
     assert not re.search(r"echo[^\n]*secrets\.", text)
+
+
+def test_the_nightly_run_opts_in_to_the_round_trip_with_its_own_credential(steps):
+    """Phase 5 is signable only with its round trip; the write credential is a secret of its own."""
+    step = staging_step(steps)
+    assert any("--active" in shlex.split(c) for c in commands(step))
+    assert step["env"]["PHASEGATE_CANARY_DATABASE_URL"] == "${{ secrets.PHASEGATE_CANARY_DATABASE_URL }}"
 
 
 def test_installs_the_project_the_readme_way(steps):
