@@ -76,3 +76,17 @@ def test_phase4_outputs_are_unchanged(tmp_path, name):
         if os.environ.get("PHASEGATE_WRITE_GOLDEN") == "1":
             golden.write_text(text)
         assert text == golden.read_text(), f"{kind} of world {name} differs from {golden.name}"
+
+
+@pytest.mark.parametrize("name", ["compliant", "P4-43-public-usage"])
+def test_phase4_outputs_are_unchanged_when_phase5_is_judged_in_the_same_session(tmp_path, name):
+    """One session, two phases: Phase 4's folder reports exactly what a Phase 4 run alone reports."""
+    run = run_suite(tmp_path, "-m", "staging", "--env", "sandbox", f"--report-dir={tmp_path / 'reports'}",
+                    world=name, env={"PHASEGATE_PHASES": "phase4,phase5"})
+    assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-3000:]
+    folder = next((tmp_path / "reports" / "sandbox").glob("*-phase4"))
+    results = [json.loads(p.read_text()) for p in (folder / "allure-results").glob("*-result.json")]
+    actual = {"report": report_content((folder / "completion-report.md").read_text()),
+              "allure": allure_labels(results)}
+    for kind, text in actual.items():
+        assert text == (GOLDEN / f"phase4-{name}.{kind}.txt").read_text(), f"{kind} of world {name} differs"
