@@ -523,8 +523,7 @@ def pytest_runtest_makereport(item, call):
             cause, first = shared
             reporter = item.config.pluginmanager.get_plugin("terminalreporter")
             if first and reporter is not None:
-                if getattr(reporter._tw, "width_of_current_line", 0):  # mid-way through a -q progress line
-                    reporter.write("\n")
+                end_progress_line(reporter)
                 reporter.write_line(cause.line(), red=True, bold=True)
             report.phasegate_message, report.longrepr = report.longrepr, f"{label}{' '.join(ids)} {cause.reference()}"
     elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
@@ -549,6 +548,12 @@ def pytest_runtest_makereport(item, call):
 
 
 _ORDER = ("passed", "skipped", "failed", "broken")
+
+
+def end_progress_line(reporter) -> None:
+    """Our lines start on a line of their own, not after the dots of a -q progress line."""
+    if getattr(reporter._tw, "width_of_current_line", 0):
+        reporter.write("\n")
 
 
 def _outcome(report, error) -> str:
@@ -652,5 +657,6 @@ def pytest_sessionfinish(session, exitstatus):
 
             build_reports(folder)
         if reporter is not None:
-            reporter.write_line(f"phasegate: {phase.title} run folder {folder}")
-            reporter.write_line(f"phasegate: {phase.title} {assess(load_run(folder)).line()}")
+            end_progress_line(reporter)
+            reporter.write_line(f"phasegate: {phase.title}: run folder {folder}")
+            reporter.write_line(f"phasegate: {phase.title}: {assess(load_run(folder)).line()}")

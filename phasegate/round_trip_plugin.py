@@ -19,7 +19,7 @@ from . import secrets
 from .canary import CanaryRun, not_opted_in, refusal
 from .config import SANDBOX_API_DATABASE_URL
 from .errors import ConfigError
-from .plugin import RUN_FOLDERS, context, phase_of
+from .plugin import RUN_FOLDERS, context, end_progress_line, phase_of
 
 CANARY_RUN = pytest.StashKey[CanaryRun]()
 CANARY_RECORD = "canary.json"  # in the run folder, beside run.json: every write and every row, listed
@@ -104,6 +104,7 @@ def pytest_sessionfinish(session, exitstatus):
             secrets.scrub(json.dumps(run.journal, indent=2, sort_keys=True, default=str)))
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
+        end_progress_line(reporter)
         reporter.write_line(f"phasegate: {secrets.scrub(run.summary())}", red=bool(run.written_and_open()))
         for error in run.journal["errors"]:
             reporter.write_line(f"phasegate: canary {error}", red=True)
