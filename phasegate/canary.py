@@ -27,6 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from .database import ConnectionTarget, DatabaseError, connect_error, first_line
 from .errors import ConfigError
 from .secrets import Secret
 
@@ -224,21 +225,17 @@ class CanaryRun:
     # -------------------------------------------------------------- connection
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed or self._conn.broken:
-            from .database import ConnectionTarget, _connect_error
-
             url = self._url.reveal()
             target = ConnectionTarget.parse(url)  # registers the password
             try:
                 self._conn = psycopg.connect(url, connect_timeout=self.connect_timeout, autocommit=False,
                                              prepare_threshold=None, application_name=APPLICATION_NAME)
             except psycopg.Error as exc:
-                raise _connect_error(exc, target, self.connect_timeout) from None
+                raise connect_error(exc, target, self.connect_timeout) from None
         return self._conn
 
     def _transaction(self, query, params=()) -> list[tuple]:
         """One statement in a transaction of its own, time-bounded with SET LOCAL (a pooler drops options)."""
-        from .database import DatabaseError, _first_line
-
         conn = self._connection()
         try:
             if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -251,7 +248,7 @@ class CanaryRun:
         except psycopg.Error as exc:
             if not conn.closed:
                 conn.rollback()
-            raise DatabaseError(f"the canary statement on {self.table_name} failed: {_first_line(exc)}") from None
+            raise DatabaseError(f"the canary statement on {self.table_name} failed: {first_line(exc)}") from None
 
     def _write(self, purpose: str, query, params: tuple, shown_params: list, jobs=()) -> list[tuple]:
         entry = {"at": _now(), "purpose": purpose, "sql": query.as_string(self._connection()),

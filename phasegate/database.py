@@ -109,7 +109,7 @@ def _parse_conninfo(url: str) -> dict[str, str]:
     try:
         return psycopg.conninfo.conninfo_to_dict(url)  # type: ignore[return-value]
     except Exception as exc:  # psycopg.ProgrammingError; never echo the URL itself
-        raise DatabaseError(f"the database URL cannot be parsed: {_first_line(exc)}") from None
+        raise DatabaseError(f"the database URL cannot be parsed: {first_line(exc)}") from None
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ FAILED_STATUSES = ("failed",)
 # --------------------------------------------------------------------------- session
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     for line in text.splitlines():
         line = line.strip()
@@ -246,13 +246,13 @@ def looks_pooled(target: ConnectionTarget) -> bool:
     return bool(target.port == TRANSACTION_POOLER_PORT or _SUPABASE_POOLER_HOST.search(target.host or ""))
 
 
-def _connect_error(exc: Exception, target: ConnectionTarget, connect_timeout: int) -> DatabaseError:
+def connect_error(exc: Exception, target: ConnectionTarget, connect_timeout: int) -> DatabaseError:
     """The real cause in one line: PostgreSQL's own texts, and those of PgBouncer and Supavisor."""
     low = str(exc).lower()
     where = target.describe()
     user, dbname = target.user or "?", target.dbname or "?"
     # libpq prefixes "connection to server at ... failed:"; keep the reason after the last "failed:".
-    reason = _first_line(exc)
+    reason = first_line(exc)
     if "failed:" in reason:
         reason = reason.rsplit("failed:", 1)[1].strip() or reason
     reason = reason.removeprefix("FATAL:").strip()
@@ -392,7 +392,7 @@ def open_session(
         conn = psycopg.connect(url, connect_timeout=int(connect_timeout), application_name=application_name,
                                prepare_threshold=None, autocommit=False)
     except psycopg.Error as exc:
-        raise _connect_error(exc, target, connect_timeout) from None
+        raise connect_error(exc, target, connect_timeout) from None
     return ReadOnlySession(conn, target, statement_timeout_ms)
 
 
@@ -431,10 +431,10 @@ class _Reader:
             ) from None
         except psycopg.OperationalError as exc:
             raise DatabaseUnreachable(
-                f"connection to {self.target.describe()} lost while reading {label}: {_first_line(exc)}"
+                f"connection to {self.target.describe()} lost while reading {label}: {first_line(exc)}"
             ) from None
         except psycopg.Error as exc:
-            raise DatabaseError(f"cannot read {label} at {self.target.describe()}: {_first_line(exc)}") from None
+            raise DatabaseError(f"cannot read {label} at {self.target.describe()}: {first_line(exc)}") from None
         rows = [_plain(dict(r)) for r in rows]
         if fact:
             text = query.as_string(self.conn) if isinstance(query, sql.Composable) else str(query)

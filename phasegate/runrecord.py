@@ -209,33 +209,27 @@ def copy_allure_results(source: Path, target: Path, criteria: set[str]) -> None:
     containers, plus the run-wide files (environment, executor, categories).
     """
     target.mkdir(parents=True, exist_ok=True)
-    results, containers, others = [], [], []
+    records, others = {}, []  # result and container files, read once; everything else
     for path in sorted(source.iterdir()):
-        if path.name.endswith("-result.json"):
-            results.append(path)
-        elif path.name.endswith("-container.json"):
-            containers.append(path)
+        if path.name.endswith(("-result.json", "-container.json")):
+            records[path] = json.loads(path.read_text(encoding="utf-8"))
         elif path.is_file():
             others.append(path)
     kept_uuids, attachments = set(), set()
-    for path in results:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        tags = {label.get("value") for label in data.get("labels", []) if label.get("name") == "tag"}
-        if not (tags & criteria or "policy" in tags):
-            continue
-        kept_uuids.add(data.get("uuid"))
-        attachments |= _attachment_sources(data)
-        shutil.copy2(path, target / path.name)
-    for path in containers:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if set(data.get("children") or []) & kept_uuids:
+    for path, data in records.items():
+        if path.name.endswith("-result.json"):
+            tags = {label.get("value") for label in data.get("labels", []) if label.get("name") == "tag"}
+            if tags & criteria or "policy" in tags:
+                kept_uuids.add(data.get("uuid"))
+                attachments |= _attachment_sources(data)
+                shutil.copy2(path, target / path.name)
+    for path, data in records.items():
+        if path.name.endswith("-container.json") and set(data.get("children") or []) & kept_uuids:
             attachments |= _attachment_sources(data)
             shutil.copy2(path, target / path.name)
-    referenced_anywhere = set()
-    for path in results + containers:
-        referenced_anywhere |= _attachment_sources(json.loads(path.read_text(encoding="utf-8")))
+    referenced = set().union(*(_attachment_sources(data) for data in records.values()))
     for path in others:  # an attachment goes with its result; a run-wide file goes everywhere
-        if path.name in attachments or path.name not in referenced_anywhere:
+        if path.name in attachments or path.name not in referenced:
             shutil.copy2(path, target / path.name)
 
 

@@ -5,7 +5,8 @@ from pytest_bdd import given, then
 
 from phasegate import evidence, judge_db
 from phasegate.database import FAILED_STATUSES
-from phasegate.criteria import criterion_ids, reads
+from phasegate.criteria import reads
+from phasegate.plugin import scenario_ids
 
 
 @given("the worker's database, reached with the worker's own credentials", target_fixture="database")
@@ -25,7 +26,7 @@ def api_database_session(snapshot):
 
 def show(database, fact: str, request) -> None:
     """Attach the SQL and rows of the fact a step judges, under its criterion's ID."""
-    cid = " ".join(criterion_ids(m.name for m in request.node.iter_markers()))
+    cid = " ".join(scenario_ids(request.node))
     evidence.attach_json(f"{cid} SQL and rows", database.evidence_for(fact))
     if database.contradictions_for(fact):
         evidence.attach_json(f"{cid} CONTRADICTING evidence", database.contradictions_for(fact))

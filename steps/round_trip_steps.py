@@ -3,13 +3,14 @@
 from pytest_bdd import given, then, when
 
 from phasegate import evidence, judge_round_trip
-from phasegate.criteria import criterion_ids, reads
+from phasegate.criteria import reads
+from phasegate.plugin import scenario_ids
 
 
 @given("the queue, reached with the API's own credentials for canary jobs", target_fixture="round_trip")
 @reads("service", "database")
 def queue_for_canaries(canary_run, request):
-    canary_run.serves(criterion_ids(m.name for m in request.node.iter_markers()))
+    canary_run.serves(scenario_ids(request.node))
     return canary_run
 
 
@@ -29,7 +30,7 @@ def followed(round_trip, canary_job, profile, request):
     """The job polled to its end (or the bound) and removed; its writes and rows attached under the criterion."""
     job = round_trip.follow(canary_job, until=(profile.canary_done_status, profile.canary_failed_status),
                             bound=profile.canary_timeout)
-    cid = " ".join(criterion_ids(m.name for m in request.node.iter_markers()))
+    cid = " ".join(scenario_ids(request.node))
     evidence.attach_json(f"{cid} canary: statements that wrote, rows written and removed",
                          round_trip.evidence_for(job.id))
     return job

@@ -234,7 +234,7 @@ SUPAVISOR = "aws-0-us-west-1.pooler.supabase.com"
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None)
 def test_pooler_texts_map_to_the_cause(text, kind, says):
     target = ConnectionTarget.parse(f"postgresql://upload_worker_staging:pw-CANARY-map@{SUPAVISOR}:6543/postgres")
-    error = db._connect_error(psycopg.OperationalError(f'connection to server at "{SUPAVISOR}" failed: {text}'),
+    error = db.connect_error(psycopg.OperationalError(f'connection to server at "{SUPAVISOR}" failed: {text}'),
                               target, 10)
     assert isinstance(error, kind) and says in str(error), str(error)
     assert "pw-CANARY-map" not in str(error) and "\n" not in str(error)
