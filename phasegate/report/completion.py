@@ -2,8 +2,9 @@
 
 Every line that claims something is a criterion result (✅ passed, ❌ failed or broken,
 ⚠ waived, ⏭ skipped, ➖ not run) linked to its evidence. The seed's claims that no machine
-can check are listed under *Not verifiable as written*. One document model renders to
-Markdown and to self-contained HTML (no external script, font or stylesheet).
+can check (the phase's claims table, :mod:`phasegate.claims`) are listed under *Not verifiable
+as written*. One document model renders to Markdown and to self-contained HTML (no external
+script, font or stylesheet).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from .. import claims as _claims
 from .gate import SIGNABLE, assess
 from .model import HTML_REPORT, Result, Run, iso, provenance_lines
 
@@ -399,7 +401,7 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
                    detail=message if scenario["outcome"] != "passed" and message else None)
 
     doc.h(2, "Not verifiable as written")
-    not_verifiable = run.phase.report.get("not_verifiable") or []
+    not_verifiable = _not_verifiable(run.phase)
     if not not_verifiable:  # the summary points here: say why nothing is listed
         doc.p(f"None: every claim of the hand-written report for {run.phase.title} is a criterion above.")
     else:
@@ -407,9 +409,9 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
               "passed; the closest criterion is given where one exists.")
     for item in not_verifiable:
         parts: list = [f"\"{item['claim']}\" — not verifiable: {item['why']}."]
-        closest = [c for c in item.get("closest") or [] if c in r]
-        if closest:
-            parts.append(" Closest: " + ", ".join(f"{c} {r[c].status}" for c in closest))
+        closest = [_closest(run, c) for c in item.get("closest") or []]
+        if any(closest):
+            parts.append(" Closest: " + ", ".join(c for c in closest if c))
         doc.li(*parts)
 
     doc.h(2, "Next Steps")
@@ -449,6 +451,22 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
         doc.h(2, "Appendix: changes since the previous run")
         doc.pre(appendix)
     return doc, title
+
+
+def _not_verifiable(phase) -> list[dict]:
+    """The phase's not-verifiable claims: from its claims table, else (runs recorded before it) report.not_verifiable."""
+    if phase.claims:
+        return [{"claim": c.text, "why": c.reason, "closest": list(c.criteria)}
+                for c in phase.claims_table().values() if c.status == _claims.NOT_VERIFIABLE]
+    return phase.report.get("not_verifiable") or []
+
+
+def _closest(run: Run, cid: str) -> str:
+    """``<ID> passed`` for a criterion of this run, ``<ID> (Phase N)`` for another phase's; else nothing."""
+    if cid in run.results:
+        return f"{cid} {run.results[cid].status}"
+    other = run.phase.others.get(cid)
+    return f"{cid} ({other})" if other else ""
 
 
 def render(run: Run, signoff: dict | None = None, appendix: str | None = None) -> tuple[str, str]:
