@@ -142,6 +142,33 @@ def cmd_status(args) -> int:
     return max(codes)
 
 
+def _catalogue_root() -> Path:
+    """The folder holding features/: the current one when it has them, else this checkout."""
+    here = Path.cwd()
+    return here if (here / "features").is_dir() else Path(__file__).resolve().parents[1]
+
+
+def cmd_audit(args) -> int:
+    from .audit import EXIT_UNUSABLE, AuditError, audit, read_verdicts
+    from .criteria import load_phases
+
+    try:
+        result = audit(args.report, load_phases(_catalogue_root()), args.phase)
+        if args.run is not None:
+            folders = _newest_runs(args.run)  # as status reads them: RUN, or the newest run of each phase
+            if not folders:
+                raise AuditError(f"{args.run} is neither a run folder nor a folder of runs")
+            read_verdicts(result, folders)
+    except AuditError as exc:
+        print(f"phasegate audit: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print("\n".join(result.lines()))
+    return result.code
+
+
 def cmd_diff(args) -> int:
     from .report.diff import DifferentPhases, diff_runs, regressions, write_appendix
 
@@ -279,6 +306,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run folder, or reports/<env> for its newest run")
     p.add_argument("--json", action="store_true", help="one JSON object: code, label, signable, reasons, verdict")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("audit", help="what accounts for each ✅ of a hand-written report",
+                       description="For every line of a Markdown report with ✅, ✔, ☑ or a [x] checkbox, in "
+                                   "document order: its line, its text, and what accounts for it in a phase's claims "
+                                   "table (criteria, phase verdict, not verifiable and why, or UNMAPPED). Exit 0 "
+                                   "when every claim is accounted for, 1 when any is unmapped, 2 for an unreadable "
+                                   "file, an unknown phase or run folder.")
+    p.add_argument("report", type=Path, metavar="REPORT", help="the hand-written Markdown report")
+    p.add_argument("--phase", default=None, metavar="NAME",
+                   help="the phase whose claims table to use (default: the one matching most lines)")
+    p.add_argument("--run", type=Path, default=None, metavar="RUN",
+                   help="a run folder, or reports/<env> for the newest run of each phase: adds today's verdicts")
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object: phase, total, unmapped, claims [{line, text, status, criteria, reason, '
+                        'verdict}]')
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("diff", help="what changed between two runs",
                        description="Criterion outcomes, service configuration fields, env var keys, rotated "
