@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -133,3 +134,23 @@ def test_run_verdicts_equal_the_runs_own_for_every_criterion(branch_run, capsys)
     _, same = audit_json(capsys, HAND_WRITTEN, "--run", branch_run.parent)
     assert [c["verdict"] for c in same["claims"]] == [c["verdict"] for c in data["claims"]]
 
+
+def test_the_report_of_a_world_violating_p4_11_shows_exactly_its_claims_failed(branch_run):
+    md = (branch_run / "completion-report.md").read_text()
+    section = md.split("## The hand-written report, line by line", 1)[1].split("\n## ", 1)[0]
+    rows = [r for r in section.splitlines() if re.match(r"^\| \d+ \|", r)]
+    assert len(rows) == 88
+    failed = [int(r.split("|")[1]) for r in rows if "✘ **failed**" in r]
+    mapped = [line for line, _text, what in SEED if "P4-11" in what.split() and not what.startswith("not")]
+    assert failed == mapped == [39, 41, 99]
+    assert "88 claims: 73 judged by 43 criteria, 3 phase verdicts, 12 not verifiable; this run contradicts 3" in md
+    page = (branch_run / "completion-report.html").read_text()
+    assert page.count("✘ failed</span>") == 3 and "The hand-written report, line by line" in page
+
+
+def test_the_compliant_golden_report_carries_the_ledger_of_all_88_claims():
+    golden = (ROOT / "tests" / "golden" / "phase4-compliant.report.txt").read_text()
+    section = golden.split("## The hand-written report, line by line", 1)[1].split("\n## ", 1)[0]
+    rows = [r for r in section.splitlines() if re.match(r"^\| \d+ \|", r)]
+    assert [int(r.split("|")[1]) for r in rows] == [line for line, _t, _w in SEED]
+    assert not any("✘ **failed**" in r or "! **broken**" in r for r in rows)

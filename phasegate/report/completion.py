@@ -2,9 +2,10 @@
 
 Every line that claims something is a criterion result (✅ passed, ❌ failed or broken,
 ⚠ waived, ⏭ skipped, ➖ not run) linked to its evidence. The seed's claims that no machine
-can check (the phase's claims table, :mod:`phasegate.claims`) are listed under *Not verifiable
-as written*. One document model renders to Markdown and to self-contained HTML (no external
-script, font or stylesheet).
+can check are listed under *Not verifiable as written*, and *The hand-written report, line by
+line* gives every check-marked line of the document the phase replaces with today's verdict of
+what accounts for it (its claims table, :mod:`phasegate.claims`). One document model renders
+to Markdown and to self-contained HTML (no external script, font or stylesheet).
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ class Image:
     data_uri: str  # the HTML shows it inline (the page allows data: images only)
 
 
+@dataclass
+class Verdict:
+    """A claim's verdict in the ledger: a mark and a word (the same in Markdown and HTML: no emoji)."""
+
+    word: str
+    note: str = ""
+
+
+LEDGER_MARK = {"passed": "✔", "failed": "✘", "broken": "!", "waived": "⚠", "skipped": "–", "not run": "·",
+               "not applicable": "·"}
 MD_MARK = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖"}
 # Marks every common font has (emoji fonts are often missing, and then show as empty boxes).
 HTML_MARK = {"passed": "✓", "failed": "✗", "broken": "✗", "waived": "!", "skipped": "–", "not run": "·"}
@@ -81,6 +92,9 @@ def _md_inline(parts) -> str:
             out.append(f"`{part.text}`")
         elif isinstance(part, Status):
             out.append(f"{MD_MARK.get(part.word, '?')} **{part.word}**")
+        elif isinstance(part, Verdict):
+            mark = LEDGER_MARK.get(part.word)
+            out.append((f"{mark} **{part.word}**" if mark else part.word) + part.note)
         else:
             out.append(str(part))
     return "".join(out)
@@ -96,6 +110,10 @@ def _html_inline(parts) -> str:
         elif isinstance(part, Status):
             word = html.escape(part.word)
             out.append(f'<span class="st st-{word.replace(" ", "-")}">{HTML_MARK.get(part.word, "?")} {word}</span>')
+        elif isinstance(part, Verdict):
+            word, mark = html.escape(part.word), LEDGER_MARK.get(part.word)
+            shown = f'<span class="st st-{word.replace(" ", "-")}">{mark} {word}</span>' if mark else word
+            out.append(shown + html.escape(part.note))
         else:
             text = html.escape(str(part), quote=False)
             text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
@@ -381,6 +399,12 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
           f"waived {counts['waived']}, skipped {counts['skipped']}, not run {counts['not run']}. "
           "Each criterion appears once below, in the section of the hand-written report it replaces, with "
           "its evidence; claims that no machine can check are listed under \"Not verifiable as written\".")
+    ledger = _ledger(run)
+    if ledger:
+        contradicted = sum(1 for _entry, word, _note in ledger if word in ("failed", "broken"))
+        doc.p(f"The hand-written report ({run.phase.hand_written['file']}): "
+              f"{_claims.summary([entry for entry, _w, _n in ledger])}; this run contradicts {contradicted} "
+              "(see \"The hand-written report, line by line\").")
     if blocking:
         doc.p("Blocking: " + ", ".join(f"{x.id} {x.status} ({sections.get(x.id, 'below')})" for x in blocking)
               + ".")
@@ -413,6 +437,9 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
         if any(closest):
             parts.append(" Closest: " + ", ".join(c for c in closest if c))
         doc.li(*parts)
+
+    if ledger:
+        _ledger_section(doc, run, ledger, gate)
 
     doc.h(2, "Next Steps")
     if run.sandbox:
@@ -467,6 +494,47 @@ def _closest(run: Run, cid: str) -> str:
         return f"{cid} {run.results[cid].status}"
     other = run.phase.others.get(cid)
     return f"{cid} ({other})" if other else ""
+
+
+def _ledger(run: Run) -> list[tuple]:
+    """(entry, verdict word, note) for each claim line of the hand-written report, in document order."""
+    lines = [_claims.ClaimLine(*line) for line in (run.phase.hand_written or {}).get("lines") or []]
+    if not lines:
+        return []
+    out = []
+    for entry in _claims.account(lines, run.phase.claims_table()):
+        word, note = "", ""
+        if entry.status == _claims.CRITERIA:
+            here = [c for c in entry.criteria if c in run.results]
+            elsewhere = [c for c in entry.criteria if c not in run.results]
+            word = _claims.worst(run.results[c].status for c in here) or ""
+            if elsewhere:
+                phases = sorted({run.phase.others.get(c, "another phase") for c in elsewhere})
+                note = (" (and " if word else "") + f"judged in {', '.join(phases)}'s run" + (")" if word else "")
+        out.append((entry, word, note))
+    return out
+
+
+def _ledger_section(doc: Doc, run: Run, ledger: list[tuple], gate) -> None:
+    doc.h(2, "The hand-written report, line by line")
+    doc.p(f"Every line of {run.phase.hand_written['file']} with a check mark, in its order, with what accounts for "
+          "it and today's verdict: ✔ passed, ✘ failed, ! broken (the worst of its criteria), the phase verdict, "
+          "or not verifiable and why.")
+    verdict = "COMPLETE" if gate.code == SIGNABLE else f"NOT SIGNABLE ({gate.label})"
+    rows = []
+    for entry, word, note in ledger:
+        if entry.status == _claims.CRITERIA:
+            by = ", ".join(entry.criteria)
+            today: object = Verdict(word, note) if word else Verdict(note.strip())
+        elif entry.status == _claims.PHASE_VERDICT:
+            by, today = "phase verdict", Verdict(f"phase verdict: {verdict}")
+        elif entry.status == _claims.NOT_VERIFIABLE:
+            by = "not verifiable" + (f" (closest {', '.join(entry.criteria)})" if entry.criteria else "")
+            today = Verdict(f"not verifiable: {entry.reason}")
+        else:
+            by, today = "**unmapped**", Verdict("not accounted for: no entry in the claims table")
+        rows.append([str(entry.line.line), _claims.shown(entry.line.raw), by, today])
+    doc.table(["line", "the hand-written report says", "accounted for by", "today"], rows)
 
 
 def render(run: Run, signoff: dict | None = None, appendix: str | None = None) -> tuple[str, str]:
