@@ -228,7 +228,7 @@ def summary(entries: list[Entry]) -> str:
 
 
 # Several criteria account for one claim: its verdict is the worst of theirs.
-VERDICT_ORDER = ("passed", "waived", "not applicable", "skipped", "not run", "failed", "broken")
+VERDICT_ORDER = ("passed", "waived", "not applicable", "skipped", "pending", "not run", "failed", "broken")
 
 
 def worst(verdicts) -> str | None:

@@ -153,6 +153,12 @@ def cmd_audit(args) -> int:
     from .criteria import load_phases
 
     try:
+        if args.scaffold is not None:
+            from .scaffold import scaffold
+
+            for line in scaffold(args.report, args.scaffold, args.prefix, args.title):
+                print(line)
+            return EXIT_OK
         result = audit(args.report, load_phases(_catalogue_root()), args.phase)
         if args.run is not None:
             folders = _newest_runs(args.run)  # as status reads them: RUN, or the newest run of each phase
@@ -312,7 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "document order: its line, its text, and what accounts for it in a phase's claims "
                                    "table (criteria, phase verdict, not verifiable and why, or UNMAPPED). Exit 0 "
                                    "when every claim is accounted for, 1 when any is unmapped, 2 for an unreadable "
-                                   "file, an unknown phase or run folder.")
+                                   "file, an unknown phase or run folder. With --scaffold, write a new phase folder "
+                                   "from the report instead (exit 2 when refused).")
     p.add_argument("report", type=Path, metavar="REPORT", help="the hand-written Markdown report")
     p.add_argument("--phase", default=None, metavar="NAME",
                    help="the phase whose claims table to use (default: the one matching most lines)")
@@ -321,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help='one JSON object: phase, total, unmapped, claims [{line, text, status, criteria, reason, '
                         'verdict}]')
+    p.add_argument("--scaffold", type=Path, default=None, metavar="features/<phase>",
+                   help="write a new phase folder: phase.yaml, one feature per section, a pending scenario per "
+                        "claim no phase accounts for (refuses an existing folder)")
+    p.add_argument("--prefix", default=None, metavar="PREFIX", help="the new phase's criterion prefix, e.g. P6")
+    p.add_argument("--title", default=None, metavar="TITLE",
+                   help='the new phase\'s title (default: "Phase N" from the prefix PN)')
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("diff", help="what changed between two runs",

@@ -55,11 +55,13 @@ class Verdict:
     note: str = ""
 
 
-LEDGER_MARK = {"passed": "✔", "failed": "✘", "broken": "!", "waived": "⚠", "skipped": "–", "not run": "·",
-               "not applicable": "·"}
-MD_MARK = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖"}
+LEDGER_MARK = {"passed": "✔", "failed": "✘", "broken": "!", "waived": "⚠", "skipped": "–", "pending": "…",
+               "not run": "·", "not applicable": "·"}
+MD_MARK = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖",
+           "pending": "⏳"}
 # Marks every common font has (emoji fonts are often missing, and then show as empty boxes).
-HTML_MARK = {"passed": "✓", "failed": "✗", "broken": "✗", "waived": "!", "skipped": "–", "not run": "·"}
+HTML_MARK = {"passed": "✓", "failed": "✗", "broken": "✗", "waived": "!", "skipped": "–", "not run": "·",
+             "pending": "…"}
 
 
 class Doc:
@@ -160,7 +162,7 @@ padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word
 code,pre{background:#f4f4f4;border-radius:3px;overflow-wrap:anywhere}pre{padding:.5rem;white-space:pre-wrap;margin:.3rem 0}
 .st{display:inline-block;min-width:5.5rem;font-weight:bold;padding:0 .3rem;border-radius:3px}
 .st-passed{color:#11632a;background:#e3f4e8}.st-failed,.st-broken{color:#9b1c1c;background:#fde8e8}
-.st-waived{color:#7a5200;background:#fff3cd}.st-skipped,.st-not-run{color:#555;background:#eee}
+.st-waived{color:#7a5200;background:#fff3cd}.st-skipped,.st-not-run,.st-pending{color:#555;background:#eee}
 figure{margin:.4rem 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}figcaption{font-size:.85rem;color:#555}
 .sandbox{background:#fff3cd;border:2px solid #d39e00;padding:.5rem 1rem;font-weight:bold}
 ul{padding-left:1.4rem}li{margin:.15rem 0}
@@ -237,11 +239,13 @@ def _images(run: Run, result: Result) -> list[Image]:
 
 def criterion_line(doc: Doc, result: Result, label: str | None = None, value=None, run: Run | None = None) -> None:
     """One criterion, once: status word and mark, ID, claim, value, evidence; its message and charts below."""
-    parts: list = [Status(result.status), f" {result.id} "]
+    parts: list = [Status("pending" if result.pending else result.status), f" {result.id} "]
     parts.append(label if label else result.title)
     if value is not None:
         parts.extend([": ", Code(str(value))])
-    if result.status not in ("passed", "failed", "broken"):
+    if result.pending:
+        parts.append(" — not yet executable" + (f" ({result.verdict_text()})" if result.status == "waived" else ""))
+    elif result.status not in ("passed", "failed", "broken"):
         parts.append(f" — {result.verdict_text()}")
     elif result.status != "passed" and result.judged and result.judged.waiver_state == "expired":
         parts.append(f" — {result.verdict_text()}")
@@ -399,6 +403,11 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
           f"waived {counts['waived']}, skipped {counts['skipped']}, not run {counts['not run']}. "
           "Each criterion appears once below, in the section of the hand-written report it replaces, with "
           "its evidence; claims that no machine can check are listed under \"Not verifiable as written\".")
+    pending = [x for x in r.values() if x.pending]
+    if pending:
+        doc.p(f"Pending (not yet executable, counted as skipped): {', '.join(x.id for x in pending)}. A pending "
+              "criterion is never a verdict: the phase cannot be signed until each has real steps or its claim is "
+              "moved to not verifiable.")
     ledger = _ledger(run)
     if ledger:
         contradicted = sum(1 for _entry, word, _note in ledger if word in ("failed", "broken"))
@@ -453,7 +462,10 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
         elif x.status == "waived":
             doc.li(Status("waived"), f" {x.id} is waived until {x.judged.waiver.expires.isoformat()}: fix it before then.")
     for x in run.ran:
-        if x.status == "skipped":
+        if x.pending:
+            doc.li(Status("pending"), f" {x.id} ({x.title}) is not yet executable: give its scenario real steps, or "
+                   "move the claim to not_verifiable in phase.yaml with a reason and remove the scenario.")
+        elif x.status == "skipped":
             doc.li(Status("skipped"), f" {x.id} ({x.verdict_text()}): configure it to have it judged.")
     if run.not_run:
         doc.li("Not run in this run: " + ", ".join(x.id for x in run.not_run) + ". Run the whole phase "
@@ -507,7 +519,7 @@ def _ledger(run: Run) -> list[tuple]:
         if entry.status == _claims.CRITERIA:
             here = [c for c in entry.criteria if c in run.results]
             elsewhere = [c for c in entry.criteria if c not in run.results]
-            word = _claims.worst(run.results[c].status for c in here) or ""
+            word = _claims.worst("pending" if run.results[c].pending else run.results[c].status for c in here) or ""
             if elsewhere:
                 phases = sorted({run.phase.others.get(c, "another phase") for c in elsewhere})
                 note = (" (and " if word else "") + f"judged in {', '.join(phases)}'s run" + (")" if word else "")
