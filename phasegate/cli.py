@@ -1,10 +1,11 @@
-"""The ``phasegate`` command: reports, sign-off, verification, status, diff, and the sandbox for curl.
+"""The ``phasegate`` command: reports, sign-off, verification, status, diff, audit, and the sandbox for curl.
 
 Exit codes: 0 done; 1 verification failed, ``diff`` found an outcome that regressed, or a
 report rebuilt without its Allure HTML; 2 refused, bad usage, or an input that cannot be used
 (missing or corrupt file, busy port), always with the reason on one line and never a
 traceback. ``status`` has its own: 0 signable, 1 failed, 2 broken or partial, 3 not the real
-target (sandbox) — see :mod:`phasegate.report.gate`.
+target (sandbox) — see :mod:`phasegate.report.gate`; ``audit`` 0 every claim accounted for, 1 one
+unmapped, 2 unusable input or a scaffold refused — see :mod:`phasegate.audit`.
 """
 
 from __future__ import annotations

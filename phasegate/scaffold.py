@@ -95,10 +95,14 @@ def scaffold(report: Path, target: Path, prefix: str | None, title: str | None =
     pending: dict[str, list[tuple[str, str]]] = {}  # section -> [(ID, claim)]
     judged: dict[str, set[str]] = {}  # section -> criteria of other phases that judge its claims
     order: list[str] = []
+    empty: list[int] = []
     for line in claim_lines(text):
         section = section_of.get(line.line, "Report")
         if section not in order:
             order.append(section)
+        if not line.key:  # a check mark with no text: nothing to name a criterion after
+            empty.append(line.line)
+            continue
         if line.key in seen:
             continue
         claim = known.get(line.key)
@@ -135,7 +139,8 @@ def scaffold(report: Path, target: Path, prefix: str | None, title: str | None =
     target.mkdir(parents=True)
     try:
         (target / HAND_WRITTEN).write_text(text, encoding="utf-8")
-        header = (f"# Scaffolded by `phasegate audit --scaffold` from {Path(report).name} ({doc_title or 'no title'}).\n"
+        source = f"{Path(report).name} ({doc_title or 'no title'})"
+        header = (f"# Scaffolded by `phasegate audit --scaffold` from {source}.\n"
                   "# Each claim no phase judged became a pending criterion: give its scenario real steps, or move the\n"
                   "# claim to not_verifiable (with a reason and the closest criteria) and remove its scenario.\n")
         (target / PHASE_FILE).write_text(header + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110),
@@ -157,6 +162,7 @@ def scaffold(report: Path, target: Path, prefix: str | None, title: str | None =
         f"{len(statuses)} claims: {len(ids)} pending" + (f" ({ids[0]}…{ids[-1]}, not yet executable)" if ids else "")
         + f", {statuses.count(CRITERIA)} judged by existing criteria, {statuses.count(PHASE_VERDICT)} phase "
         f"verdict(s), {statuses.count(NOT_VERIFIABLE)} not verifiable",
+        *([f"left out: a check mark with no claim on line(s) {', '.join(map(str, empty))}"] if empty else []),
         f"run it: pytest -m staging --env sandbox --phase {target.name}",
         f"to judge it with the others, add it to PHASEGATE_PHASES in environments/<env>.env: PHASEGATE_PHASES={listed}",
     ]

@@ -83,6 +83,16 @@ def test_the_scaffold_never_overwrites_and_needs_a_prefix(scaffolded, tmp_path):
         assert not (repo / "features/phase7").exists()
 
 
+def test_a_check_mark_without_a_claim_is_left_out_and_said(tmp_path):
+    repo = copy_repo(tmp_path)
+    (tmp_path / "report.md").write_text("# Phase 7\n\n## Backups\n\n- ✅\n- ✅ **Backups**: Nightly\n")
+    done = phasegate(repo, "audit", tmp_path / "report.md", "--scaffold", "features/phase7", "--prefix", "P7")
+    assert done.returncode == 0, done.stderr
+    assert "1 claims: 1 pending (P7-01…P7-01, not yet executable)" in done.stdout
+    assert "left out: a check mark with no claim on line(s) 5" in done.stdout
+    assert {c.title for c in load_phases(repo)["phase7"].criteria.values()} == {"Backups: Nightly"}
+
+
 @pytest.fixture(scope="module")
 def pending_run(scaffolded, tmp_path_factory):
     repo, _ = scaffolded
@@ -98,6 +108,8 @@ def pending_run(scaffolded, tmp_path_factory):
 def test_a_scaffolded_phase_runs_every_claim_pending_and_nothing_passes(pending_run):
     done, folders = pending_run
     assert [f.name.rsplit("-", 1)[-1] for f in folders] == ["phase6"], done.stdout[-3000:]  # no other phase ran
+    for cid, claim in NEW.items():
+        assert f"pending  {cid} {claim}" in done.stdout.splitlines()
     record = json.loads((folders[0] / "run.json").read_text())
     assert {cid: e["outcome"] for cid, e in record["criteria"].items()} == {cid: "skipped" for cid in NEW}
     messages = {cid: [s["message"] for s in e["scenarios"]] for cid, e in record["criteria"].items()}

@@ -162,7 +162,8 @@ padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word
 code,pre{background:#f4f4f4;border-radius:3px;overflow-wrap:anywhere}pre{padding:.5rem;white-space:pre-wrap;margin:.3rem 0}
 .st{display:inline-block;min-width:5.5rem;font-weight:bold;padding:0 .3rem;border-radius:3px}
 .st-passed{color:#11632a;background:#e3f4e8}.st-failed,.st-broken{color:#9b1c1c;background:#fde8e8}
-.st-waived{color:#7a5200;background:#fff3cd}.st-skipped,.st-not-run,.st-pending{color:#555;background:#eee}
+.st-waived{color:#7a5200;background:#fff3cd}
+.st-skipped,.st-not-run,.st-pending{color:#555;background:#eee}
 figure{margin:.4rem 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}figcaption{font-size:.85rem;color:#555}
 .sandbox{background:#fff3cd;border:2px solid #d39e00;padding:.5rem 1rem;font-weight:bold}
 ul{padding-left:1.4rem}li{margin:.15rem 0}
@@ -493,7 +494,7 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
 
 
 def _not_verifiable(phase) -> list[dict]:
-    """The phase's not-verifiable claims: from its claims table, else (runs recorded before it) report.not_verifiable."""
+    """The phase's not-verifiable claims: its claims table's, else (a run recorded before it) report.not_verifiable."""
     if phase.claims:
         return [{"claim": c.text, "why": c.reason, "closest": list(c.criteria)}
                 for c in phase.claims_table().values() if c.status == _claims.NOT_VERIFIABLE]
