@@ -533,6 +533,10 @@ def _ledger_section(doc: Doc, run: Run, ledger: list[tuple], gate) -> None:
     doc.p(f"Every line of {run.phase.hand_written['file']} with a check mark, in its order, with what accounts for "
           "it and today's verdict: ✔ passed, ✘ failed, ! broken (the worst of its criteria), the phase verdict, "
           "or not verifiable and why.")
+    if run.phase.others:
+        doc.p(f"Criteria of another phase are judged in that phase's own run; `phasegate audit features/"
+              f"{run.phase.name}/{run.phase.hand_written['file']} --run reports/{run.data.get('environment')}` "
+              "shows every claim with the newest run of each phase.")
     verdict = "COMPLETE" if gate.code == SIGNABLE else f"NOT SIGNABLE ({gate.label})"
     rows = []
     for entry, word, note in ledger:
