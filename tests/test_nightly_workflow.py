@@ -103,14 +103,34 @@ def test_the_nightly_run_opts_in_to_the_round_trip_with_its_own_credential(steps
     assert step["env"]["PHASEGATE_CANARY_DATABASE_URL"] == "${{ secrets.PHASEGATE_CANARY_DATABASE_URL }}"
 
 
+def readme_commands() -> tuple[str, str]:
+    """The README quickstart's set-up command and test command: its first code block's two lines."""
+    block = re.search(r"^## Quickstart\n.*?```sh\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"),
+                      re.S | re.M)
+    assert block, "the README has a Quickstart with a sh block"
+    setup, test = [ln.split("  #", 1)[0].strip() for ln in block.group(1).splitlines() if ln.strip()]
+    return setup, test
+
+
+def test_the_readme_set_up_is_the_set_up_script_and_ci_runs_it_then_the_test_command():
+    setup, test = readme_commands()
+    assert setup == "bash scripts/setup.sh"
+    assert test == ". .venv/bin/activate && python -m pytest tests"
+    ci = [c for c in commands({"run": (ROOT / ".ci" / "run").read_text(encoding="utf-8")})
+          if not c.startswith(("set ", "cd "))]
+    assert ci[0] == setup, "the same script, not a copy of it"
+    assert " && ".join(ci[1:]) == test, ".ci/run ends with exactly the README's test command"
+    script = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    for needed in ("pgbouncer", "openssh-client", "pip install --quiet -e '.[test]'", "npm ci"):
+        assert needed in script, needed
+
+
 def test_installs_the_project_the_readme_way(steps):
-    lines = [c for s in steps for c in commands(s)]
-    assert "python -m venv .venv" in lines
-    assert any(re.fullmatch(r"(python -m )?pip install -e '\.\[test\]'", c) for c in lines), lines
-    if (ROOT / "package.json").exists():
-        assert any(re.search(r"\bnpm ci\b", c) for c in lines), "the Allure CLI comes from package.json"
+    setup, _ = readme_commands()
+    installs = [s for s in steps if setup in commands(s)]
+    assert len(installs) == 1, "the nightly sets up with the README's set-up command"
     index = {id(s): i for i, s in enumerate(steps)}
-    install = next(s for s in steps if "python -m venv .venv" in commands(s))
+    install = installs[0]
     assert index[id(install)] < index[id(staging_step(steps))]
     assert any(". .venv/bin/activate" in c or "source .venv/bin/activate" in c for c in commands(staging_step(steps)))
 
