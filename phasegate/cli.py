@@ -1,4 +1,4 @@
-"""The ``phasegate`` command: reports, sign-off, verification, status, diff, and the sandbox for curl.
+"""The ``phasegate`` command: reports, sign-off, verification, status, job summary, diff; the sandbox for curl.
 
 Exit codes: 0 done; 1 verification failed, ``diff`` found an outcome that regressed, or a
 report rebuilt without its Allure HTML; 2 refused, bad usage, or an input that cannot be used
@@ -312,7 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "a table of the criteria not passed (ID, title, status, expected vs actual in "
                                    "one line, Render dashboard link). Appended to --out, else to "
                                    "$GITHUB_STEP_SUMMARY when set, else printed. Exit 0 written, 2 no run folder.")
-    p.add_argument("run", type=Path, metavar="RUN", help="reports/<env> (the newest run of each phase), or a run folder")
+    p.add_argument("run", type=Path, metavar="RUN",
+                   help="reports/<env> (the newest run of each phase), or a run folder")
     p.add_argument("--out", type=Path, default=None, metavar="FILE", help="append to FILE instead")
     p.set_defaults(func=cmd_summary)
 
