@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up this checkout on a fresh Debian (or Ubuntu) machine that has Python >= 3.10 and Node >= 18:
-# everything `pytest -m staging --env sandbox` and `python -m pytest tests` need. The README's set-up
+# Set up this checkout on a fresh Debian (or Ubuntu) machine that has Python >= 3.10 and Node.js with npm (20, as
+# in the nightly): everything `pytest -m staging --env sandbox` and `python -m pytest tests` need. The README's set-up
 # command; .ci/run calls it too. Safe to run again: it installs only what is missing or out of date.
 #
 #   1. Debian packages, only when missing: pgbouncer (the sandbox's transaction pooler, as a worker
@@ -24,7 +24,7 @@ PYTHON=${PYTHON:-python3}
 have "$PYTHON" || fail "$PYTHON not found: install Python 3.10 or newer (apt-get install python3), then run again"
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
     || fail "$("$PYTHON" --version 2>&1) is too old: phasegate needs Python 3.10 or newer"
-have npm || fail "npm not found: install Node.js 18 or newer with npm (apt-get install nodejs npm), then run again"
+have npm || fail "npm not found: install Node.js with npm (20 is what the nightly uses; apt-get install nodejs npm), then run again"
 
 missing=()
 have pgbouncer || missing+=(pgbouncer)
