@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..claims import PENDING
 from ..criteria import Phase, load_phase, phase_names
 from ..waivers import Judged, from_run, judge
 
@@ -53,6 +54,12 @@ class Result:
     @property
     def status(self) -> str:
         return "not applicable" if self.judged is None else self.judged.status
+
+    @property
+    def pending(self) -> bool:
+        """A scaffolded criterion whose step is not yet executable (a skip saying so): never a verdict, even waived."""
+        return (self.judged is not None and self.judged.outcome == "skipped"
+                and any(m.startswith(PENDING) for m in self.messages))
 
     @property
     def was_run(self) -> bool:
