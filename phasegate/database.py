@@ -710,7 +710,7 @@ def _check_role(expected: ExpectedRole | None, current_user: str, session_user: 
         return {}
     identity = expected.identity(current_user, session_user)
     if (problem := expected.mismatch(current_user, session_user)) is not None:
-        raise DatabaseWrongRole(problem, identity)
+        raise DatabaseWrongRole(f"{problem}: nothing was read as another role", identity)
     return identity
 
 

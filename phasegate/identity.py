@@ -75,8 +75,8 @@ class ExpectedRole:
             return None
         seen = (f"{current_user!r}" if current_user == session_user
                 else f"current_user {current_user!r} (session_user {session_user!r})")
-        return (f"the session through {self.route} is {seen}, not {self.role!r}, the role {self.source} names: "
-                f"a route is not an identity, so nothing was judged as another role")
+        return (f"the session through {self.route} is {seen}, not {self.role!r}, the role {self.source} names "
+                f"(a route is not an identity)")
 
     def __str__(self) -> str:
         return f"{self.role} ({self.source})"
