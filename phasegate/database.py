@@ -123,7 +123,9 @@ def _parse_conninfo(url: str) -> dict[str, str]:
     try:
         return psycopg.conninfo.conninfo_to_dict(url)  # type: ignore[return-value]
     except Exception as exc:  # psycopg.ProgrammingError; never echo the URL itself
-        raise DatabaseError(f"the database URL cannot be parsed: {first_line(exc)}") from None
+        # libpq quotes the part it could not read, which may be any part of the URL: never shown.
+        reason = re.sub(r'"[^"]*"?', '"…"', first_line(exc))
+        raise DatabaseError(f"the database URL cannot be parsed: {reason}") from None
 
 
 @dataclass(frozen=True)
