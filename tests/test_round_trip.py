@@ -243,6 +243,20 @@ def test_each_round_trip_criterion_attaches_its_writes_and_rows(active_run):
         assert [s["sql"].split()[0] for s in evidence["statements"]] == ["INSERT", "DELETE"]
 
 
+def test_the_canary_session_is_the_role_the_apis_own_database_url_names(active_run):
+    """The route (the sandbox profile's credential) and the role read back before the first write, in evidence."""
+    tmp, run, _ = active_run
+    lines = (ROOT / "environments" / "sandbox.env").read_text().splitlines()
+    at = next(n for n, line in enumerate(lines, 1) if line.startswith("PHASEGATE_CANARY_DATABASE_URL="))
+    identity = {"route": f"the round trip's credential from environments/sandbox.env:{at} (the sandbox's role "
+                         "upload_api_staging)", "expected_role": "upload_api_staging",
+                "expected_from": "the API's own DATABASE_URL on Render", "current_user": "upload_api_staging",
+                "session_user": "upload_api_staging", "matched": True}
+    assert record(tmp)["identity"] == identity
+    assert attachments(run, "Canary session: route and role") == [identity, identity]  # one per scenario
+    assert all(evidence["identity"] == identity for cid in ROUND_TRIP for evidence in attachments(run, f"{cid} canary"))
+
+
 def test_the_run_record_holds_the_canary_record_under_its_manifest(active_run):
     tmp, _, _ = active_run
     [folder] = [p for p in (tmp / "reports" / "sandbox").iterdir() if p.is_dir()]
