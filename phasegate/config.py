@@ -442,7 +442,8 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
 
 
 def _route(where: str, key: str, value: str | None, sandbox: bool) -> Secret | None:
-    """A route of the runner's own to a database (a secret); in a sandbox profile, maybe a sandbox role's placeholder."""
+    """A route of the runner's own to a database (a secret); in a sandbox profile maybe a sandbox role's
+    placeholder (:data:`SANDBOX_ROLE_URLS`)."""
     if value is None:
         return None
     if value in SANDBOX_ROLE_URLS:

@@ -277,6 +277,7 @@ def _role_words(role: dict | None) -> str:
     if not role:
         return ""
     if role.get("matched"):
-        return f"; role {role.get('expected_role')} (named by {role.get('expected_from')}): current_user and session_user matched"
+        return (f"; role {role.get('expected_role')} (named by {role.get('expected_from')}): "
+                "current_user and session_user matched")
     return (f"; role NOT matched: {role.get('expected_from')} names {role.get('expected_role')}, the session was "
             f"current_user {role.get('current_user')}, session_user {role.get('session_user')}")
