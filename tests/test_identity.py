@@ -292,3 +292,15 @@ def test_a_canary_credential_of_the_workers_role_breaks_the_round_trip_and_write
     with SandboxPostgres() as server:
         assert canary_rows(server) == []
     assert "CANARY" not in run.artifacts_text()
+
+
+def test_a_route_without_a_database_url_on_render_to_name_the_role_is_broken_in_one_line(tmp_path):
+    """World P4-23: the worker's DATABASE_URL is empty on Render; a route of the runner's own cannot stand in."""
+    run = run_suite(tmp_path, "-m", "staging and database", "--env", "sandbox", world="P4-23",
+                    env={"PHASEGATE_DATABASE_URL": AS_WORKER})
+    db_criteria = WORKER_SESSION - {"P5-06", "P5-07"}
+    assert {run.outcomes[cid] for cid in db_criteria} == {"broken"}, run.stdout[-3000:]
+    [message] = run.messages("P4-43")
+    assert "'upload-worker-staging' has no usable DATABASE_URL on Render" in message, message
+    assert "so the worker's role that PHASEGATE_DATABASE_URL from the process environment must log in as is " \
+           "unknown" in message and "\n" not in message.strip()
