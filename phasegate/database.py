@@ -1,8 +1,10 @@
 """Read-only probes of the worker's database, returned as plain data.
 
-:func:`probe` connects with the worker's own ``DATABASE_URL`` (so every privilege check is
-the worker role's), reads every database fact the criteria need in ONE session,
-and closes it. Nothing is ever written.
+:func:`probe` connects with the worker's own ``DATABASE_URL`` or the runner's route to it, reads
+``current_user`` and ``session_user`` back first and, unless both are the role the worker's own URL
+names (:class:`~phasegate.identity.ExpectedRole`), raises :class:`DatabaseWrongRole` before any
+other read (so every privilege check is the worker role's); then it reads every database fact the
+criteria need in ONE session, and closes it. Nothing is ever written.
 
 Read-only does not rest on startup parameters: Supabase's pooler (Supavisor) accepts the
 startup ``options`` and drops them, and a transaction pooler hands each transaction to
