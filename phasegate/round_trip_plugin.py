@@ -17,8 +17,8 @@ import pytest
 
 from . import secrets
 from .canary import CanaryRun, not_opted_in, refusal
-from .database import DatabaseError
 from .config import SANDBOX_ROLE_URLS
+from .database import DatabaseError
 from .errors import ConfigError
 from .plugin import RUN_FOLDERS, context, end_progress_line, phase_of
 
