@@ -73,6 +73,14 @@ KNOWN_KEYS = frozenset(
 # In the sandbox profile, PHASEGATE_CANARY_DATABASE_URL may name the sandbox's own API role
 # (its password is made per run): the sandbox session puts the real URL in its place.
 SANDBOX_API_DATABASE_URL = "{{SANDBOX_API_DATABASE_URL}}"
+# Every sandbox role a route key (PHASEGATE_DATABASE_URL, PHASEGATE_API_DATABASE_URL,
+# PHASEGATE_CANARY_DATABASE_URL) may name in a sandbox profile, as the sandbox's role names it:
+# how tests give a route that logs in as another role than the service's own.
+SANDBOX_ROLE_URLS = {
+    "{{SANDBOX_WORKER_DATABASE_URL}}": "upload_worker_staging",
+    SANDBOX_API_DATABASE_URL: "upload_api_staging",
+    "{{SANDBOX_PRODUCTION_DATABASE_URL}}": "upload_worker_prod",
+}
 
 
 @dataclass(frozen=True)
@@ -399,8 +407,10 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         render_retry_budget=number("RENDER_RETRY_BUDGET_SECONDS", 30.0, float, minimum=-1),
         # Pacing to Render's 400 GETs a minute: 15 minutes reads about 6,000 resources.
         render_rate_wait=number("RENDER_RATE_WAIT_SECONDS", 900.0, float),
-        database_url_override=secret("PHASEGATE_DATABASE_URL"),
-        api_database_url_override=secret("PHASEGATE_API_DATABASE_URL"),
+        database_url_override=_route(at("PHASEGATE_DATABASE_URL"), "PHASEGATE_DATABASE_URL",
+                                     text("PHASEGATE_DATABASE_URL"), sandbox),
+        api_database_url_override=_route(at("PHASEGATE_API_DATABASE_URL"), "PHASEGATE_API_DATABASE_URL",
+                                         text("PHASEGATE_API_DATABASE_URL"), sandbox),
         db_schema=identifier("DB_SCHEMA", "upload_pipeline_staging"),
         production_db_schema=identifier("PRODUCTION_DB_SCHEMA", "upload_pipeline"),
         production_db_role=text("PRODUCTION_DB_ROLE"),
@@ -431,15 +441,27 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
     )
 
 
+def _route(where: str, key: str, value: str | None, sandbox: bool) -> Secret | None:
+    """A route of the runner's own to a database (a secret); in a sandbox profile maybe a sandbox role's
+    placeholder (:data:`SANDBOX_ROLE_URLS`)."""
+    if value is None:
+        return None
+    if value in SANDBOX_ROLE_URLS:
+        if not sandbox:
+            raise ConfigError(f"{where}: {key}: {value} names a sandbox role, only in a sandbox profile")
+        return Secret(value, scrubbed=False)  # a placeholder, not a credential
+    return Secret(value)
+
+
 def _canary_url(where: str, value: str | None, sandbox: bool) -> Secret | None:
     """The API role's database URL: a secret, checked for shape without being shown."""
     if value is None:
         return None
-    if sandbox and value == SANDBOX_API_DATABASE_URL:
+    if sandbox and value in SANDBOX_ROLE_URLS:
         return Secret(value, scrubbed=False)  # a placeholder, not a credential
     scheme = value.split("://", 1)[0] if "://" in value else ""
     if scheme not in ("postgresql", "postgres"):
-        hint = f" ({SANDBOX_API_DATABASE_URL} only in a sandbox profile)" if value == SANDBOX_API_DATABASE_URL else ""
+        hint = f" ({value} only in a sandbox profile)" if value in SANDBOX_ROLE_URLS else ""
         raise ConfigError(f"{where}: PHASEGATE_CANARY_DATABASE_URL must be a postgresql:// URL of the API's "
                           f"database role{hint}")
     return Secret(value)

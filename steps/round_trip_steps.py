@@ -8,9 +8,11 @@ from phasegate.plugin import scenario_ids
 
 
 @given("the queue, reached with the API's own credentials for canary jobs", target_fixture="round_trip")
-@reads("service", "database")
+@reads("service", "database", "api")  # the API's DATABASE_URL on Render names the role the canary must be
 def queue_for_canaries(canary_run, request):
     canary_run.serves(scenario_ids(request.node))
+    evidence.attach_json("Canary session: route and role", canary_run.journal.get("identity"))
+    canary_run.require_usable()
     return canary_run
 
 

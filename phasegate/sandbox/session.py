@@ -7,6 +7,7 @@ one criterion it must fail and the criteria it necessarily affects as well.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import subprocess
@@ -185,13 +186,34 @@ class SandboxSession:
         if self._build_error is not None:
             raise self._build_error
 
-    @property
-    def canary_url(self) -> str:
-        """The API role's URL (through the pooler when there is one): the round trip's credential here."""
-        self.database_ready()
+    def role_url(self, placeholder: str) -> str:
+        """The URL of the sandbox role a route key's placeholder names (config.SANDBOX_ROLE_URLS), through the
+        pooler when there is one: how a test gives a route that logs in as another role than the service's own."""
+        from ..config import SANDBOX_ROLE_URLS
+        from .postgres import API_ROLE, PRODUCTION_ROLE, STAGING_ROLE
+
         if self.seeded is None:
-            raise TargetError("the sandbox database was not started: no API role to enqueue with")
-        return self.seeded.api_url
+            raise TargetError(f"the sandbox database was not started: no role for {placeholder}")
+        role = SANDBOX_ROLE_URLS[placeholder]
+        if role == API_ROLE:
+            return self.seeded.api_url
+        if role == PRODUCTION_ROLE:
+            return self.seeded.production_url
+        assert role == STAGING_ROLE, role
+        url = self.postgres.url_for(STAGING_ROLE, self.seeded.password, self.seeded.dbname)
+        return self.pooler.route(url) if self.pooler is not None else url
+
+    def routed(self, profile: Profile) -> Profile:
+        """The profile with each route key that names a sandbox role (a placeholder) given that role's URL."""
+        from ..config import SANDBOX_ROLE_URLS
+        from ..secrets import Secret
+
+        changes = {}
+        for name in ("database_url_override", "api_database_url_override"):
+            value = getattr(profile, name)
+            if value is not None and value.reveal() in SANDBOX_ROLE_URLS:
+                changes[name] = Secret(self.role_url(value.reveal()))
+        return dataclasses.replace(profile, **changes) if changes else profile
 
     def start_worker(self, poll_seconds: float = 0.1) -> None:
         """Start the stand-in worker (phasegate.sandbox.worker) as the worker role, unless the world stops it.
