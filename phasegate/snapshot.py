@@ -366,7 +366,7 @@ def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | N
         return
     try:
         snapshot.database = database.probe(url, stuck_threshold_minutes=profile.stuck_job_minutes,
-                                           **_session_options(profile))
+                                           queue_states=profile.queue_states, **_session_options(profile))
     except TargetError as exc:
         snapshot.database_error = exc
 
