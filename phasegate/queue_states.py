@@ -1,8 +1,9 @@
 """The queue's states, as the profile names them: one notion for every criterion that needs one.
 
-A job of the queue table is *done* (P5-20's canary ends there), *failed* (P5-07's terminal
-failed state, where P5-21's poison canary ends and where a job past its attempts belongs) or,
-while a worker holds it, in one of the *running* states (P4-63's stuck jobs). The profile sets
+A job of the queue table ends *done* (where the round trip's canary ends) or *failed* (the
+terminal failed state the failure bookkeeping looks for, where the poison canary ends and where a
+job past its attempts belongs) and, while a worker holds it, is in one of the *running* states
+(those the stuck-jobs criterion looks at). The profile sets
 them once (``QUEUE_DONE_STATUS``, ``QUEUE_FAILED_STATUS``, ``QUEUE_RUNNING_STATUSES``); the
 probe, the judges and the round trip take them from there.
 """
