@@ -285,3 +285,10 @@ def test_stuck_jobs_are_judged_in_the_profiles_running_states(tmp_path):
     run = run_suite(tmp_path / "default", *DB_ONLY, world="P4-63-claimed",
                     env={"QUEUE_RUNNING_STATUSES": "running,processing,in_progress"})
     assert run.outcomes["P4-63"] == "passed", run.stdout  # 'claimed' is not one of these running states
+
+
+@pytest.mark.parametrize("name", ["P5-07-queue-enum-without-failed", "queue-check-unreadable", "compliant-queue-domain"])
+def test_p5_07_is_judged_the_same_through_the_pooler(tmp_path, name):
+    run = run_suite(tmp_path, "-m", "staging", "--env", "sandbox", "--phase", "phase5", "-k", "P5_07 or failures",
+                    world=name, env={"PHASEGATE_SANDBOX_POOLER": "1"})
+    assert run.outcomes == {"P5-07": QUEUE_WORLDS[name][0]}, run.stdout
