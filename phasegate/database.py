@@ -35,9 +35,10 @@ import psycopg.errors
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from phasegate import secrets
+from phasegate import secrets, status_values
 from phasegate.errors import TargetError
 from phasegate.identity import ExpectedRole, role_named_by
+from phasegate.queue_states import QueueStates
 
 __all__ = [
     "DatabaseError",
@@ -56,11 +57,9 @@ __all__ = [
     "probe",
     "EnqueueFacts",
     "probe_enqueue",
-    "RUNNING_STATUSES",
     "STUCK_TIMESTAMP_COLUMNS",
 ]
 
-RUNNING_STATUSES = ("running", "processing", "in_progress")
 STUCK_TIMESTAMP_COLUMNS = ("started_at", "locked_at", "updated_at")
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 SEQUENCE_PRIVILEGES = ("USAGE", "SELECT", "UPDATE")
@@ -258,10 +257,6 @@ class DatabaseFacts:
 
     def evidence_for(self, fact: str) -> list[dict]:
         return [e for e in self.evidence if e["fact"] == fact]
-
-
-# The queue's terminal failed state: a job that ran out of attempts ends here with its last_error.
-FAILED_STATUSES = ("failed",)
 
 
 # --------------------------------------------------------------------------- session
@@ -603,15 +598,18 @@ def probe(
     stuck_threshold_minutes: int = 15,
     connect_timeout: int = 10,
     statement_timeout_ms: int = 15000,
+    queue_states: QueueStates = QueueStates(),
     expected: ExpectedRole | None = None,
 ) -> DatabaseFacts:
     """Read the worker's database facts in one read-only session. Raises DatabaseError subclasses.
+    ``queue_states``: the queue's done, failed and running states, as the profile names them.
 
     With ``expected`` (the role the worker's own DATABASE_URL names), a session that is another
     role raises :class:`DatabaseWrongRole` before anything else is read."""
     return _in_session(url, _probe, connect_timeout, statement_timeout_ms, staging_schema=staging_schema,
                        production_schema=production_schema, queue_table=queue_table,
-                       stuck_threshold_minutes=stuck_threshold_minutes, expected=expected)
+                       stuck_threshold_minutes=stuck_threshold_minutes, queue_states=queue_states,
+                       expected=expected)
 
 
 def probe_enqueue(
@@ -809,7 +807,7 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
 
 
 def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema, queue_table,
-           stuck_threshold_minutes, expected=None) -> DatabaseFacts:
+           stuck_threshold_minutes, queue_states: QueueStates, expected=None) -> DatabaseFacts:
     r = _Reader(session)
     target = session.target
 
@@ -960,17 +958,8 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
             (q_schema, q_table),
             fact="claim",
         )
-        queue["check_constraints"] = [row["definition"] for row in r.rows(
-            "the queue table's check constraints",
-            """
-            SELECT pg_get_constraintdef(k.oid) AS definition
-            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND c.relname = %s AND k.contype = 'c'
-            ORDER BY k.conname
-            """,
-            (q_schema, q_table),
-            fact="failures",
-        )]
+    if q_exists and queue["has_status"]:
+        queue["status_type"] = _status_type(r, q_schema, q_table, queue_states)
     if q_exists and queue["readable"] and queue["has_status"]:
         tbl = sql.Identifier(q_schema, q_table)
         queue["statuses"] = {row["status"]: row["jobs"] for row in r.rows(
@@ -983,7 +972,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
                 "jobs past their attempts outside the failed state",
                 sql.SQL("SELECT count(*)::int AS jobs FROM {} WHERE attempts > max_attempts "
                         "AND status::text <> ALL(%s)").format(tbl),
-                (list(FAILED_STATUSES),),
+                ([queue_states.failed],),
                 fact="failures",
             ).get("jobs") or 0)
 
@@ -1025,7 +1014,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
             "ORDER BY {ts} LIMIT {limit}"
         ).format(cols=select_cols, ts=sql.Identifier(ts_col), tbl=sql.Identifier(q_schema, q_table),
                  status=sql.Identifier("status"), limit=sql.Literal(_STUCK_ROWS_LIMIT))
-        stuck = r.rows("stuck jobs", query, (list(RUNNING_STATUSES), int(stuck_threshold_minutes)),
+        stuck = r.rows("stuck jobs", query, (list(queue_states.running), int(stuck_threshold_minutes)),
                        fact="stuck_jobs")
         for row in stuck:
             row["timestamp_column"] = ts_col
@@ -1035,6 +1024,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
                else f"the queue table has none of {', '.join(STUCK_TIMESTAMP_COLUMNS)}")
         r.note("stuck_jobs", "stuck jobs not read", [{"reason": why}])
     queue["stuck_timestamp_column"] = ts_col
+    queue["states"] = queue_states.as_evidence()
 
     return DatabaseFacts(
         target=target,
@@ -1069,6 +1059,24 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         contradictions=contradictions,
         identity=ident["identity"],
     )
+
+
+def _status_type(r: _Reader, schema: str, table: str, states: QueueStates) -> dict | None:
+    """What the status column's type allows (checks on it and its domains, enum labels), in one catalog read;
+    noted with the profile's states and whether each is allowed, for every fact that rests on the states."""
+    row = r.one("the status column's type and constraints", status_values.STATUS_TYPE_SQL,
+                {"schema": schema, "table": table, "column": "status"}, fact="failures")
+    found = status_values.status_type(row)
+    if found is not None:
+        found["states (profile)"] = {
+            "done": {"state": states.done, "allowed": status_values.allows(found, states.done)},
+            "failed": {"state": states.failed, "allowed": status_values.allows(found, states.failed)},
+            "running": [{"state": s, "allowed": status_values.allows(found, s)} for s in states.running],
+        }
+        r.note("failures", "what the status column allows", [found])
+        r.note("stuck_jobs", "the running states (profile) and what the status column allows",
+               [{"running": found["states (profile)"]["running"], "allowed": status_values.summary(found)}])
+    return found
 
 
 @dataclass(frozen=True)

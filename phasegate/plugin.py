@@ -343,6 +343,8 @@ def pytest_collection_modifyitems(session, config, items):
     if reporter is not None:
         for line in _header(profile):
             reporter.write_line(line, bold=True)
+        for line in profile.deprecations:  # a deprecated key the profile used: said once, at the start
+            reporter.write_line(line, yellow=True)
         reporter.write_line("phasegate: judging " + ", ".join(
             f"{phase.title} ({phase.name})" for phase in config.stash[RUN_PHASES]), bold=True)
 

@@ -386,7 +386,8 @@ def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | N
     try:
         expected = snapshot.expected_role("worker", snapshot.database_source)
         snapshot.database = database.probe(url, stuck_threshold_minutes=profile.stuck_job_minutes,
-                                           expected=expected, **_session_options(profile))
+                                           queue_states=profile.queue_states, expected=expected,
+                                           **_session_options(profile))
         snapshot.database_identity = snapshot.database.identity
     except database.DatabaseWrongRole as exc:
         snapshot.database_identity, snapshot.database_error = exc.identity, exc

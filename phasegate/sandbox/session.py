@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import secrets as _random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import Profile
 from ..errors import ConfigError, TargetError
@@ -44,10 +44,13 @@ class SandboxWorld:
     violates: str | None
     also_affects: tuple[str, ...] = ()
     worker: str = "normal"  # the stand-in worker's behaviour in the round trip (phasegate.sandbox.worker)
+    # The profile settings of the deployment the world stands for (postgres.PROFILE_SETTINGS): they fill
+    # the keys the profile leaves unset, e.g. a queue whose failed state is QUEUE_FAILED_STATUS=dead.
+    settings: dict = field(default_factory=dict)
 
 
 def _catalogue() -> dict[str, SandboxWorld]:
-    from .postgres import ALSO_AFFECTS, VARIANTS
+    from .postgres import ALSO_AFFECTS, PROFILE_SETTINGS, VARIANTS
 
     entries = {name: SandboxWorld(name, "compliant", "real", cid, worlds.ALSO_AFFECTS.get(name, ()))
                for name, cid in worlds.VIOLATES.items()}
@@ -61,7 +64,8 @@ def _catalogue() -> dict[str, SandboxWorld]:
             entries["api-database-unreachable"] = SandboxWorld("compliant", variant, "real", None,
                                                                ALSO_AFFECTS[variant])
             continue
-        entries[variant] = SandboxWorld("compliant", variant, "real", cid, ALSO_AFFECTS.get(variant, ()))
+        entries[variant] = SandboxWorld("compliant", variant, "real", cid, ALSO_AFFECTS.get(variant, ()),
+                                        settings=PROFILE_SETTINGS.get(variant, {}))
     entries["P4-40"] = SandboxWorld("compliant", "compliant", "remote-without-tls", "P4-40")
     entries["P4-40-sslmode-disable"] = SandboxWorld("compliant", "compliant", "remote-sslmode-disable", "P4-40")
     entries["compliant-remote-with-tls"] = SandboxWorld("compliant", "compliant", "remote-with-tls", None)
@@ -224,8 +228,10 @@ class SandboxSession:
         if self._worker is not None or self.spec.worker == "stopped":
             return
         self.database_ready()
+        states = self.profile.queue_states  # the deployed worker's states, as the profile names them
         spec = {"url": self.seeded.worker_url, "schema": self.seeded.staging_schema, "table": self.seeded.queue_table,
-                "behaviour": self.spec.worker, "poll_seconds": poll_seconds}
+                "behaviour": self.spec.worker, "poll_seconds": poll_seconds,
+                "done_status": states.done, "failed_status": states.failed}
         # The URL goes through stdin: a command line is visible to every user of the machine.
         self._worker = subprocess.Popen([sys.executable, "-m", "phasegate.sandbox.worker"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
