@@ -154,7 +154,7 @@ def short_time(stamp: str) -> str:
 
 
 def drift_text(later: list[LaterRun]) -> str | None:
-    """``P4-11 failed in the run of 2026-12-01 03:00 UTC (…-phase4); …``: each criterion once, where it first drifted."""
+    """``<ID> failed in the run of 2026-12-01 03:00 UTC (…-phase4); …``: each criterion once, where it first drifted."""
     seen, parts = set(), []
     for entry in later:
         fresh = [r for r in entry.regressions if r.criterion not in seen]
