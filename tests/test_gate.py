@@ -276,3 +276,25 @@ def test_a_sign_off_of_another_environment_does_not_open_this_one(runs, keys, tm
     shutil.copytree(runs["compliant-signed"], folder / runs["compliant"].name)
     done = gate(folder, allowed)
     assert done.returncode == 2 and f"of environment {ENV!r}, not phase4 of 'production'" in done.stdout
+
+
+def _drop_criterion(record: dict) -> str:
+    for part in (record["phase"]["criteria"], record["criteria"]):
+        del part["P4-12"]
+    record["completeness"]["phase_criteria"].remove("P4-12")
+    return json.dumps(record)
+
+
+@pytest.mark.parametrize("change, cause", [
+    (_drop_criterion, "cannot tell: does not judge what the sign-off covered (not in its catalogue or "
+                      "environment): P4-12"),
+    (lambda record: json.dumps(record)[:-9], "cannot tell: run.json cannot be read (JSONDecodeError)"),
+], ids=["catalogue without a signed criterion", "corrupt run.json"])
+def test_a_later_run_that_cannot_be_compared_cannot_tell(runs, keys, tmp_path, change, cause):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "waived-signed", "compliant")
+    record = folder / runs["compliant"].name / "run.json"
+    record.write_text(change(json.loads(record.read_text())))
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 4 and line.endswith(f"({runs['compliant'].name}) {cause}"), line

@@ -7,9 +7,9 @@ order). For a signed run, every later run of the same phase is read:
   or not: the signer signed it passing), or that was waived in the signed run and failed or
   broke later with no waiver in force, has *drifted*;
 - a later run that is partial, interrupted or still running, broken as a whole (no
-  criterion judged: the target could not be read), not judged against the real target, or
-  whose ``run.json`` cannot be read, *cannot tell*: it is a hole in the record since the
-  sign-off.
+  criterion judged: the target could not be read), not judged against the real target,
+  without a criterion the sign-off covered (the catalogue changed), or whose ``run.json``
+  cannot be read, *cannot tell*: it is a hole in the record since the sign-off.
 
 A criterion that is better in a later run (waived then, passed now) is not drift. The
 signed run is judged as of its sign-off, a later run as of now.
@@ -29,6 +29,7 @@ from .signoff import signed_at
 
 _FOLDER = re.compile(r"^\d{8}T\d{6}Z-(?P<phase>.+?)(-\d+)?$")
 _VERB = {"failed": "failed", "broken": "broke"}
+_SHOWN = 8  # criteria named in a line; the count says how many more
 
 
 @dataclass
@@ -103,8 +104,18 @@ def _cannot_tell(run: Run) -> str | None:
         return "broken as a whole: no criterion could be judged"
     not_run = [r.id for r in run.results.values() if r.status in ("not run", "skipped")]
     if not_run:
-        return "partial: not judged (no waiver in force): " + ", ".join(not_run)
+        shown = ", ".join(not_run[:_SHOWN]) + (f", … ({len(not_run)} in all)" if len(not_run) > _SHOWN else "")
+        return "partial: not judged (no waiver in force): " + shown
     return None
+
+
+def _uncovered(signed: Run, later: Run) -> str | None:
+    """Criteria the sign-off covered that the later run's catalogue no longer judges: named, never dropped."""
+    gone = [cid for cid, res in sorted(signed.results.items()) if res.status in ("passed", "waived")
+            and (cid not in later.results or later.results[cid].judged is None)]
+    if not gone:
+        return None
+    return "does not judge what the sign-off covered (not in its catalogue or environment): " + ", ".join(gone)
 
 
 def compare(signed: Run, later: Run) -> list[Regression]:
@@ -136,7 +147,7 @@ def since(signed: Run, later_folders: list[Path], now: _dt.datetime | None = Non
         except (OSError, ValueError, KeyError, TypeError) as exc:
             out.append(LaterRun(folder, folder.name, cannot_tell=f"run.json cannot be read ({type(exc).__name__})"))
             continue
-        hole = _cannot_tell(run)
+        hole = _cannot_tell(run) or _uncovered(signed, run)
         # A run that judged nothing real (broken as a whole, another target) shows no drift, only a hole;
         # what a partial or interrupted run did judge counts.
         blind = hole is not None and hole.startswith(("broken as a whole", "not judged against"))
