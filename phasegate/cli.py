@@ -285,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="check a signed run's signature and every hash",
                        description="Verify manifest.json.sig against an allowed-signers file (ssh-keygen -Y "
-                                   "verify), then every SHA-256 in the manifest. Exit 1 naming the first file that "
+                                   "verify), then every SHA-256 in the manifest, then that attestation.intoto.json "
+                                   "matches the run. Exit 1 naming the first file (or attestation field) that "
                                    "does not match.")
     p.add_argument("run", type=_signed_folder, metavar="RUN", help="run folder")
     p.add_argument("--allowed-signers", required=True, metavar="FILE",
