@@ -21,7 +21,7 @@ from in_toto_attestation.v1.statement import Statement
 from acceptance import ROOT
 from phasegate.report import attestation
 from phasegate.report.model import load_run
-from standin import database_waivers
+from standin import database_waivers, standin_run
 from test_signoff import SIGNER, copy, keys, passing_run, phasegate, staging_run  # noqa: F401 (fixtures)
 
 NOT_SUBJECTS = {"manifest.json", "manifest.json.sig", "attestation.intoto.json"}
@@ -181,3 +181,11 @@ def test_a_sign_off_that_cannot_sign_leaves_no_attestation(passing_run, tmp_path
     assert not (folder / "attestation.intoto.json").exists() and not (folder / "signoff.json").exists()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "attestation.intoto.json" not in manifest["files"]
+
+
+def test_a_run_written_in_ci_names_its_ci_run_as_the_url(tmp_path, keys):
+    ci = {"GITHUB_RUN_ID": "4242", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/phasegate"}
+    run, folder = standin_run(tmp_path, env=ci)
+    assert run.returncode == 0, run.stdout + run.stderr
+    predicate = statement(signed(folder, keys, tmp_path / "signed"))["predicate"]
+    assert predicate["url"] == "https://github.com/acme/phasegate/actions/runs/4242"
