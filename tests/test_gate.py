@@ -56,6 +56,7 @@ def runs(tmp_path_factory, keys):
     assert run("broken", world_name="events-unavailable").returncode == 1  # P4-62 broken
     assert run("partial", "-m", "staging and render", "-k", "P4-01").returncode == 0
     run("all-broken", faults="server_error_forever", env={"RENDER_RETRY_BUDGET_SECONDS": "2"})
+    assert run("recovered").returncode == 0  # complete again: supersedes the two holes before it
     signed = base / "signed"
     signed.mkdir()
     for label in ("waived", "compliant"):
@@ -245,6 +246,18 @@ def test_a_later_run_broken_as_a_whole_cannot_tell(runs, keys, tmp_path):
     assert done.returncode == 4, line
     assert f"({runs['all-broken'].name}) cannot tell: broken as a whole: no criterion could be judged" in line
     assert "DRIFTED" not in line and "broke in" not in line
+
+
+def test_a_complete_later_run_supersedes_the_holes_before_it(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "partial", "all-broken", "recovered")
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 0, line
+    assert line.endswith("; 3 later run(s), no drift (2 of them could not tell, superseded by a complete later run)")
+    # ... but what a partial run did judge still counts: a failure in it is drift, whatever came after.
+    folder = env_folder(tmp_path / "b", runs, "compliant-signed", "failing", "recovered")
+    assert gate(folder, allowed).returncode == 1
 
 
 def test_drift_comes_first_and_the_other_causes_follow_on_the_line(runs, keys, tmp_path):

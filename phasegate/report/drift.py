@@ -9,7 +9,8 @@ order). For a signed run, every later run of the same phase is read:
 - a later run that is partial, interrupted or still running, broken as a whole (no
   criterion judged: the target could not be read), not judged against the real target,
   without a criterion the sign-off covered (the catalogue changed), or whose ``run.json``
-  cannot be read, *cannot tell*: it is a hole in the record since the sign-off.
+  cannot be read, *cannot tell*: a hole in the record, open until a complete later run
+  supersedes it (what a partial or interrupted run did judge still counts as drift).
 
 A criterion that is better in a later run (waived then, passed now) is not drift. The
 signed run is judged as of its sign-off, a later run as of now.
@@ -177,8 +178,14 @@ def drift_text(later: list[LaterRun]) -> str | None:
     return "; ".join(parts) or None
 
 
+def open_holes(later: list[LaterRun]) -> list[LaterRun]:
+    """The runs that cannot tell and that no complete later run has superseded (the newest word is a hole)."""
+    complete = [i for i, e in enumerate(later) if not e.cannot_tell]
+    return [e for e in later[(complete[-1] + 1) if complete else 0:] if e.cannot_tell]
+
+
 def hole_text(later: list[LaterRun]) -> str | None:
-    holes = [e for e in later if e.cannot_tell]
+    holes = open_holes(later)
     if not holes:
         return None
     first = holes[0]
@@ -214,4 +221,9 @@ def status_line(env_folder: Path, phase: str, now: _dt.datetime | None = None) -
         return f"{head}; since then {drift}" + (f"; {hole}" if hole else "")
     if hole:
         return f"{head}; no drift seen, but {hole}"
-    return f"{head}; no drift in {len(later)} later run(s)"
+    return f"{head}; no drift in {len(later)} later run(s)" + superseded_text(later)
+
+
+def superseded_text(later: list[LaterRun]) -> str:
+    n = sum(1 for e in later if e.cannot_tell) - len(open_holes(later))
+    return f" ({n} of them could not tell, superseded by a complete later run)" if n else ""

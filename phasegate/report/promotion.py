@@ -4,8 +4,9 @@ Open (exit 0) only when the newest signed run of the phase in ``reports/<env>/``
 
 1. verifies against the allowed signers (:func:`phasegate.report.signoff.verify`: the
    signature, every hash, the attestation) and was signed for this environment and phase;
-2. shows no drift in any later run of the phase (:mod:`.drift`), and no later run is a hole
-   (partial, interrupted, broken as a whole, another target, unreadable);
+2. shows no drift in any later run of the phase (:mod:`.drift`), and the newest later runs are
+   not a hole (partial, interrupted, broken as a whole, another target, unreadable) that no
+   complete run has superseded since;
 3. is younger than ``--max-age``, and no waiver it relied on has expired since.
 
 The first of these that does not hold decides the code, in this order: 2 no valid signature,
@@ -154,7 +155,7 @@ def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
                  later_runs=later)
     if not causes:
         line = (f"OPEN: {phase} {head}, {age_text(age)} old (max {age_text(max_age)}); "
-                f"{len(later)} later run(s), no drift")
+                f"{len(later)} later run(s), no drift{drift.superseded_text(later)}")
         return Decision(OPEN, line, phase, env, {}, **extra)
     order = [c for c in _PRIORITY if c in causes]
     line = f"{LABELS[order[0]]}: {phase} {head}; " + "; also ".join(causes[c] for c in order)
