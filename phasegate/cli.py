@@ -307,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Exit 0 (open) only when the newest signed run of PHASE in ENV_FOLDER verifies "
                                    "against the allowed signers (signature, every hash, the attestation), no later run "
                                    "of the phase shows a criterion passed or waived at sign-off now failed or broken, "
-                                   "no later run is partial, interrupted or broken as a whole, and the sign-off is "
+                                   "the newest later run is not partial, interrupted or broken as a whole (a complete "
+                                   "run after one supersedes it), and the sign-off is "
                                    "younger than --max-age. Exit 1 drifted, 2 no valid signature (none, signer not "
                                    "allowed, a file changed), 3 expired (too old, or a waiver it relied on expired), "
                                    "4 a later run cannot tell, 64 usage. One line says why.")
