@@ -139,6 +139,9 @@ def test_drift_is_named_once_where_it_first_happened_and_status_shows_it(runs, k
     assert status.returncode == 2  # status's code stays the newest run's (here broken); the line adds the drift
     as_json = phasegate("status", folder, "--json")
     assert "since then P4-03 failed" in json.loads(as_json.stdout.splitlines()[0])["since_signoff"]
+    summary = tmp_path / "summary.md"  # the nightly's job summary carries status's lines, the drift line too
+    assert phasegate("summary", folder, "--out", summary).returncode == 0
+    assert "phase4 since its sign-off: signed " in summary.read_text()
 
 
 def test_status_has_no_drift_line_without_a_signed_run_followed_by_others(runs, tmp_path):
