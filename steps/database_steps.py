@@ -3,7 +3,8 @@
 import pytest
 from pytest_bdd import given, then
 
-from phasegate import evidence, judge_db
+from phasegate import evidence
+from phasegate.judges import database as judge_db
 from phasegate.criteria import reads
 from phasegate.plugin import scenario_ids
 

@@ -2,7 +2,8 @@
 
 from pytest_bdd import given, then
 
-from phasegate import charts, evidence, judge_ops
+from phasegate import charts, evidence
+from phasegate.judges import operations as judge_ops
 from phasegate.criteria import reads
 
 GIB = 1024 ** 3

@@ -2,7 +2,8 @@
 
 from pytest_bdd import given, then, when
 
-from phasegate import evidence, judge_round_trip
+from phasegate import evidence
+from phasegate.judges import round_trip as judge_round_trip
 from phasegate.criteria import reads
 from phasegate.plugin import scenario_ids
 
