@@ -8,7 +8,7 @@ from .env import SERVICE_URL_KEYS, same_name
 from .violation import Violation
 
 if TYPE_CHECKING:
-    from ..policy import EnvironmentSnapshot
+    from ..snapshot.environment import EnvironmentSnapshot
 
 
 def judge_service(env: EnvironmentSnapshot, name: str) -> list[str]:
