@@ -30,6 +30,7 @@ from psycopg.types.json import Jsonb
 from .database import ConnectionTarget, DatabaseError, connect_error, first_line
 from .errors import ConfigError
 from .secrets import Secret
+from .timefmt import zulu
 
 RUN_ID_PLACEHOLDER = "{run_id}"
 KIND_PLACEHOLDER = "{kind}"
@@ -382,4 +383,4 @@ def _row(r, kind: str | None = None) -> dict:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return zulu(_dt.datetime.now(_dt.timezone.utc), "milliseconds")

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from .errors import ConfigError
 from .secrets import Secret
 
-DEFAULT_API_URL = "https://api.render.com/v1"
+from . import RENDER_API_URL as DEFAULT_API_URL  # one place: phasegate/__init__.py
 SERVICE_ID = re.compile(r"^srv-[a-z0-9]+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

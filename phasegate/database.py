@@ -34,7 +34,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from phasegate import secrets
-from phasegate.errors import TargetError
+from phasegate.errors import TargetError, one_line as _one_line
 
 __all__ = [
     "DatabaseError",
@@ -87,10 +87,6 @@ class DatabaseTimeout(DatabaseError):
 
 class DatabaseNotReadOnly(DatabaseError):
     """A transaction phasegate opened did not read back as read-only: nothing was read in it."""
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------- target

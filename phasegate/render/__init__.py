@@ -42,4 +42,10 @@ __all__ = [
     "Deploy",
     "Event",
     "Series",
+    "DASHBOARD",
+    "DEPLOY_IN_FLIGHT",
+    "DEPLOY_SETTLED",
+    "LINK_TYPES",
+    "SIMULATOR_HEADER",
+    "WIRE_DEVIATIONS",
 ]

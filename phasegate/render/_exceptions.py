@@ -7,24 +7,15 @@ pass through :func:`phasegate.secrets.scrub`; the path an error names is scrubbe
 
 from __future__ import annotations
 
-import re
-
-from phasegate.errors import TargetError
+from phasegate.errors import TargetError, one_line
 from phasegate.secrets import scrub
-
-
-def _one_line(text: str, limit: int = 500) -> str:
-    text = re.sub(r"\s+", " ", str(text)).strip()
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
 
 
 class RenderError(TargetError):
     """The Render API could not be read. ``status`` is the HTTP status (None if no response)."""
 
     def __init__(self, message: str, *, status: int | None = None, path: str = "", method: str = "GET"):
-        super().__init__(scrub(_one_line(message)))
+        super().__init__(scrub(one_line(message, 500)))
         self.status = status
         self.path = scrub(path)
         self.method = method

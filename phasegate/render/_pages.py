@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Callable, Mapping
 
+from phasegate.timefmt import zulu
+
 from ._exceptions import ResponseFormatError
 from ._wire import _describe_item, _kind, read_items
 from .models import EnvGroup
@@ -132,4 +134,4 @@ def _bisect(get_json: GetJson, after: _dt.datetime, before: _dt.datetime | None,
 
 
 def _rfc3339(moment: _dt.datetime) -> str:
-    return moment.astimezone(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return zulu(moment.astimezone(_dt.timezone.utc), "milliseconds")

@@ -15,8 +15,10 @@ from typing import Any
 
 import httpx
 
+from phasegate.errors import one_line
+
 from ._exceptions import (AuthenticationError, NetworkError, NotFoundError, RateLimitedError, RenderError,
-                          ResponseFormatError, ServerError, _one_line)
+                          ResponseFormatError, ServerError)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REFUSED_ATTEMPTS = 2  # a refused connection is tried twice, not max_attempts times (seconds, not tens)
@@ -51,7 +53,7 @@ def short_cause(exc: BaseException) -> str:
         return "write timeout"
     if isinstance(exc, httpx.PoolTimeout):
         return "connection pool timeout"
-    text = _one_line(str(exc), 160)
+    text = one_line(str(exc), 160)
     text = re.sub(r"^\[Errno -?\d+\]\s*", "", text)
     if not text:
         return type(exc).__name__
@@ -137,5 +139,5 @@ def _error_message(response: httpx.Response) -> str:
     except ValueError:
         return ""
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return _one_line(body["message"], 200)
+        return one_line(body["message"], 200)
     return ""
