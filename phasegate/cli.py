@@ -182,6 +182,33 @@ def cmd_prune(args) -> int:
     return EXIT_OK
 
 
+def cmd_summary(args) -> int:
+    """The job summary: ``phasegate status``'s own lines for the folder, then the criteria not passed."""
+    import contextlib
+    import io
+
+    from .report import summary
+    from .report.model import load_run
+
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+        main(["status", str(args.run)])  # its lines verbatim, whatever status reports (its exit code is the gate's)
+    runs = []
+    for folder in _newest_runs(args.run):
+        try:
+            runs.append(load_run(folder))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # status's line names what is wrong with it
+    text = summary.render(str(args.run), said.getvalue().splitlines(), runs)
+    target = summary.write(text, args.out)
+    if target is None:
+        print(text, end="")
+    else:
+        rows = sum(len(summary.not_passed(run)) for run in runs)
+        print(f"job summary of {args.run} appended to {target}: {len(runs)} run(s), {rows} criteria not passed")
+    return EXIT_OK if runs else EXIT_REFUSED
+
+
 def cmd_sandbox_worlds(args) -> int:
     from .sandbox.describe import lines
 
@@ -298,6 +325,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", default=None, metavar="NAME", help="prune only this environment")
     p.add_argument("--dry-run", action="store_true", help="say what would be removed; remove nothing")
     p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("summary", help="the CI job summary (Markdown) of an environment's newest runs",
+                       description="Markdown for $GITHUB_STEP_SUMMARY: the lines `phasegate status RUN` prints, then "
+                                   "a table of the criteria not passed (ID, title, status, expected vs actual in "
+                                   "one line, Render dashboard link). Appended to --out, else to "
+                                   "$GITHUB_STEP_SUMMARY when set, else printed. Exit 0 written, 2 no run folder.")
+    p.add_argument("run", type=Path, metavar="RUN",
+                   help="reports/<env> (the newest run of each phase), or a run folder")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE", help="append to FILE instead")
+    p.set_defaults(func=cmd_summary)
 
     sandbox = sub.add_parser("sandbox", help="the Render simulator, standalone",
                              description="Run the sandbox's Render simulator for curl, or list its worlds.")
