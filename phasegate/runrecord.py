@@ -9,6 +9,7 @@ every criterion's outcome, every scenario's message, the redacted snapshot, and 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from . import __version__, secrets
-from .criteria import Phase
+from .criteria import Phase, features_root
 from .timefmt import utc_now, zulu  # utc_now re-exported: the plugin stamps its session with it
 
 PACKAGES = ("phasegate", "pytest", "pytest-bdd", "allure-pytest-bdd", "httpx", "psycopg", "python-dotenv")
@@ -110,6 +111,26 @@ def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
         "profile": {"files": list(profile.files), "from_process_environment": list(profile.from_environment),
                     "api_url_declared_real": profile.api_url_is_real},
     }
+
+
+def configuration(root: Path, profile, phase: Phase, waiver_files=()) -> list[dict]:
+    """The files that configured the run, with their SHA-256 as read at its end: the profile files,
+    the phase's features and phase file, and the waiver file. The sign-off's attestation names them."""
+    root = Path(root)
+    paths = [root / name for name in profile.files]
+    folder = features_root(root) / phase.name
+    paths += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".feature", ".yaml"))
+    paths += [Path(name) if Path(name).is_absolute() else root / name for name in sorted(set(waiver_files))]
+    files = []
+    for path in paths:
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:  # named, never dropped: the attestation says it was not read
+            files.append({"name": shown, "sha256": None, "error": f"cannot be read ({type(exc).__name__})"})
+            continue
+        files.append({"name": shown, "sha256": digest})
+    return files
 
 
 def _connected(facts, source: str | None, identity: dict | None = None) -> dict | None:

@@ -58,10 +58,10 @@ def database_waivers() -> dict[str, str]:
 
 
 @contextmanager
-def declared_profile(api_url: str, *, declare_real: bool = True, extra: str = ""):
-    """<unique>.env in a temporary profiles folder: staging's settings, the given Render API,
-    declared real. Yields the profile's name and the environment that points the suite at it."""
-    name = "standin-" + secrets.token_hex(4)
+def declared_profile(api_url: str, *, declare_real: bool = True, extra: str = "", name: str | None = None):
+    """<unique>.env (or <name>.env) in a temporary profiles folder: staging's settings, the given
+    Render API, declared real. Yields the profile's name and the environment that points the suite at it."""
+    name = name or "standin-" + secrets.token_hex(4)
     text = (ROOT / "environments" / "staging.env").read_text()
     text = "\n".join(line for line in text.splitlines() if not line.startswith("RENDER_API_URL="))
     text += f"\nPHASEGATE_SCENARIO_TAG=staging\nRENDER_API_URL={api_url}\n"
@@ -75,22 +75,27 @@ def declared_profile(api_url: str, *, declare_real: bool = True, extra: str = ""
 def standin_run(tmp: Path, *args: str, world_name: str = "compliant", waived: dict[str, str] | None = None,
                 simulator=StandInRender, profile_url: str | None = None, env: dict | None = None,
                 declare_real: bool = True, expires: str | None = None, cache: bool = False,
-                faults=None) -> tuple[SuiteRun, Path]:
+                faults=None, profile_name: str | None = None, report_dir: Path | None = None
+                ) -> tuple[SuiteRun, Path]:
     """One run of the suite under a declared-real profile; the run folder it wrote.
 
     ``args`` default to the Render criteria; ``waived`` defaults to the database criteria
     (deliberately not run). ``profile_url`` puts another URL in the profile than the one
-    the simulator serves (for a run whose process environment changes it).
+    the simulator serves (for a run whose process environment changes it). ``profile_name`` and
+    ``report_dir`` put several runs into one environment's folder (``report_dir/<profile_name>``).
     """
     waived = database_waivers() if waived is None else waived
     tmp.mkdir(parents=True, exist_ok=True)
+    reports = report_dir or tmp / "reports"
+    before = {p for p in reports.glob("*/*") if p.is_dir()}
     with simulator(world(world_name), api_key=KEY_CANARY, substitutions=DUMMY_URLS, faults=faults) as sim:
-        with declared_profile(profile_url or sim.base_url, declare_real=declare_real) as (name, profiles):
+        with declared_profile(profile_url or sim.base_url, declare_real=declare_real,
+                              name=profile_name) as (name, profiles):
             environ = {"RENDER_API_KEY": KEY_CANARY, "PHASEGATE_WAIVERS_FILE": str(waiver_file(tmp, waived, expires)),
                        **profiles, **(env or {})}
             environ = {k: v.replace("{SIMULATOR}", sim.base_url) for k, v in environ.items()}
-            run = run_suite(tmp, *(args or RENDER_ONLY), "--env", name, f"--report-dir={tmp / 'reports'}",
+            run = run_suite(tmp, *(args or RENDER_ONLY), "--env", name, f"--report-dir={reports}",
                             world=None, env=environ, cache=cache)
-    folders = [p for p in (tmp / "reports").glob("*/*") if p.is_dir()]
+    folders = [p for p in reports.glob("*/*") if p.is_dir() and p not in before]
     assert len(folders) == 1, run.stdout + run.stderr
     return run, folders[0]

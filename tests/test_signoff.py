@@ -99,7 +99,7 @@ def _attachment(folder: Path) -> str:
 
 
 @pytest.mark.parametrize("target", ["completion-report.md", "completion-report.html", "attachment", "run.json",
-                                    "signoff.json", "manifest.json"])
+                                    "signoff.json", "manifest.json", "attestation.intoto.json"])
 def test_changing_any_byte_makes_verify_fail_and_name_the_file(passing_run, keys, tmp_path, target):
     key, allowed = keys
     folder = copy(passing_run, tmp_path)

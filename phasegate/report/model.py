@@ -21,6 +21,7 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 SIGNOFF = "signoff.json"
 DIFF_APPENDIX = "diff-appendix.json"
+ATTESTATION = "attestation.intoto.json"  # the in-toto Statement written at sign-off
 
 SYMBOL = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖",
           "not applicable": "·"}
