@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import secrets
 import shutil
 import subprocess
@@ -314,3 +315,15 @@ def test_a_later_run_that_cannot_be_compared_cannot_tell(runs, keys, tmp_path, c
     done = gate(folder, allowed)
     line = one_line(done)
     assert done.returncode == 4 and line.endswith(f"({runs['compliant'].name}) {cause}"), line
+
+
+def test_the_job_summary_carries_status_drift_line(runs, tmp_path):
+    """phasegate summary (the nightly's job summary) includes status's lines verbatim: the drift line too."""
+    folder = env_folder(tmp_path, runs, "compliant-signed", "failing")
+    out = tmp_path / "summary.md"
+    done = phasegate("summary", folder, "--out", out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert re.search(r"^- phase4 since its sign-off: signed .*; since then P4-03 failed in the run of ",
+                     text, re.M), text
+    assert "| Phase 4 | P4-03 | The service is a background worker | ❌ failed |" in text
