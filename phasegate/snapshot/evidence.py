@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..render import Deploy, Service
+    from ..render.models import Deploy, Service
 
 
 def service_evidence(target) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .. import secrets
 from ..errors import TargetError
-from ..render import Deploy, EnvGroup, Event, SecretFile, Service
+from ..render.models import Deploy, EnvGroup, Event, SecretFile, Service
 from ..secrets import Secret
 from .evidence import service_evidence, snapshot_evidence
 
