@@ -5,7 +5,7 @@ from pytest_bdd import given, then
 
 from phasegate import evidence
 from phasegate.judges import database as judge_db
-from phasegate.criteria import reads
+from phasegate.catalogue.criteria import reads
 from phasegate.pytest_plugin.scenario import scenario_ids
 
 

@@ -5,7 +5,7 @@ from pytest_bdd import given, parsers, then
 
 from phasegate import evidence
 from phasegate.judges import env
-from phasegate.criteria import reads
+from phasegate.catalogue.criteria import reads
 
 
 @given("the worker's effective environment on Render", target_fixture="worker")

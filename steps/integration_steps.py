@@ -5,7 +5,7 @@ from pytest_bdd import given, parsers, then
 
 from phasegate import evidence
 from phasegate.judges import env, integration, service
-from phasegate.criteria import reads
+from phasegate.catalogue.criteria import reads
 
 
 @given("the API service as Render reports it", target_fixture="api")

@@ -4,7 +4,7 @@ from pytest_bdd import given, parsers, then
 
 from phasegate import evidence
 from phasegate.judges import policy
-from phasegate.criteria import reads
+from phasegate.catalogue.criteria import reads
 from phasegate.judges.violation import Violation
 
 

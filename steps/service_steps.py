@@ -5,7 +5,7 @@ from pytest_bdd import given, parsers, then
 
 from phasegate import evidence
 from phasegate.judges import service
-from phasegate.criteria import reads
+from phasegate.catalogue.criteria import reads
 
 
 @given("the services Render lists under the worker's name", target_fixture="worker")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..render import DEPLOY_IN_FLIGHT, DEPLOY_SETTLED
+from ..render.models import DEPLOY_IN_FLIGHT, DEPLOY_SETTLED
 from ..snapshot import NotJudgeable, ServiceSnapshot
 from .violation import Violation
 
