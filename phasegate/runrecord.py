@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 from . import __version__, secrets
 from .criteria import Phase, features_root
+from .timefmt import utc_now, zulu  # utc_now re-exported: the plugin stamps its session with it
 
 PACKAGES = ("phasegate", "pytest", "pytest-bdd", "allure-pytest-bdd", "httpx", "psycopg", "python-dotenv")
 
@@ -32,10 +33,6 @@ CATEGORIES = [
     {"name": "Configuration missing", "matchedStatuses": ["skipped"],
      "description": "An optional setting of the profile is not set; the reason names it."},
 ]
-
-
-def utc_now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
 
 
 def git_commit(root: Path) -> str:
@@ -93,14 +90,10 @@ def start_run_folder(profile, phase: Phase, *, report_root: Path, selection: dic
     folder = _new_folder(report_root, profile.name, started, phase)
     run = {"format": 2, "state": "running", "phase": phase.to_dict(), "environment": profile.name,
            "profile": profile.source,
-           "sandbox": profile.sandbox, "started_at": _iso(started), "selection": selection,
+           "sandbox": profile.sandbox, "started_at": zulu(started), "selection": selection,
            "phasegate_version": __version__}
     (folder / "run.json").write_text(_scrubbed_json(run))
     return folder
-
-
-def _iso(moment: _dt.datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
@@ -209,7 +202,7 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
         "service_id": service_id,
         "production_service_name": profile.production_service_name,
         "database_source": redacted.get("database", {}).get("source") if redacted else None,
-        "finished_at": finished.isoformat().replace("+00:00", "Z"),
+        "finished_at": zulu(finished),
         "snapshot_taken_at": redacted["taken_at"] if redacted else None,
         "exit_status": exit_status,
         "render": {k: render.get(k) for k in ("requests", "ratelimit_remaining_min")},

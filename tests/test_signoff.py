@@ -86,7 +86,7 @@ def test_signoff_then_verify_succeeds(passing_run, keys, tmp_path):
                      verified.stdout, re.M), verified.stdout
     assert "Database: not read in this run" in verified.stdout
     assert re.search(r"^  Suite: phasegate \S+ at commit [0-9a-f]{40}$", verified.stdout, re.M)
-    assert re.search(r"^  Profile: environments/standin-\w+\.env; keys from the process environment: "
+    assert re.search(r"^  Profile: \S+/standin-\w+\.env; keys from the process environment: "
                      r"[^;]*RENDER_API_KEY[^;]*; RENDER_API_URL declared real: yes$", verified.stdout, re.M), verified.stdout
     assert "CANARY" not in verified.stdout
     # Signed once is signed: a second sign-off and a rebuild are refused.
