@@ -152,7 +152,7 @@ class RunContext:
 
         # The sandbox accepts the profile's key when one is given (leak tests use a canary), else a random one.
         key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + _random.token_hex(12)
-        self._sandbox = SandboxSession(profile, api_key=key, needs=needs).__enter__()
+        self._sandbox = SandboxSession(api_key=key, needs=needs, **profile.sandbox_arguments()).__enter__()
         self._targets = Targets(self._sandbox.base_url, key, self._sandbox.database_route,
                                 self._sandbox.database_ready, self._sandbox.api_database_route)
         return self._targets
@@ -465,7 +465,7 @@ def snapshot(profile, targets, pytestconfig):
 
     client = context(pytestconfig).client(pytestconfig.stash[NEEDS])
     if context(pytestconfig).sandbox is not None:  # a route key may name a sandbox role: its URL in its place
-        profile = context(pytestconfig).sandbox.routed(profile)
+        profile = profile.with_routes(context(pytestconfig).sandbox.role_url)
     try:
         snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route,
                         database_ready=targets.database_ready, api_database_route=targets.api_database_route)
