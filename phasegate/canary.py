@@ -7,7 +7,7 @@ and ``session_user`` back before its first statement, and unless both are the ro
 ``DATABASE_URL`` on Render names (:class:`~phasegate.identity.ExpectedRole`) it is closed and
 :class:`~phasegate.database.DatabaseWrongRole` raised: nothing is read or written with it. It writes only:
 
-* ``INSERT`` of a canary job whose payload is the profile's template with this run's id;
+* ``INSERT`` of a canary job whose payload is the profile's template (:mod:`phasegate.canary_payload`) with this run's id;
 * ``DELETE`` of canary jobs, by id *and* run id: this run's at the end, and leftovers of
   earlier runs (a run killed with SIGKILL cannot clean up after itself; the next one does).
 
