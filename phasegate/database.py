@@ -33,7 +33,7 @@ import psycopg.errors
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from phasegate import secrets
+from phasegate import isolation, secrets
 from phasegate.errors import TargetError
 
 __all__ = [
@@ -206,6 +206,7 @@ class DatabaseFacts:
     stuck_threshold_minutes: int = 15
     pooling: dict = field(default_factory=lambda: {"mode": "direct", "signals": [], "backend_pids": []})
     contradictions: list[dict] = field(default_factory=list)  # live settings that differ from the configured ones
+    production_doors: list[dict] = field(default_factory=list)  # views, rules, definer functions, foreign tables
 
     @property
     def pool_mode(self) -> str:
@@ -685,12 +686,14 @@ def _role(r: _Reader, ident: dict, label: str) -> dict:
 
 
 def _production_isolation(r: _Reader, production_schema: str, production_exists: bool, role: dict,
-                          whose: str) -> tuple[bool | None, bool | None, list[dict]]:
-    """What the session's role may do in the production schema: (USAGE, CREATE, privileges on its tables and
-    sequences), each privilege with what it comes through (PUBLIC, a role it is a member of, superuser).
-    (None, None, []) when the schema does not exist."""
+                          whose: str) -> tuple[bool | None, bool | None, list[dict], list[dict]]:
+    """How the session's role can reach the production schema: (USAGE, CREATE, privileges on its tables,
+    their columns and its sequences, every other door), each privilege with what it comes through (PUBLIC, a
+    role it is a member of, superuser); the other doors (views, rules, definer functions, foreign tables in
+    any schema) are :func:`phasegate.isolation.doors`. (None, None, [], []) when the schema does not exist."""
     usage = create = None
     privileges: list[dict] = []
+    doors: list[dict] = []
     if production_exists:
         sp = r.one(
             "production schema privileges",
@@ -708,6 +711,11 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
             fact="production_isolation",
         )
         usage, create = bool(sp["usage"]), bool(sp["create"])
+        held = [name for name, has in (("USAGE", usage), ("CREATE", create)) if has]
+        if held:
+            via = list(sp.get("via") or []) or (["superuser"] if role.get("rolsuper") else [])
+            doors.append({"object": production_schema, "kind": "schema", "owner": sp.get("owner"),
+                          "privilege": ", ".join(held), "via": via, "opens": ""})
         privileges = r.rows(
             "production table privileges",
             """
@@ -728,7 +736,8 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
                       UNION ALL SELECT unnest(%(sprivs)s::text[]), true) p
                   ON p.seq = (o.relkind = 'S')
             )
-            SELECT %(schema)s AS schema, relname AS "table", kind, priv AS privilege,
+            SELECT %(schema)s AS schema, relname AS "table", kind, pg_get_userbyid(relowner) AS owner,
+                   priv AS privilege,
                    array(SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END
                          FROM aclexplode(coalesce(relacl, acldefault((CASE WHEN relkind = 'S' THEN 's' ELSE 'r' END)::"char",
                                                                      relowner))) a
@@ -743,9 +752,11 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
         )
         for p in privileges:
             p["via"] = list(p.get("via") or []) or (["superuser"] if role.get("rolsuper") else [])
+        privileges += isolation.column_privileges(r, production_schema, role)
+        doors += isolation.doors(r, production_schema, whose)
     r.note("production_isolation", f"{whose} role memberships",
            [{"member_of": role["member_of"], "rolsuper": role.get("rolsuper")}])
-    return usage, create, privileges
+    return usage, create, privileges, doors
 
 
 def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema, queue_table,
@@ -769,7 +780,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
     role = _role(r, ident, "the worker role")
 
     # ---- production isolation
-    usage, create, privileges = _production_isolation(r, production_schema, production_exists, role, "worker")
+    usage, create, privileges, doors = _production_isolation(r, production_schema, production_exists, role, "worker")
 
     # ---- configured settings (pg_db_role_setting)
     setting_rows = r.rows(
@@ -1007,6 +1018,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         stuck_threshold_minutes=int(stuck_threshold_minutes),
         pooling=pooling,
         contradictions=contradictions,
+        production_doors=doors,
     )
 
 
@@ -1032,6 +1044,7 @@ class EnqueueFacts:
     queue_table: dict  # schema, table, exists, schema_usage, insert, id_sequences
     pooling: dict
     evidence: list[dict] = field(default_factory=list)
+    production_doors: list[dict] = field(default_factory=list)
 
     @property
     def pool_mode(self) -> str:
@@ -1086,7 +1099,7 @@ def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema,
     production_exists = bool(r.one(
         "the production schema", "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s) AS exists",
         (production_schema,), fact="production_isolation").get("exists"))
-    usage, create, privileges = _production_isolation(r, production_schema, production_exists, role, "API")
+    usage, create, privileges, doors = _production_isolation(r, production_schema, production_exists, role, "API")
 
     q_schema, q_table = _split_table(queue_table, staging_schema)
     found = r.one(
@@ -1117,7 +1130,7 @@ def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema,
         current_user=ident["current_user"], session_user=ident["session_user"], role=role,
         production_schema=production_schema, production_schema_exists=production_exists,
         production_schema_usage=usage, production_schema_create=create, production_table_privileges=privileges,
-        queue_table=queue, pooling=pooling, evidence=r.evidence,
+        queue_table=queue, pooling=pooling, evidence=r.evidence, production_doors=doors,
     )
 
 

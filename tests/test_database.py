@@ -192,7 +192,8 @@ def test_p4_43_public_select(world):
     f = run_probe(world.worker_url)
     assert f.production_schema_usage is False
     assert f.production_table_privileges == [
-        {"schema": PRODUCTION, "table": "documents", "kind": "table", "privilege": "SELECT", "via": ["PUBLIC"]}
+        {"schema": PRODUCTION, "table": "documents", "kind": "table", "owner": "upload_worker_prod",
+         "privilege": "SELECT", "via": ["PUBLIC"]}
     ]
 
 
