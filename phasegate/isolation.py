@@ -8,11 +8,14 @@ Called by :mod:`phasegate.database` inside its read-only session, for the sessio
 - rewrite rules -- views, materialized views, rules on tables -- in any other schema that the
   role may use (USAGE on their schema and the privilege their event needs) and whose definition
   depends on production's objects (``pg_depend`` of ``pg_rewrite``, through other such relations
-  too): a view runs with its owner's privileges, so it is a door when its owner can reach what it
-  reads (a ``security_invoker`` view is not; a populated materialized view holds the rows already);
+  too): a rule reads relations with its owner's privileges, checked when it runs, so it is a door when
+  its owner holds a privilege on what it reads (a ``security_invoker`` view is not; a populated
+  materialized view holds the rows already; a function it calls runs as the caller, so only a
+  SECURITY DEFINER one the role may execute counts);
 - SECURITY DEFINER functions and procedures the role may execute (EXECUTE and USAGE on their
   schema) or that fire as triggers on a relation it may write: a door when their owner can reach
-  production (a superuser, or USAGE on the schema) and their body depends on production's objects
+  production (a superuser, USAGE on the schema, or a privilege on one of its relations) and their
+  body depends on production's objects
   (``pg_depend``: SQL-standard ``BEGIN ATOMIC`` bodies), names the schema in its stored source
   (``prosrc``), or sets a search_path naming it. Every definer function found is kept in the
   evidence with its owner and why it is or is not a door: dynamic SQL and compiled code cannot be
@@ -54,9 +57,11 @@ WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
 ORDER BY c.relname, p.ord
 """
 
-# What a relation's owner may do with an object a rule of it references (a relation or a function).
-_OWNER_CAN = """(has_schema_privilege({owner}, o.ns, 'USAGE') AND CASE
-    WHEN o.cls = 'pg_proc'::regclass THEN has_function_privilege({owner}, o.oid, 'EXECUTE')
+# Whether a rule's reference to an object lets the rule reach it. A relation is read with the privileges of the
+# rule's owner, checked when the query runs (schema USAGE only counted when the rule was created); a function is
+# run as the caller, so only a SECURITY DEFINER one the caller may execute reaches anything.
+_OWNER_CAN = """(CASE
+    WHEN o.cls = 'pg_proc'::regclass THEN o.definer AND has_function_privilege(current_user, o.oid, 'EXECUTE')
     WHEN o.relkind = 'S' THEN has_sequence_privilege({owner}, o.oid, 'USAGE,SELECT,UPDATE')
     ELSE has_table_privilege({owner}, o.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
          OR has_any_column_privilege({owner}, o.oid, 'SELECT,INSERT,UPDATE') END)"""
@@ -67,11 +72,11 @@ _REWRITE_SQL = f"""
 WITH RECURSIVE
 prod AS (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s),
 obj AS (
-    SELECT 'pg_class'::regclass AS cls, c.oid, c.relnamespace AS ns, c.relkind::text AS relkind,
+    SELECT 'pg_class'::regclass AS cls, c.oid, c.relnamespace AS ns, c.relkind::text AS relkind, false AS definer,
            format('%%I.%%I', n.nspname, c.relname) COLLATE "default" AS name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
     UNION ALL
-    SELECT 'pg_proc'::regclass, p.oid, p.pronamespace, NULL, format('%%I.%%I()', n.nspname, p.proname) COLLATE "default"
+    SELECT 'pg_proc'::regclass, p.oid, p.pronamespace, NULL, p.prosecdef, format('%%I.%%I()', n.nspname, p.proname) COLLATE "default"
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 ),
 dep AS (
@@ -145,7 +150,13 @@ f AS (
 SELECT format('%%I.%%I(%%s)', f.nspname, f.proname, pg_get_function_identity_arguments(f.oid)) AS object,
        CASE f.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END AS routine, f.lanname AS language,
        f.sql_standard_body, pg_get_userbyid(f.proowner) AS owner, o.rolsuper AS owner_is_superuser,
-       coalesce(o.rolsuper OR has_schema_privilege(f.proowner, prod.oid, 'USAGE'), false) AS owner_reaches,
+       coalesce(o.rolsuper OR has_schema_privilege(f.proowner, prod.oid, 'USAGE') OR EXISTS (
+                    SELECT 1 FROM pg_class c WHERE c.relnamespace = prod.oid AND CASE
+                        WHEN c.relkind = 'S' THEN has_sequence_privilege(f.proowner, c.oid, 'USAGE,SELECT,UPDATE')
+                        WHEN c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                            THEN has_table_privilege(f.proowner, c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
+                                 OR has_any_column_privilege(f.proowner, c.oid, 'SELECT,INSERT,UPDATE')
+                        ELSE false END), false) AS owner_reaches,
        f.executable, f.fired_by,
        array(SELECT DISTINCT {_GRANTEE}
              FROM aclexplode(coalesce(f.proacl, acldefault('f', f.proowner))) a
