@@ -685,6 +685,14 @@ def _role(r: _Reader, ident: dict, label: str) -> dict:
     return role
 
 
+def _implicit_via(role: dict) -> list[str]:
+    """What gives a privilege no ACL names: being a superuser (every ACL then matches: said once, as superuser),
+    or a predefined role that reads or writes all data."""
+    if role.get("rolsuper"):
+        return ["superuser"]
+    return [m for m in role.get("member_of") or [] if m in ("pg_read_all_data", "pg_write_all_data")]
+
+
 def _production_isolation(r: _Reader, production_schema: str, production_exists: bool, role: dict,
                           whose: str) -> tuple[bool | None, bool | None, list[dict], list[dict]]:
     """How the session's role can reach the production schema: (USAGE, CREATE, privileges on its tables,
@@ -713,7 +721,7 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
         usage, create = bool(sp["usage"]), bool(sp["create"])
         held = [name for name, has in (("USAGE", usage), ("CREATE", create)) if has]
         if held:
-            via = list(sp.get("via") or []) or (["superuser"] if role.get("rolsuper") else [])
+            via = _implicit_via(role) if role.get("rolsuper") else list(sp.get("via") or []) or _implicit_via(role)
             doors.append({"object": production_schema, "kind": "schema", "owner": sp.get("owner"),
                           "privilege": ", ".join(held), "via": via, "opens": ""})
         privileges = r.rows(
@@ -751,9 +759,9 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
             fact="production_isolation",
         )
         for p in privileges:
-            p["via"] = list(p.get("via") or []) or (["superuser"] if role.get("rolsuper") else [])
+            p["via"] = _implicit_via(role) if role.get("rolsuper") else list(p.get("via") or []) or _implicit_via(role)
         privileges += isolation.column_privileges(r, production_schema, role)
-        doors += isolation.doors(r, production_schema, whose)
+        doors += isolation.doors(r, production_schema, role, whose)
     r.note("production_isolation", f"{whose} role memberships",
            [{"member_of": role["member_of"], "rolsuper": role.get("rolsuper")}])
     return usage, create, privileges, doors

@@ -21,7 +21,10 @@ Called by :mod:`phasegate.database` inside its read-only session, for the sessio
   evidence with its owner and why it is or is not a door: dynamic SQL and compiled code cannot be
   proven from the catalog;
 - foreign tables whose remote schema is production's, and foreign servers with a user mapping for
-  the role (or PUBLIC) that log in to this database as a role that can reach production.
+  the role (or PUBLIC) that log in to this database as a role that can reach production;
+- roles it may ``SET ROLE`` to without inheriting their privileges (PostgreSQL 16's ``INHERIT FALSE``
+  grants), or that are superusers, and that reach production; the ``REPLICATION`` attribute (a
+  replication connection streams every schema).
 
 Each door is a dict: ``object``, ``kind``, ``owner``, ``privilege`` (what opens it), ``via`` (PUBLIC,
 the role itself, a role it is a member of) and ``opens`` (what lies behind it).
@@ -226,6 +229,30 @@ ORDER BY 1, 2
 """
 
 
+# Roles the session's role may SET ROLE to (PostgreSQL 16: the grant's SET option; before: any membership) whose
+# privileges it does not inherit -- or a superuser, whose power no membership inherits -- and that reach production.
+_SET_ROLE_SQL = """
+WITH prod AS (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s)
+SELECT r.rolname AS role, r.rolsuper AS superuser, pg_has_role(current_user, r.oid, 'USAGE') AS inherited,
+       array(SELECT DISTINCT pg_get_userbyid(m.roleid) FROM pg_auth_members m
+             WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+               AND m.roleid <> r.oid AND pg_has_role(m.roleid, r.oid, 'MEMBER')) AS granted_through
+FROM pg_roles r CROSS JOIN prod
+WHERE r.rolname <> current_user AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+  AND CASE WHEN current_setting('server_version_num')::int >= 160000 THEN pg_has_role(current_user, r.oid, 'SET')
+           ELSE pg_has_role(current_user, r.oid, 'MEMBER') END
+  AND (r.rolsuper OR NOT pg_has_role(current_user, r.oid, 'USAGE'))
+  AND (r.rolsuper OR has_schema_privilege(r.oid, prod.oid, 'USAGE') OR EXISTS (
+        SELECT 1 FROM pg_class c WHERE c.relnamespace = prod.oid AND CASE
+            WHEN c.relkind = 'S' THEN has_sequence_privilege(r.oid, c.oid, 'USAGE,SELECT,UPDATE')
+            WHEN c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                THEN has_table_privilege(r.oid, c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
+                     OR has_any_column_privilege(r.oid, c.oid, 'SELECT,INSERT,UPDATE')
+            ELSE false END))
+ORDER BY 1
+"""
+
+
 def _pattern(schema: str) -> str:
     """A POSIX regular expression for ``schema`` as a whole identifier (quoted or not), case-insensitive."""
     escaped = re.sub(r"([\\^$.|?*+()\[\]{}])", r"\\\1", schema)
@@ -237,7 +264,7 @@ def column_privileges(r, production_schema: str, role: dict) -> list[dict]:
     rows = r.rows("production column privileges", _COLUMN_PRIVILEGES_SQL,
                   {"schema": production_schema, "privs": list(COLUMN_PRIVILEGES)}, fact="production_isolation")
     for row in rows:
-        row["via"] = list(row.get("via") or []) or (["superuser"] if role.get("rolsuper") else [])
+        row["via"] = ["superuser"] if role.get("rolsuper") else list(row.get("via") or [])
     return rows
 
 
@@ -245,10 +272,21 @@ def _via(row: dict) -> list[str]:
     return list(row.get("via") or [])
 
 
-def doors(r, production_schema: str, whose: str) -> list[dict]:
+def doors(r, production_schema: str, role: dict, whose: str) -> list[dict]:
     """Every door other than schema and table grants, each as a dict (see the module's docstring)."""
     params = {"schema": production_schema, "pattern": _pattern(production_schema)}
     found: list[dict] = []
+
+    if role.get("rolreplication") and not role.get("rolsuper"):
+        found.append({"object": role.get("rolname"), "kind": "role attribute", "owner": None,
+                      "privilege": "REPLICATION", "via": [],
+                      "opens": "a replication connection streams every schema's rows, production's included"})
+    for row in r.rows("roles the role may SET ROLE to that reach production", _SET_ROLE_SQL, params,
+                      fact="production_isolation"):
+        what = ("a superuser (SET ROLE gives what no membership inherits)" if row["superuser"]
+                else f"reaches {production_schema}, and its privileges are not inherited")
+        found.append({"object": row["role"], "kind": "role", "owner": None, "privilege": "SET ROLE",
+                      "via": list(row["granted_through"] or []), "opens": what})
 
     for row in r.rows("views, materialized views and rules that reach production", _REWRITE_SQL, params,
                       fact="production_isolation"):

@@ -83,8 +83,8 @@ def production_unreachable(facts, schema: str, link: str | None, whose: str = "t
     doors = production_doors(facts, schema)
     if doors:
         raise Violation(f"{whose} reach into production schema {schema}",
-                        "no door: no privilege on the schema or its objects, no view, rule, definer function or "
-                        "foreign table into it",
+                        "no door: no privilege on the schema or its objects, no view, rule, definer function, "
+                        "foreign table or role that leads into it",
                         f"{len(doors)} door(s): " + "; ".join(short for short, _ in doors), link=link,
                         details=[f"door: {line}" for _, line in doors]
                         + [f"role: {facts.current_user}, member of: {', '.join(facts.role.get('member_of') or []) or 'none'}"])

@@ -217,6 +217,8 @@ DOORS = {
                             "SELECT", ["upload_worker_staging"]),
     "P4-43-user-mapping": ("server production_database", "foreign server (wrapper phasegate_sandbox_fdw) with a user "
                            "mapping for upload_worker_staging", "postgres", "USAGE", ["upload_worker_staging"]),
+    "P4-43-set-role": ("upload_worker_prod", "role", None, "SET ROLE", []),
+    "P4-43-replication": ("upload_worker_staging", "role attribute", None, "REPLICATION", []),
 }
 
 
@@ -230,7 +232,7 @@ def test_each_door_world_opens_exactly_its_door(world, pg):
     owner = pg.admin_user if owner == "postgres" else owner
     assert (door["object"], door["kind"], door["owner"], door["privilege"], door["via"]) == (obj, kind, owner,
                                                                                             privilege, via)
-    assert "upload_pipeline" in door["opens"]
+    assert "upload_pipeline" in door["opens"] or door["kind"] == "role attribute"
     assert world.password not in str(f.evidence) and "CANARY" not in str(f.evidence)  # no user mapping's password
 
 
@@ -242,6 +244,14 @@ def test_a_column_grant_is_a_privilege_on_the_table(world):
         {"schema": PRODUCTION, "table": "documents", "kind": "table", "owner": "upload_worker_prod",
          "privilege": "SELECT", "columns": ["id", "title"], "via": ["upload_worker_staging"]}
     ]
+
+
+@pytest.mark.parametrize("world", ["P4-43-read-all-data"], indirect=True)
+def test_a_predefined_role_that_reads_all_data_is_named(world):
+    f = run_probe(world.worker_url)
+    assert f.production_schema_usage is True and f.production_doors[0]["via"] == ["pg_read_all_data"]
+    assert {p["privilege"] for p in f.production_table_privileges} == {"SELECT"}
+    assert all(p["via"] == ["pg_read_all_data"] for p in f.production_table_privileges)
 
 
 @pytest.mark.parametrize("world", ["P4-43-sequence"], indirect=True)

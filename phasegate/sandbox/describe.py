@@ -39,6 +39,9 @@ _DATABASE = {
     "P4-43-foreign-table": "a foreign table whose remote schema is upload_pipeline, SELECT to the worker",
     "P4-43-user-mapping": "a foreign server with a user mapping for the worker that logs in here as the "
                           "production role",
+    "P4-43-set-role": "the worker role is a member of the production role WITH INHERIT FALSE: it may SET ROLE to it",
+    "P4-43-replication": "the worker role has the REPLICATION attribute",
+    "P4-43-read-all-data": "the worker role is a member of pg_read_all_data",
     "compliant-staging-definers": "a view and SECURITY DEFINER functions over staging objects only, owned by "
                                   "the worker role",
     "compliant-supabase-definers": "superuser-owned SECURITY DEFINER functions as Supabase ships them "

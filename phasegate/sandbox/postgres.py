@@ -73,6 +73,9 @@ VARIANTS: dict[str, str | None] = {
     "P4-43-definer-trigger": "P4-43",     # a definer trigger function writing production, on a table the worker fills
     "P4-43-foreign-table": "P4-43",       # a foreign table whose remote schema is upload_pipeline, SELECT to the worker
     "P4-43-user-mapping": "P4-43",        # a user mapping for the worker, to this database as the production role
+    "P4-43-set-role": "P4-43",            # GRANT upload_worker_prod TO the worker WITH INHERIT FALSE: SET ROLE reaches it
+    "P4-43-replication": "P4-43",         # ALTER ROLE the worker REPLICATION
+    "P4-43-read-all-data": "P4-43",       # GRANT pg_read_all_data TO the worker
     "compliant-staging-definers": None,   # a view and a SECURITY DEFINER function over staging only, owned by the worker
     "compliant-supabase-definers": None,  # superuser-owned definer functions in auth, pgbouncer, extensions
     "P4-44": "P4-44",                     # search_path = upload_pipeline_staging, upload_pipeline
@@ -643,6 +646,12 @@ def _doors(variant: str, x) -> None:
             x(sql.SQL("GRANT USAGE ON FOREIGN SERVER production_database TO {}").format(st))
             x(sql.SQL("CREATE USER MAPPING FOR {} SERVER production_database "
                       "OPTIONS (user {}, password 'mapping-CANARY-pw-8f8f')").format(st, sql.Literal(PRODUCTION_ROLE)))
+    elif variant == "P4-43-set-role":
+        x(sql.SQL("GRANT {} TO {} WITH INHERIT FALSE").format(pr, st))
+    elif variant == "P4-43-read-all-data":
+        x(sql.SQL("GRANT pg_read_all_data TO {}").format(st))
+    elif variant == "P4-43-replication":
+        x(sql.SQL("ALTER ROLE {} REPLICATION").format(st))
     elif variant == "compliant-staging-definers":
         x(sql.SQL("SET ROLE {}").format(st))
         x(sql.SQL("CREATE VIEW {s}.job_counts AS SELECT status, count(*) AS jobs FROM {s}.upload_jobs "
