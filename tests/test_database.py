@@ -202,6 +202,8 @@ DOORS = {
     "P4-43-view": (f"{STAGING}.document_titles", "view", "upload_worker_prod", "SELECT", ["upload_worker_staging"]),
     "P4-43-materialized-view": (f"{STAGING}.document_titles", "materialized view", "upload_worker_prod", "SELECT",
                                 ["upload_worker_staging"]),
+    "P4-43-view-of-a-view": (f"{STAGING}.recent_titles", "view", "upload_worker_prod", "SELECT",
+                             ["upload_worker_staging"]),
     "P4-43-rule": (f"{STAGING}.document_lookups", "rule lookup ON INSERT", "upload_worker_prod", "INSERT",
                    ["upload_worker_staging"]),
     "P4-43-definer-plpgsql": (f"{STAGING}.document_titles()", "SECURITY DEFINER function (plpgsql)",

@@ -104,6 +104,9 @@ DOOR_LINES = {
                   "runs with its owner's privileges and reads upload_pipeline.documents",
     "P4-43-materialized-view": f"door: {S}.document_titles (materialized view, owner upload_worker_prod): SELECT via "
                                "upload_worker_staging: holds rows read from upload_pipeline.documents",
+    "P4-43-view-of-a-view": f"door: {S}.recent_titles (view, owner upload_worker_prod): SELECT via "
+                            "upload_worker_staging: runs with its owner's privileges and reads "
+                            f"upload_pipeline.documents (through {S}.document_titles)",
     "P4-43-rule": f"door: {S}.document_lookups (rule lookup ON INSERT, owner upload_worker_prod): INSERT via "
                   "upload_worker_staging: runs with its owner's privileges and reads upload_pipeline.documents",
     "P4-43-definer-plpgsql": f"door: {S}.document_titles() (SECURITY DEFINER function (plpgsql), owner "

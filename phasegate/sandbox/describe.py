@@ -28,6 +28,8 @@ _DATABASE = {
     "P4-43-view": "a staging view over a production table, owned by the production role, SELECT to the worker",
     "P4-43-materialized-view": "a staging materialized view of a production table, owned by the production role, "
                                "SELECT to the worker",
+    "P4-43-view-of-a-view": "a staging view over a staging view over production, both owned by the production "
+                            "role, SELECT on the outer one to the worker",
     "P4-43-rule": "a staging table of the production role whose INSERT rule returns production rows; "
                   "INSERT to the worker",
     "P4-43-definer-plpgsql": "a SECURITY DEFINER plpgsql function of the production role reading production "

@@ -66,6 +66,7 @@ VARIANTS: dict[str, str | None] = {
     "P4-43-sequence": "P4-43",            # GRANT USAGE ON SEQUENCE upload_pipeline.documents_id_seq TO the worker
     "P4-43-view": "P4-43",                # a staging view over production, owned by the production role, SELECT to the worker
     "P4-43-materialized-view": "P4-43",   # the same as a materialized view
+    "P4-43-view-of-a-view": "P4-43",      # a staging view over such a view (no grant on the inner one), SELECT to the worker
     "P4-43-rule": "P4-43",                # a staging table of the production role whose INSERT rule reads production
     "P4-43-definer-plpgsql": "P4-43",     # a SECURITY DEFINER plpgsql function of the production role reading production
     "P4-43-definer-sql": "P4-43",         # the same in LANGUAGE sql with a string body
@@ -604,6 +605,12 @@ def _doors(variant: str, x) -> None:
         x(sql.SQL("CREATE {} {}.document_titles AS SELECT id, title FROM {}.documents").format(kind, sts, prs))
         x(sql.SQL("ALTER {} {}.document_titles OWNER TO {}").format(kind, sts, pr))
         x(sql.SQL("GRANT SELECT ON {}.document_titles TO {}").format(sts, reader))
+    elif variant == "P4-43-view-of-a-view":
+        x(sql.SQL("CREATE VIEW {}.document_titles AS SELECT id, title FROM {}.documents").format(sts, prs))
+        x(sql.SQL("CREATE VIEW {s}.recent_titles AS SELECT title FROM {s}.document_titles").format(s=sts))
+        for view in ("document_titles", "recent_titles"):
+            x(sql.SQL("ALTER VIEW {}.{} OWNER TO {}").format(sts, sql.Identifier(view), pr))
+        x(sql.SQL("GRANT SELECT ON {}.recent_titles TO {}").format(sts, st))
     elif variant == "P4-43-rule":
         # INSERT INTO document_lookups (owner_id) VALUES ('u-1') returns that owner's production documents.
         x(sql.SQL("CREATE TABLE {}.document_lookups (owner_id text)").format(sts))
