@@ -10,4 +10,5 @@ pytest_plugins = [
     "steps.integration_steps",
     "steps.policy_steps",
     "steps.round_trip_steps",
+    "steps.pending_steps",
 ]

@@ -2,7 +2,10 @@
 
 Everything else phasegate runs is read-only (:class:`phasegate.database.ReadOnlySession`).
 A :class:`CanaryRun` opens its own session with the API role's credential
-(``PHASEGATE_CANARY_DATABASE_URL``), never the worker's, and writes only:
+(``PHASEGATE_CANARY_DATABASE_URL``), never the worker's: each connection reads ``current_user``
+and ``session_user`` back before its first statement, and unless both are the role the API's own
+``DATABASE_URL`` on Render names (:class:`~phasegate.identity.ExpectedRole`) it is closed and
+:class:`~phasegate.database.DatabaseWrongRole` raised: nothing is read or written with it. It writes only:
 
 * ``INSERT`` of a canary job whose payload is the profile's template with this run's id;
 * ``DELETE`` of canary jobs, by id *and* run id: this run's at the end, and leftovers of
@@ -27,8 +30,9 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from .database import ConnectionTarget, DatabaseError, connect_error, first_line
+from .database import ConnectionTarget, DatabaseError, DatabaseWrongRole, connect_error, first_line
 from .errors import ConfigError
+from .identity import ExpectedRole
 from .secrets import Secret
 
 RUN_ID_PLACEHOLDER = "{run_id}"
@@ -198,17 +202,19 @@ class Observed:
 class CanaryRun:
     """One run's canary jobs: enqueue with the API's role, poll, remove, sweep leftovers.
 
-    ``url`` is the API role's credential (registered as a secret; never shown). Writes go
+    ``url`` is the API role's credential (registered as a secret; never shown); ``expected`` the
+    role it must log in as (the user of the API's own DATABASE_URL on Render). Writes go
     through :meth:`_write`, which keeps each statement, its parameters and the rows it
-    touched in :attr:`journal`.
+    touched in :attr:`journal`; the role check is ``journal["identity"]``.
     """
 
-    def __init__(self, profile, url: Secret, *, run_id: str | None = None, connect_timeout: int = 10,
-                 statement_timeout_ms: int = 15000) -> None:
+    def __init__(self, profile, url: Secret, *, expected: ExpectedRole, run_id: str | None = None,
+                 connect_timeout: int = 10, statement_timeout_ms: int = 15000) -> None:
         if (reason := refusal(profile)) is not None:
             raise CanaryRefused(reason)
         self.profile = profile
         self._url = url
+        self.expected = expected
         self.run_id = run_id or new_run_id()
         self.template: PayloadTemplate = profile.canary_payload
         self.table = sql.Identifier(profile.db_schema, profile.db_queue_table)
@@ -218,6 +224,12 @@ class CanaryRun:
         self.journal: dict = {"run_id": self.run_id, "table": self.table_name, "criteria": [], "statements": [],
                               "written": [], "removed": [], "swept": [], "errors": []}
         self._ours: dict[int, str] = {}  # id -> kind, rows written and not yet removed
+        self.unusable: DatabaseError | None = None  # why its session could not start (its role refused, ...)
+
+    def require_usable(self) -> None:
+        """Raise why the run's session could not start (each round-trip scenario is then broken by it)."""
+        if self.unusable is not None:
+            raise self.unusable
 
     def __repr__(self) -> str:  # Allure records fixture arguments: no URL here
         return f"<canary run {self.run_id} on {self.table_name}>"
@@ -228,11 +240,28 @@ class CanaryRun:
             url = self._url.reveal()
             target = ConnectionTarget.parse(url)  # registers the password
             try:
-                self._conn = psycopg.connect(url, connect_timeout=self.connect_timeout, autocommit=False,
-                                             prepare_threshold=None, application_name=APPLICATION_NAME)
+                conn = psycopg.connect(url, connect_timeout=self.connect_timeout, autocommit=False,
+                                       prepare_threshold=None, application_name=APPLICATION_NAME)
             except psycopg.Error as exc:
                 raise connect_error(exc, target, self.connect_timeout) from None
+            self._check_role(conn)  # before the connection is kept: nothing runs as another role
+            self._conn = conn
         return self._conn
+
+    def _check_role(self, conn: psycopg.Connection) -> None:
+        """current_user and session_user, read back first; another role than expected closes the connection."""
+        try:
+            conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(self.statement_timeout_ms)))
+            current_user, session_user = conn.execute("SELECT current_user, session_user").fetchone()
+            conn.rollback()
+        except psycopg.Error as exc:
+            conn.close()
+            raise DatabaseError(f"the canary session could not read its own role: {first_line(exc)}") from None
+        self.journal["identity"] = self.expected.identity(current_user, session_user)
+        if (problem := self.expected.mismatch(current_user, session_user)) is not None:
+            conn.close()
+            self.journal["errors"].append(f"session refused before its first statement: {problem}")
+            raise DatabaseWrongRole(f"{problem}: the canary wrote nothing through it", self.journal["identity"])
 
     def _transaction(self, query, params=()) -> list[tuple]:
         """One statement in a transaction of its own, time-bounded with SET LOCAL (a pooler drops options)."""
@@ -302,7 +331,7 @@ class CanaryRun:
 
     def evidence_for(self, job_id: int) -> dict:
         """The journal's part about one job: the statements that wrote or removed it, and its rows."""
-        return {"run_id": self.run_id, "table": self.table_name,
+        return {"run_id": self.run_id, "table": self.table_name, "identity": self.journal.get("identity"),
                 "statements": [s for s in self.journal["statements"] if job_id in (s["rows"] or []) + s["jobs"]],
                 "written": [w for w in self.journal["written"] if w["id"] == job_id],
                 "removed": [r for r in self.journal["removed"] if r["id"] == job_id],

@@ -1,10 +1,11 @@
-"""The ``phasegate`` command: reports, sign-off, verification, status, diff, and the sandbox for curl.
+"""The ``phasegate`` command: reports, sign-off, verification, status, diff, audit, and the sandbox for curl.
 
 Exit codes: 0 done; 1 verification failed, ``diff`` found an outcome that regressed, or a
 report rebuilt without its Allure HTML; 2 refused, bad usage, or an input that cannot be used
 (missing or corrupt file, busy port), always with the reason on one line and never a
 traceback. ``status`` has its own: 0 signable, 1 failed, 2 broken or partial, 3 not the real
-target (sandbox) — see :mod:`phasegate.report.gate`.
+target (sandbox) — see :mod:`phasegate.report.gate`; ``audit`` 0 every claim accounted for, 1 one
+unmapped, 2 unusable input or a scaffold refused — see :mod:`phasegate.audit`.
 """
 
 from __future__ import annotations
@@ -142,6 +143,39 @@ def cmd_status(args) -> int:
     return max(codes)
 
 
+def _catalogue_root() -> Path:
+    """The folder holding features/: the current one when it has them, else this checkout."""
+    here = Path.cwd()
+    return here if (here / "features").is_dir() else Path(__file__).resolve().parents[1]
+
+
+def cmd_audit(args) -> int:
+    from .audit import EXIT_UNUSABLE, AuditError, audit, read_verdicts
+    from .criteria import load_phases
+
+    try:
+        if args.scaffold is not None:
+            from .scaffold import scaffold
+
+            for line in scaffold(args.report, args.scaffold, args.prefix, args.title):
+                print(line)
+            return EXIT_OK
+        result = audit(args.report, load_phases(_catalogue_root()), args.phase)
+        if args.run is not None:
+            folders = _newest_runs(args.run)  # as status reads them: RUN, or the newest run of each phase
+            if not folders:
+                raise AuditError(f"{args.run} is neither a run folder nor a folder of runs")
+            read_verdicts(result, folders)
+    except AuditError as exc:
+        print(f"phasegate audit: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print("\n".join(result.lines()))
+    return result.code
+
+
 def cmd_diff(args) -> int:
     from .report.diff import DifferentPhases, diff_runs, regressions, write_appendix
 
@@ -180,6 +214,33 @@ def cmd_prune(args) -> int:
         print(f"{env.environment}: {verb} {len(env.removed)} run folder(s) ({env.freed_bytes / 1e6:.1f} MB), "
               f"kept the newest {len(env.kept)}{signed}; history capped at {HISTORY_RUNS} runs")
     return EXIT_OK
+
+
+def cmd_summary(args) -> int:
+    """The job summary: ``phasegate status``'s own lines for the folder, then the criteria not passed."""
+    import contextlib
+    import io
+
+    from .report import summary
+    from .report.model import load_run
+
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+        main(["status", str(args.run)])  # its lines verbatim, whatever status reports (its exit code is the gate's)
+    runs = []
+    for folder in _newest_runs(args.run):
+        try:
+            runs.append(load_run(folder))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # status's line names what is wrong with it
+    text = summary.render(str(args.run), said.getvalue().splitlines(), runs)
+    target = summary.write(text, args.out)
+    if target is None:
+        print(text, end="")
+    else:
+        rows = sum(len(summary.not_passed(run)) for run in runs)
+        print(f"job summary of {args.run} appended to {target}: {len(runs)} run(s), {rows} criteria not passed")
+    return EXIT_OK if runs else EXIT_REFUSED
 
 
 def cmd_sandbox_worlds(args) -> int:
@@ -280,6 +341,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object: code, label, signable, reasons, verdict")
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("audit", help="what accounts for each ✅ of a hand-written report",
+                       description="For every line of a Markdown report with ✅, ✔, ☑ or a [x] checkbox, in "
+                                   "document order: its line, its text, and what accounts for it in a phase's claims "
+                                   "table (criteria, phase verdict, not verifiable and why, or UNMAPPED). Exit 0 "
+                                   "when every claim is accounted for, 1 when any is unmapped, 2 for an unreadable "
+                                   "file, an unknown phase or run folder. With --scaffold, write a new phase folder "
+                                   "from the report instead (exit 2 when refused).")
+    p.add_argument("report", type=Path, metavar="REPORT", help="the hand-written Markdown report")
+    p.add_argument("--phase", default=None, metavar="NAME",
+                   help="the phase whose claims table to use (default: the one matching most lines)")
+    p.add_argument("--run", type=Path, default=None, metavar="RUN",
+                   help="a run folder, or reports/<env> for the newest run of each phase: adds today's verdicts")
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object: phase, total, unmapped, claims [{line, text, status, criteria, reason, '
+                        'verdict}]')
+    p.add_argument("--scaffold", type=Path, default=None, metavar="features/<phase>",
+                   help="write a new phase folder: phase.yaml, one feature per section, a pending scenario per "
+                        "claim no phase accounts for (refuses an existing folder)")
+    p.add_argument("--prefix", default=None, metavar="PREFIX", help="the new phase's criterion prefix, e.g. P6")
+    p.add_argument("--title", default=None, metavar="TITLE",
+                   help='the new phase\'s title (default: "Phase N" from the prefix PN)')
+    p.set_defaults(func=cmd_audit)
+
     p = sub.add_parser("diff", help="what changed between two runs",
                        description="Criterion outcomes, service configuration fields, env var keys, rotated "
                                    "secrets (by digest) and grants that differ between RUN_A and RUN_B. Exit 1 "
@@ -298,6 +382,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", default=None, metavar="NAME", help="prune only this environment")
     p.add_argument("--dry-run", action="store_true", help="say what would be removed; remove nothing")
     p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("summary", help="the CI job summary (Markdown) of an environment's newest runs",
+                       description="Markdown for $GITHUB_STEP_SUMMARY: the lines `phasegate status RUN` prints, then "
+                                   "a table of the criteria not passed (ID, title, status, expected vs actual in "
+                                   "one line, Render dashboard link). Appended to --out, else to "
+                                   "$GITHUB_STEP_SUMMARY when set, else printed. Exit 0 written, 2 no run folder.")
+    p.add_argument("run", type=Path, metavar="RUN",
+                   help="reports/<env> (the newest run of each phase), or a run folder")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE", help="append to FILE instead")
+    p.set_defaults(func=cmd_summary)
 
     sandbox = sub.add_parser("sandbox", help="the Render simulator, standalone",
                              description="Run the sandbox's Render simulator for curl, or list its worlds.")

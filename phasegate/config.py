@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .errors import ConfigError
+from .queue_states import DEFAULT_DONE, DEFAULT_FAILED, DEFAULT_RUNNING, QueueStates
 from .secrets import Secret
 
 DEFAULT_API_URL = "https://api.render.com/v1"
@@ -65,14 +66,29 @@ KNOWN_KEYS = frozenset(
         "CANARY_TIMEOUT_SECONDS",
         "CANARY_JOB_PAYLOAD",
         "CANARY_POISON_PAYLOAD",
+        # The queue's states, for every criterion that needs them; CANARY_*_STATUS are their old names.
+        "QUEUE_DONE_STATUS",
+        "QUEUE_FAILED_STATUS",
+        "QUEUE_RUNNING_STATUSES",
         "CANARY_DONE_STATUS",
         "CANARY_FAILED_STATUS",
     }
 )
 
+# Deprecated key -> the key that replaced it (same meaning: the queue's states are not the canary's).
+RENAMED_KEYS = {"CANARY_DONE_STATUS": "QUEUE_DONE_STATUS", "CANARY_FAILED_STATUS": "QUEUE_FAILED_STATUS"}
+
 # In the sandbox profile, PHASEGATE_CANARY_DATABASE_URL may name the sandbox's own API role
 # (its password is made per run): the sandbox session puts the real URL in its place.
 SANDBOX_API_DATABASE_URL = "{{SANDBOX_API_DATABASE_URL}}"
+# Every sandbox role a route key (PHASEGATE_DATABASE_URL, PHASEGATE_API_DATABASE_URL,
+# PHASEGATE_CANARY_DATABASE_URL) may name in a sandbox profile, as the sandbox's role names it:
+# how tests give a route that logs in as another role than the service's own.
+SANDBOX_ROLE_URLS = {
+    "{{SANDBOX_WORKER_DATABASE_URL}}": "upload_worker_staging",
+    SANDBOX_API_DATABASE_URL: "upload_api_staging",
+    "{{SANDBOX_PRODUCTION_DATABASE_URL}}": "upload_worker_prod",
+}
 
 
 @dataclass(frozen=True)
@@ -132,8 +148,18 @@ class Profile:
     canary_database_url: Secret | None = field(default=None, repr=False)
     canary_timeout: float = 60.0
     canary_payload: object = None  # canary.PayloadTemplate, validated at load
-    canary_done_status: str = "done"
-    canary_failed_status: str = "failed"
+    # The queue's done, failed and running states (QUEUE_DONE_STATUS, QUEUE_FAILED_STATUS, QUEUE_RUNNING_STATUSES).
+    queue_states: QueueStates = QueueStates()
+    # One line per deprecated key the profile used, printed once at the start of a run.
+    deprecations: tuple[str, ...] = ()
+
+    @property
+    def canary_done_status(self) -> str:  # the old name of queue_states.done
+        return self.queue_states.done
+
+    @property
+    def canary_failed_status(self) -> str:  # the old name of queue_states.failed
+        return self.queue_states.failed
 
     def __repr__(self) -> str:  # Allure records step arguments
         return f"<profile {self.name} ({self.source}){' SANDBOX' if self.sandbox else ''}>"
@@ -271,6 +297,7 @@ def load_profile(name: str, root: Path, environ: dict[str, str] | None = None) -
     from_environment = sorted(key for key in KNOWN_KEYS if key in environ)
     for key in from_environment:
         values[key], sources[key] = environ[key], PROCESS_ENVIRONMENT
+    _sandbox_world_settings(values, sources)
     profile = _validate(name, shown, values, sources)
     declared_real = _flag_value(file_values.get("RENDER_API_URL_IS_REAL", ""))
     if declared_real is None:
@@ -278,6 +305,20 @@ def load_profile(name: str, root: Path, environ: dict[str, str] | None = None) -
                           f"got {describe(file_values['RENDER_API_URL_IS_REAL'])}")
     return dataclasses.replace(profile, files=tuple(files), from_environment=tuple(from_environment),
                                api_url_is_real=declared_real)
+
+
+def _sandbox_world_settings(values: dict[str, str], sources: dict[str, str]) -> None:
+    """A sandbox world may carry the settings of the deployment it stands for (a queue whose failed state is
+    ``dead``): they fill the keys that no profile file and not the process environment set."""
+    if not _flag_value(values.get("PHASEGATE_SANDBOX", "")):
+        return
+    from .sandbox.session import CATALOGUE
+
+    name = values.get("PHASEGATE_SANDBOX_WORLD", "").strip() or "compliant"
+    world = CATALOGUE.get(name)  # an unknown world is refused by _validate_sandbox
+    for key, value in (world.settings if world else {}).items():
+        if not values.get(key, "").strip():
+            values[key], sources[key] = value, f"the sandbox world {name}"
 
 
 def _flag_value(raw: str) -> bool | None:
@@ -333,6 +374,25 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
                               f"{describe(value)}")
         return value
 
+    def queue_state(key: str, default: str) -> str:
+        """A state under its new key, or its deprecated one (CANARY_*_STATUS); both set must agree."""
+        old = next(k for k, new in RENAMED_KEYS.items() if new == key)
+        if text(old) is not None and text(key) is not None and text(old) != text(key):
+            raise ConfigError(f"{at(old)}: {old} (deprecated) and {key} ({at(key)}) name different states; "
+                              f"keep {key} only")
+        return status_name(key if text(key) is not None or text(old) is None else old, default)
+
+    def running_states() -> tuple[str, ...]:
+        key = "QUEUE_RUNNING_STATUSES"
+        raw = text(key)
+        if raw is None:
+            return DEFAULT_RUNNING
+        states = tuple(s.strip() for s in raw.split(","))
+        if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ -]{0,62}", s) for s in states) or len(set(states)) < len(states):
+            raise ConfigError(f"{at(key)}: {key} must list job status names (letters, digits, _, -, space), "
+                              f"comma-separated, each once, got {describe(raw)}")
+        return states
+
     def flag(key: str) -> bool:
         raw = (text(key) or "false").lower()
         if raw not in {"true", "false", "1", "0", "yes", "no"}:
@@ -381,6 +441,16 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
 
     payload = PayloadTemplate.parse(text("CANARY_JOB_PAYLOAD", DEFAULT_PAYLOAD), text("CANARY_POISON_PAYLOAD"),
                                     job_at=at("CANARY_JOB_PAYLOAD"), poison_at=at("CANARY_POISON_PAYLOAD"))
+    states = QueueStates(queue_state("QUEUE_DONE_STATUS", DEFAULT_DONE),
+                         queue_state("QUEUE_FAILED_STATUS", DEFAULT_FAILED), running_states())
+    if states.done == states.failed or {states.done, states.failed} & set(states.running):
+        raise ConfigError(f"{shown}: the queue's done, failed and running states (QUEUE_DONE_STATUS, "
+                          "QUEUE_FAILED_STATUS, QUEUE_RUNNING_STATUSES) must be different states")
+    used = [key for key in RENAMED_KEYS if text(key) is not None]
+    deprecations = (f"phasegate: {', '.join(used)} {'is' if len(used) == 1 else 'are'} deprecated "
+                    f"({'; '.join(at(k) for k in used)}): {'it names' if len(used) == 1 else 'they name'} the queue's "
+                    f"states for every criterion; rename {'it' if len(used) == 1 else 'them'} "
+                    f"{', '.join(RENAMED_KEYS[k] for k in used)}",) if used else ()
     if sandbox:
         _validate_sandbox(at("PHASEGATE_SANDBOX_WORLD"), text("PHASEGATE_SANDBOX_WORLD", "compliant"),
                           at("PHASEGATE_SANDBOX_FAULTS"), text("PHASEGATE_SANDBOX_FAULTS", ""))
@@ -399,8 +469,10 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         render_retry_budget=number("RENDER_RETRY_BUDGET_SECONDS", 30.0, float, minimum=-1),
         # Pacing to Render's 400 GETs a minute: 15 minutes reads about 6,000 resources.
         render_rate_wait=number("RENDER_RATE_WAIT_SECONDS", 900.0, float),
-        database_url_override=secret("PHASEGATE_DATABASE_URL"),
-        api_database_url_override=secret("PHASEGATE_API_DATABASE_URL"),
+        database_url_override=_route(at("PHASEGATE_DATABASE_URL"), "PHASEGATE_DATABASE_URL",
+                                     text("PHASEGATE_DATABASE_URL"), sandbox),
+        api_database_url_override=_route(at("PHASEGATE_API_DATABASE_URL"), "PHASEGATE_API_DATABASE_URL",
+                                         text("PHASEGATE_API_DATABASE_URL"), sandbox),
         db_schema=identifier("DB_SCHEMA", "upload_pipeline_staging"),
         production_db_schema=identifier("PRODUCTION_DB_SCHEMA", "upload_pipeline"),
         production_db_role=text("PRODUCTION_DB_ROLE"),
@@ -426,20 +498,32 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         canary_database_url=canary_url,
         canary_timeout=number("CANARY_TIMEOUT_SECONDS", 60.0, float),
         canary_payload=payload,
-        canary_done_status=status_name("CANARY_DONE_STATUS", "done"),
-        canary_failed_status=status_name("CANARY_FAILED_STATUS", "failed"),
+        queue_states=states,
+        deprecations=deprecations,
     )
+
+
+def _route(where: str, key: str, value: str | None, sandbox: bool) -> Secret | None:
+    """A route of the runner's own to a database (a secret); in a sandbox profile maybe a sandbox role's
+    placeholder (:data:`SANDBOX_ROLE_URLS`)."""
+    if value is None:
+        return None
+    if value in SANDBOX_ROLE_URLS:
+        if not sandbox:
+            raise ConfigError(f"{where}: {key}: {value} names a sandbox role, only in a sandbox profile")
+        return Secret(value, scrubbed=False)  # a placeholder, not a credential
+    return Secret(value)
 
 
 def _canary_url(where: str, value: str | None, sandbox: bool) -> Secret | None:
     """The API role's database URL: a secret, checked for shape without being shown."""
     if value is None:
         return None
-    if sandbox and value == SANDBOX_API_DATABASE_URL:
+    if sandbox and value in SANDBOX_ROLE_URLS:
         return Secret(value, scrubbed=False)  # a placeholder, not a credential
     scheme = value.split("://", 1)[0] if "://" in value else ""
     if scheme not in ("postgresql", "postgres"):
-        hint = f" ({SANDBOX_API_DATABASE_URL} only in a sandbox profile)" if value == SANDBOX_API_DATABASE_URL else ""
+        hint = f" ({value} only in a sandbox profile)" if value in SANDBOX_ROLE_URLS else ""
         raise ConfigError(f"{where}: PHASEGATE_CANARY_DATABASE_URL must be a postgresql:// URL of the API's "
                           f"database role{hint}")
     return Secret(value)

@@ -4,8 +4,10 @@ Each scenario carries exactly one criterion ID tag (``@PX-03``: the phase's pref
 two digits); its name is the criterion's title, its Feature the concern, a severity tag
 (``@critical``) its Allure severity. ``phase.yaml`` beside the features holds only what
 Gherkin cannot: the phase's title and prefix, the layout of its completion report (the
-hand-written report's section names) and the claims that are not verifiable as written.
-What the snapshot must read is declared by the step definitions (:func:`reads`).
+hand-written report's section names), the hand-written report the phase replaces (beside it)
+and its claims table (:mod:`phasegate.claims`: every claim mapped to criteria of any phase, the
+phase verdict, or not verifiable). What the snapshot must read is declared by the step
+definitions (:func:`reads`).
 
 The IDs are the contract between the feature files (tags), the Allure results (labels,
 severity), the completion report (sections), waivers and the sign-off.
@@ -14,12 +16,13 @@ severity), the completion report (sections), waivers and the sign-off.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 from pytest_bdd.parser import FeatureParser
 
+from .claims import claim_lines, read_table, unknown_ids
 from .errors import ConfigError
 
 CRITERION_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d{2}$")
@@ -54,18 +57,29 @@ class Phase:
     prefix: str  # "P4"
     criteria: dict[str, Criterion] = field(default_factory=dict)
     report: dict = field(default_factory=dict)  # the completion report's layout for this phase
+    claims: tuple = ()  # the claims table as phase.yaml writes it (see phasegate.claims)
+    # The hand-written report it replaces: {"file": name, "lines": [[line, text, heading], ...]}, its claim lines.
+    hand_written: dict = field(default_factory=dict)
+    others: dict = field(default_factory=dict)  # criterion of another phase its claims name -> that phase's title
+
+    def claims_table(self) -> dict:
+        return read_table(list(self.claims), self.name, self.name)[0]
 
     def to_dict(self) -> dict:
         """What a run folder records of its phase: the reports read the catalogue from the run, not the repo."""
-        return {"name": self.name, "title": self.title, "prefix": self.prefix,
+        data = {"name": self.name, "title": self.title, "prefix": self.prefix,
                 "criteria": {cid: c.to_dict() for cid, c in self.criteria.items()}, "report": self.report}
+        if self.claims:
+            data.update(claims=list(self.claims), hand_written=self.hand_written, others=self.others)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Phase":
         name = data["name"]
         criteria = {cid: Criterion(cid, c["title"], c["concern"], c["severity"], name)
                     for cid, c in (data.get("criteria") or {}).items()}
-        return cls(name, data["title"], data["prefix"], criteria, data.get("report") or {})
+        return cls(name, data["title"], data["prefix"], criteria, data.get("report") or {},
+                   tuple(data.get("claims") or ()), data.get("hand_written") or {}, data.get("others") or {})
 
 
 def reads(*parts: str):
@@ -138,9 +152,26 @@ def load_phase(root: Path, name: str) -> Phase:
                                       name, where, frozenset(tags))
     for cid in sorted(_ids_named_by(meta.get("report") or {}) - set(criteria)):
         problems.append(f"{folder / PHASE_FILE}: {cid} is named but no scenario carries it")
+    _table, table_problems = read_table(meta.get("claims"), str(folder / PHASE_FILE), name)
+    problems.extend(table_problems)
+    hand_written = _hand_written(folder, meta.get("hand_written"), problems)
     if problems:
         raise CatalogueError("\n".join(problems))
-    return Phase(name, str(meta["title"]), prefix, dict(sorted(criteria.items())), meta.get("report") or {})
+    return Phase(name, str(meta["title"]), prefix, dict(sorted(criteria.items())), meta.get("report") or {},
+                 tuple(meta.get("claims") or ()), hand_written)
+
+
+def _hand_written(folder: Path, file, problems: list[str]) -> dict:
+    """The claim lines of the hand-written report a phase replaces (a file beside its phase.yaml)."""
+    if not file:
+        return {}
+    path = folder / str(file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{folder / PHASE_FILE}: hand_written {file!r} cannot be read ({type(exc).__name__})")
+        return {}
+    return {"file": str(file), "lines": [line.to_list() for line in claim_lines(text)]}
 
 
 def load_phases(root: Path) -> dict[str, Phase]:
@@ -157,6 +188,13 @@ def load_phases(root: Path) -> dict[str, Phase]:
             if cid in owner:
                 problems.append(f"duplicate criterion ID {cid}: in {owner[cid]} and {phase.name}")
             owner[cid] = phase.name
+    for name, phase in phases.items():  # a claim may name a criterion of any phase, but of a phase
+        table = phase.claims_table()
+        where = f"{FEATURES}/{name}/{PHASE_FILE}"
+        problems.extend(unknown_ids(table, set(owner), where))
+        named = set().union(*(c.ids() for c in table.values())) if table else set()
+        others = {cid: phases[owner[cid]].title for cid in sorted(named) if owner.get(cid, name) != name}
+        phases[name] = replace(phase, others=others)
     if problems:
         raise CatalogueError("\n".join(problems))
     return phases

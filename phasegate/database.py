@@ -1,8 +1,10 @@
 """Read-only probes of the worker's database, returned as plain data.
 
-:func:`probe` connects with the worker's own ``DATABASE_URL`` (so every privilege check is
-the worker role's), reads every database fact the criteria need in ONE session,
-and closes it. Nothing is ever written.
+:func:`probe` connects with the worker's own ``DATABASE_URL`` or the runner's route to it, reads
+``current_user`` and ``session_user`` back first and, unless both are the role the worker's own URL
+names (:class:`~phasegate.identity.ExpectedRole`), raises :class:`DatabaseWrongRole` before any
+other read (so every privilege check is the worker role's); then it reads every database fact the
+criteria need in ONE session, and closes it. Nothing is ever written.
 
 Read-only does not rest on startup parameters: Supabase's pooler (Supavisor) accepts the
 startup ``options`` and drops them, and a transaction pooler hands each transaction to
@@ -33,8 +35,10 @@ import psycopg.errors
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from phasegate import isolation, secrets
+from phasegate import isolation, secrets, status_values
 from phasegate.errors import TargetError
+from phasegate.identity import ExpectedRole, role_named_by
+from phasegate.queue_states import QueueStates
 
 __all__ = [
     "DatabaseError",
@@ -42,7 +46,9 @@ __all__ = [
     "DatabaseAuthFailed",
     "DatabaseTimeout",
     "DatabaseNotReadOnly",
+    "DatabaseWrongRole",
     "ConnectionTarget",
+    "expected_role",
     "ReadOnlySession",
     "pool_mode",
     "DatabaseFacts",
@@ -51,11 +57,9 @@ __all__ = [
     "probe",
     "EnqueueFacts",
     "probe_enqueue",
-    "RUNNING_STATUSES",
     "STUCK_TIMESTAMP_COLUMNS",
 ]
 
-RUNNING_STATUSES = ("running", "processing", "in_progress")
 STUCK_TIMESTAMP_COLUMNS = ("started_at", "locked_at", "updated_at")
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 SEQUENCE_PRIVILEGES = ("USAGE", "SELECT", "UPDATE")
@@ -89,6 +93,17 @@ class DatabaseNotReadOnly(DatabaseError):
     """A transaction phasegate opened did not read back as read-only: nothing was read in it."""
 
 
+class DatabaseWrongRole(DatabaseError):
+    """The session is another role than the one the service's own DATABASE_URL names: nothing was judged.
+
+    ``identity`` is the evidence (route, expected role, current_user, session_user; no URL).
+    """
+
+    def __init__(self, message: str, identity: dict) -> None:
+        super().__init__(message)
+        self.identity = identity
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -109,7 +124,9 @@ def _parse_conninfo(url: str) -> dict[str, str]:
     try:
         return psycopg.conninfo.conninfo_to_dict(url)  # type: ignore[return-value]
     except Exception as exc:  # psycopg.ProgrammingError; never echo the URL itself
-        raise DatabaseError(f"the database URL cannot be parsed: {first_line(exc)}") from None
+        # libpq quotes the part it could not read, which may be any part of the URL: never shown.
+        reason = re.sub(r'"[^"]*"?', '"…"', first_line(exc))
+        raise DatabaseError(f"the database URL cannot be parsed: {reason}") from None
 
 
 @dataclass(frozen=True)
@@ -168,6 +185,26 @@ class ConnectionTarget:
         return self.describe()
 
 
+def expected_role(url: str, *, whose: str, source: str, route: str) -> ExpectedRole:
+    """The role the service's own ``url`` (its DATABASE_URL as Render reports it) logs in as.
+
+    Raises :class:`DatabaseError` (one line, no URL) when the URL cannot be parsed or names no user:
+    the role to judge is then unknown, and nothing is judged by any route.
+    """
+    try:
+        params = _parse_conninfo(url)
+    except DatabaseError as exc:
+        raise DatabaseError(f"{source} cannot be parsed, so the {whose} role to judge is unknown: "
+                            f"{str(exc).removeprefix('the database URL cannot be parsed: ')}") from None
+    if params.get("password"):
+        secrets.register(str(params["password"]))
+    user = params.get("user") or ""
+    if not user:
+        raise DatabaseError(f"{source} names no user, so the {whose} role to judge is unknown")
+    role, how = role_named_by(user, params.get("host") or params.get("hostaddr"), params.get("options"))
+    return ExpectedRole(role=role, source=source, route=route, how=how)
+
+
 # --------------------------------------------------------------------------- facts
 
 
@@ -206,6 +243,7 @@ class DatabaseFacts:
     stuck_threshold_minutes: int = 15
     pooling: dict = field(default_factory=lambda: {"mode": "direct", "signals": [], "backend_pids": []})
     contradictions: list[dict] = field(default_factory=list)  # live settings that differ from the configured ones
+    identity: dict = field(default_factory=dict)  # the role check before the first judged read (ExpectedRole.identity)
     production_doors: list[dict] = field(default_factory=list)  # views, rules, definer functions, foreign tables
 
     @property
@@ -220,10 +258,6 @@ class DatabaseFacts:
 
     def evidence_for(self, fact: str) -> list[dict]:
         return [e for e in self.evidence if e["fact"] == fact]
-
-
-# The queue's terminal failed state: a job that ran out of attempts ends here with its last_error.
-FAILED_STATUSES = ("failed",)
 
 
 # --------------------------------------------------------------------------- session
@@ -565,11 +599,18 @@ def probe(
     stuck_threshold_minutes: int = 15,
     connect_timeout: int = 10,
     statement_timeout_ms: int = 15000,
+    queue_states: QueueStates = QueueStates(),
+    expected: ExpectedRole | None = None,
 ) -> DatabaseFacts:
-    """Read the worker's database facts in one read-only session. Raises DatabaseError subclasses."""
+    """Read the worker's database facts in one read-only session. Raises DatabaseError subclasses.
+    ``queue_states``: the queue's done, failed and running states, as the profile names them.
+
+    With ``expected`` (the role the worker's own DATABASE_URL names), a session that is another
+    role raises :class:`DatabaseWrongRole` before anything else is read."""
     return _in_session(url, _probe, connect_timeout, statement_timeout_ms, staging_schema=staging_schema,
                        production_schema=production_schema, queue_table=queue_table,
-                       stuck_threshold_minutes=stuck_threshold_minutes)
+                       stuck_threshold_minutes=stuck_threshold_minutes, queue_states=queue_states,
+                       expected=expected)
 
 
 def probe_enqueue(
@@ -580,11 +621,13 @@ def probe_enqueue(
     queue_table: str = "upload_jobs",
     connect_timeout: int = 10,
     statement_timeout_ms: int = 15000,
+    expected: ExpectedRole | None = None,
 ) -> "EnqueueFacts":
     """Read what the API's role may do, in a read-only session of its own opened with the API's URL
-    (the same :class:`ReadOnlySession` as the worker's). Raises DatabaseError subclasses."""
+    (the same :class:`ReadOnlySession` as the worker's). Raises DatabaseError subclasses; with
+    ``expected``, :class:`DatabaseWrongRole` before anything else is read when the session is another role."""
     return _in_session(url, _probe_enqueue, connect_timeout, statement_timeout_ms, staging_schema=staging_schema,
-                       production_schema=production_schema, queue_table=queue_table)
+                       production_schema=production_schema, queue_table=queue_table, expected=expected)
 
 
 def _in_session(url: str, read, connect_timeout: int, statement_timeout_ms: int, **options):
@@ -629,9 +672,12 @@ def pool_mode(target: ConnectionTarget, announced_pid: int, backend_pids: list[i
     return {"mode": mode, "signals": signals, "backend_pids": distinct}
 
 
-def _connection(r: _Reader, connect_seconds: float) -> tuple[dict, bool | None, bool | None]:
+def _connection(r: _Reader, connect_seconds: float,
+                expected: ExpectedRole | None = None) -> tuple[dict, bool | None, bool | None]:
     """Who the session is, the server and TLS: (identity, TLS in use, TLS of the server's own link).
 
+    ``current_user`` and ``session_user`` are read first and, with ``expected``, checked before any
+    other read: another role raises :class:`DatabaseWrongRole` (``ident["identity"]`` is the check).
     Read in a transaction of its own: a second one follows, so a transaction pooler that moves
     the session to another backend shows it.
     """
@@ -642,6 +688,7 @@ def _connection(r: _Reader, connect_seconds: float) -> tuple[dict, bool | None, 
         "current_setting('server_version') AS server_version, pg_backend_pid() AS pid, "
         "current_setting('transaction_read_only') AS read_only",
     )
+    ident["identity"] = _check_role(expected, ident["current_user"], ident["session_user"])
     ssl_row = r.one("pg_stat_ssl", "SELECT ssl, version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
     session.rollback()  # every read below runs in the next transaction, armed read-only the same way
     try:
@@ -655,8 +702,19 @@ def _connection(r: _Reader, connect_seconds: float) -> tuple[dict, bool | None, 
         "server_version": ident["server_version"], "database": ident["database"],
         "tls_in_use (client link, libpq)": client_tls, "pg_stat_ssl (own backend)": ssl_row or None,
         "read_only (read back before the first read of every transaction)": ident["read_only"],
+        **({"role (read back before the first judged read)": ident["identity"]} if ident["identity"] else {}),
     }])
     return ident, tls_in_use, server_tls
+
+
+def _check_role(expected: ExpectedRole | None, current_user: str, session_user: str) -> dict:
+    """The role check's evidence; raises :class:`DatabaseWrongRole` when the session is not ``expected``."""
+    if expected is None:
+        return {}
+    identity = expected.identity(current_user, session_user)
+    if (problem := expected.mismatch(current_user, session_user)) is not None:
+        raise DatabaseWrongRole(f"{problem}: nothing was read as another role", identity)
+    return identity
 
 
 def _role(r: _Reader, ident: dict, label: str) -> dict:
@@ -768,13 +826,13 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
 
 
 def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema, queue_table,
-           stuck_threshold_minutes) -> DatabaseFacts:
+           stuck_threshold_minutes, queue_states: QueueStates, expected=None) -> DatabaseFacts:
     r = _Reader(session)
     target = session.target
 
     # ---- connection, server, TLS. Read in a transaction of its own: a second one follows,
     # so a transaction pooler that moves the session to another backend shows it.
-    ident, tls_in_use, server_tls = _connection(r, connect_seconds)
+    ident, tls_in_use, server_tls = _connection(r, connect_seconds, expected)
     current_user, session_user = ident["current_user"], ident["session_user"]
 
     # ---- schemas
@@ -919,17 +977,8 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
             (q_schema, q_table),
             fact="claim",
         )
-        queue["check_constraints"] = [row["definition"] for row in r.rows(
-            "the queue table's check constraints",
-            """
-            SELECT pg_get_constraintdef(k.oid) AS definition
-            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND c.relname = %s AND k.contype = 'c'
-            ORDER BY k.conname
-            """,
-            (q_schema, q_table),
-            fact="failures",
-        )]
+    if q_exists and queue["has_status"]:
+        queue["status_type"] = _status_type(r, q_schema, q_table, queue_states)
     if q_exists and queue["readable"] and queue["has_status"]:
         tbl = sql.Identifier(q_schema, q_table)
         queue["statuses"] = {row["status"]: row["jobs"] for row in r.rows(
@@ -942,7 +991,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
                 "jobs past their attempts outside the failed state",
                 sql.SQL("SELECT count(*)::int AS jobs FROM {} WHERE attempts > max_attempts "
                         "AND status::text <> ALL(%s)").format(tbl),
-                (list(FAILED_STATUSES),),
+                ([queue_states.failed],),
                 fact="failures",
             ).get("jobs") or 0)
 
@@ -984,7 +1033,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
             "ORDER BY {ts} LIMIT {limit}"
         ).format(cols=select_cols, ts=sql.Identifier(ts_col), tbl=sql.Identifier(q_schema, q_table),
                  status=sql.Identifier("status"), limit=sql.Literal(_STUCK_ROWS_LIMIT))
-        stuck = r.rows("stuck jobs", query, (list(RUNNING_STATUSES), int(stuck_threshold_minutes)),
+        stuck = r.rows("stuck jobs", query, (list(queue_states.running), int(stuck_threshold_minutes)),
                        fact="stuck_jobs")
         for row in stuck:
             row["timestamp_column"] = ts_col
@@ -994,6 +1043,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
                else f"the queue table has none of {', '.join(STUCK_TIMESTAMP_COLUMNS)}")
         r.note("stuck_jobs", "stuck jobs not read", [{"reason": why}])
     queue["stuck_timestamp_column"] = ts_col
+    queue["states"] = queue_states.as_evidence()
 
     return DatabaseFacts(
         target=target,
@@ -1026,8 +1076,27 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         stuck_threshold_minutes=int(stuck_threshold_minutes),
         pooling=pooling,
         contradictions=contradictions,
+        identity=ident["identity"],
         production_doors=doors,
     )
+
+
+def _status_type(r: _Reader, schema: str, table: str, states: QueueStates) -> dict | None:
+    """What the status column's type allows (checks on it and its domains, enum labels), in one catalog read;
+    noted with the profile's states and whether each is allowed, for every fact that rests on the states."""
+    row = r.one("the status column's type and constraints", status_values.STATUS_TYPE_SQL,
+                {"schema": schema, "table": table, "column": "status"}, fact="failures")
+    found = status_values.status_type(row)
+    if found is not None:
+        found["states (profile)"] = {
+            "done": {"state": states.done, "allowed": status_values.allows(found, states.done)},
+            "failed": {"state": states.failed, "allowed": status_values.allows(found, states.failed)},
+            "running": [{"state": s, "allowed": status_values.allows(found, s)} for s in states.running],
+        }
+        r.note("failures", "what the status column allows", [found])
+        r.note("stuck_jobs", "the running states (profile) and what the status column allows",
+               [{"running": found["states (profile)"]["running"], "allowed": status_values.summary(found)}])
+    return found
 
 
 @dataclass(frozen=True)
@@ -1052,6 +1121,7 @@ class EnqueueFacts:
     queue_table: dict  # schema, table, exists, schema_usage, insert, id_sequences
     pooling: dict
     evidence: list[dict] = field(default_factory=list)
+    identity: dict = field(default_factory=dict)  # the role check before the first judged read (ExpectedRole.identity)
     production_doors: list[dict] = field(default_factory=list)
 
     @property
@@ -1100,9 +1170,9 @@ ORDER BY a.attnum
 
 
 def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema,
-                   queue_table) -> EnqueueFacts:
+                   queue_table, expected=None) -> EnqueueFacts:
     r = _Reader(session)
-    ident, tls_in_use, _ = _connection(r, connect_seconds)
+    ident, tls_in_use, _ = _connection(r, connect_seconds, expected)
     role = _role(r, ident, "the API role")
     production_exists = bool(r.one(
         "the production schema", "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s) AS exists",
@@ -1138,7 +1208,8 @@ def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema,
         current_user=ident["current_user"], session_user=ident["session_user"], role=role,
         production_schema=production_schema, production_schema_exists=production_exists,
         production_schema_usage=usage, production_schema_create=create, production_table_privileges=privileges,
-        queue_table=queue, pooling=pooling, evidence=r.evidence, production_doors=doors,
+        queue_table=queue, pooling=pooling, evidence=r.evidence, identity=ident["identity"],
+        production_doors=doors,
     )
 
 

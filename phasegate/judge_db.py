@@ -142,7 +142,8 @@ def sessions_within_pool(facts, pool_max: int, link: str | None) -> None:
         raise Violation(f"live sessions of role {facts.current_user}", f"1..{pool_max}", str(count), link=link)
 
 
-def no_stuck_jobs(facts, minutes: int, link: str | None) -> None:
+def no_stuck_jobs(facts, minutes: int, link: str | None, running: tuple[str, ...] = ()) -> None:
+    """No job in one of the running states (the profile's, read by the probe) for longer than ``minutes``."""
     from .snapshot import NotJudgeable
 
     queue = facts.queue_table or {}
@@ -150,7 +151,8 @@ def no_stuck_jobs(facts, minutes: int, link: str | None) -> None:
         raise NotJudgeable("cannot judge: the queue table cannot be read for running jobs (it is missing or unreadable)")
     if facts.stuck_jobs:
         shown = "; ".join(f"job {j.get('id')} {j.get('status')} for {j.get('age_seconds')} s" for j in facts.stuck_jobs)
-        raise Violation("jobs stuck in a running state", f"none running longer than {minutes} minutes",
+        states = f" ({', '.join(running)})" if running else ""
+        raise Violation(f"jobs stuck in a running state{states}", f"none running longer than {minutes} minutes",
                         f"{len(facts.stuck_jobs)}: {shown}", link=link)
 
 
@@ -174,22 +176,35 @@ def worker_can_claim(facts, table: str, link: str | None) -> None:
                         "missing " + " and ".join(missing), link=link)
 
 
-def failures_recorded(facts, table: str, failed: tuple[str, ...], link: str | None) -> None:
-    """last_error exists, a failed state is in use or allowed, and no job has run past its attempts elsewhere."""
+def failures_recorded(facts, table: str, states, link: str | None) -> None:
+    """last_error exists, the failed state (``states.failed``, the profile's) is in use or allowed by the status
+    column's type, and no job has run past its attempts in another state. Whether the type allows it is read
+    from its constraints and enum labels; when a constraint that decides it cannot be read, not judgeable."""
+    from .snapshot import NotJudgeable
+    from .status_values import allows, summary
+
     q = _queue(facts, table, needs_rows=True)
+    failed, where = states.failed, f"{q['schema']}.{q['table']}"
     problems = []
     if not q.get("has_last_error"):
         problems.append("no last_error column")
-    in_use = any(q["statuses"].get(s) for s in failed)
-    allowed = any(f"'{s}'" in d for s in failed for d in q.get("check_constraints") or [])
-    if not (in_use or allowed):
-        problems.append(f"no job is {'/'.join(failed)} and no check constraint allows it")
+    status_type = q.get("status_type")
+    allowed = None if q["statuses"].get(failed) else allows(status_type, failed)
+    if allowed is False:
+        problems.append(f"no job is {failed!r} and the status column does not allow it: {summary(status_type)}")
     if q.get("over_attempts"):
-        problems.append(f"{q['over_attempts']} job(s) with attempts > max_attempts outside {'/'.join(failed)}")
+        problems.append(f"{q['over_attempts']} job(s) with attempts > max_attempts outside {failed!r}")
+    unreadable = allowed is None and not q["statuses"].get(failed)
     if problems:
-        raise Violation(f"failure bookkeeping of {q['schema']}.{q['table']}",
-                        f"last_error, a {'/'.join(failed)} state, no job past its attempts elsewhere",
-                        "; ".join(problems), link=link)
+        details = ([f"whether the status column allows {failed!r} cannot be read: "
+                    + "; ".join((status_type or {}).get("unreadable") or ["no status type"])] if unreadable else [])
+        raise Violation(f"failure bookkeeping of {where}",
+                        f"last_error, a {failed!r} state in use or allowed, no job past its attempts elsewhere",
+                        "; ".join(problems), link=link, details=details)
+    if unreadable:
+        raise NotJudgeable(f"cannot judge: no job of {where} is {failed!r} and whether its status column allows it "
+                           f"rests on a constraint phasegate cannot read: "
+                           + "; ".join((status_type or {}).get("unreadable") or ["no status type was read"]))
 
 
 def api_can_enqueue(facts, table: str, link: str | None) -> list[str]:

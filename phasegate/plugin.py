@@ -17,6 +17,7 @@ import pytest
 
 from . import secrets
 from .causes import Causes, whole_target
+from .claims import PENDING
 from .ci_results import CRITERION_PROPERTY, OUTCOME_PROPERTY, readable, rewrite_junit
 from .config import DEFAULT_API_URL, ENVIRONMENT_TAGS, Profile, choose_profile, load_profile
 from .criteria import CatalogueError, Phase, SEVERITIES, criterion_ids, declared_reads, load_phases
@@ -342,6 +343,8 @@ def pytest_collection_modifyitems(session, config, items):
     if reporter is not None:
         for line in _header(profile):
             reporter.write_line(line, bold=True)
+        for line in profile.deprecations:  # a deprecated key the profile used: said once, at the start
+            reporter.write_line(line, yellow=True)
         reporter.write_line("phasegate: judging " + ", ".join(
             f"{phase.title} ({phase.name})" for phase in config.stash[RUN_PHASES]), bold=True)
 
@@ -461,6 +464,8 @@ def snapshot(profile, targets, pytestconfig):
     from .snapshot import take
 
     client = context(pytestconfig).client(pytestconfig.stash[NEEDS])
+    if context(pytestconfig).sandbox is not None:  # a route key may name a sandbox role: its URL in its place
+        profile = context(pytestconfig).sandbox.routed(profile)
     try:
         snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route,
                         database_ready=targets.database_ready, api_database_route=targets.api_database_route)
@@ -483,17 +488,28 @@ def environment(pytestconfig, profile):
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the scenario's result
 def pytest_bdd_before_scenario(request, feature, scenario):
-    """Allure labels from the catalogue: epic = the phase, feature per concern, story = title, severity, ID tag."""
+    """Allure labels from the catalogue: epic = the phase, feature per concern, story = ID and title, severity.
+
+    The same three levels as parentSuite / suite / subSuite, which the Allure 3 report's tree groups
+    by (allure-pytest-bdd sets no suite label, and a feature label only when none is set).
+    """
     ids = scenario_ids(request.node)
     if not ids or RUN_PHASES not in request.config.stash:
         return
     phase = phase_of(request.config, ids[0])
     criterion = phase.criteria.get(ids[0]) if phase is not None else None
-    allure.dynamic.epic(phase.title if criterion is not None else "Environment policy")
+    top = phase.title if criterion is not None else "Environment policy"
+    allure.dynamic.epic(top)
+    allure.dynamic.parent_suite(top)
     if criterion is not None:
         allure.dynamic.feature(criterion.concern)
         allure.dynamic.story(f"{criterion.id} {criterion.title}")
         allure.dynamic.severity(criterion.severity)
+        allure.dynamic.suite(criterion.concern)
+        allure.dynamic.sub_suite(f"{criterion.id} {criterion.title}")
+    else:
+        allure.dynamic.suite(feature.name)
+        allure.dynamic.sub_suite(scenario.name)
     allure.dynamic.title(f"{' '.join(ids)} {scenario.name}" if criterion is not None else scenario.name)
     # The Gherkin tags (criterion IDs included) are Allure tags already: none is added twice.
     if PROFILE in request.config.stash and context(request.config).is_sandbox():
@@ -577,6 +593,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
     waivers = {w.criterion: w for w in config.stash.get(WAIVERS, [])}
     sandbox = " (SANDBOX — not a sign-off)" if context(config).is_sandbox() else ""
+    pending = {cid for s in config.stash[SCENARIOS] if s["outcome"] == "skipped" and s["message"].startswith(PENDING)
+               for cid in s["criteria"]}
     for index, phase in enumerate(config.stash[RUN_PHASES]):
         terminalreporter.section(f"phasegate: {phase.title} criteria{sandbox}")
         if index == 0:
@@ -590,7 +608,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                 note = f" ({outcomes[cid]}; waived by {judged.waiver.approver} until {judged.waiver.expires})"
             elif judged.waiver_state == "expired":
                 note = f" (waiver expired {judged.waiver.expires})"
-            terminalreporter.line(f"{judged.status:8} {cid} {phase.criteria[cid].title}{note}")
+            status = "pending" if cid in pending else judged.status  # a scaffolded claim, not yet executable
+            terminalreporter.line(f"{status:8} {cid} {phase.criteria[cid].title}{note}")
 
 
 def _completeness(config, phase: Phase, *, stopped_early: bool) -> dict:

@@ -17,7 +17,8 @@ import pytest
 
 from . import secrets
 from .canary import CanaryRun, not_opted_in, refusal
-from .config import SANDBOX_API_DATABASE_URL
+from .config import SANDBOX_ROLE_URLS
+from .database import DatabaseError
 from .errors import ConfigError
 from .plugin import RUN_FOLDERS, context, end_progress_line, phase_of
 
@@ -50,17 +51,30 @@ def canary_run(pytestconfig, profile, snapshot, targets):
     """The run's canary writer, once the snapshot is taken; skipped unless asked for."""
     if (reason := not_opted_in(profile, pytestconfig.getoption("phasegate_active"))) is not None:
         pytest.skip(reason)
+    if snapshot.api is None:
+        pytest.skip(f"RENDER_API_SERVICE_NAME is not set in {profile.source}: the canary's role is the API's, "
+                    "named by the API's own DATABASE_URL on Render")
     ctx = context(pytestconfig)
     url = profile.canary_database_url
-    if url.reveal() == SANDBOX_API_DATABASE_URL:
-        url = secrets.Secret(ctx.sandbox.canary_url)
-    run = CanaryRun(profile, url, connect_timeout=profile.db_connect_timeout,
+    # In words, not by its key: leak tests grep every result for the sandbox's canary word in capitals.
+    route = f"the round trip's credential from {profile.where('PHASEGATE_CANARY_DATABASE_URL')}"
+    if url.reveal() in SANDBOX_ROLE_URLS:
+        route += f" (the sandbox's role {SANDBOX_ROLE_URLS[url.reveal()]})"
+        ctx.sandbox.database_ready()
+        url = secrets.Secret(ctx.sandbox.role_url(url.reveal()))
+    # The identity comes from Render, whatever the route: unknown, every round-trip scenario is broken.
+    expected = snapshot.expected_role("API", route)
+    run = CanaryRun(profile, url, expected=expected, connect_timeout=profile.db_connect_timeout,
                     statement_timeout_ms=profile.db_statement_timeout_ms)
-    pytestconfig.stash[CANARY_RUN] = run
+    pytestconfig.stash[CANARY_RUN] = run  # its record is written even when its role is refused
     _interrupt_on_sigterm(pytestconfig)
     # A run that was killed outright left its rows: removed here, said at the end. Rows of a run
     # that may still be polling elsewhere (younger than twice this run's bound) are left to it.
-    run.sweep(older_than=2 * profile.canary_timeout)
+    try:
+        run.sweep(older_than=2 * profile.canary_timeout)
+    except DatabaseError as exc:  # the session did not start (e.g. another role than the API's): nothing written
+        run.unusable = exc  # each scenario is broken by it (run.require_usable); its record is still written
+        return run
     if ctx.sandbox is not None:
         ctx.sandbox.start_worker()
     return run

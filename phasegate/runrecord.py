@@ -104,8 +104,10 @@ def _iso(moment: _dt.datetime) -> str:
 
 def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
     """What the run actually read, as connected: no secret, only where and how."""
-    database = _connected(getattr(snapshot, "database", None), getattr(snapshot, "database_source", None))
-    api_database = _connected(getattr(snapshot, "api_database", None), getattr(snapshot, "api_database_source", None))
+    database = _connected(getattr(snapshot, "database", None), getattr(snapshot, "database_source", None),
+                          getattr(snapshot, "database_identity", None))
+    api_database = _connected(getattr(snapshot, "api_database", None), getattr(snapshot, "api_database_source", None),
+                              getattr(snapshot, "api_database_identity", None))
     return {
         "render": render,
         "database": database,
@@ -117,14 +119,18 @@ def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
     }
 
 
-def _connected(facts, source: str | None) -> dict | None:
-    """Where a database session went, as connected (no secret), and through which connection string."""
+def _connected(facts, source: str | None, identity: dict | None = None) -> dict | None:
+    """Where a database session went, as connected (no secret), through which connection string, and
+    whether it was the role the service's own DATABASE_URL names (``role``: expected, as read back, matched)."""
+    role = {"role": {k: identity.get(k) for k in ("expected_role", "expected_from", "current_user",
+                                                   "session_user", "matched")}} if identity else {}
     if facts is not None:
         target = facts.target
         return {"host": target.host, "port": target.port, "dbname": target.dbname, "tls": facts.tls_in_use,
-                "source": source}
+                "source": source, **role}
     if source is not None:
-        return {"host": None, "port": None, "dbname": None, "tls": None, "source": source, "not_connected": True}
+        return {"host": None, "port": None, "dbname": None, "tls": None, "source": source, "not_connected": True,
+                **role}
     return None
 
 

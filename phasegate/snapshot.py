@@ -179,6 +179,9 @@ class Snapshot:
     api_database: object | None = None  # EnqueueFacts: what the API's role may do, read in its own session
     api_database_error: TargetError | None = None
     api_database_source: str | None = None  # which connection string the API's session used, in words
+    # The role check of each session (phasegate.identity.ExpectedRole.identity): route, expected role, as read back.
+    database_identity: dict | None = None
+    api_database_identity: dict | None = None
     requests_made: int = 0
 
     def __repr__(self) -> str:
@@ -202,6 +205,7 @@ class Snapshot:
                 "source": self.database_source,
                 "worker_url": self.worker_database.describe() if self.worker_database else None,
                 "error": str(self.database_error) if self.database_error else None,
+                "identity": self.database_identity,
             }
             facts = self.database
             if facts is not None:  # what a diff between runs should see: who the worker is, what it may reach
@@ -222,6 +226,7 @@ class Snapshot:
                 "url": api_facts.target.describe() if api_facts is not None else None,
                 "error": str(self.api_database_error) if self.api_database_error else None,
                 "pooling": api_facts.pooling if api_facts is not None else None,
+                "identity": self.api_database_identity,
             }
             if api_facts is not None:  # what a diff between runs should see: what the API's role may do
                 queue = api_facts.queue_table
@@ -246,6 +251,22 @@ class Snapshot:
         if self.database is None:
             raise NotJudgeable("cannot judge: the database was not read in this run")
         return self.database
+
+    def expected_role(self, who: str, route: str):
+        """The role ``route`` must log in as: the user of the service's own DATABASE_URL as Render reports
+        it (``who``: "worker" or "API"). Raises a TargetError (one line) when Render gives none or it cannot
+        be parsed: the role is then unknown, and nothing may be judged as it by any route."""
+        from . import database
+
+        service = self.staging if who == "worker" else self.api
+        url = own_database_url(service)
+        if url is None:
+            name = service.name if service is not None else "the API service"
+            raise NotJudgeable(f"cannot judge: {name!r} has no usable DATABASE_URL on Render (no single service, "
+                               f"its environment could not be read, or the variable is unset), so the {who}'s role "
+                               f"that {route} must log in as is unknown")
+        return database.expected_role(url, whose=who + "'s", source=f"the {who}'s own DATABASE_URL on Render",
+                                      route=route)
 
     def require_api_database(self):
         """What the API's role may do, or why its session could not be read (the scenario is then broken)."""
@@ -352,14 +373,12 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
 def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | None) -> None:
     from . import database
 
-    worker_url = None
-    try:
-        setting = snapshot.staging.effective_env.get("DATABASE_URL")
-        if setting is not None and not setting.value.is_empty():
-            worker_url = setting.value.reveal()
+    worker_url = own_database_url(snapshot.staging)
+    if worker_url is not None:
+        try:
             snapshot.worker_database = database.ConnectionTarget.parse(worker_url)
-    except TargetError:
-        pass  # no unique service: the URL is unknown, said below
+        except TargetError:
+            pass  # unparsable: said below, as the role it cannot name
     snapshot.database_source, url = _which_url(profile, "PHASEGATE_DATABASE_URL", profile.database_url_override,
                                                database_route, worker_url, "worker")
     if url is None:
@@ -367,8 +386,13 @@ def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | N
             f"cannot judge: {profile.service_name!r} has no usable DATABASE_URL on Render (no single service, or the variable is unset)")
         return
     try:
+        expected = snapshot.expected_role("worker", snapshot.database_source)
         snapshot.database = database.probe(url, stuck_threshold_minutes=profile.stuck_job_minutes,
+                                           queue_states=profile.queue_states, expected=expected,
                                            **_session_options(profile))
+        snapshot.database_identity = snapshot.database.identity
+    except database.DatabaseWrongRole as exc:
+        snapshot.database_identity, snapshot.database_error = exc.identity, exc
     except TargetError as exc:
         snapshot.database_error = exc
 
@@ -377,14 +401,7 @@ def _read_api_database(snapshot: Snapshot, profile: Profile, route: str | None) 
     """The API's own session: opened with the API's DATABASE_URL, so every privilege read is its role's."""
     from . import database
 
-    api_url = None
-    if snapshot.api is not None:
-        try:
-            setting = snapshot.api.effective_env.get("DATABASE_URL")
-            if setting is not None and not setting.value.is_empty():
-                api_url = setting.value.reveal()
-        except TargetError:
-            pass  # no unique API service, or its environment could not be read: said below
+    api_url = own_database_url(snapshot.api)
     snapshot.api_database_source, url = _which_url(profile, "PHASEGATE_API_DATABASE_URL",
                                                    profile.api_database_url_override, route, api_url, "API")
     if url is None:
@@ -393,9 +410,25 @@ def _read_api_database(snapshot: Snapshot, profile: Profile, route: str | None) 
             "its environment could not be read, or the variable is unset)")
         return
     try:
-        snapshot.api_database = database.probe_enqueue(url, **_session_options(profile))
+        expected = snapshot.expected_role("API", snapshot.api_database_source)
+        snapshot.api_database = database.probe_enqueue(url, expected=expected, **_session_options(profile))
+        snapshot.api_database_identity = snapshot.api_database.identity
+    except database.DatabaseWrongRole as exc:
+        snapshot.api_database_identity, snapshot.api_database_error = exc.identity, exc
     except TargetError as exc:
         snapshot.api_database_error = exc
+
+
+def own_database_url(service: ServiceSnapshot | None) -> str | None:
+    """The service's own DATABASE_URL as Render reports it; None when there is no single service, its
+    environment could not be read, or the variable is unset or empty."""
+    if service is None:
+        return None
+    try:
+        setting = service.effective_env.get("DATABASE_URL")
+    except TargetError:
+        return None
+    return setting.value.reveal() if setting is not None and not setting.value.is_empty() else None
 
 
 def _which_url(profile: Profile, override_key: str, override: Secret | None, route: str | None,

@@ -13,6 +13,12 @@ something overflows. Needs Debian's `chromium` (apt-get install chromium); offli
 The measurement runs on a copy of the page with a small script added (the report itself
 allows no script): the script writes what it measured into the page's title, which
 `--dump-dom` prints.
+
+When the run folder has its Allure HTML (allure-report.html), the script also opens a copy of
+it, expands every node of its tree and reads the tree back: it must group the results by
+phase, then concern (the Feature), then criterion, as the catalogue does: one line says so or
+names the first criterion out of place (exit 1), and DIR/allure-tree.png shows the tree
+expanded.
 """
 
 from __future__ import annotations
@@ -49,6 +55,82 @@ window.addEventListener('load', () => {
     images: images.length, imagesLoaded: images.filter(Boolean).length});
 });
 </script>"""
+
+
+# Expands every collapsed node of the Allure 3 tree (a section whose wrapper holds no tree-content yet),
+# round after round, then writes each section and leaf with its depth into the title.
+_TREE = """<script>
+window.addEventListener('load', () => {
+  let rounds = 0;
+  const step = () => {
+    const closed = [...document.querySelectorAll('[data-testid=tree-section]')].filter(
+      s => !s.parentElement.querySelector(':scope > [data-testid=tree-content]'));
+    if (closed.length && rounds++ < 12) {
+      closed.forEach(s => s.querySelector('[data-testid=tree-arrow]').click());
+      setTimeout(step, 300);
+      return;
+    }
+    const depth = el => { let d = 0; for (let p = el.parentElement; p; p = p.parentElement) {
+      if (p.dataset && p.dataset.testid === 'tree-content') d++; } return d; };
+    const nodes = [...document.querySelectorAll('[data-testid=tree-section-title], [data-testid=tree-leaf-title]')]
+      .map(t => [depth(t), t.dataset.testid === 'tree-leaf-title' ? 'leaf' : 'node', t.textContent.trim()]);
+    document.title = 'TREE ' + JSON.stringify({closed: closed.length, nodes});
+  };
+  setTimeout(step, 1500);
+});
+</script>"""
+
+
+def expected_tree(run: Path) -> set[tuple[str, str, str]]:
+    """(phase, concern, "ID title") of every criterion the run judged, from run.json."""
+    data = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    phase = (data.get("phase") or {}).get("title") or "?"
+    return {(phase, entry.get("concern") or "", f"{cid} {entry.get('title') or ''}")
+            for cid, entry in (data.get("criteria") or {}).items()}
+
+
+def allure_tree(page: Path, out: Path, work: Path) -> list[tuple[int, str, str]]:
+    """The Allure page's tree, every node expanded: (depth, node or leaf, title) in page order."""
+    probe = work / "allure-tree.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _TREE + "</body>"), encoding="utf-8")
+    done = _run(["--window-size=1280,1000", "--virtual-time-budget=15000", "--dump-dom", probe.as_uri()],
+                work / "profile-tree")
+    match = re.search(r"<title>TREE (.*?)</title>", done.stdout, re.S)
+    if not match:
+        raise SystemExit(f"report_screenshots: no tree from chromium ({done.stderr.strip()[-200:]})")
+    import html as _html
+
+    found = json.loads(_html.unescape(match.group(1)))
+    nodes = [tuple(n) for n in found["nodes"]]
+    height = min(16000, 700 + 32 * len(nodes))
+    _run([f"--window-size=1280,{height}", "--virtual-time-budget=15000", f"--screenshot={out}", probe.as_uri()],
+         work / "profile-tree-shot")
+    return nodes
+
+
+def tree_paths(nodes: list[tuple[int, str, str]]) -> tuple[set[tuple[str, ...]], int]:
+    """Each leaf's path of section titles, and how many leaves there are."""
+    path: list[str] = []
+    paths, leaves = set(), 0
+    base = min((depth for depth, _, _ in nodes), default=0)  # the tree's own root is a tree-content too
+    for depth, kind, title in nodes:
+        del path[depth - base:]
+        if kind == "node":
+            path.append(title)
+        else:
+            paths.add(tuple(path))
+            leaves += 1
+    return paths, leaves
+
+
+def check_tree(run: Path, nodes: list[tuple[int, str, str]]) -> str | None:
+    """None when every criterion's results sit under phase > concern > criterion; else what is out of place."""
+    paths, _ = tree_paths(nodes)
+    for want in sorted(expected_tree(run)):
+        if want not in paths:
+            near = sorted(p for p in paths if p and p[-1] == want[-1]) or sorted(paths)[:1]
+            return f"{' > '.join(want)} is not a node of the tree (found {' > '.join(near[0]) if near else 'nothing'})"
+    return None
 
 
 def chromium() -> str:
@@ -110,6 +192,18 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'fits' if fits else 'OVERFLOWS: ' + '; '.join(found['overflowing'])}; "
                   f"{found['statuses']} status badges {found['statusWords']}; "
                   f"{found['imagesLoaded']}/{found['images']} images shown; screenshot {shot}")
+        allure = args.run.resolve() / "allure-report.html"
+        if allure.is_file():
+            shot = out / "allure-tree.png"
+            nodes = allure_tree(allure, shot, work)
+            wrong = check_tree(args.run.resolve(), nodes)
+            paths, leaves = tree_paths(nodes)
+            failed |= wrong is not None
+            tops = sorted({p[0] for p in paths if p})
+            print(f"allure tree: {len(tops)} top node(s) ({', '.join(tops)}), {leaves} results under "
+                  f"{len(paths)} criterion node(s); "
+                  f"{'every criterion under its phase > concern > criterion' if wrong is None else 'WRONG: ' + wrong}"
+                  f"; screenshot {shot}")
     return 1 if failed else 0
 
 

@@ -4,7 +4,6 @@ import pytest
 from pytest_bdd import given, then
 
 from phasegate import evidence, judge_db
-from phasegate.database import FAILED_STATUSES
 from phasegate.criteria import reads
 from phasegate.plugin import scenario_ids
 
@@ -95,7 +94,8 @@ def sessions(snapshot, database, profile, request):
 @reads()
 def stuck_jobs(snapshot, database, profile, request):
     show(database, "stuck_jobs", request)
-    judge_db.no_stuck_jobs(database, profile.stuck_job_minutes, snapshot.staging.dashboard_url)
+    judge_db.no_stuck_jobs(database, profile.stuck_job_minutes, snapshot.staging.dashboard_url,
+                           profile.queue_states.running)
 
 
 @then("the worker's role may read and update the queue table")
@@ -109,7 +109,7 @@ def can_claim(snapshot, database, profile, request):
 @reads()
 def failures_recorded(snapshot, database, profile, request):
     show(database, "failures", request)
-    judge_db.failures_recorded(database, profile.db_queue_table, FAILED_STATUSES, snapshot.staging.dashboard_url)
+    judge_db.failures_recorded(database, profile.db_queue_table, profile.queue_states, snapshot.staging.dashboard_url)
 
 
 @then("the API's role may insert jobs into the queue table and draw their ids")

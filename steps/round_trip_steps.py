@@ -8,9 +8,11 @@ from phasegate.plugin import scenario_ids
 
 
 @given("the queue, reached with the API's own credentials for canary jobs", target_fixture="round_trip")
-@reads("service", "database")
+@reads("service", "database", "api")  # the API's DATABASE_URL on Render names the role the canary must be
 def queue_for_canaries(canary_run, request):
     canary_run.serves(scenario_ids(request.node))
+    evidence.attach_json("Canary session: route and role", canary_run.journal.get("identity"))
+    canary_run.require_usable()
     return canary_run
 
 
@@ -28,7 +30,7 @@ def enqueue_poison(round_trip):
 
 def followed(round_trip, canary_job, profile, request):
     """The job polled to its end (or the bound) and removed; its writes and rows attached under the criterion."""
-    job = round_trip.follow(canary_job, until=(profile.canary_done_status, profile.canary_failed_status),
+    job = round_trip.follow(canary_job, until=(profile.queue_states.done, profile.queue_states.failed),
                             bound=profile.canary_timeout)
     cid = " ".join(scenario_ids(request.node))
     evidence.attach_json(f"{cid} canary: statements that wrote, rows written and removed",
@@ -40,7 +42,7 @@ def followed(round_trip, canary_job, profile, request):
 @reads()
 def completed_once(round_trip, canary_job, profile, snapshot, request):
     job = followed(round_trip, canary_job, profile, request)
-    judge_round_trip.completed_once(job, profile.canary_done_status, profile.canary_timeout,
+    judge_round_trip.completed_once(job, profile.queue_states.done, profile.canary_timeout,
                                     snapshot.staging.dashboard_url)
 
 
@@ -48,5 +50,5 @@ def completed_once(round_trip, canary_job, profile, snapshot, request):
 @reads()
 def failed_after_max_attempts(round_trip, canary_job, profile, snapshot, request):
     job = followed(round_trip, canary_job, profile, request)
-    judge_round_trip.failed_after_max_attempts(job, profile.canary_failed_status, profile.canary_timeout,
+    judge_round_trip.failed_after_max_attempts(job, profile.queue_states.failed, profile.canary_timeout,
                                                snapshot.staging.dashboard_url)

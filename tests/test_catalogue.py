@@ -69,7 +69,7 @@ def test_markers_are_registered_from_the_features():
      "scenario 'The service runs on Docker' has no criterion ID tag (@P4-NN)"),
     ("ID of another phase", ("service.feature", "@P4-04 @staging", "@P9-04 @staging"),
      "P9-04 does not carry the phase's prefix P4"),
-    ("ID without a scenario", ("phase.yaml", "closest: [P4-08]", "closest: [P4-99]"),
+    ("ID without a scenario", ("phase.yaml", "lines: [P4-62]", "lines: [P4-62, P4-99]"),
      "P4-99 is named but no scenario carries it"),
 ])
 def test_an_inconsistent_catalogue_stops_the_run_with_one_line(tmp_path, case, change, expected):

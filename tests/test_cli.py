@@ -14,7 +14,7 @@ import pytest
 
 from acceptance import ROOT, run_suite
 
-COMMANDS = [[], ["report"], ["signoff"], ["verify"], ["status"], ["diff"], ["prune"], ["sandbox"],
+COMMANDS = [[], ["audit"], ["report"], ["signoff"], ["verify"], ["status"], ["diff"], ["prune"], ["sandbox"],
             ["sandbox", "serve"],
             ["sandbox", "worlds"]]
 

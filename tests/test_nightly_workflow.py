@@ -1,4 +1,4 @@
-"""The nightly workflow (.github/workflows/nightly.yml) keeps the properties the nightly run depends on.
+"""The workflows keep the properties they depend on: the nightly run, and the example deploy behind the gate.
 
 Parsed with PyYAML, so the checks are on structure, not text. YAML 1.1 reads the bare key
 ``on`` as the boolean True; :func:`triggers` accepts either spelling.
@@ -18,6 +18,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
+PROMOTE = ROOT / ".github" / "workflows" / "promote.example.yml"
 SECRETS = ("RENDER_API_KEY", "PHASEGATE_DATABASE_URL", "PHASEGATE_DIGEST_KEY", "PHASEGATE_API_DATABASE_URL",
            "PHASEGATE_CANARY_DATABASE_URL")
 MASKING = re.compile(r"\|\|\s*(true|:|exit\s+0)\b|set\s+\+e\b")
@@ -102,14 +103,34 @@ def test_the_nightly_run_opts_in_to_the_round_trip_with_its_own_credential(steps
     assert step["env"]["PHASEGATE_CANARY_DATABASE_URL"] == "${{ secrets.PHASEGATE_CANARY_DATABASE_URL }}"
 
 
+def readme_commands() -> tuple[str, str]:
+    """The README quickstart's set-up command and test command: its first code block's two lines."""
+    block = re.search(r"^## Quickstart\n.*?```sh\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"),
+                      re.S | re.M)
+    assert block, "the README has a Quickstart with a sh block"
+    setup, test = [ln.split("  #", 1)[0].strip() for ln in block.group(1).splitlines() if ln.strip()]
+    return setup, test
+
+
+def test_the_readme_set_up_is_the_set_up_script_and_ci_runs_it_then_the_test_command():
+    setup, test = readme_commands()
+    assert setup == "bash scripts/setup.sh"
+    assert test == ". .venv/bin/activate && python -m pytest tests"
+    ci = [c for c in commands({"run": (ROOT / ".ci" / "run").read_text(encoding="utf-8")})
+          if not c.startswith(("set ", "cd "))]
+    assert ci[0] == setup, "the same script, not a copy of it"
+    assert " && ".join(ci[1:]) == test, ".ci/run ends with exactly the README's test command"
+    script = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    for needed in ("pgbouncer", "openssh-client", "pip install --quiet -e '.[test]'", "npm ci"):
+        assert needed in script, needed
+
+
 def test_installs_the_project_the_readme_way(steps):
-    lines = [c for s in steps for c in commands(s)]
-    assert "python -m venv .venv" in lines
-    assert any(re.fullmatch(r"(python -m )?pip install -e '\.\[test\]'", c) for c in lines), lines
-    if (ROOT / "package.json").exists():
-        assert any(re.search(r"\bnpm ci\b", c) for c in lines), "the Allure CLI comes from package.json"
+    setup, _ = readme_commands()
+    installs = [s for s in steps if setup in commands(s)]
+    assert len(installs) == 1, "the nightly sets up with the README's set-up command"
     index = {id(s): i for i, s in enumerate(steps)}
-    install = next(s for s in steps if "python -m venv .venv" in commands(s))
+    install = installs[0]
     assert index[id(install)] < index[id(staging_step(steps))]
     assert any(". .venv/bin/activate" in c or "source .venv/bin/activate" in c for c in commands(staging_step(steps)))
 
@@ -161,6 +182,15 @@ def test_history_file_is_where_the_report_step_reads_it(tmp_path):
         assert fnmatch(cached.relative_to(tmp_path).as_posix(), "reports/staging/allure-history.*.jsonl")
 
 
+def test_a_job_summary_is_written_after_a_failing_run_too_and_before_the_gate(steps):
+    found = [s for s in steps if any(c.strip() == "phasegate summary reports/staging" for c in commands(s))]
+    assert len(found) == 1, "one step writes the job summary, in one line"
+    step = found[0]
+    assert "always()" in str(step.get("if", "")), "the summary is written when pytest failed"
+    assert not step.get("env"), "the summary step gets no secret"
+    assert steps.index(staging_step(steps)) < steps.index(step) < len(steps) - 1, "after the run, before the gate"
+
+
 def test_the_last_step_is_the_gate_on_the_newest_run(steps):
     gate = steps[-1]
     assert any(c.strip() == "phasegate status reports/staging" for c in commands(gate))
@@ -196,9 +226,9 @@ def test_permissions_are_least(workflow):
     assert job.get("permissions") == {"contents": "read"}
 
 
-def _zizmor(folder: Path) -> subprocess.CompletedProcess:
+def _zizmor(folder: Path, *flags: str) -> subprocess.CompletedProcess:
     zizmor = shutil.which("zizmor") or str(Path(sys.executable).parent / "zizmor")
-    return subprocess.run([zizmor, "--offline", "--no-progress", "--format", "plain", str(folder)],
+    return subprocess.run([zizmor, "--offline", "--no-progress", "--format", "plain", *flags, str(folder)],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -219,3 +249,80 @@ def test_zizmor_would_catch_an_unpinned_action_and_persisted_credentials(tmp_pat
     result = _zizmor(folder)
     assert result.returncode != 0
     assert "unpinned-uses" in result.stdout and "artipacked" in result.stdout
+
+
+# --- the example deploy workflow: phasegate gate before a (placeholder) deploy ----------------------
+
+
+@pytest.fixture(scope="module")
+def promote() -> dict:
+    return yaml.safe_load(PROMOTE.read_text(encoding="utf-8"))
+
+
+def promote_steps(promote: dict) -> list[dict]:
+    return [step for job in promote["jobs"].values() for step in job["steps"]]
+
+
+def test_promote_runs_only_by_hand(promote):
+    on = triggers(promote)
+    assert set(on) == {"workflow_dispatch"}, "a deploy is started by a person, never by a push or a schedule"
+    assert on["workflow_dispatch"]["inputs"]["nightly-run-id"]["required"] is True
+
+
+def test_promote_gates_the_nightlys_reports_before_the_deploy(promote):
+    gate, deploy = promote["jobs"]["gate"], promote["jobs"]["deploy"]
+    download = [s for s in gate["steps"] if uses(s, "actions/download-artifact")]
+    assert len(download) == 1
+    # The artifact the nightly uploads (phasegate-staging-<run id>, the reports/ folder), into reports/.
+    nightly_upload = next(s for s in yaml.safe_load(WORKFLOW.read_text())["jobs"]["staging"]["steps"]
+                          if uses(s, "actions/upload-artifact"))
+    assert nightly_upload["with"]["name"] == "phasegate-staging-${{ github.run_id }}"
+    assert download[0]["with"]["name"] == "phasegate-staging-${{ inputs.nightly-run-id }}"
+    assert download[0]["with"]["run-id"] == "${{ inputs.nightly-run-id }}"
+    assert str(download[0]["with"]["path"]).rstrip("/") == "reports"
+    gates = [s for s in gate["steps"] if any(c.startswith("phasegate gate ") for c in commands(s))]
+    assert len(gates) == 1
+    assert commands(gates[0])[-1] == ("phasegate gate reports/staging --phase phase4 --allowed-signers "
+                                      "allowed_signers --max-age 7d")
+    assert gate["steps"].index(download[0]) < gate["steps"].index(gates[0])
+    assert not gates[0].get("if") and "continue-on-error" not in gates[0] and not gate.get("continue-on-error")
+    assert not any(MASKING.search(c) for s in gate["steps"] for c in commands(s))
+    # The deploy runs only after the gate job succeeded; it is a placeholder and says so.
+    assert deploy["needs"] in ("gate", ["gate"]) and not deploy.get("if")
+    assert all("PLACEHOLDER" in s["name"].upper() for s in deploy["steps"])
+
+
+def test_promote_is_hardened_like_the_nightly(promote):
+    lines = PROMOTE.read_text(encoding="utf-8").splitlines()
+    for step in promote_steps(promote):
+        if "uses" in step:
+            assert PINNED.match(step["uses"]), f"not pinned to a commit: {step['uses']}"
+            line = next(ln for ln in lines if f"uses: {step['uses']}" in ln)
+            assert re.search(r"#\s*v\d+(\.\d+)*\s*$", line), f"no version comment: {line.strip()}"
+        if uses(step, "actions/checkout"):
+            assert step["with"]["persist-credentials"] is False
+        # No template injection: an expression never reaches a shell script, only action inputs.
+        assert "${{" not in str(step.get("run", "")), step["name"]
+    assert promote.get("permissions") == {}
+    assert promote["jobs"]["gate"]["permissions"] == {"contents": "read", "actions": "read"}
+    assert promote["jobs"]["deploy"]["permissions"] == {}
+    assert "secrets." not in PROMOTE.read_text(encoding="utf-8")
+
+
+def test_zizmor_reports_nothing_on_promote_even_as_an_auditor(tmp_path):
+    folder = tmp_path / ".github"
+    (folder / "workflows").mkdir(parents=True)
+    shutil.copy(PROMOTE, folder / "workflows" / PROMOTE.name)
+    result = _zizmor(folder, "--persona", "auditor")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
+def test_zizmor_would_catch_the_run_id_in_a_shell_script(tmp_path):
+    text = PROMOTE.read_text(encoding="utf-8").replace(
+        "if [ -d signoffs/staging ]", 'echo "gating ${{ inputs.nightly-run-id }}"; if [ -d signoffs/staging ]')
+    folder = tmp_path / ".github"
+    (folder / "workflows").mkdir(parents=True)
+    (folder / "workflows" / PROMOTE.name).write_text(text, encoding="utf-8")
+    result = _zizmor(folder, "--persona", "auditor")
+    assert result.returncode != 0 and "template-injection" in result.stdout

@@ -2,7 +2,9 @@
 
 The golden files were written by the code that held the catalogue in Python (before the
 features became the catalogue); ``PHASEGATE_WRITE_GOLDEN=1`` rewrites them, which a change
-to Phase 4's outputs must do deliberately.
+to Phase 4's outputs must do deliberately. The one such change so far: the Allure labels'
+last column, each result's parentSuite > suite > subSuite (the Allure tree by phase, concern,
+criterion), added with those labels; every earlier column is as it was.
 """
 
 from __future__ import annotations
@@ -49,17 +51,23 @@ def report_content(markdown: str) -> str:
 
 
 def allure_labels(results: list[dict]) -> str:
-    """Per scenario result: its name, epic, feature, story, severity and tags, sorted."""
+    """Per scenario result: its epic, feature, story, severity, tags, status, and its place in the suites tree.
+
+    The last column (parentSuite > suite > subSuite, each label once) was added when the Allure tree
+    began to group by phase, concern and criterion; before, results had no suite label.
+    """
     rows = set()
     for result in results:
         labels = result.get("labels", [])
         named = {lb["name"]: lb["value"] for lb in labels if lb["name"] in ("epic", "feature", "story", "severity")}
+        suites = [[lb["value"] for lb in labels if lb["name"] == name] for name in ("parentSuite", "suite", "subSuite")]
+        tree = " > ".join(values[0] if len(values) == 1 else f"{len(values)} labels {values}" for values in suites)
         # Severity tags (@critical) are new in the features; the severity label itself is compared.
         tags = sorted(lb["value"] for lb in labels if lb["name"] == "tag" and lb["value"] not in SEVERITIES)
         if named.get("epic") == "Environment policy":
             continue
         rows.add(" | ".join([named.get("epic", ""), named.get("feature", ""), named.get("story", ""),
-                             named.get("severity", ""), " ".join(tags), result.get("status", "")]))
+                             named.get("severity", ""), " ".join(tags), result.get("status", ""), tree]))
     return "\n".join(sorted(rows)) + "\n"
 
 

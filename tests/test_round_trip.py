@@ -36,6 +36,7 @@ from phasegate.canary import CanaryRefused, CanaryRun, RUN_ID
 from phasegate.config import load_profile
 from phasegate.criteria import load_phase
 from phasegate.errors import ConfigError
+from phasegate.identity import ExpectedRole
 from phasegate.sandbox.postgres import SandboxPostgres
 from phasegate.sandbox.session import CATALOGUE
 from phasegate.sandbox.worlds import WORKER_OUTCOMES, WORKER_WORLDS
@@ -45,6 +46,7 @@ PHASE5 = ("-m", "staging", "--env", "sandbox", "--phase", "phase5")
 ROUND_TRIP = {"P5-20", "P5-21"}
 FAST = {"CANARY_TIMEOUT_SECONDS": "3"}  # worlds that never finish wait this long, not the reference 60 s
 QUEUE = "upload_pipeline_staging.upload_jobs"
+API = ExpectedRole("upload_api_staging", "the test", "the sandbox API role's URL")  # the role a canary must be
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +196,8 @@ def test_the_canary_itself_refuses_production(tmp_path):
         "RENDER_SERVICE_NAME=upload-worker\nPHASEGATE_SCENARIO_TAG=production\n")
     profile = load_profile("eu", tmp_path, environ={"RENDER_API_KEY": "rnd_x"})
     with pytest.raises(CanaryRefused, match="refuses a profile marked production"):
-        CanaryRun(profile, Secret("postgresql://u:pw-CANARY-never-used@db.invalid:5432/x"))  # never connects
+        CanaryRun(profile, Secret("postgresql://u:pw-CANARY-never-used@db.invalid:5432/x"),
+                  expected=API)  # never connects
 
 
 # --- rule 3: canary rows only, tagged with the run id; the payload from the profile ------------
@@ -238,6 +241,20 @@ def test_each_round_trip_criterion_attaches_its_writes_and_rows(active_run):
         assert [w["kind"] for w in evidence["written"]] == [kind]
         assert [r["id"] for r in evidence["removed"]] == [evidence["written"][0]["id"]]
         assert [s["sql"].split()[0] for s in evidence["statements"]] == ["INSERT", "DELETE"]
+
+
+def test_the_canary_session_is_the_role_the_apis_own_database_url_names(active_run):
+    """The route (the sandbox profile's credential) and the role read back before the first write, in evidence."""
+    tmp, run, _ = active_run
+    lines = (ROOT / "environments" / "sandbox.env").read_text().splitlines()
+    at = next(n for n, line in enumerate(lines, 1) if line.startswith("PHASEGATE_CANARY_DATABASE_URL="))
+    identity = {"route": f"the round trip's credential from environments/sandbox.env:{at} (the sandbox's role "
+                         "upload_api_staging)", "expected_role": "upload_api_staging",
+                "expected_from": "the API's own DATABASE_URL on Render", "current_user": "upload_api_staging",
+                "session_user": "upload_api_staging", "matched": True}
+    assert record(tmp)["identity"] == identity
+    assert attachments(run, "Canary session: route and role") == [identity, identity]  # one per scenario
+    assert all(evidence["identity"] == identity for cid in ROUND_TRIP for evidence in attachments(run, f"{cid} canary"))
 
 
 def test_the_run_record_holds_the_canary_record_under_its_manifest(active_run):
@@ -339,8 +356,10 @@ import os, sys, time
 from pathlib import Path
 from phasegate.canary import CanaryRun
 from phasegate.config import load_profile
+from phasegate.identity import ExpectedRole
 from phasegate.secrets import Secret
-run = CanaryRun(load_profile("sandbox", Path(sys.argv[1]), environ={}), Secret(os.environ["CANARY_URL"]))
+run = CanaryRun(load_profile("sandbox", Path(sys.argv[1]), environ={}), Secret(os.environ["CANARY_URL"]),
+                expected=ExpectedRole("upload_api_staging", "the test", "the test's URL"))
 print(run.run_id, run.enqueue("good"), flush=True)
 time.sleep(120)
 """
@@ -358,9 +377,10 @@ def test_rows_left_by_a_killed_run_are_swept_by_the_next_and_said(seeded, cluste
     assert [row[:2] for row in canary_rows(cluster)] == [(int(old_id), old_run_id)]  # left behind
     profile = load_profile("sandbox", ROOT, environ={"CANARY_TIMEOUT_SECONDS": "1"})
     time.sleep(2.2)  # the killed run started more than twice the bound ago
-    other = CanaryRun(profile, Secret(seeded.api_url))  # a run still in flight elsewhere, just started: not swept
+    # A run still in flight elsewhere, just started: not swept.
+    other = CanaryRun(profile, Secret(seeded.api_url), expected=API)
     young = other.enqueue("good")
-    nxt = CanaryRun(profile, Secret(seeded.api_url))
+    nxt = CanaryRun(profile, Secret(seeded.api_url), expected=API)
     try:
         swept = nxt.sweep(older_than=2 * profile.canary_timeout)
         assert [(s["id"], s["run_id"]) for s in swept] == [(int(old_id), old_run_id)]

@@ -260,3 +260,32 @@ def test_the_round_trip_writes_only_what_its_record_lists(active_phase5_run):
                   if r in statements and WRITE_WORDS.search(strip_literals(STATEMENT.match(r["message"]).group("sql")))
                   and not r["message"].split(": ", 1)[1].upper().startswith("SET") and ours[i + 1]["level"] == "DETAIL"]
     assert len(parameters) == len(writes) and all(run_id in p for p in parameters), parameters
+
+
+@pytest.fixture(scope="module")
+def wrong_role_canary_run(tmp_path_factory, logged_cluster):
+    """--active with a canary credential of the worker's role (not the API's, which Render's DATABASE_URL names)."""
+    server, log, env = logged_cluster
+    offset = log.stat().st_size
+    tmp = tmp_path_factory.mktemp("canary-wrong-role")
+    run = run_suite(tmp, "-m", "staging", "--env", "sandbox", "--phase", "phase5", "--active",
+                    env={**env, "PHASEGATE_CANARY_DATABASE_URL": "{{SANDBOX_WORKER_DATABASE_URL}}"})
+    [journal] = (tmp / "reports").glob("sandbox/*/canary.json")
+    return run, records(log.read_bytes()[offset:].decode("utf-8", "replace")), json.loads(journal.read_text())
+
+
+def test_a_canary_of_another_role_writes_nothing(wrong_role_canary_run):
+    """The server's log: the canary's session read its role back, was closed, and never wrote (xid 0 throughout)."""
+    run, logged, journal = wrong_role_canary_run
+    assert {run.outcomes[cid] for cid in ("P5-20", "P5-21")} == {"broken"}, run.stdout[-3000:]
+    assert journal["statements"] == [] and journal["identity"]["matched"] is False
+    assert_no_write_from_phasegate(logged)
+    canary = sessions_of(logged, CANARY_APPLICATION)
+    assert len(canary) == 1
+    ours = [r for r in logged if r["pid"] in canary]
+    assert ours and all(r["xid"] == "0" for r in ours), [r for r in ours if r["xid"] != "0"][:3]
+    texts = [STATEMENT.match(r["message"]).group("sql").strip() for r in ours
+             if r["level"] == "LOG" and STATEMENT.match(r["message"])]
+    assert [t.split()[0].upper() for t in texts] == ["BEGIN", "SET", "SELECT", "ROLLBACK"], texts
+    assert texts[2] == "SELECT current_user, session_user"
+    assert not sessions_of(logged, STAND_IN_WORKER), "the stand-in worker started for a canary that was refused"

@@ -2,8 +2,10 @@
 
 Every line that claims something is a criterion result (✅ passed, ❌ failed or broken,
 ⚠ waived, ⏭ skipped, ➖ not run) linked to its evidence. The seed's claims that no machine
-can check are listed under *Not verifiable as written*. One document model renders to
-Markdown and to self-contained HTML (no external script, font or stylesheet).
+can check are listed under *Not verifiable as written*, and *The hand-written report, line by
+line* gives every check-marked line of the document the phase replaces with today's verdict of
+what accounts for it (its claims table, :mod:`phasegate.claims`). One document model renders
+to Markdown and to self-contained HTML (no external script, font or stylesheet).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from .. import claims as _claims
 from .gate import SIGNABLE, assess
 from .model import HTML_REPORT, Result, Run, iso, provenance_lines
 
@@ -44,9 +47,21 @@ class Image:
     data_uri: str  # the HTML shows it inline (the page allows data: images only)
 
 
-MD_MARK = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖"}
+@dataclass
+class Verdict:
+    """A claim's verdict in the ledger: a mark and a word (the same in Markdown and HTML: no emoji)."""
+
+    word: str
+    note: str = ""
+
+
+LEDGER_MARK = {"passed": "✔", "failed": "✘", "broken": "!", "waived": "⚠", "skipped": "–", "pending": "…",
+               "not run": "·", "not applicable": "·"}
+MD_MARK = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖",
+           "pending": "⏳"}
 # Marks every common font has (emoji fonts are often missing, and then show as empty boxes).
-HTML_MARK = {"passed": "✓", "failed": "✗", "broken": "✗", "waived": "!", "skipped": "–", "not run": "·"}
+HTML_MARK = {"passed": "✓", "failed": "✗", "broken": "✗", "waived": "!", "skipped": "–", "not run": "·",
+             "pending": "…"}
 
 
 class Doc:
@@ -79,6 +94,9 @@ def _md_inline(parts) -> str:
             out.append(f"`{part.text}`")
         elif isinstance(part, Status):
             out.append(f"{MD_MARK.get(part.word, '?')} **{part.word}**")
+        elif isinstance(part, Verdict):
+            mark = LEDGER_MARK.get(part.word)
+            out.append((f"{mark} **{part.word}**" if mark else part.word) + part.note)
         else:
             out.append(str(part))
     return "".join(out)
@@ -94,6 +112,10 @@ def _html_inline(parts) -> str:
         elif isinstance(part, Status):
             word = html.escape(part.word)
             out.append(f'<span class="st st-{word.replace(" ", "-")}">{HTML_MARK.get(part.word, "?")} {word}</span>')
+        elif isinstance(part, Verdict):
+            word, mark = html.escape(part.word), LEDGER_MARK.get(part.word)
+            shown = f'<span class="st st-{word.replace(" ", "-")}">{mark} {word}</span>' if mark else word
+            out.append(shown + html.escape(part.note))
         else:
             text = html.escape(str(part), quote=False)
             text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
@@ -140,7 +162,8 @@ padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word
 code,pre{background:#f4f4f4;border-radius:3px;overflow-wrap:anywhere}pre{padding:.5rem;white-space:pre-wrap;margin:.3rem 0}
 .st{display:inline-block;min-width:5.5rem;font-weight:bold;padding:0 .3rem;border-radius:3px}
 .st-passed{color:#11632a;background:#e3f4e8}.st-failed,.st-broken{color:#9b1c1c;background:#fde8e8}
-.st-waived{color:#7a5200;background:#fff3cd}.st-skipped,.st-not-run{color:#555;background:#eee}
+.st-waived{color:#7a5200;background:#fff3cd}
+.st-skipped,.st-not-run,.st-pending{color:#555;background:#eee}
 figure{margin:.4rem 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}figcaption{font-size:.85rem;color:#555}
 .sandbox{background:#fff3cd;border:2px solid #d39e00;padding:.5rem 1rem;font-weight:bold}
 ul{padding-left:1.4rem}li{margin:.15rem 0}
@@ -217,11 +240,13 @@ def _images(run: Run, result: Result) -> list[Image]:
 
 def criterion_line(doc: Doc, result: Result, label: str | None = None, value=None, run: Run | None = None) -> None:
     """One criterion, once: status word and mark, ID, claim, value, evidence; its message and charts below."""
-    parts: list = [Status(result.status), f" {result.id} "]
+    parts: list = [Status("pending" if result.pending else result.status), f" {result.id} "]
     parts.append(label if label else result.title)
     if value is not None:
         parts.extend([": ", Code(str(value))])
-    if result.status not in ("passed", "failed", "broken"):
+    if result.pending:
+        parts.append(" — not yet executable" + (f" ({result.verdict_text()})" if result.status == "waived" else ""))
+    elif result.status not in ("passed", "failed", "broken"):
         parts.append(f" — {result.verdict_text()}")
     elif result.status != "passed" and result.judged and result.judged.waiver_state == "expired":
         parts.append(f" — {result.verdict_text()}")
@@ -379,6 +404,17 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
           f"waived {counts['waived']}, skipped {counts['skipped']}, not run {counts['not run']}. "
           "Each criterion appears once below, in the section of the hand-written report it replaces, with "
           "its evidence; claims that no machine can check are listed under \"Not verifiable as written\".")
+    pending = [x for x in r.values() if x.pending]
+    if pending:
+        doc.p(f"Pending (not yet executable, counted as skipped): {', '.join(x.id for x in pending)}. A pending "
+              "criterion is never a verdict: the phase cannot be signed until each has real steps or its claim is "
+              "moved to not verifiable.")
+    ledger = _ledger(run)
+    if ledger:
+        contradicted = sum(1 for _entry, word, _note in ledger if word in ("failed", "broken"))
+        doc.p(f"The hand-written report ({run.phase.hand_written['file']}): "
+              f"{_claims.summary([entry for entry, _w, _n in ledger])}; this run contradicts {contradicted} "
+              "(see \"The hand-written report, line by line\").")
     if blocking:
         doc.p("Blocking: " + ", ".join(f"{x.id} {x.status} ({sections.get(x.id, 'below')})" for x in blocking)
               + ".")
@@ -399,7 +435,7 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
                    detail=message if scenario["outcome"] != "passed" and message else None)
 
     doc.h(2, "Not verifiable as written")
-    not_verifiable = run.phase.report.get("not_verifiable") or []
+    not_verifiable = _not_verifiable(run.phase)
     if not not_verifiable:  # the summary points here: say why nothing is listed
         doc.p(f"None: every claim of the hand-written report for {run.phase.title} is a criterion above.")
     else:
@@ -407,10 +443,13 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
               "passed; the closest criterion is given where one exists.")
     for item in not_verifiable:
         parts: list = [f"\"{item['claim']}\" — not verifiable: {item['why']}."]
-        closest = [c for c in item.get("closest") or [] if c in r]
-        if closest:
-            parts.append(" Closest: " + ", ".join(f"{c} {r[c].status}" for c in closest))
+        closest = [_closest(run, c) for c in item.get("closest") or []]
+        if any(closest):
+            parts.append(" Closest: " + ", ".join(c for c in closest if c))
         doc.li(*parts)
+
+    if ledger:
+        _ledger_section(doc, run, ledger, gate)
 
     doc.h(2, "Next Steps")
     if run.sandbox:
@@ -424,7 +463,10 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
         elif x.status == "waived":
             doc.li(Status("waived"), f" {x.id} is waived until {x.judged.waiver.expires.isoformat()}: fix it before then.")
     for x in run.ran:
-        if x.status == "skipped":
+        if x.pending:
+            doc.li(Status("pending"), f" {x.id} ({x.title}) is not yet executable: give its scenario real steps, or "
+                   "move the claim to not_verifiable in phase.yaml with a reason and remove the scenario.")
+        elif x.status == "skipped":
             doc.li(Status("skipped"), f" {x.id} ({x.verdict_text()}): configure it to have it judged.")
     if run.not_run:
         doc.li("Not run in this run: " + ", ".join(x.id for x in run.not_run) + ". Run the whole phase "
@@ -449,6 +491,67 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
         doc.h(2, "Appendix: changes since the previous run")
         doc.pre(appendix)
     return doc, title
+
+
+def _not_verifiable(phase) -> list[dict]:
+    """The phase's not-verifiable claims: its claims table's, else (a run recorded before it) report.not_verifiable."""
+    if phase.claims:
+        return [{"claim": c.text, "why": c.reason, "closest": list(c.criteria)}
+                for c in phase.claims_table().values() if c.status == _claims.NOT_VERIFIABLE]
+    return phase.report.get("not_verifiable") or []
+
+
+def _closest(run: Run, cid: str) -> str:
+    """``<ID> passed`` for a criterion of this run, ``<ID> (Phase N)`` for another phase's; else nothing."""
+    if cid in run.results:
+        return f"{cid} {run.results[cid].status}"
+    other = run.phase.others.get(cid)
+    return f"{cid} ({other})" if other else ""
+
+
+def _ledger(run: Run) -> list[tuple]:
+    """(entry, verdict word, note) for each claim line of the hand-written report, in document order."""
+    lines = [_claims.ClaimLine(*line) for line in (run.phase.hand_written or {}).get("lines") or []]
+    if not lines:
+        return []
+    out = []
+    for entry in _claims.account(lines, run.phase.claims_table()):
+        word, note = "", ""
+        if entry.status == _claims.CRITERIA:
+            here = [c for c in entry.criteria if c in run.results]
+            elsewhere = [c for c in entry.criteria if c not in run.results]
+            word = _claims.worst("pending" if run.results[c].pending else run.results[c].status for c in here) or ""
+            if elsewhere:
+                phases = sorted({run.phase.others.get(c, "another phase") for c in elsewhere})
+                note = (" (and " if word else "") + f"judged in {', '.join(phases)}'s run" + (")" if word else "")
+        out.append((entry, word, note))
+    return out
+
+
+def _ledger_section(doc: Doc, run: Run, ledger: list[tuple], gate) -> None:
+    doc.h(2, "The hand-written report, line by line")
+    doc.p(f"Every line of {run.phase.hand_written['file']} with a check mark, in its order, with what accounts for "
+          "it and today's verdict: ✔ passed, ✘ failed, ! broken (the worst of its criteria), the phase verdict, "
+          "or not verifiable and why.")
+    if run.phase.others:
+        doc.p(f"Criteria of another phase are judged in that phase's own run; `phasegate audit features/"
+              f"{run.phase.name}/{run.phase.hand_written['file']} --run reports/{run.data.get('environment')}` "
+              "shows every claim with the newest run of each phase.")
+    verdict = "COMPLETE" if gate.code == SIGNABLE else f"NOT SIGNABLE ({gate.label})"
+    rows = []
+    for entry, word, note in ledger:
+        if entry.status == _claims.CRITERIA:
+            by = ", ".join(entry.criteria)
+            today: object = Verdict(word, note) if word else Verdict(note.strip())
+        elif entry.status == _claims.PHASE_VERDICT:
+            by, today = "phase verdict", Verdict(f"phase verdict: {verdict}")
+        elif entry.status == _claims.NOT_VERIFIABLE:
+            by = "not verifiable" + (f" (closest {', '.join(entry.criteria)})" if entry.criteria else "")
+            today = Verdict(f"not verifiable: {entry.reason}")
+        else:
+            by, today = "**unmapped**", Verdict("not accounted for: no entry in the claims table")
+        rows.append([str(entry.line.line), _claims.shown(entry.line.raw), by, today])
+    doc.table(["line", "the hand-written report says", "accounted for by", "today"], rows)
 
 
 def render(run: Run, signoff: dict | None = None, appendix: str | None = None) -> tuple[str, str]:

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..claims import PENDING
 from ..criteria import Phase, load_phase, phase_names
 from ..waivers import Judged, from_run, judge
 
@@ -53,6 +54,12 @@ class Result:
     @property
     def status(self) -> str:
         return "not applicable" if self.judged is None else self.judged.status
+
+    @property
+    def pending(self) -> bool:
+        """A scaffolded criterion whose step is not yet executable (a skip saying so): never a verdict, even waived."""
+        return (self.judged is not None and self.judged.outcome == "skipped"
+                and any(m.startswith(PENDING) for m in self.messages))
 
     @property
     def was_run(self) -> bool:
@@ -264,7 +271,20 @@ def _database_line(label: str, db: dict | None) -> str:
         tls = {True: "on", False: "off", None: "unknown"}[db.get("tls")]
         port = f":{db['port']}" if db.get("port") is not None else ""
         return (f"{label}: {db.get('host') or 'default host'}{port}, database {db.get('dbname') or '?'}, "
-                f"TLS {tls} (through {db.get('source')})")
+                f"TLS {tls} (through {db.get('source')}){_role_words(db.get('role'))}")
     if db:
-        return f"{label}: not connected (through {db.get('source')})"
+        refused = db.get("role") and not db["role"].get("matched")
+        state = "refused before its first judged read" if refused else "not connected"
+        return f"{label}: {state} (through {db.get('source')}){_role_words(db.get('role'))}"
     return f"{label}: not read in this run"
+
+
+def _role_words(role: dict | None) -> str:
+    """Whether the session was the role the service's own DATABASE_URL names, as read back before any judged read."""
+    if not role:
+        return ""
+    if role.get("matched"):
+        return (f"; role {role.get('expected_role')} (named by {role.get('expected_from')}): "
+                "current_user and session_user matched")
+    return (f"; role NOT matched: {role.get('expected_from')} names {role.get('expected_role')}, the session was "
+            f"current_user {role.get('current_user')}, session_user {role.get('session_user')}")

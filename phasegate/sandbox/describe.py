@@ -69,6 +69,14 @@ _DATABASE = {
     "P5-05-definer-function": "a SECURITY DEFINER function reading production, EXECUTE to the API role only",
     "P5-05-column-grant": "SELECT on two columns of a production table is granted to the API role",
     "api-database-unreachable": "the API's DATABASE_URL carries a wrong password: its session cannot open",
+    "compliant-queue-enum": "the queue's status is an ENUM whose labels include the failed state; no job is failed",
+    "compliant-queue-dead": "the queue's failed state is 'dead', allowed by its CHECK; no job is in it",
+    "compliant-queue-domain": "the queue's status is a domain over a domain, each with a CHECK (the failed state "
+                              "allowed); a CHECK on attempts",
+    "compliant-queue-unconstrained": "no constraint on the queue's status (any value allowed) and no failed job",
+    "P5-07-queue-enum-without-failed": "the queue's status is an ENUM without the failed state",
+    "queue-check-unreadable": "the queue's status CHECK is a regular expression phasegate cannot read; no failed job",
+    "P4-63-claimed": "a job 'claimed' 2 hours ago, and the profile names 'claimed' a running state",
 }
 
 
@@ -97,6 +105,8 @@ def describe(name: str) -> str:
     if name in WORKER_WORLDS:
         return WORKER_WORLDS[name][2]
     what = DESCRIPTIONS.get(name) if is_render_world(name) else _DATABASE.get(name)
+    if what and CATALOGUE[name].settings:
+        what += " (profile: " + ", ".join(f"{k}={v}" for k, v in CATALOGUE[name].settings.items()) + ")"
     return what or ("the reference deployment, as the Phase 4 report describes it" if name == "compliant" else "")
 
 

@@ -99,6 +99,21 @@ VARIANTS: dict[str, str | None] = {
     "P5-05-definer-function": "P5-05",    # a definer function reading production, EXECUTE to the API only
     "P5-05-column-grant": "P5-05",        # GRANT SELECT (id, owner_id) ON upload_pipeline.documents TO the API
     "P5-05-unreachable": "P5-05",         # the API's URL carries a wrong password: its session cannot open
+    # The queue's states as its schema declares them (no job is in the failed state: the verdict rests on
+    # what the status column allows).
+    "compliant-queue-enum": None,         # status is an ENUM whose labels include the failed state
+    "compliant-queue-dead": None,         # the failed state is 'dead' (QUEUE_FAILED_STATUS), allowed by a CHECK
+    "compliant-queue-domain": None,       # status is a domain over a domain, each with a CHECK; a CHECK on attempts
+    "compliant-queue-unconstrained": None,  # no constraint on status at all: any value is allowed
+    "P5-07-queue-enum-without-failed": "P5-07",  # status is an ENUM without the failed state
+    "queue-check-unreadable": None,       # CHECK (status ~ '^(…)$'): P5-07 cannot read it, so it is broken
+    "P4-63-claimed": "P4-63",             # a job 'claimed' 2 hours ago, a running state of QUEUE_RUNNING_STATUSES
+}
+
+# variant -> the profile settings of the deployment it stands for (they fill keys the profile leaves unset)
+PROFILE_SETTINGS: dict[str, dict[str, str]] = {
+    "compliant-queue-dead": {"QUEUE_FAILED_STATUS": "dead"},
+    "P4-63-claimed": {"QUEUE_RUNNING_STATUSES": "running,claimed"},
 }
 
 # variant -> other criteria the variant necessarily changes too (failed, or not judgeable)
@@ -117,6 +132,8 @@ ALSO_AFFECTS: dict[str, tuple[str, ...]] = {
     "P4-46": ("P4-63",),  # no queue table: stuck jobs cannot be read
     # The API's session cannot open: P5-05, judged in it, is broken; the worker's criteria are untouched.
     "P5-05-unreachable": ("P5-05",),
+    # Whether the failed state is allowed rests on a constraint phasegate cannot read: P5-07 is broken.
+    "queue-check-unreadable": ("P5-07",),
 }
 
 _RUNNING_AGE = {"default": "1 minute", "P4-63": "2 hours"}
@@ -522,6 +539,8 @@ class SandboxPostgres:
                                   "VALUES ('queued', 5, 3)").format(sts))
                     if variant == "P5-06":  # the owner gives up its own UPDATE: claiming is impossible
                         x(sql.SQL("REVOKE UPDATE ON {}.upload_jobs FROM {}").format(sts, st))
+                    for statement in _queue_states_ddl(variant):
+                        x(statement)
                     x(_api_grants(variant))
                     x("RESET ROLE")
             if variant == "P4-44-user":
@@ -732,6 +751,42 @@ def _queue_rows(schema: str, running_age: sql.Composable, *, with_retry: bool) -
             "('running', '{{\"file\": \"b.pdf\"}}', now() - {age}::interval - interval '1 minute', now() - {age}::interval, now() - {age}::interval)"
         ).format(age=running_age)
     return sql.SQL("INSERT INTO {}.upload_jobs ({}) VALUES {}").format(sql.Identifier(schema), cols, rows)
+
+
+def _queue_states_ddl(variant: str) -> list[sql.Composed]:
+    """The staging queue's status column as a queue-states variant declares it (run as the queue's owner)."""
+    schema = sql.Identifier(STAGING_SCHEMA)
+    table = sql.SQL("{}.upload_jobs").format(schema)
+
+    def q(text: str) -> sql.Composed:
+        return sql.SQL(text).format(table=table, schema=schema)
+
+    if variant == "P4-63-claimed":
+        return [q("INSERT INTO {table} (status, attempts, max_attempts, payload, created_at, started_at, updated_at) "
+                  "VALUES ('claimed', 1, 3, '{{\"file\": \"e.pdf\"}}', now() - interval '121 minutes', "
+                  "now() - interval '2 hours', now() - interval '2 hours')")]
+    if not variant.startswith(("compliant-queue-", "P5-07-queue-", "queue-")):
+        return []
+    statements = [q("DELETE FROM {table} WHERE status = 'failed'")]
+    to_enum = ("ALTER TABLE {table} ALTER COLUMN status DROP DEFAULT, ALTER COLUMN status TYPE {schema}.job_status "
+               "USING status::{schema}.job_status, ALTER COLUMN status SET DEFAULT 'queued'")
+    if variant == "compliant-queue-enum":
+        statements += [q("CREATE TYPE {schema}.job_status AS ENUM ('queued', 'running', 'done', 'failed')"), q(to_enum)]
+    elif variant == "P5-07-queue-enum-without-failed":
+        statements += [q("CREATE TYPE {schema}.job_status AS ENUM ('queued', 'running', 'done')"), q(to_enum)]
+    elif variant == "compliant-queue-dead":
+        statements.append(q("ALTER TABLE {table} ADD CONSTRAINT upload_jobs_status_check "
+                            "CHECK (status IN ('queued', 'running', 'done', 'dead'))"))
+    elif variant == "compliant-queue-domain":
+        statements += [q("CREATE DOMAIN {schema}.job_state AS text CHECK (VALUE <> '')"),
+                       q("CREATE DOMAIN {schema}.job_status AS {schema}.job_state "
+                         "CHECK (VALUE IN ('queued', 'running', 'done', 'failed'))"),
+                       q("ALTER TABLE {table} ALTER COLUMN status TYPE {schema}.job_status, "
+                         "ADD CONSTRAINT upload_jobs_attempts_check CHECK (attempts >= 0)")]
+    elif variant == "queue-check-unreadable":
+        statements.append(q("ALTER TABLE {table} ADD CONSTRAINT upload_jobs_status_check "
+                            "CHECK (status ~ '^(queued|running|done|failed)$')"))
+    return statements
 
 
 def _pid_alive(pid: object) -> bool:

@@ -7,13 +7,14 @@ one criterion it must fail and the criteria it necessarily affects as well.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import subprocess
 import sys
 import threading
 import secrets as _random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import Profile
 from ..errors import ConfigError, TargetError
@@ -43,10 +44,13 @@ class SandboxWorld:
     violates: str | None
     also_affects: tuple[str, ...] = ()
     worker: str = "normal"  # the stand-in worker's behaviour in the round trip (phasegate.sandbox.worker)
+    # The profile settings of the deployment the world stands for (postgres.PROFILE_SETTINGS): they fill
+    # the keys the profile leaves unset, e.g. a queue whose failed state is QUEUE_FAILED_STATUS=dead.
+    settings: dict = field(default_factory=dict)
 
 
 def _catalogue() -> dict[str, SandboxWorld]:
-    from .postgres import ALSO_AFFECTS, VARIANTS
+    from .postgres import ALSO_AFFECTS, PROFILE_SETTINGS, VARIANTS
 
     entries = {name: SandboxWorld(name, "compliant", "real", cid, worlds.ALSO_AFFECTS.get(name, ()))
                for name, cid in worlds.VIOLATES.items()}
@@ -60,7 +64,8 @@ def _catalogue() -> dict[str, SandboxWorld]:
             entries["api-database-unreachable"] = SandboxWorld("compliant", variant, "real", None,
                                                                ALSO_AFFECTS[variant])
             continue
-        entries[variant] = SandboxWorld("compliant", variant, "real", cid, ALSO_AFFECTS.get(variant, ()))
+        entries[variant] = SandboxWorld("compliant", variant, "real", cid, ALSO_AFFECTS.get(variant, ()),
+                                        settings=PROFILE_SETTINGS.get(variant, {}))
     entries["P4-40"] = SandboxWorld("compliant", "compliant", "remote-without-tls", "P4-40")
     entries["P4-40-sslmode-disable"] = SandboxWorld("compliant", "compliant", "remote-sslmode-disable", "P4-40")
     entries["compliant-remote-with-tls"] = SandboxWorld("compliant", "compliant", "remote-with-tls", None)
@@ -185,13 +190,34 @@ class SandboxSession:
         if self._build_error is not None:
             raise self._build_error
 
-    @property
-    def canary_url(self) -> str:
-        """The API role's URL (through the pooler when there is one): the round trip's credential here."""
-        self.database_ready()
+    def role_url(self, placeholder: str) -> str:
+        """The URL of the sandbox role a route key's placeholder names (config.SANDBOX_ROLE_URLS), through the
+        pooler when there is one: how a test gives a route that logs in as another role than the service's own."""
+        from ..config import SANDBOX_ROLE_URLS
+        from .postgres import API_ROLE, PRODUCTION_ROLE, STAGING_ROLE
+
         if self.seeded is None:
-            raise TargetError("the sandbox database was not started: no API role to enqueue with")
-        return self.seeded.api_url
+            raise TargetError(f"the sandbox database was not started: no role for {placeholder}")
+        role = SANDBOX_ROLE_URLS[placeholder]
+        if role == API_ROLE:
+            return self.seeded.api_url
+        if role == PRODUCTION_ROLE:
+            return self.seeded.production_url
+        assert role == STAGING_ROLE, role
+        url = self.postgres.url_for(STAGING_ROLE, self.seeded.password, self.seeded.dbname)
+        return self.pooler.route(url) if self.pooler is not None else url
+
+    def routed(self, profile: Profile) -> Profile:
+        """The profile with each route key that names a sandbox role (a placeholder) given that role's URL."""
+        from ..config import SANDBOX_ROLE_URLS
+        from ..secrets import Secret
+
+        changes = {}
+        for name in ("database_url_override", "api_database_url_override"):
+            value = getattr(profile, name)
+            if value is not None and value.reveal() in SANDBOX_ROLE_URLS:
+                changes[name] = Secret(self.role_url(value.reveal()))
+        return dataclasses.replace(profile, **changes) if changes else profile
 
     def start_worker(self, poll_seconds: float = 0.1) -> None:
         """Start the stand-in worker (phasegate.sandbox.worker) as the worker role, unless the world stops it.
@@ -202,8 +228,10 @@ class SandboxSession:
         if self._worker is not None or self.spec.worker == "stopped":
             return
         self.database_ready()
+        states = self.profile.queue_states  # the deployed worker's states, as the profile names them
         spec = {"url": self.seeded.worker_url, "schema": self.seeded.staging_schema, "table": self.seeded.queue_table,
-                "behaviour": self.spec.worker, "poll_seconds": poll_seconds}
+                "behaviour": self.spec.worker, "poll_seconds": poll_seconds,
+                "done_status": states.done, "failed_status": states.failed}
         # The URL goes through stdin: a command line is visible to every user of the machine.
         self._worker = subprocess.Popen([sys.executable, "-m", "phasegate.sandbox.worker"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)

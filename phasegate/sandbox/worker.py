@@ -4,8 +4,10 @@
 the queue table, its behaviour), connects as the worker role, says ``ready`` on stdout, and
 loops every ``poll_seconds`` until stdin closes: claim one queued job with
 ``SELECT … FOR UPDATE SKIP LOCKED``, count the attempt, and finish it in the same
-transaction: ``done``, or, for a poison job (``payload->>'kind' = 'poison'``), record
-``last_error`` and put it back until ``attempts = max_attempts``, then ``failed``.
+transaction: done, or, for a poison job (``payload->>'kind' = 'poison'``), record
+``last_error`` and put it back until ``attempts = max_attempts``, then failed. Its done and failed
+states are the profile's (``done_status``, ``failed_status``; default ``done`` and ``failed``), as
+a deployed worker's are what the profile says they are.
 
 A behaviour other than ``normal`` is one of the sandbox's broken workers (worlds.WORKER_WORLDS):
 ``attempts-2`` completes a good job only on its second attempt; ``poison-failed-early`` fails a
@@ -28,7 +30,8 @@ APPLICATION_NAME = "upload-worker (phasegate sandbox worker process)"  # the idl
 POISON_ERROR = "poison job: the payload names no file to process (phasegate canary)"
 
 
-def work_once(conn: psycopg.Connection, table: sql.Composable, behaviour: str) -> int | None:
+def work_once(conn: psycopg.Connection, table: sql.Composable, behaviour: str, done: str = "done",
+              failed: str = "failed") -> int | None:
     """Claim and finish at most one queued job; its id, or None when the queue had none."""
     with conn.transaction():
         row = conn.execute(sql.SQL(
@@ -39,12 +42,12 @@ def work_once(conn: psycopg.Connection, table: sql.Composable, behaviour: str) -
         job_id, kind, attempts, max_attempts = row
         attempts += 1
         if kind == "poison":
-            status = "failed" if attempts >= max_attempts or behaviour == "poison-failed-early" else "queued"
+            status = failed if attempts >= max_attempts or behaviour == "poison-failed-early" else "queued"
             error = None if behaviour == "poison-no-last-error" else POISON_ERROR
         elif behaviour == "attempts-2" and attempts < 2:
             status, error = "queued", "transient: retried (phasegate sandbox stand-in)"
         else:
-            status, error = "done", None
+            status, error = done, None
         conn.execute(sql.SQL(
             "UPDATE {} SET status = %s, attempts = %s, last_error = coalesce(%s, last_error), "
             "started_at = now(), updated_at = now() WHERE id = %s").format(table),
@@ -60,6 +63,7 @@ def main() -> int:
         print(f"unknown behaviour {behaviour!r}", flush=True)
         return 2
     table = sql.Identifier(spec["schema"], spec["table"])
+    done, failed = spec.get("done_status", "done"), spec.get("failed_status", "failed")
     stop = threading.Event()
     threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()  # stdin closed: stop
     try:
@@ -72,7 +76,7 @@ def main() -> int:
     with conn:
         while not stop.is_set():
             try:
-                while work_once(conn, table, behaviour) is not None and not stop.is_set():
+                while work_once(conn, table, behaviour, done, failed) is not None and not stop.is_set():
                     pass
             except psycopg.Error:
                 if conn.broken:

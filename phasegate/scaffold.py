@@ -1,0 +1,168 @@
+"""A new phase folder scaffolded from a hand-written report (``phasegate audit REPORT --scaffold``).
+
+Writes ``features/<phase>/``: the report itself (``hand-written-report.md``), ``phase.yaml``
+(title, prefix, the report's sections and its claims table) and one feature per section of
+the report that has a claim no phase judges yet. Each such claim becomes a criterion with a
+new ID: a ``@staging`` scenario named after the claim whose one step says it is not yet
+executable, so it is reported pending, never passed. Claims the catalogue already accounts
+for (in any phase's table) keep that entry; the document's own status lines are its phase
+verdict. An existing folder is never overwritten; a scaffold the catalogue rejects is removed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+
+from .audit import AuditError, read_report
+from .claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, Claim, claim_lines, claim_text
+from .criteria import FEATURES, PHASE_FILE, CatalogueError, load_phases
+
+HAND_WRITTEN = "hand-written-report.md"
+PENDING_STEP = "this claim is not yet executable"
+# The document's own status lines ("Status: ✅ COMPLETED", "Phase 6 Status: ✅ COMPLETED"): its phase verdict.
+_STATUS_LINE = re.compile(r"^(?:phase\s+\S+\s+)?status:\s*(?:completed?|done|passed|finished)\b", re.I)
+_SECTION = re.compile(r"^\s{0,3}##\s+(.*?)\s*#*\s*$")  # a second-level heading: one section of the report
+_TITLE = re.compile(r"^\s{0,3}#\s+(.*?)\s*#*\s*$")
+
+
+def _sections(text: str) -> tuple[str, dict[int, str]]:
+    """The document's title and, for each line, the section (second-level heading) it stands in."""
+    title, current, of_line = "", "", {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not title and _TITLE.match(line):
+            title = claim_text(_TITLE.match(line).group(1))
+        elif _SECTION.match(line):
+            current = claim_text(_SECTION.match(line).group(1))
+        of_line[number] = current or title or "Report"
+    return title, of_line
+
+
+def _known(phases) -> dict[str, Claim]:
+    """Every claim some phase's table accounts for, by key (the first phase in name order wins)."""
+    known: dict[str, Claim] = {}
+    for name in sorted(phases):
+        for key, claim in phases[name].claims_table().items():
+            known.setdefault(key, claim)
+    return known
+
+
+def _entry(claim: Claim, text: str, section: str) -> dict:
+    if claim.status == PHASE_VERDICT:
+        return {"claim": text, PHASE_VERDICT: True}
+    if claim.status == NOT_VERIFIABLE:
+        return {"claim": text, NOT_VERIFIABLE: claim.reason, "closest": list(claim.criteria)}
+    return {"claim": text, CRITERIA: list(claim.criteria_under(section))}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")[:48] or "section"
+
+
+def _feature(heading: str, report: str, scenarios: list[tuple[str, str]]) -> str:
+    out = [f"Feature: {heading}",
+           f"  Scaffolded from the section \"{heading}\" of the hand-written report ({report}).",
+           "  Each scenario is one of its claims that no criterion judges yet: pending until its step is",
+           "  replaced by real ones, or the claim is moved to not_verifiable in phase.yaml with a reason.", ""]
+    for cid, name in scenarios:
+        out += [f"  @{cid} @staging", f"  Scenario: {name}", f"    Then {PENDING_STEP}", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def scaffold(report: Path, target: Path, prefix: str | None, title: str | None = None) -> list[str]:
+    """Write the phase folder ``target`` (features/<phase>) from ``report``; the lines to print."""
+    target = Path(target)
+    if not prefix or not re.fullmatch(r"[A-Z][A-Z0-9]*", prefix):
+        raise AuditError(f"--scaffold needs --prefix, capital letters and digits (e.g. P6), got {prefix!r}")
+    if target.exists():
+        raise AuditError(f"refused: {target} exists; a scaffold never overwrites a folder")
+    if target.resolve().parent.name != FEATURES:
+        raise AuditError(f"--scaffold must name a folder of features/ (features/<phase>), not {target}")
+    root = target.resolve().parent.parent
+    text = read_report(report)
+    phases = load_phases(root)
+    taken = {p.prefix: p.name for p in phases.values()}
+    if prefix in taken:
+        raise AuditError(f"refused: prefix {prefix} is {taken[prefix]}'s")
+    title = title or (f"Phase {prefix[1:]}" if re.fullmatch(r"P\d+", prefix) else prefix)
+    doc_title, section_of = _sections(text)
+    known = _known(phases)
+    claims: list[dict] = []
+    seen: dict[str, str] = {}  # claim key -> its ID or status, once per claim
+    pending: dict[str, list[tuple[str, str]]] = {}  # section -> [(ID, claim)]
+    judged: dict[str, set[str]] = {}  # section -> criteria of other phases that judge its claims
+    order: list[str] = []
+    empty: list[int] = []
+    for line in claim_lines(text):
+        section = section_of.get(line.line, "Report")
+        if section not in order:
+            order.append(section)
+        if not line.key:  # a check mark with no text: nothing to name a criterion after
+            empty.append(line.line)
+            continue
+        if line.key in seen:
+            continue
+        claim = known.get(line.key)
+        if claim is not None:
+            claims.append(_entry(claim, line.text, line.section))
+            seen[line.key] = claim.status
+            if claim.status == CRITERIA:
+                judged.setdefault(section, set()).update(claim.criteria_under(line.section))
+        elif _STATUS_LINE.match(line.text):
+            claims.append({"claim": line.text, PHASE_VERDICT: True})
+            seen[line.key] = PHASE_VERDICT
+        else:
+            cid = f"{prefix}-{sum(len(v) for v in pending.values()) + 1:02d}"
+            pending.setdefault(section, []).append((cid, line.text))
+            claims.append({"claim": line.text, CRITERIA: [cid]})
+            seen[line.key] = cid
+    count = sum(len(v) for v in pending.values())
+    if count > 99:
+        raise AuditError(f"{report}: {count} new claims; criterion IDs have two digits (at most 99 per phase)")
+    sections = []
+    for heading in order:
+        if heading not in pending and heading not in judged:
+            continue
+        entry: dict = {"heading": heading}
+        if heading in judged:
+            entry["note_before"] = ("Claims of this section judged by criteria of other phases: "
+                                    + ", ".join(sorted(judged[heading])) + ".")
+        if heading in pending:
+            entry["lines"] = [cid for cid, _ in pending[heading]]
+        sections.append(entry)
+    meta = {"title": title, "prefix": prefix,
+            "report": {"title": f"{title} Completion Report", "sections": sections},
+            "hand_written": HAND_WRITTEN, "claims": claims}
+    target.mkdir(parents=True)
+    try:
+        (target / HAND_WRITTEN).write_text(text, encoding="utf-8")
+        source = f"{Path(report).name} ({doc_title or 'no title'})"
+        header = (f"# Scaffolded by `phasegate audit --scaffold` from {source}.\n"
+                  "# Each claim no phase judged became a pending criterion: give its scenario real steps, or move the\n"
+                  "# claim to not_verifiable (with a reason and the closest criteria) and remove its scenario.\n")
+        (target / PHASE_FILE).write_text(header + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110),
+                                         encoding="utf-8")
+        files = []
+        for number, heading in enumerate(h for h in order if h in pending):
+            name = f"{number + 1:02d}_{_slug(heading)}.feature"
+            (target / name).write_text(_feature(heading, HAND_WRITTEN, pending[heading]), encoding="utf-8")
+            files.append(name)
+        load_phases(root)  # the scaffold must be a consistent catalogue, like any phase
+    except (OSError, CatalogueError) as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise AuditError(f"the scaffold was not kept: {' '.join(str(exc).split())}") from None
+    statuses = list(seen.values())
+    ids = [cid for v in pending.values() for cid, _ in v]
+    listed = ",".join(sorted([*phases, target.name]))
+    return [
+        f"wrote {target}/: {PHASE_FILE}, {HAND_WRITTEN}, {len(files)} feature(s) ({', '.join(files) or 'none'})",
+        f"{len(statuses)} claims: {len(ids)} pending" + (f" ({ids[0]}…{ids[-1]}, not yet executable)" if ids else "")
+        + f", {statuses.count(CRITERIA)} judged by existing criteria, {statuses.count(PHASE_VERDICT)} phase "
+        f"verdict(s), {statuses.count(NOT_VERIFIABLE)} not verifiable",
+        *([f"left out: a check mark with no claim on line(s) {', '.join(map(str, empty))}"] if empty else []),
+        f"run it: pytest -m staging --env sandbox --phase {target.name}",
+        f"to judge it with the others, add it to PHASEGATE_PHASES in environments/<env>.env: PHASEGATE_PHASES={listed}",
+    ]

@@ -1,0 +1,415 @@
+"""What values a queue's status column may hold, read from PostgreSQL's own catalogs.
+
+A status column's type says which values it allows: the CHECK constraints on the column
+(``pg_constraint``, text from ``pg_get_constraintdef``), those of a domain it is declared
+with, of a domain that domain is over, and so on down to the base type; the labels of an ENUM
+base type (``pg_enum``); or nothing at all, and then any value is allowed. :data:`STATUS_TYPE_SQL`
+reads all of it in one query; :func:`status_type` turns its row into plain data (what each
+constraint reads as, the constraints on other columns it ignored, the allowed set), and
+:func:`allows` answers whether one state is allowed: True, False, or None when a constraint
+that could decide it cannot be read.
+
+:func:`parse_check` reads the forms PostgreSQL deparses a CHECK into, nothing else:
+``status = ANY (ARRAY['a'::text, …])`` (how ``IN (…)`` is stored), ``<> ALL (ARRAY[…])``
+(``NOT IN``), ``=`` and ``<>`` with a string literal on either side, ``IS [NOT] NULL``, joined
+by ``AND``, ``OR`` and ``NOT``, with casts between text types, the column's enum or its
+domains (``(status)::text``, ``'a'::character varying``, ``(ARRAY[…])::text[]``). Anything else
+(a regular expression, a function call, a collation, another column, a NULL literal) is
+:class:`Unreadable`: never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["STATUS_TYPE_SQL", "ValueSet", "Unreadable", "parse_check", "status_type", "allows", "summary"]
+
+# The status column's type chain (the column's type, the type each domain is over, …, the base
+# type), the base type's enum labels, the table's CHECK constraints with the columns each names,
+# every domain's CHECK constraints, and whether the column's collation compares exactly.
+STATUS_TYPE_SQL = """
+WITH RECURSIVE col AS (
+    SELECT a.attrelid, a.atttypid, a.attcollation
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = %(schema)s AND c.relname = %(table)s AND a.attname = %(column)s
+      AND a.attnum > 0 AND NOT a.attisdropped
+),
+chain(depth, oid) AS (
+    SELECT 0, atttypid FROM col
+    UNION ALL
+    SELECT chain.depth + 1, t.typbasetype FROM chain JOIN pg_type t ON t.oid = chain.oid WHERE t.typtype = 'd'
+)
+SELECT
+    (SELECT jsonb_agg(jsonb_build_object('depth', ch.depth, 'type', format_type(t.oid, NULL),
+                                         'kind', CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum'
+                                                      WHEN 'b' THEN 'base' ELSE t.typtype::text END)
+                      ORDER BY ch.depth)
+     FROM chain ch JOIN pg_type t ON t.oid = ch.oid) AS types,
+    (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
+     WHERE e.enumtypid = (SELECT oid FROM chain ORDER BY depth DESC LIMIT 1)) AS enum_labels,
+    (SELECT jsonb_agg(jsonb_build_object(
+                'name', k.conname, 'definition', pg_get_constraintdef(k.oid), 'validated', k.convalidated,
+                'columns', coalesce((SELECT jsonb_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
+                                     WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)), '[]'::jsonb))
+            ORDER BY k.conname)
+     FROM pg_constraint k WHERE k.conrelid = (SELECT attrelid FROM col) AND k.contype = 'c') AS table_checks,
+    (SELECT jsonb_agg(jsonb_build_object('name', k.conname, 'domain', format_type(k.contypid, NULL),
+                                         'definition', pg_get_constraintdef(k.oid), 'validated', k.convalidated)
+            ORDER BY ch.depth, k.conname)
+     FROM pg_constraint k JOIN chain ch ON ch.oid = k.contypid WHERE k.contype = 'c') AS domain_checks,
+    (SELECT coll.collisdeterministic FROM pg_collation coll WHERE coll.oid = col.attcollation) AS collation_exact
+FROM col
+"""
+
+# Types whose equality is exact on the characters (bpchar/character ignore trailing spaces: handled).
+_TEXT_TYPES = {"text", "character varying", "varchar", "name", "bpchar", "character", "char"}
+_PADDED_TYPES = {"bpchar", "character", "char"}
+_KEYWORDS = {"OR", "AND", "NOT", "IS", "NULL", "ANY", "ALL", "SOME", "ARRAY", "CHECK", "COLLATE", "VALID",
+             "NO", "INHERIT", "TRUE", "FALSE"}
+READS = ("phasegate reads comparisons of the column with string literals only (=, <>, = ANY / <> ALL "
+         "(ARRAY[…]), IS [NOT] NULL), joined by AND, OR, NOT, with casts between text types")
+
+
+class Unreadable(Exception):
+    """A constraint phasegate cannot read as a set of allowed values. ``pos``: the token it stopped at."""
+
+    def __init__(self, message: str, pos: int = 0) -> None:
+        super().__init__(message)
+        self.pos = pos
+
+
+@dataclass(frozen=True)
+class ValueSet:
+    """The values a constraint allows: exactly ``values``, or (``complement``) every value but them."""
+
+    values: frozenset = frozenset()
+    complement: bool = False
+
+    @staticmethod
+    def only(values) -> "ValueSet":
+        return ValueSet(frozenset(values), False)
+
+    @staticmethod
+    def every_value_but(values) -> "ValueSet":
+        return ValueSet(frozenset(values), True)
+
+    def __contains__(self, value: str) -> bool:
+        return (value not in self.values) if self.complement else (value in self.values)
+
+    def negate(self) -> "ValueSet":
+        return ValueSet(self.values, not self.complement)
+
+    def __and__(self, other: "ValueSet") -> "ValueSet":
+        if not self.complement and not other.complement:
+            return ValueSet.only(self.values & other.values)
+        if self.complement and other.complement:
+            return ValueSet.every_value_but(self.values | other.values)
+        only, but = (self, other) if not self.complement else (other, self)
+        return ValueSet.only(only.values - but.values)
+
+    def __or__(self, other: "ValueSet") -> "ValueSet":
+        return (self.negate() & other.negate()).negate()
+
+    def as_evidence(self) -> dict:
+        if self.complement:
+            return {"any value but": sorted(self.values)} if self.values else {"any value": True}
+        return {"only": sorted(self.values)}
+
+    @staticmethod
+    def from_evidence(data: dict) -> "ValueSet":
+        if "only" in data:
+            return ValueSet.only(data["only"])
+        return ValueSet.every_value_but(data.get("any value but", []))
+
+    def describe(self) -> str:
+        shown = ", ".join(repr(v) for v in sorted(self.values))
+        if self.complement:
+            return f"any value but {shown}" if self.values else "any value"
+        return f"only {shown}" if self.values else "no value at all"
+
+
+ANY_VALUE = ValueSet.every_value_but(())
+
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<str>'(?:[^']|'')*')
+  | (?P<qid>"(?:[^"]|"")*")
+  | (?P<num>\d+(?:\.\d+)?)
+  | (?P<id>[A-Za-z_][A-Za-z0-9_$]*)
+  | (?P<cast>::)
+  | (?P<punct>[()\[\],.])
+  | (?P<op>[-+*/<>=~!@\#%^&|`?]+)
+)""", re.X)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    text = text.rstrip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            raise Unreadable(f"an unexpected character {text[pos:].strip()[:1]!r}", len(out))
+        kind = match.lastgroup
+        value = match.group(kind)
+        if kind == "id" and value.upper() in _KEYWORDS:
+            kind, value = "kw", value.upper()
+        out.append((kind, value))
+        pos = match.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, definition: str, column: str, exact_types: set[str]):
+        self.tokens = _tokens(definition)
+        self.pos = 0
+        self.column = column
+        self.exact_types = set(exact_types)
+
+    # ---- tokens
+    def peek(self, offset: int = 0) -> tuple[str, str]:
+        i = self.pos + offset
+        return self.tokens[i] if i < len(self.tokens) else ("end", "")
+
+    def accept(self, kind: str, value: str | None = None) -> str | None:
+        k, v = self.peek()
+        if k == kind and (value is None or v == value):
+            self.pos += 1
+            return v
+        return None
+
+    def expect(self, kind: str, value: str | None = None) -> str:
+        got = self.accept(kind, value)
+        if got is None:
+            raise self.fail(f"{self._here()} where {value or kind} was expected")
+        return got
+
+    def fail(self, message: str) -> Unreadable:
+        return Unreadable(message, self.pos)
+
+    def _here(self) -> str:
+        k, v = self.peek()
+        return "the end of the definition" if k == "end" else f"{v!r}"
+
+    # ---- the definition: CHECK (<expr>) [NOT VALID] [NO INHERIT]
+    def definition(self) -> ValueSet:
+        self.expect("kw", "CHECK")
+        self.expect("punct", "(")
+        allowed = self.disjunction()
+        self.expect("punct", ")")
+        while self.peek()[0] != "end":
+            if self.accept("kw", "NOT") and self.accept("kw", "VALID"):
+                continue
+            if self.accept("kw", "NO") and self.accept("kw", "INHERIT"):
+                continue
+            raise self.fail(f"{self._here()} after the constraint's expression")
+        return allowed
+
+    def disjunction(self) -> ValueSet:
+        allowed = self.conjunction()
+        while self.accept("kw", "OR"):
+            allowed = allowed | self.conjunction()
+        return allowed
+
+    def conjunction(self) -> ValueSet:
+        allowed = self.negation()
+        while self.accept("kw", "AND"):
+            allowed = allowed & self.negation()
+        return allowed
+
+    def negation(self) -> ValueSet:
+        if self.accept("kw", "NOT"):
+            return self.negation().negate()
+        return self.condition()
+
+    def condition(self) -> ValueSet:
+        start = self.pos
+        try:
+            return self.comparison()
+        except Unreadable as first:
+            self.pos = start
+            if not self.accept("punct", "("):
+                raise first
+            try:
+                allowed = self.disjunction()
+                self.expect("punct", ")")
+            except Unreadable as second:  # say what stopped the reading that got further
+                raise (second if second.pos >= first.pos else first) from None
+            return allowed
+
+    # ---- comparisons
+    def comparison(self) -> ValueSet:
+        left = self.operand()
+        if left[0] == "subject" and self.accept("kw", "IS"):
+            negated = bool(self.accept("kw", "NOT"))
+            self.expect("kw", "NULL")
+            return ANY_VALUE if negated else ValueSet.only(())  # over non-null values
+        op = self.accept("op")
+        if op not in ("=", "<>", "!="):
+            raise self.fail(f"the operator {op!r}" if op else f"{self._here()} where a comparison was expected")
+        equal = op == "="
+        quantifier = self.accept("kw", "ANY") or self.accept("kw", "SOME") or self.accept("kw", "ALL")
+        if quantifier:
+            if left[0] != "subject":
+                raise self.fail(f"{quantifier} compares a literal, not the column, with an array")
+            if (quantifier == "ALL") == equal:
+                raise self.fail(f"{op} {quantifier} (only = ANY and <> ALL are read)")
+            self.expect("punct", "(")
+            right = self.operand()
+            self.expect("punct", ")")
+            if right[0] != "array":
+                raise self.fail(f"{quantifier} over something other than an ARRAY of literals")
+            values = right[1]
+        else:
+            right = self.operand()
+            sides = {left[0], right[0]}
+            if sides != {"subject", "literal"}:
+                raise self.fail("a comparison that is not the column against a string literal")
+            values = [(left if left[0] == "literal" else right)[1]]
+        padded = left[2] or right[2]
+        values = {v.rstrip(" ") for v in values} if padded else set(values)
+        return ValueSet.only(values) if equal else ValueSet.every_value_but(values)
+
+    def operand(self) -> tuple:
+        """("subject", None, padded) | ("literal", value, padded) | ("array", [values], padded), casts applied."""
+        kind, value = self.peek()
+        if self.accept("punct", "("):
+            inner = self.operand()
+            self.expect("punct", ")")
+        elif self.accept("kw", "ARRAY"):
+            self.expect("punct", "[")
+            items = [self.operand()]
+            while self.accept("punct", ","):
+                items.append(self.operand())
+            self.expect("punct", "]")
+            if any(item[0] != "literal" for item in items):
+                raise self.fail("an ARRAY holding something other than string literals")
+            inner = ("array", [item[1] for item in items], any(item[2] for item in items))
+        elif kind == "str":
+            self.pos += 1
+            inner = ("literal", value[1:-1].replace("''", "'"), False)
+        elif (kind == "id" and value == self.column) or (kind == "qid" and value[1:-1].replace('""', '"') == self.column):
+            self.pos += 1  # deparsed: a lower-case name bare, any other quoted; a domain's value is VALUE
+            inner = ("subject", None, False)
+        elif kind in ("id", "qid") and self.peek(1) == ("punct", "("):
+            raise self.fail(f"a function call ({value})")
+        elif kind in ("id", "qid"):
+            raise self.fail(f"another column or name ({value})")
+        elif kind == "kw":
+            raise self.fail(f"the keyword {value}")
+        else:
+            raise self.fail(f"{self._here()} where the column or a string literal was expected")
+        while self.accept("cast"):
+            name, is_array = self.type_name()
+            if is_array != (inner[0] == "array"):
+                raise self.fail(f"a cast to {name}{'[]' if is_array else ''}")
+            padded = name in _PADDED_TYPES
+            inner = (inner[0], inner[1], inner[2] or padded)
+        return inner
+
+    def type_name(self) -> tuple[str, bool]:
+        """A cast's type as format_type shows it (``character varying``, ``qtest.job_status``, ``"JobStatus"``)
+        and whether it is an array type. Only text types and the column's own enum and domains are read."""
+        name = ""
+        while self.peek()[0] in ("id", "qid"):
+            word = self.tokens[self.pos][1]
+            self.pos += 1
+            name += word if not name or name.endswith(".") else " " + word
+            if self.accept("punct", "."):
+                name += "."
+        if not name or name.endswith("."):
+            raise self.fail(f"{self._here()} where a type name was expected")
+        if self.peek() == ("punct", "("):
+            raise self.fail(f"a cast to {name} with a length")
+        is_array = False
+        while self.accept("punct", "["):
+            self.expect("punct", "]")
+            is_array = True
+        if name.lower() not in _TEXT_TYPES and name not in self.exact_types:
+            raise self.fail(f"a cast to {name}, whose equality phasegate does not know to be exact")
+        return name.lower() if name.lower() in _TEXT_TYPES else name, is_array
+
+
+def parse_check(definition: str, column: str, exact_types: set[str] | frozenset = frozenset()) -> ValueSet:
+    """The values a CHECK constraint's ``pg_get_constraintdef`` text allows for ``column`` (``VALUE`` for a
+    domain's). ``exact_types``: the column's own enum and domain type names, as ``format_type`` shows them
+    in the same session. Raises :class:`Unreadable`."""
+    return _Parser(definition, column, set(exact_types)).definition()
+
+
+def status_type(row: dict | None, column: str = "status") -> dict | None:
+    """Plain data from :data:`STATUS_TYPE_SQL`'s row: each constraint and what it reads as, the allowed set
+    (``allowed``), the constraints that could not be read (``unreadable``), those on other columns (``ignored``)."""
+    if not row or not row.get("types"):
+        return None
+    types = row["types"]
+    exact = {t["type"] for t in types if t["kind"] in ("domain", "enum")}
+    allowed, constraints, unreadable, ignored = ANY_VALUE, [], [], []
+
+    def read(entry: dict, subject: str) -> None:
+        nonlocal allowed
+        try:
+            values = parse_check(entry["definition"], subject, exact)
+        except Unreadable as exc:
+            entry["reads as"] = f"UNREADABLE: {exc}; {READS}"
+            unreadable.append(entry)
+        else:
+            entry["reads as"] = values.describe()
+            allowed &= values
+        if entry.get("validated") is False:
+            entry["note"] = "NOT VALID: rows older than the constraint may break it; new rows may not"
+        constraints.append(entry)
+
+    for check in row.get("domain_checks") or []:
+        read({"on": f"domain {check['domain']}", "name": check["name"], "definition": check["definition"],
+              "validated": check.get("validated")}, "VALUE")
+    for check in row.get("table_checks") or []:
+        columns = list(check.get("columns") or [])
+        entry = {"on": "table", "name": check["name"], "definition": check["definition"],
+                 "validated": check.get("validated"), "columns": columns}
+        if column not in columns:
+            ignored.append(dict(entry, why=f"does not mention {column}"))
+        elif set(columns) != {column}:
+            entry["reads as"] = (f"UNREADABLE: it mixes {column} with other columns "
+                                 f"({', '.join(c for c in columns if c != column)})")
+            unreadable.append(entry)
+            constraints.append(entry)
+        else:
+            read(entry, column)
+    labels = row.get("enum_labels")
+    if labels is not None:
+        values = ValueSet.only(labels)
+        constraints.append({"on": f"enum {types[-1]['type']}", "labels": list(labels),
+                            "reads as": "labels " + ", ".join(repr(label) for label in labels)})
+        allowed &= values
+    if row.get("collation_exact") is False:
+        entry = {"on": "collation", "reads as": f"UNREADABLE: {column}'s collation is nondeterministic: "
+                                                "its equality is not exact on the characters"}
+        unreadable.append(entry)
+        constraints.append(entry)
+    return {"column": column, "types": types, "constraints": constraints, "ignored": ignored,
+            "allowed": allowed.as_evidence(), "unreadable": [u.get("definition") or u["reads as"] for u in unreadable],
+            "unconstrained": not constraints}
+
+
+def allows(status: dict | None, state: str) -> bool | None:
+    """Whether the column's type allows ``state``: True; False; None when an unreadable constraint could decide it.
+    No status type (no column): None."""
+    if status is None:
+        return None
+    if state not in ValueSet.from_evidence(status["allowed"]):
+        return False  # excluded by what could be read: no unreadable constraint can allow it again
+    return None if status["unreadable"] else True
+
+
+def summary(status: dict | None) -> str:
+    """The status column's allowed values in words, with where they come from."""
+    if status is None:
+        return "no status column"
+    if status["unconstrained"]:
+        return f"{status['types'][0]['type']} with no constraint: any value"
+    where = "; ".join(f"{c['on']}{' ' + c['name'] if c.get('name') else ''}: {c['reads as']}"
+                      for c in status["constraints"])
+    allowed = ValueSet.from_evidence(status["allowed"]).describe()
+    if status["unreadable"]:
+        allowed = f"{allowed} as far as phasegate can read, and {len(status['unreadable'])} constraint(s) it cannot"
+    return f"{allowed} ({where})"

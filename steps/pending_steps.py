@@ -1,0 +1,15 @@
+"""The one step of a scaffolded criterion: it is not yet executable, so it is reported pending, never passed."""
+
+import pytest
+from pytest_bdd import then
+from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from phasegate.claims import PENDING
+from phasegate.criteria import reads
+
+
+@then("this claim is not yet executable")
+@reads()
+def not_yet_executable(request):
+    scenario = scenario_wrapper_template_registry.get(getattr(request.node, "function", None))
+    pytest.skip(PENDING + (scenario.name if scenario is not None else request.node.name))
