@@ -34,6 +34,7 @@ from .database import ConnectionTarget, DatabaseError, DatabaseWrongRole, connec
 from .errors import ConfigError
 from .identity import ExpectedRole
 from .secrets import Secret
+from .timefmt import zulu
 
 RUN_ID_PLACEHOLDER = "{run_id}"
 KIND_PLACEHOLDER = "{kind}"
@@ -411,4 +412,4 @@ def _row(r, kind: str | None = None) -> dict:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return zulu(_dt.datetime.now(_dt.timezone.utc), "milliseconds")

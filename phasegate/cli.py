@@ -1,11 +1,13 @@
-"""The ``phasegate`` command: reports, sign-off, verification, status, diff, audit, and the sandbox for curl.
+"""The ``phasegate`` command: reports, sign-off, verification, status, the gate, diff, audit, and the sandbox for curl.
 
 Exit codes: 0 done; 1 verification failed, ``diff`` found an outcome that regressed, or a
 report rebuilt without its Allure HTML; 2 refused, bad usage, or an input that cannot be used
 (missing or corrupt file, busy port), always with the reason on one line and never a
 traceback. ``status`` has its own: 0 signable, 1 failed, 2 broken or partial, 3 not the real
 target (sandbox) — see :mod:`phasegate.report.gate`; ``audit`` 0 every claim accounted for, 1 one
-unmapped, 2 unusable input or a scaffold refused — see :mod:`phasegate.audit`.
+unmapped, 2 unusable input or a scaffold refused — see :mod:`phasegate.audit`; and so has ``gate``:
+0 open, 1 drifted, 2 no valid signature, 3 expired, 4 a later run cannot tell, 64 usage — see
+:mod:`phasegate.report.promotion`.
 """
 
 from __future__ import annotations
@@ -52,8 +54,10 @@ def _run_folder(value: str) -> Path:
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the reason and where to look), exit 2."""
 
+    usage_exit = EXIT_REFUSED  # `phasegate gate` uses 64: its 2 means "no valid signature"
+
     def error(self, message):
-        self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(self.usage_exit, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _version() -> str:
@@ -124,6 +128,7 @@ def _newest_runs(path: Path) -> list[Path]:
 
 
 def cmd_status(args) -> int:
+    from .report.drift import status_line
     from .report.gate import assess
     from .report.model import load_run
 
@@ -136,10 +141,15 @@ def cmd_status(args) -> int:
         run = load_run(folder)
         assessment = assess(run)
         codes.append(assessment.code)
+        # Of an environment's folder: the phase's newest signed run and what the runs since say of it.
+        since = None if folder == args.run else status_line(args.run, run.phase.name)
         if args.json:
-            print(json.dumps({"run": str(folder), "phase": run.phase.name, **assessment.to_dict()}, sort_keys=True))
+            print(json.dumps({"run": str(folder), "phase": run.phase.name, **assessment.to_dict(),
+                              **({"since_signoff": since} if since else {})}, sort_keys=True))
         else:
             print(f"{folder}: {assessment.line()}")
+            if since:
+                print(since)
     return max(codes)
 
 
@@ -174,6 +184,16 @@ def cmd_audit(args) -> int:
     else:
         print("\n".join(result.lines()))
     return result.code
+def cmd_gate(args) -> int:
+    from .report.promotion import USAGE, UsageError, decide, parse_age
+
+    try:
+        decision = decide(args.env_folder, args.phase, args.allowed_signers, parse_age(args.max_age))
+    except (UsageError, ValueError) as exc:
+        print(f"phasegate gate: {exc}", file=sys.stderr)
+        return USAGE
+    print(json.dumps(decision.to_dict(), sort_keys=True) if args.json else decision.line)
+    return decision.code
 
 
 def cmd_diff(args) -> int:
@@ -324,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="check a signed run's signature and every hash",
                        description="Verify manifest.json.sig against an allowed-signers file (ssh-keygen -Y "
-                                   "verify), then every SHA-256 in the manifest. Exit 1 naming the first file that "
+                                   "verify), then every SHA-256 in the manifest, then that attestation.intoto.json "
+                                   "matches the run. Exit 1 naming the first file (or attestation field) that "
                                    "does not match.")
     p.add_argument("run", type=_signed_folder, metavar="RUN", help="run folder")
     p.add_argument("--allowed-signers", required=True, metavar="FILE",
@@ -363,6 +384,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", default=None, metavar="TITLE",
                    help='the new phase\'s title (default: "Phase N" from the prefix PN)')
     p.set_defaults(func=cmd_audit)
+    p = sub.add_parser("gate", help="may a pipeline promote this phase? signed, allowed, recent, no drift since",
+                       description="Exit 0 (open) only when the newest signed run of PHASE in ENV_FOLDER verifies "
+                                   "against the allowed signers (signature, every hash, the attestation), no later run "
+                                   "of the phase shows a criterion passed or waived at sign-off now failed or broken, "
+                                   "the newest later run is not partial, interrupted or broken as a whole (a complete "
+                                   "run after one supersedes it), and the sign-off is "
+                                   "younger than --max-age. Exit 1 drifted, 2 no valid signature (none, signer not "
+                                   "allowed, a file changed), 3 expired (too old, or a waiver it relied on expired), "
+                                   "4 a later run cannot tell, 64 usage. One line says why.")
+    p.usage_exit = 64
+    p.add_argument("env_folder", type=Path, metavar="ENV_FOLDER", help="an environment's runs: reports/<env>")
+    p.add_argument("--phase", required=True, metavar="NAME", help="the phase's folder name, e.g. phase4")
+    p.add_argument("--allowed-signers", required=True, type=Path, metavar="FILE",
+                   help="OpenSSH allowed_signers file: who may sign off")
+    p.add_argument("--max-age", default="7d", metavar="AGE",
+                   help="how old a sign-off may be: 7d, 36h, 90m (default: 7d)")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object: code, decision, line, causes, signed run, signer, age, later runs")
+    p.set_defaults(func=cmd_gate)
 
     p = sub.add_parser("diff", help="what changed between two runs",
                        description="Criterion outcomes, service configuration fields, env var keys, rotated "

@@ -1,5 +1,7 @@
 """Profiles: ``environments/<name>.env`` + ``<name>.local.env`` + the process environment.
 
+``PHASEGATE_PROFILES_DIR`` (process environment) names another folder to read both files from.
+
 Later sources win: the committed profile holds plain settings, a git-ignored
 ``<name>.local.env`` may hold a QA's secrets, and the process environment (how CI passes
 secrets) overrides both. A missing or malformed setting raises :class:`ConfigError` with
@@ -19,7 +21,7 @@ from .errors import ConfigError
 from .queue_states import DEFAULT_DONE, DEFAULT_FAILED, DEFAULT_RUNNING, QueueStates
 from .secrets import Secret
 
-DEFAULT_API_URL = "https://api.render.com/v1"
+from . import RENDER_API_URL as DEFAULT_API_URL  # one place: phasegate/__init__.py
 SERVICE_ID = re.compile(r"^srv-[a-z0-9]+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -169,12 +171,26 @@ class Profile:
         return urlparse(self.render_api_url).netloc
 
 
-def profile_path(root: Path, name: str) -> Path:
-    return root / "environments" / f"{name}.env"
+PROFILES_DIR = "PHASEGATE_PROFILES_DIR"  # a folder of profiles instead of the checkout's environments/
 
 
-def available_profiles(root: Path) -> list[str]:
-    folder = root / "environments"
+def profiles_folder(root: Path, environ: dict[str, str] | None = None) -> Path:
+    """Where profiles are read: ``PHASEGATE_PROFILES_DIR`` if the process environment sets it."""
+    environ = os.environ if environ is None else environ
+    return Path(environ[PROFILES_DIR]) if environ.get(PROFILES_DIR) else root / "environments"
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A profile file as messages and the run record name it: from the checkout, else in full."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def profile_path(root: Path, name: str, environ: dict[str, str] | None = None) -> Path:
+    return profiles_folder(root, environ) / f"{name}.env"
+
+
+def available_profiles(root: Path, environ: dict[str, str] | None = None) -> list[str]:
+    folder = profiles_folder(root, environ)
     return sorted(p.name[: -len(".env")] for p in folder.glob("*.env") if not p.name.endswith(".local.env"))
 
 
@@ -276,20 +292,20 @@ def choose_profile(env_option: str | None, markexpr: str, root: Path) -> str:
 
 def load_profile(name: str, root: Path, environ: dict[str, str] | None = None) -> Profile:
     environ = os.environ if environ is None else environ
-    path = profile_path(root, name)
-    shown = f"environments/{name}.env"
+    path = profile_path(root, name, environ)
+    shown = _shown(path, root)
     if not path.is_file():
-        known = ", ".join(available_profiles(root)) or "none"
+        known = ", ".join(available_profiles(root, environ)) or "none"
         example = path.with_name(path.name + ".example")
-        hint = f"; copy environments/{example.name} to {shown}" if example.is_file() else ""
+        hint = f"; copy {_shown(example, root)} to {shown}" if example.is_file() else ""
         raise ConfigError(f"{shown}: no such profile (profiles here: {known}){hint}")
     values: dict[str, str] = {}
     sources: dict[str, str] = {}  # key -> where its value came from: "file:line" or the process environment
     files: list[str] = []
-    for source in (path, root / "environments" / f"{name}.local.env"):
+    for source in (path, path.with_name(f"{name}.local.env")):
         if source.is_file():
-            files.append(source.relative_to(root).as_posix())
-            for key, (value, where) in parse_profile_file(source, str(source.relative_to(root))).items():
+            files.append(_shown(source, root))
+            for key, (value, where) in parse_profile_file(source, _shown(source, root)).items():
                 if key not in KNOWN_KEYS:
                     raise ConfigError(f"{where}: unknown key {key}")
                 values[key], sources[key] = value, where
@@ -344,7 +360,7 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
         value = text(key)
         if value is None:
             empty = f"{at(key)}: {key} is empty" if key in sources else f"{shown}: {key} is not set"
-            raise ConfigError(f"{empty} (set it in {shown}, environments/{name}.local.env or the process "
+            raise ConfigError(f"{empty} (set it in {shown}, {shown[:-4]}.local.env or the process "
                               "environment)")
         return value
 
@@ -415,7 +431,7 @@ def _validate(name: str, shown: str, values: dict[str, str], sources: dict[str, 
     if api_key is None and not sandbox:
         raise ConfigError(
             f"{at('RENDER_API_KEY')}: RENDER_API_KEY is {'empty' if 'RENDER_API_KEY' in sources else 'not set'} "
-            f"(pass it in the process environment, or put it in the git-ignored environments/{name}.local.env)"
+            f"(pass it in the process environment, or put it in the git-ignored {shown[:-4]}.local.env)"
         )
     service_id = text("RENDER_SERVICE_ID")
     if service_id is not None and not SERVICE_ID.match(service_id):

@@ -36,7 +36,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from phasegate import isolation, secrets, status_values
-from phasegate.errors import TargetError
+from phasegate.errors import TargetError, one_line as _one_line
 from phasegate.identity import ExpectedRole, role_named_by
 from phasegate.queue_states import QueueStates
 
@@ -102,10 +102,6 @@ class DatabaseWrongRole(DatabaseError):
     def __init__(self, message: str, identity: dict) -> None:
         super().__init__(message)
         self.identity = identity
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------- target

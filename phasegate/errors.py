@@ -16,3 +16,11 @@ class ConfigError(PhasegateError):
 
 class TargetError(PhasegateError):
     """A target (Render API, database) could not be read. Never a verdict on a criterion."""
+
+
+def one_line(text: object, limit: int | None = None) -> str:
+    """``text`` on one line (every run of whitespace one space), cut to ``limit`` characters with "…"."""
+    line = " ".join(str(text).split())
+    if limit is not None and len(line) > limit:
+        line = line[: limit - 1] + "…"
+    return line

@@ -7,7 +7,7 @@ comparisons of secrets use keyed digests.
 
 from __future__ import annotations
 
-from .render import DEPLOY_IN_FLIGHT, DEPLOY_SETTLED
+from .render.models import DEPLOY_IN_FLIGHT, DEPLOY_SETTLED
 from .snapshot import NotJudgeable, ServiceSnapshot
 
 # Keys judged as service URLs (values_differ): no_shared_secrets leaves them to it, so one mistake fails one criterion.

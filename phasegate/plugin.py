@@ -644,7 +644,7 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line("phasegate: no criterion was judged (all skipped); the run is not green", red=True)
     from .report.gate import assess
     from .report.model import load_run
-    from .runrecord import write_run_folder
+    from .runrecord import configuration, write_run_folder
     from .waivers import record
 
     interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
@@ -669,8 +669,10 @@ def pytest_sessionfinish(session, exitstatus):
             session_phases=[p.name for p in phases],
         )
         # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
-        record(folder, [w for w in config.stash.get(WAIVERS, []) if w.criterion in phase.criteria],
-               digests_comparable=profile.digest_key is not None)
+        waivers = [w for w in config.stash.get(WAIVERS, []) if w.criterion in phase.criteria]
+        record(folder, waivers, digests_comparable=profile.digest_key is not None,
+               configuration=configuration(config.rootpath, profile, phase,
+                                           {w.source for w in config.stash.get(WAIVERS, []) if w.source}))
         if not config.getoption("phasegate_no_report"):
             from .report import build_reports
 

@@ -9,6 +9,7 @@ every criterion's outcome, every scenario's message, the redacted snapshot, and 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import shutil
@@ -19,7 +20,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from . import __version__, secrets
-from .criteria import Phase
+from .criteria import Phase, features_root
+from .timefmt import utc_now, zulu  # utc_now re-exported: the plugin stamps its session with it
 
 PACKAGES = ("phasegate", "pytest", "pytest-bdd", "allure-pytest-bdd", "httpx", "psycopg", "python-dotenv")
 
@@ -31,10 +33,6 @@ CATEGORIES = [
     {"name": "Configuration missing", "matchedStatuses": ["skipped"],
      "description": "An optional setting of the profile is not set; the reason names it."},
 ]
-
-
-def utc_now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
 
 
 def git_commit(root: Path) -> str:
@@ -92,14 +90,10 @@ def start_run_folder(profile, phase: Phase, *, report_root: Path, selection: dic
     folder = _new_folder(report_root, profile.name, started, phase)
     run = {"format": 2, "state": "running", "phase": phase.to_dict(), "environment": profile.name,
            "profile": profile.source,
-           "sandbox": profile.sandbox, "started_at": _iso(started), "selection": selection,
+           "sandbox": profile.sandbox, "started_at": zulu(started), "selection": selection,
            "phasegate_version": __version__}
     (folder / "run.json").write_text(_scrubbed_json(run))
     return folder
-
-
-def _iso(moment: _dt.datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
@@ -117,6 +111,26 @@ def provenance(profile, *, render: dict, snapshot, commit: str) -> dict:
         "profile": {"files": list(profile.files), "from_process_environment": list(profile.from_environment),
                     "api_url_declared_real": profile.api_url_is_real},
     }
+
+
+def configuration(root: Path, profile, phase: Phase, waiver_files=()) -> list[dict]:
+    """The files that configured the run, with their SHA-256 as read at its end: the profile files,
+    the phase's features and phase file, and the waiver file. The sign-off's attestation names them."""
+    root = Path(root)
+    paths = [root / name for name in profile.files]
+    folder = features_root(root) / phase.name
+    paths += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".feature", ".yaml"))
+    paths += [Path(name) if Path(name).is_absolute() else root / name for name in sorted(set(waiver_files))]
+    files = []
+    for path in paths:
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:  # named, never dropped: the attestation says it was not read
+            files.append({"name": shown, "sha256": None, "error": f"cannot be read ({type(exc).__name__})"})
+            continue
+        files.append({"name": shown, "sha256": digest})
+    return files
 
 
 def _connected(facts, source: str | None, identity: dict | None = None) -> dict | None:
@@ -188,7 +202,7 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
         "service_id": service_id,
         "production_service_name": profile.production_service_name,
         "database_source": redacted.get("database", {}).get("source") if redacted else None,
-        "finished_at": finished.isoformat().replace("+00:00", "Z"),
+        "finished_at": zulu(finished),
         "snapshot_taken_at": redacted["taken_at"] if redacted else None,
         "exit_status": exit_status,
         "render": {k: render.get(k) for k in ("requests", "ratelimit_remaining_min")},

@@ -18,6 +18,7 @@ from .config import Profile
 from .errors import TargetError
 from .render import DEPLOY_IN_FLIGHT, Deploy, EnvGroup, Event, RenderClient, SecretFile, Service
 from .secrets import Secret
+from .timefmt import utc_now, zulu
 
 
 METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
@@ -31,8 +32,7 @@ def metrics_window(taken_at: str, hours: int = 1) -> dict:
     """The last hour before the snapshot, at one-minute resolution, as Render's query parameters."""
     end = _dt.datetime.fromisoformat(taken_at.replace("Z", "+00:00"))
     start = end - _dt.timedelta(hours=hours)
-    return {"startTime": start.isoformat().replace("+00:00", "Z"),
-            "endTime": end.isoformat().replace("+00:00", "Z"), "resolutionSeconds": 60}
+    return {"startTime": zulu(start), "endTime": zulu(end), "resolutionSeconds": 60}
 
 
 class NotJudgeable(TargetError):
@@ -282,7 +282,7 @@ class Snapshot:
 def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
          database_route: str | None = None, database_ready=None, api_database_route: str | None = None) -> Snapshot:
     """Read what ``needs`` asks for, each resource once, independent reads concurrently."""
-    taken_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    taken_at = zulu(utc_now())
     staging = ServiceSnapshot(profile.service_name)
     production = None
     if "production" in needs and profile.production_service_name:
@@ -474,7 +474,7 @@ def read_deploys_and_events(client: RenderClient, service_id: str, with_events: 
     if live is None or not live.created_at:
         return deploys, waited, [], NotJudgeable(
             f"cannot judge: none of the {len(deploys)} newest deploys is live, so there is no window of events")
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    now = zulu(_dt.datetime.now(_dt.timezone.utc), "seconds")
     try:
         return deploys, waited, client.list_events(service_id, start=live.created_at, end=now), None
     except TargetError as exc:

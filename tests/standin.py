@@ -3,9 +3,10 @@
 A sign-off needs a run judged against the real target. In tests, that target is the
 simulator with its identity header off (:class:`StandInRender`: what Render, or a proxy to
 it, looks like to the suite), named in a profile file that declares it real with
-``RENDER_API_URL_IS_REAL=1`` — written under ``environments/`` for the length of one run and
-removed after. The database criteria are not run (``-m "staging and render"``) and waived
-as deliberately not run, so the run is complete in the only sense a sign-off accepts.
+``RENDER_API_URL_IS_REAL=1`` — written into a temporary profiles folder
+(``PHASEGATE_PROFILES_DIR``) for the length of one run, never into the checkout's
+``environments/``. The database criteria are not run (``-m "staging and render"``) and
+waived as deliberately not run, so the run is complete in the only sense a sign-off accepts.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -56,41 +58,44 @@ def database_waivers() -> dict[str, str]:
 
 
 @contextmanager
-def declared_profile(api_url: str, *, declare_real: bool = True, extra: str = ""):
-    """environments/<unique>.env: staging's settings, the given Render API, declared real; removed after."""
-    name = "standin-" + secrets.token_hex(4)
-    path = ROOT / "environments" / f"{name}.env"
+def declared_profile(api_url: str, *, declare_real: bool = True, extra: str = "", name: str | None = None):
+    """<unique>.env (or <name>.env) in a temporary profiles folder: staging's settings, the given
+    Render API, declared real. Yields the profile's name and the environment that points the suite at it."""
+    name = name or "standin-" + secrets.token_hex(4)
     text = (ROOT / "environments" / "staging.env").read_text()
     text = "\n".join(line for line in text.splitlines() if not line.startswith("RENDER_API_URL="))
     text += f"\nPHASEGATE_SCENARIO_TAG=staging\nRENDER_API_URL={api_url}\n"
     if declare_real:
         text += "RENDER_API_URL_IS_REAL=1\n"
-    path.write_text(text + extra)
-    try:
-        yield name
-    finally:
-        path.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="phasegate-profiles-") as folder:
+        (Path(folder) / f"{name}.env").write_text(text + extra)
+        yield name, {"PHASEGATE_PROFILES_DIR": folder}
 
 
 def standin_run(tmp: Path, *args: str, world_name: str = "compliant", waived: dict[str, str] | None = None,
                 simulator=StandInRender, profile_url: str | None = None, env: dict | None = None,
                 declare_real: bool = True, expires: str | None = None, cache: bool = False,
-                faults=None) -> tuple[SuiteRun, Path]:
+                faults=None, profile_name: str | None = None, report_dir: Path | None = None
+                ) -> tuple[SuiteRun, Path]:
     """One run of the suite under a declared-real profile; the run folder it wrote.
 
     ``args`` default to the Render criteria; ``waived`` defaults to the database criteria
     (deliberately not run). ``profile_url`` puts another URL in the profile than the one
-    the simulator serves (for a run whose process environment changes it).
+    the simulator serves (for a run whose process environment changes it). ``profile_name`` and
+    ``report_dir`` put several runs into one environment's folder (``report_dir/<profile_name>``).
     """
     waived = database_waivers() if waived is None else waived
     tmp.mkdir(parents=True, exist_ok=True)
+    reports = report_dir or tmp / "reports"
+    before = {p for p in reports.glob("*/*") if p.is_dir()}
     with simulator(world(world_name), api_key=KEY_CANARY, substitutions=DUMMY_URLS, faults=faults) as sim:
-        with declared_profile(profile_url or sim.base_url, declare_real=declare_real) as name:
+        with declared_profile(profile_url or sim.base_url, declare_real=declare_real,
+                              name=profile_name) as (name, profiles):
             environ = {"RENDER_API_KEY": KEY_CANARY, "PHASEGATE_WAIVERS_FILE": str(waiver_file(tmp, waived, expires)),
-                       **(env or {})}
+                       **profiles, **(env or {})}
             environ = {k: v.replace("{SIMULATOR}", sim.base_url) for k, v in environ.items()}
-            run = run_suite(tmp, *(args or RENDER_ONLY), "--env", name, f"--report-dir={tmp / 'reports'}",
+            run = run_suite(tmp, *(args or RENDER_ONLY), "--env", name, f"--report-dir={reports}",
                             world=None, env=environ, cache=cache)
-    folders = [p for p in (tmp / "reports").glob("*/*") if p.is_dir()]
+    folders = [p for p in reports.glob("*/*") if p.is_dir() and p not in before]
     assert len(folders) == 1, run.stdout + run.stderr
     return run, folders[0]

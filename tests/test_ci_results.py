@@ -35,6 +35,7 @@ def test_each_allure_title_starts_with_its_criterion_id(violated):
 
 def test_each_tag_appears_once(violated):
     run, _ = violated
+    assert run.results
     for result in run.results:
         tags = Counter(lb["value"] for lb in result["labels"] if lb["name"] == "tag")
         assert max(tags.values()) == 1, (result["name"], tags)

@@ -14,8 +14,8 @@ import pytest
 
 from acceptance import ROOT, run_suite
 
-COMMANDS = [[], ["audit"], ["report"], ["signoff"], ["verify"], ["status"], ["diff"], ["prune"], ["sandbox"],
-            ["sandbox", "serve"],
+COMMANDS = [[], ["audit"], ["report"], ["signoff"], ["verify"], ["status"], ["gate"], ["diff"], ["prune"],
+            ["summary"], ["sandbox"], ["sandbox", "serve"],
             ["sandbox", "worlds"]]
 
 

@@ -122,10 +122,10 @@ def test_a_run_killed_mid_criterion_is_refused(tmp_path, keys, sig):
     reports = tmp_path / "reports"
     slow = Faults(latency_ms=1500)  # the snapshot, taken in the first criterion's setup, takes seconds
     with StandInRender(world("compliant"), api_key=KEY_CANARY, substitutions=DUMMY_URLS, faults=slow) as sim:
-        with declared_profile(sim.base_url) as name:
+        with declared_profile(sim.base_url) as (name, profiles):
             cmd, environ = suite_command(
                 tmp_path, "-m", "staging and render", "--env", name, f"--report-dir={reports}", "--no-report",
-                world=None, env={"RENDER_API_KEY": KEY_CANARY,
+                world=None, env={**profiles, "RENDER_API_KEY": KEY_CANARY,
                                  "PHASEGATE_WAIVERS_FILE": str(waiver_file(tmp_path, database_waivers()))})
             proc = subprocess.Popen(cmd, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             try:

@@ -24,8 +24,7 @@ from phasegate.database import (
     run_query,
 )
 from phasegate.errors import TargetError
-
-pgserver_postgres = pytest.importorskip("phasegate.sandbox.postgres")
+from phasegate.sandbox import postgres as pgserver_postgres
 SandboxPostgres = pgserver_postgres.SandboxPostgres
 VARIANTS = pgserver_postgres.VARIANTS
 ALSO_AFFECTS = pgserver_postgres.ALSO_AFFECTS
@@ -68,7 +67,11 @@ def test_compliant_world_probes_compliant(world):
     world.start_worker_sessions()
     f = run_probe(world.worker_url)
     assert f.connected and f.connect_seconds < 5
-    assert f.server_version.startswith("16") or os.environ.get("PHASEGATE_TEST_DATABASE_URL")
+    with psycopg.connect(world.worker_url, application_name="phasegate-test") as conn:
+        shown = conn.execute("SHOW server_version").fetchone()[0]
+    assert f.server_version == shown
+    if not os.environ.get(pgserver_postgres.ENV_URL):
+        assert shown.startswith("16"), shown  # pgserver's wheel is PostgreSQL 16
     assert f.target.is_local and f.tls_in_use is False
     assert f.current_user == f.session_user == "upload_worker_staging"
     assert f.role["rolname"] == "upload_worker_staging"

@@ -132,9 +132,9 @@ def test_sign_off_is_per_phase(tmp_path):
               for phase in PHASES.values() for cid, c in phase.criteria.items() if "render" not in c.tags}
     reports = tmp_path / "reports"
     with StandInRender(world("P5-02"), api_key=KEY_CANARY, substitutions=DUMMY_URLS) as sim:
-        with declared_profile(sim.base_url) as name:
+        with declared_profile(sim.base_url) as (name, profiles):
             run = run_suite(tmp_path, "-m", "staging and render", "--env", name, f"--report-dir={reports}",
-                            world=None, env={**BOTH, "RENDER_API_KEY": KEY_CANARY,
+                            world=None, env={**BOTH, **profiles, "RENDER_API_KEY": KEY_CANARY,
                                              "PHASEGATE_WAIVERS_FILE": str(waiver_file(tmp_path, waived))})
     assert run.outcomes["P5-02"] == "failed", run.stdout + run.stderr
     found = {json.loads((f / "run.json").read_text())["phase"]["name"]: f for f in (reports / name).iterdir()

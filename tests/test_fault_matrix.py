@@ -203,25 +203,23 @@ def test_env_file_missing_stops_with_exit_4_and_one_line(tmp_path):
 
 
 @pytest.fixture
-def malformed_profile():
-    """A throwaway profile under environments/ with one malformed value; always removed."""
+def malformed_profile(tmp_path):
+    """A throwaway profile with one malformed value, in a profiles folder of the test's own."""
     name = f"faultmatrix-{_random.token_hex(6)}"
-    path = ROOT / "environments" / f"{name}.env"
+    (tmp_path / "profiles").mkdir()
     sandbox = (ROOT / "environments" / "sandbox.env").read_text()
-    path.write_text(sandbox.replace("WORKER_POOL_MAX=10", "WORKER_POOL_MAX=ten"))
-    try:
-        yield name
-    finally:
-        path.unlink(missing_ok=True)
+    (tmp_path / "profiles" / f"{name}.env").write_text(sandbox.replace("WORKER_POOL_MAX=10", "WORKER_POOL_MAX=ten"))
+    return name, {"PHASEGATE_PROFILES_DIR": str(tmp_path / "profiles")}
 
 
 def test_env_file_malformed_stops_with_exit_4_naming_key_and_file(tmp_path, malformed_profile):
-    run, elapsed = timed(tmp_path, "-m", "staging", "--env", malformed_profile, world=None)
+    name, profiles = malformed_profile
+    run, elapsed = timed(tmp_path, "-m", "staging", "--env", name, world=None, env=profiles)
     assert run.returncode == 4, run.stdout[-2000:]
     output = run.stdout + run.stderr
     errors = [ln for ln in output.splitlines() if ln.startswith("ERROR:")]
     assert len(errors) == 1, output
-    assert "WORKER_POOL_MAX" in errors[0] and f"environments/{malformed_profile}.env" in errors[0], errors
+    assert "WORKER_POOL_MAX" in errors[0] and f"profiles/{name}.env" in errors[0], errors
     assert "Traceback" not in output and not run.results
     assert elapsed < 60
 

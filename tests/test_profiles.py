@@ -1,7 +1,8 @@
 """Profiles cannot be misread: every line parses or the run stops at file and line; each value's source is named.
 
 Unit tests load real files from a temporary root; the replays run the acceptance suite the
-way a QA would (``tests/acceptance.py``) with a profile written into ``environments/``.
+way a QA would (``tests/acceptance.py``) with a profile written into a profiles folder of the
+test's own (``PHASEGATE_PROFILES_DIR``), never into the checkout's ``environments/``.
 """
 
 from __future__ import annotations
@@ -113,12 +114,11 @@ def test_an_unknown_profile_is_an_error_never_a_fallback(tmp_path):
 
 
 @pytest.fixture
-def qa_profile():
-    """A profile written into the repository's environments/, removed afterwards (names are unique per test)."""
+def qa_profile(tmp_path):
+    """Where a QA's new profile goes: a profiles folder of the test's own (PHASEGATE_PROFILES_DIR)."""
     name = f"qa_{_random.token_hex(4)}"
-    path = ROOT / "environments" / f"{name}.env"
-    yield name, path
-    path.unlink(missing_ok=True)
+    (tmp_path / "profiles").mkdir()
+    return name, tmp_path / "profiles" / f"{name}.env", {"PHASEGATE_PROFILES_DIR": str(tmp_path / "profiles")}
 
 
 def _error_lines(run) -> list[str]:
@@ -126,26 +126,26 @@ def _error_lines(run) -> list[str]:
 
 
 def test_a_copied_profile_that_selects_no_scenario_stops_with_the_reason(tmp_path, qa_profile):
-    name, path = qa_profile
+    name, path, profiles = qa_profile
     shutil.copy(ROOT / "environments" / "staging.env", path)
-    run = run_suite(tmp_path, "-m", "staging", "--env", name, world=None, env={"RENDER_API_KEY": "rnd_x"})
+    run = run_suite(tmp_path, "-m", "staging", "--env", name, world=None, env={**profiles, "RENDER_API_KEY": "rnd_x"})
     assert run.returncode == 4, run.stdout + run.stderr
     (line,) = _error_lines(run)
     assert f"tagged @{name}" in line and "PHASEGATE_SCENARIO_TAG" in line and "staging" in line
     # Stating the tag makes the copy a working profile (sandboxed here, so it runs offline).
     path.write_text((ROOT / "environments" / "sandbox.env").read_text())
-    run = run_suite(tmp_path, "-m", "staging and P4-02", "--env", name)
+    run = run_suite(tmp_path, "-m", "staging and P4-02", "--env", name, env=profiles)
     assert run.returncode == 0 and run.outcomes == {"P4-02": "passed"}, run.stdout
 
 
 def test_a_malformed_line_stops_the_run_naming_file_and_line(tmp_path, qa_profile):
-    name, path = qa_profile
+    name, path, profiles = qa_profile
     text = (ROOT / "environments" / "sandbox.env").read_text()
     path.write_text(text + "RENDER_SERVICE_ID: srv-zzzz\n")
-    run = run_suite(tmp_path, "-m", "staging", "--env", name)
+    run = run_suite(tmp_path, "-m", "staging", "--env", name, env=profiles)
     assert run.returncode == 4
     (line,) = _error_lines(run)
-    assert f"environments/{name}.env:{len(text.splitlines()) + 1}: RENDER_SERVICE_ID" in line
+    assert f"profiles/{name}.env:{len(text.splitlines()) + 1}: RENDER_SERVICE_ID" in line
     assert "Traceback" not in run.stdout + run.stderr and not run.results
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from acceptance import run_suite
-from phasegate.rate_window import RateWindow, WaitLimitExceeded
+from phasegate.render._pacing import RateWindow, WaitLimitExceeded
 from phasegate.sandbox.simulator import Faults, RenderSimulator
 from phasegate.sandbox.worlds import world
 from test_policy import policy_results

@@ -142,17 +142,14 @@ def seeded(cluster):
 
 
 @pytest.fixture
-def production_profile():
-    """environments/<unique>.env: the sandbox's settings, marked production by its scenario tag."""
+def production_profile(tmp_path):
+    """<unique>.env in a profiles folder of the test's own: the sandbox's settings, marked production."""
     name = "prodmark-" + _random.token_hex(4)
-    path = ROOT / "environments" / f"{name}.env"
+    (tmp_path / "profiles").mkdir()
     text = (ROOT / "environments" / "sandbox.env").read_text().replace(
         "PHASEGATE_SCENARIO_TAG=staging", "PHASEGATE_SCENARIO_TAG=production")
-    path.write_text(text)
-    try:
-        yield name
-    finally:
-        path.unlink(missing_ok=True)
+    (tmp_path / "profiles" / f"{name}.env").write_text(text)
+    return name, {"PHASEGATE_PROFILES_DIR": str(tmp_path / "profiles")}
 
 
 def queue_state(server: SandboxPostgres, dbname: str = "phase4") -> tuple:
@@ -169,8 +166,9 @@ def queue_state(server: SandboxPostgres, dbname: str = "phase4") -> tuple:
 def test_active_refuses_a_production_profile_before_anything_is_written(tmp_path, cluster, seeded, production_profile):
     before = queue_state(cluster)
     # A working API credential is given: the refusal, not a failed connection, is what stops it.
-    run = run_suite(tmp_path, "-m", "production", "--env", production_profile, "--phase", "phase5", "--active",
-                    env={"PHASEGATE_CANARY_DATABASE_URL": seeded.api_url}, timeout=60)
+    name, profiles = production_profile
+    run = run_suite(tmp_path, "-m", "production", "--env", name, "--phase", "phase5", "--active",
+                    env={**profiles, "PHASEGATE_CANARY_DATABASE_URL": seeded.api_url}, timeout=60)
     assert run.returncode == 4, run.stdout + run.stderr
     lines = [line for line in (run.stdout + run.stderr).splitlines() if "refuses a profile marked production" in line]
     assert len(lines) == 1 and "nothing was written" in lines[0], run.stdout + run.stderr

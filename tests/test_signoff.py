@@ -86,7 +86,7 @@ def test_signoff_then_verify_succeeds(passing_run, keys, tmp_path):
                      verified.stdout, re.M), verified.stdout
     assert "Database: not read in this run" in verified.stdout
     assert re.search(r"^  Suite: phasegate \S+ at commit [0-9a-f]{40}$", verified.stdout, re.M)
-    assert re.search(r"^  Profile: environments/standin-\w+\.env; keys from the process environment: "
+    assert re.search(r"^  Profile: \S+/standin-\w+\.env; keys from the process environment: "
                      r"[^;]*RENDER_API_KEY[^;]*; RENDER_API_URL declared real: yes$", verified.stdout, re.M), verified.stdout
     assert "CANARY" not in verified.stdout
     # Signed once is signed: a second sign-off and a rebuild are refused.
@@ -99,7 +99,7 @@ def _attachment(folder: Path) -> str:
 
 
 @pytest.mark.parametrize("target", ["completion-report.md", "completion-report.html", "attachment", "run.json",
-                                    "signoff.json", "manifest.json"])
+                                    "signoff.json", "manifest.json", "attestation.intoto.json"])
 def test_changing_any_byte_makes_verify_fail_and_name_the_file(passing_run, keys, tmp_path, target):
     key, allowed = keys
     folder = copy(passing_run, tmp_path)

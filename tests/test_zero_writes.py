@@ -49,8 +49,7 @@ import psycopg
 import pytest
 
 from acceptance import run_suite
-
-postgres = pytest.importorskip("phasegate.sandbox.postgres")
+from phasegate.sandbox import postgres
 
 LOGGING = {
     "log_statement": "all",

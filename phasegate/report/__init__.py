@@ -1,4 +1,5 @@
-"""Reports built from a run folder: completion report, manifest, Allure HTML; sign-off, verify, diff.
+"""Reports built from a run folder: completion report, manifest, Allure HTML; sign-off (with its in-toto
+attestation), verify, diff, status, and the deploy gate with drift since a sign-off.
 
 :func:`build_reports` is called by the plugin at the end of a pytest session (unless
 ``--no-report``) and by ``phasegate report RUN``. It never fails the pytest run for want of

@@ -482,8 +482,9 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
         doc.li(f"Signed at (UTC): {signoff['signed_at']}")
         doc.li(f"Verdict: {signoff['verdict']}")
         doc.p("The signature (manifest.json.sig, OpenSSH, namespace \"phasegate\") covers manifest.json, which "
-              "holds the SHA-256 of this report and of every evidence file. Check it with "
-              "`phasegate verify RUN --allowed-signers FILE`.")
+              "holds the SHA-256 of this report and of every evidence file, and of attestation.intoto.json "
+              "(the same verdicts as an in-toto test-result Statement whose subjects are this folder's files). "
+              "Check them with `phasegate verify RUN --allowed-signers FILE`.")
     else:
         doc.p("Unsigned." + (" A sandbox run cannot be signed." if run.sandbox else ""))
 

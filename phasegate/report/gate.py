@@ -1,4 +1,5 @@
-"""Whether a run may be signed, as one verdict and one exit code: the gate CI and sign-off share.
+"""Whether a run may be signed, as one verdict and one exit code: what ``phasegate status`` and sign-off
+share (the deploy gate over an environment's runs, ``phasegate gate``, is :mod:`.promotion`).
 
 A run is signable when it was judged against the real target, the session finished, and
 every criterion of the phase has a verdict: passed, or failed/broken/skipped/not run under

@@ -7,8 +7,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import RENDER_API_URL  # noqa: F401 (the report's modules read it from here)
 from ..claims import PENDING
 from ..criteria import Phase, load_phase, phase_names
+from ..timefmt import utc_now, zulu as iso  # noqa: F401 (re-exported to the report's modules)
 from ..waivers import Judged, from_run, judge
 
 RESULTS = "allure-results"
@@ -19,18 +21,10 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 SIGNOFF = "signoff.json"
 DIFF_APPENDIX = "diff-appendix.json"
+ATTESTATION = "attestation.intoto.json"  # the in-toto Statement written at sign-off
 
 SYMBOL = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖",
           "not applicable": "·"}
-RENDER_API_URL = "https://api.render.com/v1"  # Render's own API: the only real target unless declared
-
-
-def utc_now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
-
-
-def iso(moment: _dt.datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 @dataclass

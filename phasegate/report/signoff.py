@@ -8,16 +8,20 @@ Order of a sign-off, so that the signature covers everything:
    a criterion failed, broken, skipped or not run without a valid waiver (judged now: a
    waiver that expired since the run no longer counts);
 2. write ``signoff.json`` (signer, UTC time, verdict) and the report's Sign-off section;
-3. rebuild ``manifest.json`` over every file, the new ones included;
-4. sign the manifest: ``manifest.json.sig``.
+3. write the in-toto attestation (``attestation.intoto.json``: :mod:`.attestation`) over
+   every file so far;
+4. rebuild ``manifest.json`` over every file, the new ones included;
+5. sign the manifest: ``manifest.json.sig``.
 
 ``verify`` checks the signature over the manifest first (against an allowed-signers file,
 for the signer the manifest names), then every hash, and names the first file that does
-not match.
+not match; then that the attestation matches the run (its subjects the files, its verdicts
+run.json's as of the sign-off).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 import shutil
@@ -25,10 +29,11 @@ import subprocess
 from pathlib import Path
 
 from .. import secrets
+from . import attestation as _attestation
 from . import manifest as _manifest
 from . import write_completion
 from .gate import SIGNABLE, assess, target_reasons, verdict_of
-from .model import MANIFEST, SIGNATURE, SIGNOFF, iso, load_run, provenance_lines, utc_now
+from .model import ATTESTATION, MANIFEST, SIGNATURE, SIGNOFF, iso, load_run, provenance_lines, utc_now
 
 NAMESPACE = "phasegate"
 _SIGNER = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s@]+@[^<>\s@]+)>\s*$")
@@ -95,6 +100,8 @@ def signoff(folder, key, signer: str, now=None) -> dict:
                                   + "\n", encoding="utf-8")
     try:
         run = write_completion(folder, now=now)
+        files = {rel: _manifest.sha256(folder / rel) for rel in _manifest.listed_files(folder) if rel != ATTESTATION}
+        _attestation.write(folder, _attestation.build(run, files))
         data = _manifest.build(run, html=previous.get("allure_html") or {}, signoff=record)
         _manifest.write(folder, data)
         done = subprocess.run([keygen, "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(folder / MANIFEST)],
@@ -103,8 +110,8 @@ def signoff(folder, key, signer: str, now=None) -> dict:
             raise Refused("ssh-keygen could not sign: " + " ".join((done.stderr or done.stdout).split())[-300:])
     except BaseException:
         # Leave the folder as it was: unsigned, with its previous report and manifest.
-        (folder / SIGNOFF).unlink(missing_ok=True)
-        (folder / SIGNATURE).unlink(missing_ok=True)
+        for name in (SIGNOFF, SIGNATURE, ATTESTATION):
+            (folder / name).unlink(missing_ok=True)
         run = write_completion(folder)
         _manifest.write(folder, _manifest.build(run, html=previous.get("allure_html") or {}, signoff=None))
         raise
@@ -141,9 +148,40 @@ def verify(folder, allowed_signers) -> str:
     mismatch = _manifest.first_mismatch(folder, data)
     if mismatch:
         raise VerifyFailed(mismatch)
+    statement = check_attestation(folder, data)
     phase = (data.get("phase") or {}).get("title") or "the phase"
     head = (f"OK: {folder.name} ({phase}) signed by {record.get('signer')} at {record.get('signed_at')}; "
             f"signature good; {len(data.get('files') or {})} files match; verdict: {record.get('verdict')}")
     # Read from the signed manifest, so what is shown is what was signed.
-    return "\n".join([head] + [f"  {line}" for line in provenance_lines(data.get("provenance") or {},
-                                                                         data.get("api_url"))])
+    lines = provenance_lines(data.get("provenance") or {}, data.get("api_url"))
+    lines.append("Attestation: " + (_attestation.summary(statement) if statement else
+                                    f"none ({MANIFEST} lists no {ATTESTATION}: signed before phasegate wrote one)"))
+    return "\n".join([head] + [f"  {line}" for line in lines])
+
+
+def signed_at(record: dict) -> _dt.datetime | None:
+    try:
+        return _dt.datetime.fromisoformat(str(record.get("signed_at")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def check_attestation(folder: Path, data: dict) -> dict | None:
+    """The attestation, once it matches the run (judged as of the sign-off); None for a run signed without one.
+
+    Called after every hash matched the signed manifest: what is checked here is what was signed.
+    """
+    if ATTESTATION not in (data.get("files") or {}):
+        return None
+    moment = signed_at(data.get("signoff") or {})
+    if moment is None:
+        raise VerifyFailed(f"{MANIFEST}: the sign-off's time {(data.get('signoff') or {}).get('signed_at')!r} "
+                           "is not a UTC timestamp")
+    try:
+        run = load_run(folder, moment)
+    except (ValueError, KeyError) as exc:
+        raise VerifyFailed(f"run.json: cannot be read as a run record ({type(exc).__name__})") from None
+    try:
+        return _attestation.check(run, data["files"])
+    except _attestation.AttestationMismatch as exc:
+        raise VerifyFailed(str(exc)) from None

@@ -6,6 +6,8 @@ A request is admitted only while the window has room for it: what is left minus 
 already in flight. Otherwise the caller waits for the announced reset; that wait is pacing,
 not an error retry, and is bounded by one limit for the whole run. A 429 that still comes
 (another client spending the same key's budget) closes the window until its Retry-After.
+
+:func:`admit` and :func:`release` are the client's hand-off to the window around each GET.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ from __future__ import annotations
 import threading
 import time
 from typing import Callable
+
+import httpx
+
+from ._exceptions import RateLimitedError
 
 EPOCH_THRESHOLD = 10**9  # a Ratelimit-Reset above this is epoch seconds, below it seconds from now
 UNKNOWN_WINDOW_IN_FLIGHT = 8  # before the first answer the budget is unknown: a few requests, not 64
@@ -107,3 +113,21 @@ def parse_seconds(text: str | None) -> float | None:
     except ValueError:
         return None
     return value if value == value and abs(value) != float("inf") else None
+
+
+def admit(rate: RateWindow, clock: Callable[[], float], path: str) -> float:
+    """Wait for room in Render's rate window; the seconds it took (pacing, not retrying)."""
+    before = clock()
+    try:
+        rate.admit()
+    except WaitLimitExceeded as exc:
+        raise RateLimitedError(f"{exc} on GET {path}", status=429, path=path) from None
+    return clock() - before
+
+
+def release(rate: RateWindow, response: httpx.Response | None) -> None:
+    """One admitted GET is over; what its headers announce of the window (none if no answer)."""
+    # A 429's own headers are read by the retry: its Retry-After is what closes the window.
+    headers = response.headers if response is not None and response.status_code != 429 else {}
+    rate.release(remaining=headers.get("Ratelimit-Remaining"),
+                 reset=headers.get("Ratelimit-Reset"), limit=headers.get("Ratelimit-Limit"))

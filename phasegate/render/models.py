@@ -1,0 +1,242 @@
+"""Render's resources as strict, frozen models, and the status words judges read.
+
+Each model's ``from_wire`` reads one object of Render's wire format through
+:class:`phasegate.render._wire._Wire`: a missing required field or a field of the wrong
+kind is a ResponseFormatError naming it, never a default. Fields newer than the spec are
+ignored; an unknown enum value is kept as text for the criterion that reads it.
+
+Judges may import this module (its models and constants) without the client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from phasegate.secrets import Secret, is_plain
+
+from ._wire import _Wire, _yes_no
+
+_DASHBOARD_KIND = {
+    "background_worker": "worker",
+    "web_service": "web",
+    "private_service": "pserv",
+    "cron_job": "cron",
+    "static_site": "static",
+}
+DASHBOARD = "https://dashboard.render.com"
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str | None = None
+    name: str | None = None
+    type: str | None = None
+    dashboard_url: str | None = None
+    branch: str | None = None
+    repo: str | None = None
+    auto_deploy: str | None = None
+    auto_deploy_trigger: str | None = None
+    suspended: str | None = None
+    suspenders: tuple[str, ...] = ()
+    runtime: str | None = None
+    region: str | None = None
+    plan: str | None = None
+    dockerfile_path: str | None = None
+    docker_command: str | None = None
+    docker_context: str | None = None
+    start_command: str | None = None
+    num_instances: int | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    owner_id: str | None = None
+    slug: str | None = None
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "service") -> "Service":
+        w = _Wire(d, where)
+        details = w.obj("serviceDetails")
+        specific = details.obj("envSpecificDetails") if details else None
+        sid = w.text("id", required=True)
+        stype = w.text("type", required=True)
+        dashboard_url = w.text("dashboardUrl")
+        if not dashboard_url and stype in _DASHBOARD_KIND:
+            dashboard_url = f"{DASHBOARD}/{_DASHBOARD_KIND[stype]}/{sid}"
+        start = specific.text("startCommand") if specific else None
+        if start is None and details:
+            start = details.text("startCommand")
+        runtime = details.text("runtime") if details else None
+        if runtime is None and details:
+            runtime = details.text("env")
+        region = details.text("region") if details else None
+        if region is None:
+            region = w.text("region")
+        return cls(
+            id=sid,
+            name=w.text("name", required=True),
+            type=stype,
+            dashboard_url=dashboard_url or None,
+            branch=w.text("branch"),
+            repo=w.text("repo"),
+            auto_deploy=_yes_no(w, "autoDeploy"),
+            auto_deploy_trigger=w.text("autoDeployTrigger"),
+            suspended=w.text("suspended"),
+            suspenders=w.texts("suspenders"),
+            runtime=runtime,
+            region=region,
+            plan=details.text("plan") if details else None,
+            dockerfile_path=specific.text("dockerfilePath") if specific else None,
+            docker_command=specific.text("dockerCommand") if specific else None,
+            docker_context=specific.text("dockerContext") if specific else None,
+            start_command=start,
+            num_instances=details.integer("numInstances") if details else None,
+            created_at=w.text("createdAt"),
+            updated_at=w.text("updatedAt"),
+            owner_id=w.text("ownerId"),
+            slug=w.text("slug"),
+            raw=d,
+        )
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """An env var. The value is always a :class:`Secret`; the snapshot decides what is plain."""
+
+    key: str
+    value: Secret
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "envVar") -> "EnvVar":
+        w = _Wire(d, where)
+        key = w.text("key", required=True)
+        return cls(key=key, value=Secret(w.text("value", required=True), scrubbed=not is_plain(key)))
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    name: str
+    content: Secret
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "secretFile") -> "SecretFile":
+        w = _Wire(d, where)
+        return cls(name=w.text("name", required=True), content=Secret(w.text("content", required=True)))
+
+
+# Render's ServiceTypeShort, the ``type`` of an env group's service link.
+LINK_TYPES = {"worker": "background_worker", "web": "web_service", "pserv": "private_service",
+              "cron": "cron_job", "static": "static_site"}
+
+
+@dataclass(frozen=True)
+class ServiceLink:
+    id: str | None = None
+    name: str | None = None
+    type: str | None = None  # Render's short form: worker, web, pserv, cron, static
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "serviceLink") -> "ServiceLink":
+        w = _Wire(d, where)
+        return cls(id=w.text("id", required=True), name=w.text("name"), type=w.text("type"))
+
+    @property
+    def service_type(self) -> str | None:
+        """The link's type in the long form services carry (``background_worker``…)."""
+        return LINK_TYPES.get(self.type or "", self.type)
+
+
+@dataclass(frozen=True)
+class EnvGroup:
+    """An environment group. Items of ``GET /env-groups`` carry no vars (empty tuples)."""
+
+    id: str | None = None
+    name: str | None = None
+    service_links: tuple[ServiceLink, ...] = ()
+    env_vars: tuple[EnvVar, ...] = ()
+    secret_files: tuple[SecretFile, ...] = ()
+    created_at: str | None = None
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "envGroup", *, detail: bool = False) -> "EnvGroup":
+        w = _Wire(d, where)
+        return cls(
+            id=w.text("id", required=True),
+            name=w.text("name", required=True),
+            service_links=tuple(ServiceLink.from_wire(x.data, x.where)
+                                for x in w.items("serviceLinks", required=True)),
+            env_vars=tuple(EnvVar.from_wire(x.data, x.where) for x in w.items("envVars", required=detail)),
+            secret_files=tuple(SecretFile.from_wire(x.data, x.where)
+                               for x in w.items("secretFiles", required=detail)),
+            created_at=w.text("createdAt"),
+        )
+
+
+# Render's DeployStatus, by what it means for "the latest deploy".
+DEPLOY_IN_FLIGHT = frozenset({"created", "queued", "build_in_progress", "update_in_progress",
+                              "pre_deploy_in_progress"})
+DEPLOY_SETTLED = frozenset({"live", "deactivated", "build_failed", "update_failed", "pre_deploy_failed",
+                            "canceled"})
+
+
+@dataclass(frozen=True)
+class Deploy:
+    id: str | None = None
+    status: str | None = None
+    trigger: str | None = None
+    created_at: str | None = None
+    finished_at: str | None = None
+    commit_id: str | None = None
+    commit_message: str | None = None
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "deploy") -> "Deploy":
+        w = _Wire(d, where)
+        commit = w.obj("commit")
+        return cls(
+            id=w.text("id", required=True),
+            status=w.text("status"),
+            trigger=w.text("trigger"),
+            created_at=w.text("createdAt"),
+            finished_at=w.text("finishedAt"),
+            commit_id=commit.text("id") if commit else None,
+            commit_message=commit.text("message") if commit else None,
+            raw=d,
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One service event (``ServiceEvent``); ``details`` is the type-specific object."""
+
+    id: str
+    type: str
+    timestamp: str
+    details: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "event") -> "Event":
+        w = _Wire(d, where)
+        details = w.obj("details")
+        return cls(id=w.text("id", required=True), type=w.text("type", required=True),
+                   timestamp=w.text("timestamp", required=True), details=details.data if details else {})
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metrics time series (``TimeSeries``): its free-text unit and its points."""
+
+    unit: str
+    points: tuple[tuple[str, float], ...]
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "series") -> "Series":
+        w = _Wire(d, where)
+        labels = tuple((x.text("field", required=True), x.text("value", required=True))
+                       for x in w.items("labels"))
+        points = tuple((x.text("timestamp", required=True), x.number("value"))
+                       for x in w.items("values", required=True))
+        return cls(unit=w.text("unit", required=True), points=points, labels=labels)
+

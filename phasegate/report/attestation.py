@@ -1,0 +1,169 @@
+"""The sign-off's in-toto attestation: a Statement v1 with the test-result predicate, and its check.
+
+``attestation.intoto.json`` is written into the run folder at sign-off, after ``signoff.json``
+and the signed completion report, and before the manifest is rebuilt and signed: the manifest
+lists its SHA-256, so the one OpenSSH signature over ``manifest.json`` covers it. It is built
+and validated with the in-toto Attestation Framework's own Python bindings
+(``in_toto_attestation``):
+
+- ``subject``: every file of the run folder (but the manifest, its signature and the
+  attestation itself) by its path, with its sha256;
+- ``predicate`` (``https://in-toto.io/attestation/test-result/v0.1``): ``passedTests`` the
+  criteria that passed, ``warnedTests`` those waived (each naming its waiver), ``failedTests``
+  any failed, broken, skipped or not run (none, in a run that could be signed); ``result``
+  ``pass`` only when nothing is warned or failed; ``configuration`` the profile, feature,
+  phase and waiver files the run recorded with their sha256; ``url`` the CI run that wrote the
+  folder, or else the folder itself.
+
+:func:`check` is what ``verify`` and ``gate`` ask: the statement parses as the bindings'
+messages (unknown fields refused), names every file with the digest the manifest lists, and
+its verdicts and configuration equal what ``run.json`` records, judged as of the sign-off.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from google.protobuf import json_format
+from in_toto_attestation.predicates.test_result.v0 import test_result_pb2
+from in_toto_attestation.v1 import statement_pb2
+from in_toto_attestation.v1.resource_descriptor import ResourceDescriptor
+from in_toto_attestation.v1.statement import STATEMENT_TYPE_URI, Statement
+
+from .. import secrets
+from .model import ATTESTATION, MANIFEST, RESULTS, SIGNATURE, Run
+
+PREDICATE_TYPE = "https://in-toto.io/attestation/test-result/v0.1"
+_LISTS = ("passedTests", "warnedTests", "failedTests")
+_NOT_SUBJECTS = {MANIFEST, SIGNATURE, ATTESTATION}
+
+
+class AttestationMismatch(Exception):
+    """The attestation does not match the run; the message names what differs."""
+
+
+def verdicts(run: Run) -> dict:
+    """``result`` and the three lists of the predicate, from the run's criteria (waivers as the run is judged)."""
+    passed, warned, failed = [], [], []
+    for res in sorted(run.results.values(), key=lambda r: r.id):
+        if res.judged is None:  # not part of the phase in this environment: no test
+            continue
+        if res.status == "passed":
+            passed.append(res.id)
+        elif res.status == "waived":
+            w = res.judged.waiver
+            warned.append(f"{res.id} (waived, {res.judged.outcome}: {w.justification}; approved by {w.approver}; "
+                          f"expires {w.expires.isoformat()})")
+        else:
+            failed.append(f"{res.id} ({res.status})")
+    return {"result": "pass" if not warned and not failed else "fail",
+            "passedTests": passed, "warnedTests": warned, "failedTests": failed}
+
+
+def _configuration(run: Run) -> list[dict]:
+    recorded = run.data.get("configuration")
+    if recorded is None:  # a run recorded before phasegate kept the digests: named, without one
+        return [{"name": name, "annotations": {"sha256": "not recorded by this run"}}
+                for name in (run.provenance.get("profile") or {}).get("files") or []]
+    out = []
+    for item in recorded:
+        if item.get("sha256"):
+            out.append({"name": item["name"], "digest": {"sha256": item["sha256"]}})
+        else:
+            out.append({"name": item["name"], "annotations": {"sha256": item.get("error") or "not read"}})
+    return out
+
+
+def _url(folder: Path) -> str:
+    """The CI run that wrote the folder (Allure's executor.json), else the folder as a file: URI."""
+    try:
+        executor = json.loads((folder / RESULTS / "executor.json").read_text(encoding="utf-8"))
+        if isinstance(executor, dict) and str(executor.get("buildUrl") or "").startswith("https://"):
+            return executor["buildUrl"]
+    except (OSError, ValueError):
+        pass
+    return folder.resolve().as_uri()
+
+
+def subjects(folder: Path, files: dict[str, str]) -> list[dict]:
+    return [{"name": rel, "digest": {"sha256": files[rel]}} for rel in sorted(files) if rel not in _NOT_SUBJECTS]
+
+
+def build(run: Run, files: dict[str, str]) -> dict:
+    """The Statement for a run folder whose files (path -> sha256) are given; validated by the bindings."""
+    predicate = test_result_pb2.TestResult()
+    json_format.ParseDict({**verdicts(run), "configuration": _configuration(run), "url": _url(run.folder)},
+                          predicate)
+    statement = Statement([json_format.ParseDict(s, ResourceDescriptor().pb) for s in subjects(run.folder, files)],
+                          PREDICATE_TYPE, json_format.MessageToDict(predicate))
+    statement.validate()
+    data = json_format.MessageToDict(statement.pb)
+    for name in _LISTS:  # proto3 leaves empty lists out; the spec's readers look for them
+        data["predicate"].setdefault(name, [])
+    return data
+
+
+def write(folder: Path, statement: dict) -> None:
+    text = json.dumps(statement, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (Path(folder) / ATTESTATION).write_text(secrets.scrub(text), encoding="utf-8")
+
+
+def parse(text: str) -> dict:
+    """The statement as JSON, once the bindings accept it: a Statement v1, the test-result predicate."""
+    try:
+        data = json.loads(text)
+        message = json_format.ParseDict(data, statement_pb2.Statement())
+        Statement.copy_from_pb(message).validate()
+        if data.get("predicateType") != PREDICATE_TYPE:
+            raise ValueError(f"predicateType is {data.get('predicateType')!r}, not {PREDICATE_TYPE}")
+        json_format.ParseDict(data.get("predicate"), test_result_pb2.TestResult())
+        if data["predicate"].get("result") not in ("pass", "fail"):
+            raise ValueError(f"predicate result is {data['predicate'].get('result')!r}, not pass or fail")
+    except (ValueError, json_format.ParseError, TypeError) as exc:
+        raise AttestationMismatch(f"{ATTESTATION}: not an in-toto test-result Statement "
+                                  f"({' '.join(str(exc).split())[:200]})") from None
+    if data.get("_type") != STATEMENT_TYPE_URI:
+        raise AttestationMismatch(f"{ATTESTATION}: _type is {data.get('_type')!r}, not {STATEMENT_TYPE_URI}")
+    return data
+
+
+def check(run: Run, files: dict[str, str]) -> dict:
+    """The parsed statement when it matches the run; else :class:`AttestationMismatch` naming the difference.
+
+    ``files`` are the manifest's digests (already checked against the folder); ``run`` is judged
+    as of the sign-off, so a waiver that expired since does not change what was signed.
+    """
+    data = parse((run.folder / ATTESTATION).read_text(encoding="utf-8"))
+    named = {}
+    for item in data.get("subject") or []:
+        named[item.get("name")] = (item.get("digest") or {}).get("sha256")
+    expected = {s["name"]: s["digest"]["sha256"] for s in subjects(run.folder, files)}
+    for rel in sorted(set(named) | set(expected)):
+        if rel not in expected:
+            raise AttestationMismatch(f"{ATTESTATION}: subject {rel} is not a file of the run folder")
+        if rel not in named:
+            raise AttestationMismatch(f"{ATTESTATION}: {rel} is not among its subjects")
+        if named[rel] != expected[rel]:
+            raise AttestationMismatch(f"{ATTESTATION}: subject {rel}'s sha256 differs from the file's")
+    predicate = data["predicate"]
+    want = verdicts(run)
+    for name in ("result", *_LISTS):
+        if (predicate.get(name) or ([] if name != "result" else None)) != want[name]:
+            raise AttestationMismatch(f"{ATTESTATION}: {name} says {_short(predicate.get(name))}, run.json "
+                                      f"{_short(want[name])}")
+    if (predicate.get("configuration") or []) != _configuration(run):
+        raise AttestationMismatch(f"{ATTESTATION}: configuration differs from the files run.json records")
+    return data
+
+
+def summary(data: dict) -> str:
+    predicate = data["predicate"]
+    counts = ", ".join(f"{len(predicate.get(name) or [])} {name[:-5]}" for name in _LISTS)
+    return (f"{ATTESTATION} (in-toto Statement v1, test-result v0.1): result {predicate['result']}, {counts}; "
+            f"{len(data.get('subject') or [])} subjects match the files")
+
+
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."

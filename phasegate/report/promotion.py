@@ -1,0 +1,162 @@
+"""``phasegate gate``: may a deploy pipeline promote this phase of this environment now?
+
+Open (exit 0) only when the newest signed run of the phase in ``reports/<env>/``:
+
+1. verifies against the allowed signers (:func:`phasegate.report.signoff.verify`: the
+   signature, every hash, the attestation) and was signed for this environment and phase;
+2. shows no drift in any later run of the phase (:mod:`.drift`), and the newest later runs are
+   not a hole (partial, interrupted, broken as a whole, another target, unreadable) that no
+   complete run has superseded since;
+3. is younger than ``--max-age``, and no waiver it relied on has expired since.
+
+The first of these that does not hold decides the code, in this order: 2 no valid signature,
+1 drifted, 4 a later run cannot tell, 3 expired; the line names it and then any other. 64 is
+a usage error (bad arguments, no such folder or allowed-signers file): a pipeline can tell a
+mistake in its own call from a closed gate.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import drift
+from .manifest import read as read_manifest
+from .model import load_run, utc_now
+from .signoff import VerifyFailed, signed_at, verify
+
+OPEN, DRIFTED, NO_SIGNATURE, EXPIRED, CANNOT_TELL = 0, 1, 2, 3, 4
+USAGE = 64  # sysexits' EX_USAGE
+LABELS = {OPEN: "OPEN", DRIFTED: "DRIFTED", NO_SIGNATURE: "NO VALID SIGNATURE", EXPIRED: "EXPIRED",
+          CANNOT_TELL: "UNCONFIRMED"}
+_PRIORITY = (NO_SIGNATURE, DRIFTED, CANNOT_TELL, EXPIRED)
+_AGE = re.compile(r"(\d+)([dhm])")
+_UNIT = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+class UsageError(ValueError):
+    """The gate cannot be asked this way (the message says why): exit 64."""
+
+
+def parse_age(text: str) -> _dt.timedelta:
+    """``7d``, ``36h``, ``90m`` (or a sum: ``1d12h``) as a positive duration; ValueError otherwise."""
+    raw = (text or "").strip().lower()
+    parts = _AGE.findall(raw)
+    if not parts or "".join(n + u for n, u in parts) != raw:
+        raise ValueError(f"--max-age {text!r} is not a duration like 7d, 36h or 90m")
+    age = sum((_dt.timedelta(**{_UNIT[u]: int(n)}) for n, u in parts), _dt.timedelta())
+    if age <= _dt.timedelta():
+        raise ValueError(f"--max-age {text!r} must be longer than nothing")
+    return age
+
+
+def age_text(age: _dt.timedelta) -> str:
+    minutes = max(0, int(age.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * (not days and bool(minutes))
+    return " ".join(parts) or "0m"
+
+
+@dataclass
+class Decision:
+    code: int
+    line: str
+    phase: str
+    environment: str
+    causes: dict[int, str] = field(default_factory=dict)  # every code that holds, with its text
+    signed_run: str | None = None
+    signer: str | None = None
+    signed_at: str | None = None
+    age_seconds: int | None = None
+    max_age_seconds: int | None = None
+    later_runs: list = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.code]
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "decision": self.label, "open": self.code == OPEN, "line": self.line,
+                "phase": self.phase, "environment": self.environment,
+                "causes": [{"code": c, "decision": LABELS[c], "reason": t} for c, t in sorted(self.causes.items(),
+                                                                                       key=lambda i: _PRIORITY.index(i[0]))],
+                "signed_run": self.signed_run, "signer": self.signer, "signed_at": self.signed_at,
+                "age_seconds": self.age_seconds, "max_age_seconds": self.max_age_seconds,
+                "later_runs": [r.to_dict() for r in self.later_runs]}
+
+
+def _closed(code: int, text: str, phase: str, env: str, **extra) -> Decision:
+    return Decision(code, f"{LABELS[code]}: {phase}: {text}", phase, env, {code: text}, **extra)
+
+
+def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
+           now: _dt.datetime | None = None) -> Decision:
+    env_folder, allowed = Path(env_folder), Path(allowed_signers)
+    now = now or utc_now()
+    if not env_folder.is_dir():
+        raise UsageError(f"{env_folder} is not a folder (expected reports/<env>)")
+    if (env_folder / "run.json").is_file():
+        raise UsageError(f"{env_folder} is a run folder; the gate reads an environment's folder (its parent, "
+                         f"{env_folder.parent})")
+    if not allowed.is_file():
+        raise UsageError(f"allowed signers file {allowed} does not exist")
+    env = env_folder.name
+    runs = drift.runs_of(env_folder, phase)
+    if not runs:
+        seen = sorted({drift.folder_phase(p) for p in env_folder.iterdir() if (p / "run.json").is_file()} - {""})
+        return _closed(NO_SIGNATURE, f"no run of this phase in {env_folder} (phases here: "
+                                     f"{', '.join(seen) or 'none'})", phase, env)
+    signed = [p for p in runs if drift.is_signed(p)]
+    if not signed:
+        return _closed(NO_SIGNATURE, f"no signed run in {env_folder} ({len(runs)} run(s), none signed; newest "
+                                     f"{runs[-1].name})", phase, env)
+    folder = signed[-1]
+    try:
+        verify(folder, allowed)
+    except VerifyFailed as exc:
+        return _closed(NO_SIGNATURE, f"the newest signed run {folder.name} does not verify: {exc}", phase, env,
+                       signed_run=folder.name)
+    data = read_manifest(folder)
+    record = data.get("signoff") or {}
+    base = dict(signed_run=folder.name, signer=record.get("signer"), signed_at=record.get("signed_at"))
+    if (data.get("phase") or {}).get("name") != phase or data.get("environment") != env:
+        return _closed(NO_SIGNATURE, f"{folder.name} was signed for {(data.get('phase') or {}).get('name')} of "
+                                     f"environment {data.get('environment')!r}, not {phase} of {env!r} (the folder's "
+                                     "name)", phase, env, **base)
+    moment = signed_at(record)
+    if moment is None:
+        return _closed(NO_SIGNATURE, f"{folder.name}: the sign-off's time {record.get('signed_at')!r} is not a UTC "
+                                     "timestamp", phase, env, **base)
+    signed_run = load_run(folder, moment)
+    later = drift.since(signed_run, runs[runs.index(folder) + 1:], now)
+    head = drift.signed_line(folder, record)
+    causes: dict[int, str] = {}
+    text = drift.drift_text(later)
+    if text:
+        causes[DRIFTED] = f"since then {text}"
+    text = drift.hole_text(later)
+    if text:
+        causes[CANNOT_TELL] = text
+    age = now - moment
+    stale = []
+    if age > max_age:
+        stale.append(f"{age_text(age)} old, older than --max-age {age_text(max_age)}")
+    today = load_run(folder, now)
+    lapsed = [r for r in signed_run.results.values() if r.status == "waived" and today.results[r.id].status != "waived"]
+    if lapsed:
+        stale.append("the waiver(s) it relied on expired: " + ", ".join(
+            f"{r.id} ({r.judged.waiver.expires.isoformat()})" for r in lapsed))
+    if stale:
+        causes[EXPIRED] = "; ".join(stale)
+    extra = dict(base, age_seconds=int(age.total_seconds()), max_age_seconds=int(max_age.total_seconds()),
+                 later_runs=later)
+    if not causes:
+        line = (f"OPEN: {phase} {head}, {age_text(age)} old (max {age_text(max_age)}); "
+                f"{len(later)} later run(s), no drift{drift.superseded_text(later)}")
+        return Decision(OPEN, line, phase, env, {}, **extra)
+    order = [c for c in _PRIORITY if c in causes]
+    line = f"{LABELS[order[0]]}: {phase} {head}; " + "; also ".join(causes[c] for c in order)
+    return Decision(order[0], line, phase, env, causes, **extra)

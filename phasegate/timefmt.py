@@ -1,0 +1,15 @@
+"""UTC moments as phasegate writes them: RFC 3339 with "Z" for UTC (``2026-12-01T21:37:45Z``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+
+def utc_now() -> _dt.datetime:
+    """Now in UTC, to the whole second: the moment a run, a report or a sign-off is stamped with."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+
+
+def zulu(moment: _dt.datetime, timespec: str = "auto") -> str:
+    """An aware UTC ``moment`` as RFC 3339 ending in "Z"; ``timespec`` as ``datetime.isoformat``'s."""
+    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")

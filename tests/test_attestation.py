@@ -1,0 +1,191 @@
+"""The sign-off's in-toto attestation, from real signed runs (a stand-in declared real, ssh-keygen).
+
+It validates against the in-toto Attestation Framework's own Python bindings, its subjects'
+digests equal the files', its verdicts and configuration are the run's, and verify fails,
+naming it, when a file changed or a re-signed attestation no longer tells the truth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from google.protobuf import json_format
+from in_toto_attestation.predicates.test_result.v0 import test_result_pb2
+from in_toto_attestation.v1 import statement_pb2
+from in_toto_attestation.v1.statement import Statement
+
+from acceptance import ROOT
+from phasegate.report import attestation
+from phasegate.report.model import load_run
+from standin import database_waivers, standin_run
+from test_signoff import SIGNER, copy, keys, passing_run, phasegate, staging_run  # noqa: F401 (fixtures)
+
+NOT_SUBJECTS = {"manifest.json", "manifest.json.sig", "attestation.intoto.json"}
+
+
+@pytest.fixture(scope="module")
+def waived_run(tmp_path_factory):
+    run, folder = staging_run(tmp_path_factory.mktemp("p4-03-waived"), "P4-03",
+                              {**database_waivers(), "P4-03": "type change booked with Render"})
+    assert run.returncode == 1
+    return folder
+
+
+def signed(folder: Path, keys, tmp_path: Path) -> Path:
+    key, _ = keys
+    target = copy(folder, tmp_path)
+    done = phasegate("signoff", target, "--key", key, "--signer", SIGNER)
+    assert done.returncode == 0, done.stderr
+    return target
+
+
+def statement(folder: Path) -> dict:
+    return json.loads((folder / "attestation.intoto.json").read_text())
+
+
+def test_it_validates_against_the_in_toto_bindings(passing_run, keys, tmp_path):
+    data = statement(signed(passing_run, keys, tmp_path))
+    message = json_format.ParseDict(data, statement_pb2.Statement())  # unknown fields are refused
+    Statement.copy_from_pb(message).validate()
+    predicate = json_format.ParseDict(data["predicate"], test_result_pb2.TestResult())
+    assert data["_type"] == "https://in-toto.io/Statement/v1"
+    assert data["predicateType"] == "https://in-toto.io/attestation/test-result/v0.1"
+    assert predicate.result in ("pass", "fail") and list(predicate.passed_tests)
+    assert data["predicate"]["url"].startswith("file:///") and data["predicate"]["url"].endswith(passing_run.name)
+
+
+def test_its_subjects_are_every_file_of_the_folder_with_its_sha256(passing_run, keys, tmp_path):
+    folder = signed(passing_run, keys, tmp_path)
+    subjects = {s["name"]: s["digest"] for s in statement(folder)["subject"]}
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - NOT_SUBJECTS
+    assert set(subjects) == files and "signoff.json" in files and "run.json" in files
+    for name, digest in subjects.items():
+        assert digest == {"sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest()}, name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["files"]["attestation.intoto.json"] == \
+        hashlib.sha256((folder / "attestation.intoto.json").read_bytes()).hexdigest()
+
+
+def test_waived_criteria_are_warned_naming_the_waiver_so_the_result_is_fail(waived_run, keys, tmp_path):
+    folder = signed(waived_run, keys, tmp_path)
+    predicate = statement(folder)["predicate"]
+    criteria = json.loads((folder / "run.json").read_text())["criteria"]
+    passed = sorted(cid for cid, c in criteria.items() if c["outcome"] == "passed")
+    assert predicate["passedTests"] == passed and "P4-03" not in passed
+    warned = {w.split(" ", 1)[0]: w for w in predicate["warnedTests"]}
+    assert sorted(warned) == sorted(["P4-03", *database_waivers()])
+    assert warned["P4-03"].startswith("P4-03 (waived, failed: type change booked with Render; approved by "
+                                      "Ada Approver <ada@example.com>; expires ")
+    assert predicate["failedTests"] == [] and predicate["result"] == "fail"  # the spec: pass only if none warned
+    assert phasegate("verify", folder, "--allowed-signers", keys[1]).returncode == 0
+
+
+def test_result_is_pass_only_when_nothing_is_warned_or_failed(passing_run, tmp_path):
+    folder = copy(passing_run, tmp_path)
+    record = json.loads((folder / "run.json").read_text())
+    verdicts = attestation.verdicts(load_run(folder))
+    assert verdicts["result"] == "fail" and verdicts["warnedTests"]  # the database criteria, waived as not run
+    # The same record with every criterion of the phase passed and no waiver: pass.
+    for cid in record["completeness"]["phase_criteria"]:
+        record["criteria"].setdefault(cid, {"title": cid, "outcome": "passed", "scenarios": []})["outcome"] = "passed"
+    record["waivers"] = []
+    (folder / "run.json").write_text(json.dumps(record))
+    verdicts = attestation.verdicts(load_run(folder))
+    assert verdicts == {"result": "pass", "passedTests": sorted(record["completeness"]["phase_criteria"]),
+                        "warnedTests": [], "failedTests": []}
+    record["criteria"]["P4-03"]["outcome"] = "failed"
+    (folder / "run.json").write_text(json.dumps(record))
+    verdicts = attestation.verdicts(load_run(folder))
+    assert verdicts["result"] == "fail" and verdicts["failedTests"] == ["P4-03 (failed)"]
+
+
+def test_its_configuration_is_the_profile_features_and_waivers_with_digests(passing_run, keys, tmp_path):
+    folder = signed(passing_run, keys, tmp_path)
+    configuration = {c["name"]: c.get("digest") for c in statement(folder)["predicate"]["configuration"]}
+    profile = [n for n in configuration if n.startswith("environments/standin-")]
+    assert len(profile) == 1 and len(configuration[profile[0]]["sha256"]) == 64
+    features = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "features" / "phase4").glob("*")
+                      if p.suffix in (".feature", ".yaml"))
+    for name in features:
+        assert configuration[name] == {"sha256": hashlib.sha256((ROOT / name).read_bytes()).hexdigest()}, name
+    assert any(n.endswith("waivers.yaml") for n in configuration)
+    assert json.loads((folder / "run.json").read_text())["configuration"][0]["name"] == profile[0]
+
+
+def test_verify_reports_the_attestation(passing_run, keys, tmp_path):
+    folder = signed(passing_run, keys, tmp_path)
+    done = phasegate("verify", folder, "--allowed-signers", keys[1])
+    assert done.returncode == 0, done.stderr
+    files = len(statement(folder)["subject"])
+    assert (f"  Attestation: attestation.intoto.json (in-toto Statement v1, test-result v0.1): result fail, "
+            f"25 passed, 9 warned, 0 failed; {files} subjects match the files") in done.stdout, done.stdout
+
+
+def _resign(folder: Path, key: Path, change) -> None:
+    """Change the attestation, re-hash it in the manifest and sign again: a signature over a lie."""
+    data = statement(folder)
+    change(data)
+    path = folder / "attestation.intoto.json"
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["attestation.intoto.json"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    (folder / "manifest.json.sig").unlink()
+    subprocess.run(["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", "phasegate", str(folder / "manifest.json")],
+                   check=True, capture_output=True)
+
+
+def _drop_passed(data):
+    data["predicate"]["passedTests"].remove("P4-01")
+
+
+def _wrong_digest(data):
+    data["subject"][0]["digest"]["sha256"] = "0" * 64
+
+
+def _extra_subject(data):
+    data["subject"].append({"name": "notes.txt", "digest": {"sha256": "0" * 64}})
+
+
+def _unknown_field(data):
+    data["predicate"]["verdict"] = "trust me"
+
+
+@pytest.mark.parametrize("change, expected", [
+    (_drop_passed, "attestation.intoto.json: passedTests says "),
+    (_wrong_digest, "attestation.intoto.json: subject allure-report.html's sha256 differs from the file's"),
+    (_extra_subject, "attestation.intoto.json: subject notes.txt is not a file of the run folder"),
+    (_unknown_field, "attestation.intoto.json: not an in-toto test-result Statement"),
+])
+def test_a_signed_attestation_that_does_not_match_the_run_fails_verify(passing_run, keys, tmp_path, change,
+                                                                        expected):
+    key, allowed = keys
+    folder = signed(passing_run, keys, tmp_path)
+    _resign(folder, key, change)
+    done = phasegate("verify", folder, "--allowed-signers", allowed)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"phasegate verify: FAILED: {expected}"), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_sign_off_that_cannot_sign_leaves_no_attestation(passing_run, tmp_path):
+    folder = copy(passing_run, tmp_path)
+    bad_key = tmp_path / "not-a-key"
+    bad_key.write_text("not a key\n")
+    done = phasegate("signoff", folder, "--key", bad_key, "--signer", SIGNER)
+    assert done.returncode == 2 and "ssh-keygen could not sign" in done.stderr, done.stderr
+    assert not (folder / "attestation.intoto.json").exists() and not (folder / "signoff.json").exists()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert "attestation.intoto.json" not in manifest["files"]
+
+
+def test_a_run_written_in_ci_names_its_ci_run_as_the_url(tmp_path, keys):
+    ci = {"GITHUB_RUN_ID": "4242", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/phasegate"}
+    run, folder = standin_run(tmp_path, env=ci)
+    assert run.returncode == 0, run.stdout + run.stderr
+    predicate = statement(signed(folder, keys, tmp_path / "signed"))["predicate"]
+    assert predicate["url"] == "https://github.com/acme/phasegate/actions/runs/4242"

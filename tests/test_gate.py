@@ -1,0 +1,329 @@
+"""`phasegate gate`: real runs of one environment (a stand-in declared real), signed with ssh-keygen.
+
+Every gate outcome from real run folders: open; drifted by a later failing run and by a later
+broken one; a later run that only adds passes; unsigned; a signer not allowed; one flipped bit
+in any listed file; expired; a partial later run and one broken as a whole. Each is one line
+naming its cause, and its own exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from phasegate.report import promotion
+from phasegate.report.signoff import signoff
+from standin import database_waivers, standin_run
+from test_signoff import SIGNER, phasegate
+
+ENV = "standin-gate-" + secrets.token_hex(3)
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gate-keys")
+    key = tmp / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "quinn", "-f", str(key)], check=True)
+    allowed = tmp / "allowed_signers"
+    allowed.write_text(f'quinn@example.com namespaces="phasegate" {(tmp / "id_ed25519.pub").read_text().strip()}\n')
+    return key, allowed
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, keys):
+    """Real runs of one environment, oldest first; the two bases signed (in copies kept aside)."""
+    key, _ = keys
+    base = tmp_path_factory.mktemp("gate-runs")
+    reports = base / "reports"
+    made = {}
+
+    def run(label, *args, **kwargs):
+        result, folder = standin_run(base / label, *args, profile_name=ENV, report_dir=reports, **kwargs)
+        made[label] = folder
+        return result
+
+    # P4-03 fails and is waived: signable; a later compliant run only adds a pass.
+    assert run("waived", world_name="P4-03", waived={**database_waivers(), "P4-03": "type change booked"}
+               ).returncode == 1
+    assert run("compliant").returncode == 0
+    assert run("failing", world_name="P4-03").returncode == 1  # P4-03 failed, no waiver
+    assert run("broken", world_name="events-unavailable").returncode == 1  # P4-62 broken
+    assert run("partial", "-m", "staging and render", "-k", "P4-01").returncode == 0
+    run("all-broken", faults="server_error_forever", env={"RENDER_RETRY_BUDGET_SECONDS": "2"})
+    assert run("recovered").returncode == 0  # complete again: supersedes the two holes before it
+    signed = base / "signed"
+    signed.mkdir()
+    for label in ("waived", "compliant"):
+        copy = signed / made[label].name
+        shutil.copytree(made[label], copy)
+        signoff(copy, key, SIGNER)
+        made[f"{label}-signed"] = copy
+    return made
+
+
+def env_folder(tmp_path: Path, runs: dict, *labels: str) -> Path:
+    """reports/<env> holding the given runs (copies; names kept, so time order is kept)."""
+    folder = tmp_path / "reports" / ENV
+    folder.mkdir(parents=True)
+    for label in labels:
+        shutil.copytree(runs[label], folder / runs[label].name)
+    return folder
+
+
+def gate(folder: Path, allowed: Path, *extra: str) -> subprocess.CompletedProcess:
+    return phasegate("gate", folder, "--phase", "phase4", "--allowed-signers", allowed, *extra)
+
+
+def one_line(done: subprocess.CompletedProcess) -> str:
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1 and not done.stderr, done.stdout + done.stderr
+    return lines[0]
+
+
+def test_a_fresh_signed_run_opens_the_gate(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed")
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 0, line
+    assert line.startswith(f"OPEN: phase4 signed ") and f"by {SIGNER} ({runs['compliant'].name})" in line
+    assert "(max 7d); 0 later run(s), no drift" in line
+
+
+def test_a_later_run_that_only_adds_passes_keeps_it_open(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "waived-signed", "compliant")  # P4-03: waived at sign-off, passed since
+    done = gate(folder, allowed, "--json")
+    decision = json.loads(done.stdout)
+    assert done.returncode == 0 and decision["open"] is True, done.stdout
+    assert decision["signed_run"] == runs["waived"].name and decision["signer"] == SIGNER
+    assert [r["run"] for r in decision["later_runs"]] == [runs["compliant"].name]
+    assert decision["later_runs"][0]["regressions"] == [] and decision["later_runs"][0]["cannot_tell"] is None
+    assert decision["max_age_seconds"] == 7 * 86400 and 0 <= decision["age_seconds"] < 3600
+
+
+def test_a_later_failing_run_drifts_the_gate(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "failing")
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 1, line
+    assert line.startswith("DRIFTED: phase4 signed ") and f"by {SIGNER}" in line
+    assert f"; since then P4-03 failed in the run of " in line and f"({runs['failing'].name})" in line
+
+
+def test_a_later_broken_criterion_drifts_the_gate(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "broken")
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 1 and "since then P4-62 broke in the run of " in line, line
+
+
+def test_drift_is_named_once_where_it_first_happened_and_status_shows_it(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "failing", "broken")
+    line = one_line(gate(folder, allowed))
+    assert line.count("P4-03 failed") == 1 and "P4-62 broke" in line
+    assert line.index(runs["failing"].name) < line.index(runs["broken"].name)
+    status = phasegate("status", folder)
+    drift = [ln for ln in status.stdout.splitlines() if ln.startswith("phase4 since its sign-off: ")]
+    assert len(drift) == 1, status.stdout
+    assert f"signed " in drift[0] and f"; since then P4-03 failed in the run of " in drift[0]
+    assert status.returncode == 2  # status's code stays the newest run's (here broken); the line adds the drift
+    as_json = phasegate("status", folder, "--json")
+    assert "since then P4-03 failed" in json.loads(as_json.stdout.splitlines()[0])["since_signoff"]
+    summary = tmp_path / "summary.md"  # the nightly's job summary carries status's lines, the drift line too
+    assert phasegate("summary", folder, "--out", summary).returncode == 0
+    assert "phase4 since its sign-off: signed " in summary.read_text()
+
+
+def test_status_has_no_drift_line_without_a_signed_run_followed_by_others(runs, tmp_path):
+    folder = env_folder(tmp_path, runs, "compliant", "failing")
+    assert "since its sign-off" not in phasegate("status", folder).stdout
+
+
+def test_an_unsigned_environment_has_no_valid_signature(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant", "failing")
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 2
+    assert line == (f"NO VALID SIGNATURE: phase4: no signed run in {folder} (2 run(s), none signed; newest "
+                    f"{runs['failing'].name})")
+
+
+def test_a_signer_not_allowed_has_no_valid_signature(runs, tmp_path):
+    folder = env_folder(tmp_path, runs, "compliant-signed")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "other")], check=True)
+    allowed = tmp_path / "allowed"
+    allowed.write_text(f'quinn@example.com namespaces="phasegate" {(tmp_path / "other.pub").read_text().strip()}\n')
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 2
+    assert line.startswith(f"NO VALID SIGNATURE: phase4: the newest signed run {runs['compliant'].name} does not "
+                           "verify: manifest.json: signature does not verify for quinn@example.com"), line
+
+
+def test_one_flipped_bit_in_any_listed_file_closes_the_gate_naming_it(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed")
+    run = folder / runs["compliant"].name
+    listed = sorted(json.loads((run / "manifest.json").read_text())["files"]) + ["manifest.json"]
+    assert "attestation.intoto.json" in listed and len(listed) > 20
+    for name in listed:
+        path = run / name
+        original = path.read_bytes()
+        flipped = bytearray(original)
+        flipped[len(flipped) // 2] ^= 0x01
+        path.write_bytes(bytes(flipped))
+        try:
+            decision = promotion.decide(folder, "phase4", allowed, dt.timedelta(days=7))
+        finally:
+            path.write_bytes(original)
+        assert decision.code == promotion.NO_SIGNATURE, (name, decision.line)
+        assert name in decision.line and "\n" not in decision.line, decision.line
+    done = gate(folder, allowed)  # restored: open again
+    assert done.returncode == 0, done.stdout
+
+
+def test_a_flipped_bit_in_the_attestation_is_named_on_the_command_line(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed")
+    path = folder / runs["compliant"].name / "attestation.intoto.json"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    path.write_bytes(bytes(data))
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 2
+    assert line.endswith("does not verify: attestation.intoto.json: changed (its SHA-256 differs from "
+                         "manifest.json)"), line
+
+
+def test_an_old_sign_off_is_expired(runs, keys, tmp_path):
+    key, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant")
+    eight_days_ago = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(days=8)
+    signoff(folder / runs["compliant"].name, key, SIGNER, now=eight_days_ago)
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 3
+    assert line.startswith("EXPIRED: phase4 signed ") and line.endswith("; 8d old, older than --max-age 7d"), line
+    assert gate(folder, allowed, "--max-age", "9d").returncode == 0
+    assert gate(folder, allowed, "--max-age", "190h").returncode == 3
+    assert gate(folder, allowed, "--max-age", "12000m").returncode == 0
+
+
+def test_a_waiver_the_sign_off_relied_on_that_expired_expires_the_gate(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "waived-signed")
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=40)  # the waivers expire in 30 days
+    decision = promotion.decide(folder, "phase4", allowed, dt.timedelta(days=60), now=later)
+    assert decision.code == promotion.EXPIRED
+    assert "the waiver(s) it relied on expired: P4-03 (" in decision.line, decision.line
+
+
+def test_a_later_partial_run_cannot_tell(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "partial")
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 4, line
+    assert line.startswith("UNCONFIRMED: phase4 signed ")
+    assert f"the run of " in line and f"({runs['partial'].name}) cannot tell: partial: not judged" in line
+    assert "P4-02" in line
+
+
+def test_a_later_run_broken_as_a_whole_cannot_tell(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "all-broken")
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 4, line
+    assert f"({runs['all-broken'].name}) cannot tell: broken as a whole: no criterion could be judged" in line
+    assert "DRIFTED" not in line and "broke in" not in line
+
+
+def test_a_complete_later_run_supersedes_the_holes_before_it(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "partial", "all-broken", "recovered")
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 0, line
+    assert line.endswith("; 3 later run(s), no drift (2 of them could not tell, superseded by a complete later run)")
+    # ... but what a partial run did judge still counts: a failure in it is drift, whatever came after.
+    folder = env_folder(tmp_path / "b", runs, "compliant-signed", "failing", "recovered")
+    assert gate(folder, allowed).returncode == 1
+
+
+def test_drift_comes_first_and_the_other_causes_follow_on_the_line(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "failing", "partial")
+    decision = json.loads(gate(folder, allowed, "--json").stdout)
+    assert decision["code"] == 1 and decision["decision"] == "DRIFTED"
+    assert [c["code"] for c in decision["causes"]] == [1, 4]
+    assert "; also the run of " in decision["line"]
+
+
+def test_usage_errors_are_64_not_a_gate_code(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed")
+    for args in (["--max-age", "7 days"], ["--max-age", "0d"]):
+        done = gate(folder, allowed, *args)
+        assert done.returncode == 64 and "--max-age" in done.stderr, done.stderr
+    assert gate(folder, tmp_path / "missing").returncode == 64
+    assert gate(tmp_path / "nowhere", allowed).returncode == 64
+    assert phasegate("gate", folder, "--allowed-signers", allowed).returncode == 64  # no --phase
+    nothing = phasegate("gate", folder, "--phase", "phase9", "--allowed-signers", allowed)
+    assert nothing.returncode == 2 and "no run of this phase" in nothing.stdout and "phase4" in nothing.stdout
+
+
+def test_a_sign_off_of_another_environment_does_not_open_this_one(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = tmp_path / "reports" / "production"
+    folder.mkdir(parents=True)
+    shutil.copytree(runs["compliant-signed"], folder / runs["compliant"].name)
+    done = gate(folder, allowed)
+    assert done.returncode == 2 and f"of environment {ENV!r}, not phase4 of 'production'" in done.stdout
+
+
+def _drop_criterion(record: dict) -> str:
+    for part in (record["phase"]["criteria"], record["criteria"]):
+        del part["P4-12"]
+    record["completeness"]["phase_criteria"].remove("P4-12")
+    return json.dumps(record)
+
+
+@pytest.mark.parametrize("change, cause", [
+    (_drop_criterion, "cannot tell: does not judge what the sign-off covered (not in its catalogue or "
+                      "environment): P4-12"),
+    (lambda record: json.dumps(record)[:-9], "cannot tell: run.json cannot be read (JSONDecodeError)"),
+], ids=["catalogue without a signed criterion", "corrupt run.json"])
+def test_a_later_run_that_cannot_be_compared_cannot_tell(runs, keys, tmp_path, change, cause):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "waived-signed", "compliant")
+    record = folder / runs["compliant"].name / "run.json"
+    record.write_text(change(json.loads(record.read_text())))
+    done = gate(folder, allowed)
+    line = one_line(done)
+    assert done.returncode == 4 and line.endswith(f"({runs['compliant'].name}) {cause}"), line
+
+
+def test_the_job_summary_carries_status_drift_line(runs, tmp_path):
+    """phasegate summary (the nightly's job summary) includes status's lines verbatim: the drift line too."""
+    folder = env_folder(tmp_path, runs, "compliant-signed", "failing")
+    out = tmp_path / "summary.md"
+    done = phasegate("summary", folder, "--out", out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert re.search(r"^- phase4 since its sign-off: signed .*; since then P4-03 failed in the run of ",
+                     text, re.M), text
+    assert "| Phase 4 | P4-03 | The service is a background worker | ❌ failed |" in text
