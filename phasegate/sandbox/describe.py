@@ -33,9 +33,11 @@ _DATABASE = {
     "P4-43-rule": "a staging table of the production role whose INSERT rule returns production rows; "
                   "INSERT to the worker",
     "P4-43-definer-plpgsql": "a SECURITY DEFINER plpgsql function of the production role reading production "
-                             "(EXECUTE: PUBLIC, the default)",
-    "P4-43-definer-sql": "a SECURITY DEFINER sql function (string body) of the production role reading production",
-    "P4-43-definer-atomic": "a SECURITY DEFINER sql function with a BEGIN ATOMIC body reading production",
+                             "(EXECUTE: PUBLIC, the default, so Phase 5's P5-05 fails too)",
+    "P4-43-definer-sql": "a SECURITY DEFINER sql function (string body) of the production role reading production "
+                         "(EXECUTE: PUBLIC)",
+    "P4-43-definer-atomic": "a SECURITY DEFINER sql function with a BEGIN ATOMIC body reading production "
+                            "(EXECUTE: PUBLIC)",
     "P4-43-definer-trigger": "a SECURITY DEFINER trigger function writing production, on a table the worker "
                              "inserts into (no EXECUTE for anyone)",
     "P4-43-foreign-table": "a foreign table whose remote schema is upload_pipeline, SELECT to the worker",
