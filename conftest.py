@@ -1,8 +1,8 @@
 """Wiring only: the phasegate plugin and the step definitions."""
 
 pytest_plugins = [
-    "phasegate.plugin",
-    "phasegate.round_trip_plugin",
+    "phasegate.pytest_plugin.hooks",
+    "phasegate.pytest_plugin.fixtures",
     "steps.service_steps",
     "steps.environment_steps",
     "steps.database_steps",

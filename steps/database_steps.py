@@ -5,7 +5,7 @@ from pytest_bdd import given, then
 
 from phasegate import evidence, judge_db
 from phasegate.criteria import reads
-from phasegate.plugin import scenario_ids
+from phasegate.pytest_plugin.scenario import scenario_ids
 
 
 @given("the worker's database, reached with the worker's own credentials", target_fixture="database")

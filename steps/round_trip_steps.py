@@ -4,7 +4,7 @@ from pytest_bdd import given, then, when
 
 from phasegate import evidence, judge_round_trip
 from phasegate.criteria import reads
-from phasegate.plugin import scenario_ids
+from phasegate.pytest_plugin.scenario import scenario_ids
 
 
 @given("the queue, reached with the API's own credentials for canary jobs", target_fixture="round_trip")

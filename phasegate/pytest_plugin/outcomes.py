@@ -1,0 +1,100 @@
+"""Outcomes that say what they mean: failed (a violation), broken (a target), skipped, pending.
+
+Rewrites each criterion's report (expected vs actual, one-line cause, shared cause once), records
+the outcome per criterion for the summary and the run folders, and tells JUnit XML the same.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .. import secrets
+from ..causes import Causes
+from ..ci_results import OUTCOME_PROPERTY, readable, rewrite_junit
+from ..errors import PhasegateError, TargetError
+from ..judge import Violation
+from .collection import phase_of
+from .context import context
+from .scenario import scenario_ids
+from .stash import CAUSES, OUTCOMES, PROFILE, SCENARIOS
+from .terminal import end_progress_line
+
+_ORDER = ("passed", "skipped", "failed", "broken")
+
+
+def rewrite_report(item, call, report) -> None:
+    """Shorten what the user reads: a violation is expected vs actual, a broken target one line."""
+    ids = scenario_ids(item)
+    if not ids:
+        return
+    error = call.excinfo.value if call.excinfo is not None else None
+    _shorten(item, report, ids, error)
+    outcomes = item.config.stash.get(OUTCOMES, None)
+    if outcomes is not None and (report.when == "call" or report.outcome != "passed"):
+        _record(item, call, report, ids, error, outcomes)
+
+
+def _shorten(item, report, ids: list[str], error) -> None:
+    label = "[sandbox] " if PROFILE in item.config.stash and context(item.config).is_sandbox() else ""
+    if isinstance(error, Violation):
+        report.longrepr = secrets.scrub(f"{label}{' '.join(ids)} violated: {error}")
+    elif isinstance(error, PhasegateError):
+        kind = "broken" if isinstance(error, TargetError) else "not run"
+        report.longrepr = secrets.scrub(f"{label}{' '.join(ids)} {kind}: {error}")
+        shared = item.config.stash.setdefault(CAUSES, Causes()).note(error, ids)
+        if shared is not None:  # the whole target failed: its cause once, first; here a reference
+            cause, first = shared
+            reporter = item.config.pluginmanager.get_plugin("terminalreporter")
+            if first and reporter is not None:
+                end_progress_line(reporter)
+                reporter.write_line(cause.line(), red=True, bold=True)
+            report.phasegate_message, report.longrepr = report.longrepr, f"{label}{' '.join(ids)} {cause.reference()}"
+    elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        report.longrepr = secrets.scrub(str(report.longrepr))
+
+
+def _record(item, call, report, ids: list[str], error, outcomes: dict) -> None:
+    state = _outcome(report, error)
+    message = getattr(report, "phasegate_message", report.longreprtext) if state != "passed" else ""
+    if report.skipped and isinstance(report.longrepr, tuple):
+        message = str(report.longrepr[2]).removeprefix("Skipped: ")
+    for cid in ids:
+        if phase_of(item.config, cid) is not None:  # the policy's scenarios are results, not criteria
+            outcomes[cid] = _worst(outcomes.get(cid), state)
+    item.user_properties.append((OUTCOME_PROPERTY, state))
+    if error is not None and state in ("failed", "broken"):  # read by allure-pytest-bdd, an outer wrapper
+        call.excinfo = pytest.ExceptionInfo.from_exception(
+            readable(error, ids, "violated" if isinstance(error, Violation) else state))
+    item.config.stash[SCENARIOS].append({
+        "criteria": ids, "name": item.name, "nodeid": item.nodeid, "outcome": state,
+        "message": secrets.scrub(message),
+    })
+
+
+def _outcome(report, error) -> str:
+    if report.skipped:
+        return "skipped"
+    if report.passed:
+        return "passed"
+    return "failed" if isinstance(error, AssertionError) else "broken"
+
+
+def _worst(a: str | None, b: str) -> str:
+    return b if a is None or _ORDER.index(b) > _ORDER.index(a) else a
+
+
+def not_green_if_nothing_judged(session, exitstatus) -> None:
+    """A run that judged no criterion is not green: everything skipped proves nothing."""
+    config = session.config
+    judged = [s for s in config.stash[SCENARIOS] if s["outcome"] in ("passed", "failed")]
+    if exitstatus == 0 and not judged:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("phasegate: no criterion was judged (all skipped); the run is not green", red=True)
+
+
+def rewrite_junit_outcomes(config) -> None:
+    """JUnit XML (written by now) carries phasegate's outcome names, for CI."""
+    if getattr(config.option, "xmlpath", None) and OUTCOMES in config.stash:
+        rewrite_junit(config.option.xmlpath)

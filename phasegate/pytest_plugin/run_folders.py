@@ -1,0 +1,95 @@
+"""The run folders: one per phase judged, started before the first criterion, written at the end.
+
+Each holds the results, run.json (state, completeness, selection, Render statistics), the waivers
+record and, unless ``--no-report``, the completion report; the terminal gets its path and verdict.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ..criteria import Phase
+from .context import context
+from .stash import EXPECTED, OUTCOMES, PROFILE, RUN_FOLDERS, RUN_PHASES, SCENARIOS, SELECTION, SNAPSHOT, WAIVERS
+from .terminal import end_progress_line
+
+
+def start_run_folders(session) -> None:
+    """The run record exists (as "running") before the first criterion: a killed run leaves it unfinished."""
+    config = session.config
+    if OUTCOMES not in config.stash or config.option.collectonly:
+        return
+    from ..runrecord import start_run_folder, utc_now
+
+    started = utc_now()  # one moment for the session: its phases' folders sort and read together
+    config.stash[RUN_FOLDERS] = {phase.name: start_run_folder(
+        config.stash[PROFILE], phase, report_root=config.rootpath / config.getoption("phasegate_report_dir"),
+        selection=config.stash[SELECTION], started=started) for phase in config.stash[RUN_PHASES]}
+
+
+def _completeness(config, phase: Phase, *, stopped_early: bool) -> dict:
+    """Which criteria of the phase this session did not judge, or judged by only some of their scenarios."""
+    from ..phase import phase_criteria
+
+    expected = config.stash[EXPECTED][phase.name]
+    ran: dict[str, set] = {}
+    for scenario in config.stash[SCENARIOS]:
+        for cid in scenario["criteria"]:
+            ran.setdefault(cid, set()).add(scenario["nodeid"])
+    criteria = phase_criteria(expected, phase)
+    not_run = [cid for cid in criteria if not ran.get(cid)]
+    partly = {cid: f"{len(ran[cid])} of {expected[cid]} scenarios ran" for cid in criteria
+              if ran.get(cid) and len(ran[cid]) < expected[cid]}
+    return {"phase_criteria": criteria, "expected_scenarios": {c: expected[c] for c in criteria},
+            "not_run": not_run, "partly_run": partly, "stopped_early": stopped_early}
+
+
+def finish_run_folders(session) -> None:
+    """Write each phase's run folder (one per phase: a signature covers one phase, all of it)."""
+    config = session.config
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    from ..report.gate import assess
+    from ..report.model import load_run
+
+    for phase in config.stash[RUN_PHASES]:
+        folder = _write_phase_folder(session, phase)
+        if reporter is not None:
+            end_progress_line(reporter)
+            reporter.write_line(f"phasegate: {phase.title}: run folder {folder}")
+            reporter.write_line(f"phasegate: {phase.title}: {assess(load_run(folder)).line()}")
+
+
+def _write_phase_folder(session, phase: Phase):
+    from ..runrecord import configuration, write_run_folder
+    from ..waivers import record
+
+    config = session.config
+    interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    profile, phases, outcomes = config.stash[PROFILE], config.stash[RUN_PHASES], config.stash[OUTCOMES]
+    folder = write_run_folder(
+        profile, phase,
+        folder=config.stash.get(RUN_FOLDERS, {}).get(phase.name),
+        state="interrupted" if interrupted else "finished",
+        completeness=_completeness(config, phase, stopped_early=bool(session.shouldstop or session.shouldfail)),
+        sandbox=context(config).is_sandbox(),
+        selection=config.stash[SELECTION],
+        outcomes={cid: state for cid, state in outcomes.items() if cid in phase.criteria},
+        scenarios=[s for s in config.stash[SCENARIOS]
+                   if s["criteria"] == ["policy"] or set(s["criteria"]) & set(phase.criteria)],
+        snapshot=config.stash.get(SNAPSHOT, None),
+        allure_dir=getattr(config.option, "allure_report_dir", None),
+        report_root=config.rootpath / config.getoption("phasegate_report_dir"),
+        exit_status=int(session.exitstatus),
+        render=context(config).render_stats(),
+        session_phases=[p.name for p in phases],
+    )
+    # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
+    waivers = [w for w in config.stash.get(WAIVERS, []) if w.criterion in phase.criteria]
+    record(folder, waivers, digests_comparable=profile.digest_key is not None,
+           configuration=configuration(config.rootpath, profile, phase,
+                                       {w.source for w in config.stash.get(WAIVERS, []) if w.source}))
+    if not config.getoption("phasegate_no_report"):
+        from ..report import build_reports
+
+        build_reports(folder)
+    return folder
