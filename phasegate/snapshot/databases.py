@@ -13,7 +13,7 @@ from ..errors import TargetError
 from .model import NotJudgeable, ServiceSnapshot, Snapshot
 
 if TYPE_CHECKING:
-    from ..config import Profile
+    from ..profile.model import Profile
     from ..secrets import Secret
 
 

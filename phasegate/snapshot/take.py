@@ -20,7 +20,7 @@ from .jobs import DeploysJob, MetricJob, SecretFilesJob, collect, submit_env
 from .model import METRIC_KINDS, NotJudgeable, ServiceSnapshot, Snapshot
 
 if TYPE_CHECKING:
-    from ..config import Profile
+    from ..profile.model import Profile
 
 
 def metrics_window(taken_at: str, hours: int = 1) -> dict:
