@@ -50,6 +50,5 @@ def parse_forbidden(text: str, source: str) -> dict[str, tuple[str, ...]]:
     return rules
 
 
-# Moved to phasegate.snapshot.environment and phasegate.judges.policy; kept so other modules' imports hold.
+# Moved to phasegate.snapshot.environment (judge_service to phasegate.judges.policy); kept so other modules' imports hold.
 from .snapshot.environment import EnvironmentSnapshot, read_environment  # noqa: E402, F401
-from .judges.policy import judge_service  # noqa: E402, F401

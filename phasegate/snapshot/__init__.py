@@ -8,7 +8,6 @@ a :class:`Snapshot`.
 The names below are re-exported so imports of ``phasegate.snapshot`` from before the split hold.
 """
 
-from .databases import own_database_url  # noqa: F401
 from .jobs import collect, links, submit_env  # noqa: F401
-from .model import METRIC_KINDS, PARTS, NotJudgeable, ServiceSnapshot, Setting, Snapshot  # noqa: F401
+from .model import METRIC_KINDS, PARTS, NotJudgeable, ServiceSnapshot, Setting, Snapshot, own_database_url  # noqa: F401
 from .take import DEPLOY_POLL_SECONDS, metrics_window, read_deploys_and_events, take  # noqa: F401

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import TargetError
-from .model import NotJudgeable, ServiceSnapshot, Snapshot
+from .model import NotJudgeable, Snapshot, own_database_url
 
 if TYPE_CHECKING:
     from ..profile.model import Profile
@@ -64,18 +64,6 @@ def _read_api_database(snapshot: Snapshot, profile: Profile, route: str | None) 
         snapshot.api_database_identity, snapshot.api_database_error = exc.identity, exc
     except TargetError as exc:
         snapshot.api_database_error = exc
-
-
-def own_database_url(service: ServiceSnapshot | None) -> str | None:
-    """The service's own DATABASE_URL as Render reports it; None when there is no single service, its
-    environment could not be read, or the variable is unset or empty."""
-    if service is None:
-        return None
-    try:
-        setting = service.effective_env.get("DATABASE_URL")
-    except TargetError:
-        return None
-    return setting.value.reveal() if setting is not None and not setting.value.is_empty() else None
 
 
 def _which_url(profile: Profile, override_key: str, override: Secret | None, route: str | None,

@@ -10,23 +10,18 @@ from __future__ import annotations
 import fnmatch
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from ..errors import TargetError
 from ..progress import Progress, estimate_seconds
 from ..render import RenderClient, Service
 from .jobs import collect, links, submit_env
 from .model import ServiceSnapshot
 
-if TYPE_CHECKING:
-    from ..policy import Policy
-
 
 @dataclass
 class EnvironmentSnapshot:
     """Every service the policy selects, with its counterpart, as read once in this run."""
 
-    policy: Policy
+    policy: object  # phasegate.policy.Policy (not imported: policy.py re-exports this module)
     services: dict[str, ServiceSnapshot]  # name -> the service and its effective environment
     counterparts: dict[str, ServiceSnapshot]  # staging name -> production counterpart
     requests_made: int = 0
@@ -35,7 +30,8 @@ class EnvironmentSnapshot:
         return f"<environment {self.policy.pattern!r}: {len(self.services)} services>"
 
 
-def read_environment(policy: Policy, client: RenderClient) -> EnvironmentSnapshot:
+def read_environment(policy, client: RenderClient) -> EnvironmentSnapshot:
+    """Every service ``policy`` (a phasegate.policy.Policy) selects and its counterpart, read once, concurrently."""
     listed = client.list_services()
     by_name: dict[str, list[Service]] = {}
     for service in listed:

@@ -165,7 +165,6 @@ class Snapshot:
         it (``who``: "worker" or "API"). Raises a TargetError (one line) when Render gives none or it cannot
         be parsed: the role is then unknown, and nothing may be judged as it by any route."""
         from .. import database
-        from .databases import own_database_url
 
         service = self.staging if who == "worker" else self.api
         url = own_database_url(service)
@@ -186,3 +185,15 @@ class Snapshot:
         if self.api_database is None:
             raise NotJudgeable("cannot judge: the API's database session was not opened in this run")
         return self.api_database
+
+
+def own_database_url(service: ServiceSnapshot | None) -> str | None:
+    """The service's own DATABASE_URL as Render reports it; None when there is no single service, its
+    environment could not be read, or the variable is unset or empty."""
+    if service is None:
+        return None
+    try:
+        setting = service.effective_env.get("DATABASE_URL")
+    except TargetError:
+        return None
+    return setting.value.reveal() if setting is not None and not setting.value.is_empty() else None
