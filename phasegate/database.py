@@ -35,7 +35,7 @@ import psycopg.errors
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from phasegate import secrets, status_values
+from phasegate import isolation, secrets, status_values
 from phasegate.errors import TargetError, one_line as _one_line
 from phasegate.identity import ExpectedRole, role_named_by
 from phasegate.queue_states import QueueStates
@@ -240,6 +240,7 @@ class DatabaseFacts:
     pooling: dict = field(default_factory=lambda: {"mode": "direct", "signals": [], "backend_pids": []})
     contradictions: list[dict] = field(default_factory=list)  # live settings that differ from the configured ones
     identity: dict = field(default_factory=dict)  # the role check before the first judged read (ExpectedRole.identity)
+    production_doors: list[dict] = field(default_factory=list)  # views, rules, definer functions, foreign tables
 
     @property
     def pool_mode(self) -> str:
@@ -738,13 +739,23 @@ def _role(r: _Reader, ident: dict, label: str) -> dict:
     return role
 
 
+def _implicit_via(role: dict) -> list[str]:
+    """What gives a privilege no ACL names: being a superuser (every ACL then matches: said once, as superuser),
+    or a predefined role that reads or writes all data."""
+    if role.get("rolsuper"):
+        return ["superuser"]
+    return [m for m in role.get("member_of") or [] if m in ("pg_read_all_data", "pg_write_all_data")]
+
+
 def _production_isolation(r: _Reader, production_schema: str, production_exists: bool, role: dict,
-                          whose: str) -> tuple[bool | None, bool | None, list[dict]]:
-    """What the session's role may do in the production schema: (USAGE, CREATE, privileges on its tables and
-    sequences), each privilege with what it comes through (PUBLIC, a role it is a member of, superuser).
-    (None, None, []) when the schema does not exist."""
+                          whose: str) -> tuple[bool | None, bool | None, list[dict], list[dict]]:
+    """How the session's role can reach the production schema: (USAGE, CREATE, privileges on its tables,
+    their columns and its sequences, every other door), each privilege with what it comes through (PUBLIC, a
+    role it is a member of, superuser); the other doors (views, rules, definer functions, foreign tables in
+    any schema) are :func:`phasegate.isolation.doors`. (None, None, [], []) when the schema does not exist."""
     usage = create = None
     privileges: list[dict] = []
+    doors: list[dict] = []
     if production_exists:
         sp = r.one(
             "production schema privileges",
@@ -762,6 +773,11 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
             fact="production_isolation",
         )
         usage, create = bool(sp["usage"]), bool(sp["create"])
+        held = [name for name, has in (("USAGE", usage), ("CREATE", create)) if has]
+        if held:
+            via = _implicit_via(role) if role.get("rolsuper") else list(sp.get("via") or []) or _implicit_via(role)
+            doors.append({"object": production_schema, "kind": "schema", "owner": sp.get("owner"),
+                          "privilege": ", ".join(held), "via": via, "opens": ""})
         privileges = r.rows(
             "production table privileges",
             """
@@ -782,7 +798,8 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
                       UNION ALL SELECT unnest(%(sprivs)s::text[]), true) p
                   ON p.seq = (o.relkind = 'S')
             )
-            SELECT %(schema)s AS schema, relname AS "table", kind, priv AS privilege,
+            SELECT %(schema)s AS schema, relname AS "table", kind, pg_get_userbyid(relowner) AS owner,
+                   priv AS privilege,
                    array(SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END
                          FROM aclexplode(coalesce(relacl, acldefault((CASE WHEN relkind = 'S' THEN 's' ELSE 'r' END)::"char",
                                                                      relowner))) a
@@ -796,10 +813,12 @@ def _production_isolation(r: _Reader, production_schema: str, production_exists:
             fact="production_isolation",
         )
         for p in privileges:
-            p["via"] = list(p.get("via") or []) or (["superuser"] if role.get("rolsuper") else [])
+            p["via"] = _implicit_via(role) if role.get("rolsuper") else list(p.get("via") or []) or _implicit_via(role)
+        privileges += isolation.column_privileges(r, production_schema, role)
+        doors += isolation.doors(r, production_schema, role, whose)
     r.note("production_isolation", f"{whose} role memberships",
            [{"member_of": role["member_of"], "rolsuper": role.get("rolsuper")}])
-    return usage, create, privileges
+    return usage, create, privileges, doors
 
 
 def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema, queue_table,
@@ -823,7 +842,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
     role = _role(r, ident, "the worker role")
 
     # ---- production isolation
-    usage, create, privileges = _production_isolation(r, production_schema, production_exists, role, "worker")
+    usage, create, privileges, doors = _production_isolation(r, production_schema, production_exists, role, "worker")
 
     # ---- configured settings (pg_db_role_setting)
     setting_rows = r.rows(
@@ -1054,6 +1073,7 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         pooling=pooling,
         contradictions=contradictions,
         identity=ident["identity"],
+        production_doors=doors,
     )
 
 
@@ -1098,6 +1118,7 @@ class EnqueueFacts:
     pooling: dict
     evidence: list[dict] = field(default_factory=list)
     identity: dict = field(default_factory=dict)  # the role check before the first judged read (ExpectedRole.identity)
+    production_doors: list[dict] = field(default_factory=list)
 
     @property
     def pool_mode(self) -> str:
@@ -1152,7 +1173,7 @@ def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema,
     production_exists = bool(r.one(
         "the production schema", "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s) AS exists",
         (production_schema,), fact="production_isolation").get("exists"))
-    usage, create, privileges = _production_isolation(r, production_schema, production_exists, role, "API")
+    usage, create, privileges, doors = _production_isolation(r, production_schema, production_exists, role, "API")
 
     q_schema, q_table = _split_table(queue_table, staging_schema)
     found = r.one(
@@ -1184,6 +1205,7 @@ def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema,
         production_schema=production_schema, production_schema_exists=production_exists,
         production_schema_usage=usage, production_schema_create=create, production_table_privileges=privileges,
         queue_table=queue, pooling=pooling, evidence=r.evidence, identity=ident["identity"],
+        production_doors=doors,
     )
 
 

@@ -44,20 +44,50 @@ def staging_credentials(facts, production_role: str | None, link: str | None) ->
                         "not a superuser, not postgres", f"role {user}: " + "; ".join(problems), link=link)
 
 
-def production_unreachable(facts, schema: str, link: str | None, whose: str = "the worker's") -> None:
-    leaks = []
-    if facts.production_schema_usage:
-        leaks.append(f"USAGE on schema {schema}")
-    if facts.production_schema_create:
-        leaks.append(f"CREATE on schema {schema}")
+def production_doors(facts, schema: str) -> list[tuple[str, str]]:
+    """Every door into the production schema as (kind and object, one line: object (kind, owner): the privilege
+    that opens it, through whom, and what lies behind it). Privileges on one object are on one line."""
+    lines: list[tuple[str, str]] = []
+
+    def via_text(via) -> str:
+        via = list(via) if isinstance(via, (list, tuple)) else [via] if via else []
+        return f" via {', '.join(via)}" if via else ""
+
+    schema_doors = [d for d in facts.production_doors if d["kind"] == "schema"]
+    if (facts.production_schema_usage or facts.production_schema_create) and not schema_doors:
+        held = [p for p, has in (("USAGE", facts.production_schema_usage), ("CREATE", facts.production_schema_create))
+                if has]
+        schema_doors = [{"object": schema, "kind": "schema", "owner": "?", "privilege": ", ".join(held), "via": []}]
+    grouped: dict[tuple, dict] = {}
     for grant in facts.production_table_privileges:
-        via = grant.get("via") or []
-        via = f" via {', '.join(via) if isinstance(via, (list, tuple)) else via}" if via else ""
-        leaks.append(f"{grant['privilege']} on {grant.get('schema', schema)}.{grant['table']}{via}")
-    if leaks:
-        raise Violation(f"{whose} reach into production schema {schema}", "no privilege at all",
-                        f"{len(leaks)} privilege(s): " + "; ".join(leaks), link=link,
-                        details=[f"role: {facts.current_user}, member of: {', '.join(facts.role.get('member_of') or []) or 'none'}"])
+        columns = grant.get("columns")
+        key = (grant.get("schema", schema), grant["table"], grant.get("kind") or "table", grant.get("owner"),
+               tuple(grant.get("via") or []), bool(columns))
+        entry = grouped.setdefault(key, {"privileges": []})
+        entry["privileges"].append(f"{grant['privilege']} ({', '.join(columns)})" if columns else grant["privilege"])
+    table_doors = [{"object": f"{s}.{t}", "kind": kind, "owner": owner,
+                    "privilege": ", ".join(e["privileges"]), "via": list(via), "opens": ""}
+                   for (s, t, kind, owner, via, cols), e in grouped.items()]
+    others = [d for d in facts.production_doors if d["kind"] != "schema"]
+    for door in schema_doors + table_doors + others:
+        owner = f", owner {door['owner']}" if door.get("owner") else ""
+        opens = f": {door['opens']}" if door.get("opens") else ""
+        lines.append((f"{door['kind']} {door['object']}",
+                      f"{door['object']} ({door['kind']}{owner}): {door['privilege']}{via_text(door.get('via'))}{opens}"))
+    return lines
+
+
+def production_unreachable(facts, schema: str, link: str | None, whose: str = "the worker's") -> None:
+    """No door into the production schema: no privilege on it or its objects (tables, their columns,
+    sequences), no view, rule, definer function or foreign table elsewhere that reaches it."""
+    doors = production_doors(facts, schema)
+    if doors:
+        raise Violation(f"{whose} reach into production schema {schema}",
+                        "no door: no privilege on the schema or its objects, no view, rule, definer function, "
+                        "foreign table or role that leads into it",
+                        f"{len(doors)} door(s): " + "; ".join(short for short, _ in doors), link=link,
+                        details=[f"door: {line}" for _, line in doors]
+                        + [f"role: {facts.current_user}, member of: {', '.join(facts.role.get('member_of') or []) or 'none'}"])
 
 
 def search_path_staging(facts, schema: str, production_schema: str, link: str | None) -> None:

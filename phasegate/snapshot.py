@@ -216,6 +216,7 @@ class Snapshot:
                     "production_schema_usage": facts.production_schema_usage,
                     "production_table_privileges": sorted(
                         f"{g.get('privilege')} on {g.get('table')}" for g in facts.production_table_privileges),
+                    "production_doors": sorted(f"{d['kind']} {d['object']}" for d in facts.production_doors),
                     "search_path": list(facts.search_path_effective),
                 }
         if self.api_database_source is not None:
@@ -237,6 +238,7 @@ class Snapshot:
                     "production_schema_usage": api_facts.production_schema_usage,
                     "production_table_privileges": sorted(
                         f"{g.get('privilege')} on {g.get('table')}" for g in api_facts.production_table_privileges),
+                    "production_doors": sorted(f"{d['kind']} {d['object']}" for d in api_facts.production_doors),
                 }
         return data
 

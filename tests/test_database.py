@@ -195,8 +195,116 @@ def test_p4_43_public_select(world):
     f = run_probe(world.worker_url)
     assert f.production_schema_usage is False
     assert f.production_table_privileges == [
-        {"schema": PRODUCTION, "table": "documents", "kind": "table", "privilege": "SELECT", "via": ["PUBLIC"]}
+        {"schema": PRODUCTION, "table": "documents", "kind": "table", "owner": "upload_worker_prod",
+         "privilege": "SELECT", "via": ["PUBLIC"]}
     ]
+
+
+# Each door world opens exactly one door other than a schema or table grant: (object, kind, owner, privilege, via).
+DOORS = {
+    "P4-43-view": (f"{STAGING}.document_titles", "view", "upload_worker_prod", "SELECT", ["upload_worker_staging"]),
+    "P4-43-materialized-view": (f"{STAGING}.document_titles", "materialized view", "upload_worker_prod", "SELECT",
+                                ["upload_worker_staging"]),
+    "P4-43-view-of-a-view": (f"{STAGING}.recent_titles", "view", "upload_worker_prod", "SELECT",
+                             ["upload_worker_staging"]),
+    "P4-43-rule": (f"{STAGING}.document_lookups", "rule lookup ON INSERT", "upload_worker_prod", "INSERT",
+                   ["upload_worker_staging"]),
+    "P4-43-definer-plpgsql": (f"{STAGING}.document_titles()", "SECURITY DEFINER function (plpgsql)",
+                              "upload_worker_prod", "EXECUTE", ["PUBLIC"]),
+    "P4-43-definer-sql": (f"{STAGING}.document_titles()", "SECURITY DEFINER function (sql)", "upload_worker_prod",
+                          "EXECUTE", ["PUBLIC"]),
+    "P4-43-definer-atomic": (f"{STAGING}.document_titles()", "SECURITY DEFINER function (sql, BEGIN ATOMIC)",
+                             "upload_worker_prod", "EXECUTE", ["PUBLIC"]),
+    "P4-43-definer-trigger": (f"{STAGING}.copy_document()", "SECURITY DEFINER function (plpgsql)", "upload_worker_prod",
+                              f"fires as a trigger on {STAGING}.document_events", []),
+    "P4-43-foreign-table": (f"{STAGING}.remote_documents",
+                            "foreign table (server production_database, wrapper phasegate_sandbox_fdw)", "postgres",
+                            "SELECT", ["upload_worker_staging"]),
+    "P4-43-user-mapping": ("server production_database", "foreign server (wrapper phasegate_sandbox_fdw) with a user "
+                           "mapping for upload_worker_staging", "postgres", "USAGE", ["upload_worker_staging"]),
+    "P4-43-set-role": ("upload_worker_prod", "role", None, "SET ROLE", []),
+    "P4-43-replication": ("upload_worker_staging", "role attribute", None, "REPLICATION", []),
+}
+
+
+@pytest.mark.parametrize("world", sorted(DOORS), indirect=True)
+def test_each_door_world_opens_exactly_its_door(world, pg):
+    f = run_probe(world.worker_url)
+    assert f.production_schema_usage is False and f.production_schema_create is False
+    assert f.production_table_privileges == []
+    [door] = f.production_doors
+    obj, kind, owner, privilege, via = DOORS[world.variant]
+    owner = pg.admin_user if owner == "postgres" else owner
+    assert (door["object"], door["kind"], door["owner"], door["privilege"], door["via"]) == (obj, kind, owner,
+                                                                                            privilege, via)
+    assert "upload_pipeline" in door["opens"] or door["kind"] == "role attribute"
+    assert world.password not in str(f.evidence) and "CANARY" not in str(f.evidence)  # no user mapping's password
+
+
+@pytest.mark.parametrize("world", ["P4-43-column-grant"], indirect=True)
+def test_a_column_grant_is_a_privilege_on_the_table(world):
+    f = run_probe(world.worker_url)
+    assert f.production_doors == [] and f.production_schema_usage is False
+    assert f.production_table_privileges == [
+        {"schema": PRODUCTION, "table": "documents", "kind": "table", "owner": "upload_worker_prod",
+         "privilege": "SELECT", "columns": ["id", "title"], "via": ["upload_worker_staging"]}
+    ]
+
+
+@pytest.mark.parametrize("world", ["P4-43-read-all-data"], indirect=True)
+def test_a_predefined_role_that_reads_all_data_is_named(world):
+    f = run_probe(world.worker_url)
+    assert f.production_schema_usage is True and f.production_doors[0]["via"] == ["pg_read_all_data"]
+    assert {p["privilege"] for p in f.production_table_privileges} == {"SELECT"}
+    assert all(p["via"] == ["pg_read_all_data"] for p in f.production_table_privileges)
+
+
+@pytest.mark.parametrize("world", ["P4-43-sequence"], indirect=True)
+def test_a_sequence_grant_is_a_door(world):
+    f = run_probe(world.worker_url)
+    assert [(p["table"], p["kind"], p["privilege"]) for p in f.production_table_privileges] == [
+        ("documents_id_seq", "sequence", "USAGE")]
+
+
+def definer_listing(f) -> list[dict]:
+    [listing] = [e for e in f.evidence_for("production_isolation") if e["what"].startswith("every SECURITY DEFINER")]
+    return listing["rows"]
+
+
+@pytest.mark.parametrize("world", ["compliant-staging-definers"], indirect=True)
+def test_views_and_definer_functions_over_staging_only_open_no_door(world):
+    f = run_probe(world.worker_url)
+    assert f.production_doors == [] and f.production_table_privileges == []
+    listed = {row["function"]: row for row in definer_listing(f)}
+    assert set(listed) == {f"{STAGING}.queued_jobs()", f"{STAGING}.job_statuses()"}
+    assert all(row["owner"] == "upload_worker_staging" and row["verdict"].startswith("not a door: its owner")
+               for row in listed.values())
+
+
+@pytest.mark.parametrize("world", ["compliant-supabase-definers"], indirect=True)
+def test_superuser_definer_functions_that_never_touch_production_are_listed_not_failed(world, pg):
+    f = run_probe(world.worker_url)
+    assert f.production_doors == []
+    listed = {row["function"]: row for row in definer_listing(f)}
+    assert set(listed) == {"auth.uid()", "pgbouncer.get_auth(p_usename text)", "extensions.uuid_generate_v4()"}
+    assert all(row["owner"] == pg.admin_user and row["owner is superuser"] for row in listed.values())
+    assert listed["auth.uid()"]["verdict"].startswith("not a door as far as the catalog shows")
+    assert listed["extensions.uuid_generate_v4()"]["verdict"].startswith("not proven: compiled code (internal)")
+
+
+def test_the_compliant_world_lists_no_definer_function(world):
+    f = run_probe(world.worker_url)
+    assert f.production_doors == [] and definer_listing(f) == [{"definer functions": "none"}]
+
+
+@pytest.mark.parametrize("world", ["P5-05-view", "P5-05-definer-function", "P5-05-column-grant"], indirect=True)
+def test_an_api_door_is_the_apis_alone(world):
+    api = db.probe_enqueue(world.api_url, staging_schema=STAGING, production_schema=PRODUCTION)
+    worker = run_probe(world.worker_url)
+    assert api.production_doors or api.production_table_privileges
+    assert {d["via"][0] for d in api.production_doors} | {p["via"][0] for p in api.production_table_privileges} == {
+        "upload_api_staging"}
+    assert worker.production_doors == [] and worker.production_table_privileges == []
 
 
 @pytest.mark.parametrize("world", ["P4-44"], indirect=True)

@@ -93,6 +93,68 @@ def test_every_database_world_is_judged_the_same_through_the_pooler(tmp_path_fac
         assert "CANARY" not in run.artifacts_text() and '"target": "***"' not in run.artifacts_text()
 
 
+# P4-43's one line for the door each door world opens: object (kind, owner): the privilege that opens it.
+S = "upload_pipeline_staging"
+DOOR_LINES = {
+    "P4-43-column-grant": "door: upload_pipeline.documents (table, owner upload_worker_prod): SELECT (id, title) "
+                          "via upload_worker_staging",
+    "P4-43-sequence": "door: upload_pipeline.documents_id_seq (sequence, owner upload_worker_prod): USAGE via "
+                      "upload_worker_staging",
+    "P4-43-view": f"door: {S}.document_titles (view, owner upload_worker_prod): SELECT via upload_worker_staging: "
+                  "runs with its owner's privileges and reads upload_pipeline.documents",
+    "P4-43-materialized-view": f"door: {S}.document_titles (materialized view, owner upload_worker_prod): SELECT via "
+                               "upload_worker_staging: holds rows read from upload_pipeline.documents",
+    "P4-43-view-of-a-view": f"door: {S}.recent_titles (view, owner upload_worker_prod): SELECT via "
+                            "upload_worker_staging: runs with its owner's privileges and reads "
+                            f"upload_pipeline.documents (through {S}.document_titles)",
+    "P4-43-rule": f"door: {S}.document_lookups (rule lookup ON INSERT, owner upload_worker_prod): INSERT via "
+                  "upload_worker_staging: runs with its owner's privileges and reads upload_pipeline.documents",
+    "P4-43-definer-plpgsql": f"door: {S}.document_titles() (SECURITY DEFINER function (plpgsql), owner "
+                             "upload_worker_prod): EXECUTE via PUBLIC: runs as its owner, who can reach "
+                             "upload_pipeline, and its stored source names upload_pipeline",
+    "P4-43-definer-sql": f"door: {S}.document_titles() (SECURITY DEFINER function (sql), owner upload_worker_prod): "
+                         "EXECUTE via PUBLIC: runs as its owner, who can reach upload_pipeline, and its stored "
+                         "source names upload_pipeline",
+    "P4-43-definer-atomic": f"door: {S}.document_titles() (SECURITY DEFINER function (sql, BEGIN ATOMIC), owner "
+                            "upload_worker_prod): EXECUTE via PUBLIC: runs as its owner, who can reach "
+                            "upload_pipeline, and depends on upload_pipeline.documents",
+    "P4-43-definer-trigger": f"door: {S}.copy_document() (SECURITY DEFINER function (plpgsql), owner "
+                             f"upload_worker_prod): fires as a trigger on {S}.document_events: runs as its owner",
+    "P4-43-foreign-table": f"door: {S}.remote_documents (foreign table (server production_database, wrapper "
+                           "phasegate_sandbox_fdw), owner ",
+    "P4-43-user-mapping": "door: server production_database (foreign server (wrapper phasegate_sandbox_fdw) with a "
+                          "user mapping for upload_worker_staging, owner ",
+    "P4-43-set-role": "door: upload_worker_prod (role): SET ROLE: reaches upload_pipeline, and its privileges are not "
+                      "inherited",
+    "P4-43-replication": "door: upload_worker_staging (role attribute): REPLICATION: a replication connection streams "
+                         "every schema's rows",
+}
+
+
+def test_every_door_has_a_world():
+    assert set(DOOR_LINES) == {n for n in database_worlds(violating=True) if n.startswith("P4-43-")} - {
+        "P4-43-public-usage", "P4-43-membership", "P4-43-public-select", "P4-43-read-all-data"}
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["direct", "through-the-pooler"])
+@pytest.mark.parametrize("name", sorted(DOOR_LINES))
+def test_p4_43_names_the_one_door_its_world_opens(tmp_path_factory, name, pooled):
+    run = database_run(tmp_path_factory, name, pooled)  # the same runs as above: each world once each way
+    message = run.messages("P4-43")[0]
+    assert "actual:   1 door(s): " in message and DOOR_LINES[name] in message, message
+    assert "CANARY" not in run.artifacts_text()  # a user mapping's password is never read
+
+
+@pytest.mark.parametrize("name", ["compliant-supabase-definers", "compliant-staging-definers"])
+def test_definer_functions_the_worker_may_run_are_listed_with_their_owner(tmp_path_factory, name):
+    text = database_run(tmp_path_factory, name, pooled=False).artifacts_text()
+    assert "every SECURITY DEFINER function the worker role may run, with its owner" in text
+    functions = (["auth.uid()", "pgbouncer.get_auth(p_usename text)", "extensions.uuid_generate_v4()"]
+                 if name == "compliant-supabase-definers" else [f"{S}.queued_jobs()", f"{S}.job_statuses()"])
+    assert all(f'"function": "{function}"' in text for function in functions), text[-3000:]
+    assert ("not proven: compiled code (internal)" in text) == (name == "compliant-supabase-definers")
+
+
 def test_compliant_world_through_the_pooler_passes_all_but_p4_47(tmp_path):
     run = run_suite(tmp_path, "-m", "staging", "--env", "sandbox", env=THROUGH_THE_POOLER)
     outcomes = run.outcomes

@@ -134,12 +134,26 @@ def test_an_api_url_that_cannot_connect_breaks_only_p5_05_in_one_line(tmp_path, 
     assert "CANARY" not in run.artifacts_text()
 
 
-@pytest.mark.parametrize("name", ["compliant", "P5-05-no-insert", "P5-05-production-role"])
+# P5-05's one line for the door each of the API's door worlds opens (the worker's role has none of them).
+API_DOORS = {
+    "P5-05-view": "door: upload_pipeline_staging.document_titles (view, owner upload_worker_prod): SELECT via "
+                  "upload_api_staging: runs with its owner's privileges and reads upload_pipeline.documents",
+    "P5-05-definer-function": "door: upload_pipeline_staging.document_titles() (SECURITY DEFINER function (plpgsql), "
+                              "owner upload_worker_prod): EXECUTE via upload_api_staging: runs as its owner",
+    "P5-05-column-grant": "door: upload_pipeline.documents (table, owner upload_worker_prod): SELECT (id, owner_id) "
+                          "via upload_api_staging",
+}
+
+
+@pytest.mark.parametrize("name", ["compliant", "P5-05-no-insert", "P5-05-production-role", *sorted(API_DOORS)])
 def test_p5_05_is_judged_the_same_through_the_pooler(tmp_path, name):
     run = run_suite(tmp_path, *PHASE5, world=name, env=THROUGH_THE_POOLER)
     violated = CATALOGUE[name].violates
     assert run.outcomes == {**{cid: ("failed" if cid == violated else "passed") for cid in READINESS},
                             **SKIPPED}, run.stdout
+    if name in API_DOORS:
+        message = run.messages("P5-05")[0]
+        assert "the API's reach into production schema upload_pipeline" in message and API_DOORS[name] in message
     assert "CANARY" not in run.artifacts_text()
     [connection] = api_database_evidence(run)  # the API's own session, through PgBouncer on port 6543
     assert connection["pooling"]["mode"] == "transaction" and ":6543/" in connection["url"], connection

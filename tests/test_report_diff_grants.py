@@ -23,3 +23,15 @@ def test_diff_names_a_new_route_into_production(tmp_path):
     assert "P4-43" in done.stdout and "passed -> failed" in done.stdout
     assert 'grants.member_of: [] -> ["upload_worker_prod"]' in done.stdout
     assert "grants.production_schema_usage: false -> true" in done.stdout
+
+
+def test_diff_names_a_new_door_into_production(tmp_path):
+    reports = tmp_path / "reports"
+    for folder, world in (("a", "compliant"), ("b", "P4-43-view")):
+        run_suite(tmp_path / folder, "-m", "staging and database", "--env", "sandbox", f"--report-dir={reports}",
+                  "--no-report", world=world)
+    folders = sorted(p for p in (reports / "sandbox").iterdir() if p.is_dir())
+    done = subprocess.run([sys.executable, "-m", "phasegate.cli", "diff", *map(str, folders)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "P4-43 passed -> failed" in done.stderr, done.stderr
+    assert 'grants.production_doors: [] -> ["view upload_pipeline_staging.document_titles"]' in done.stdout, done.stdout

@@ -23,6 +23,34 @@ _DATABASE = {
     "P4-43-public-usage": "USAGE on the production schema is granted to PUBLIC",
     "P4-43-membership": "the worker role is a member of the production role",
     "P4-43-public-select": "SELECT on a production table is granted to PUBLIC (without schema USAGE)",
+    "P4-43-column-grant": "SELECT on two columns of a production table is granted to the worker role",
+    "P4-43-sequence": "USAGE on a production sequence is granted to the worker role",
+    "P4-43-view": "a staging view over a production table, owned by the production role, SELECT to the worker",
+    "P4-43-materialized-view": "a staging materialized view of a production table, owned by the production role, "
+                               "SELECT to the worker",
+    "P4-43-view-of-a-view": "a staging view over a staging view over production, both owned by the production "
+                            "role, SELECT on the outer one to the worker",
+    "P4-43-rule": "a staging table of the production role whose INSERT rule returns production rows; "
+                  "INSERT to the worker",
+    "P4-43-definer-plpgsql": "a SECURITY DEFINER plpgsql function of the production role reading production "
+                             "(EXECUTE: PUBLIC, the default, so Phase 5's P5-05 fails too)",
+    "P4-43-definer-sql": "a SECURITY DEFINER sql function (string body) of the production role reading production "
+                         "(EXECUTE: PUBLIC)",
+    "P4-43-definer-atomic": "a SECURITY DEFINER sql function with a BEGIN ATOMIC body reading production "
+                            "(EXECUTE: PUBLIC)",
+    "P4-43-definer-trigger": "a SECURITY DEFINER trigger function writing production, on a table the worker "
+                             "inserts into (no EXECUTE for anyone)",
+    "P4-43-foreign-table": "a foreign table whose remote schema is upload_pipeline, SELECT to the worker",
+    "P4-43-user-mapping": "a foreign server with a user mapping for the worker that logs in here as the "
+                          "production role",
+    "P4-43-set-role": "the worker role is a member of the production role WITH INHERIT FALSE: it may SET ROLE to it",
+    "P4-43-replication": "the worker role has the REPLICATION attribute",
+    "P4-43-read-all-data": "the worker role is a member of pg_read_all_data",
+    "compliant-staging-definers": "a view and SECURITY DEFINER functions over staging objects only, owned by "
+                                  "the worker role",
+    "compliant-supabase-definers": "superuser-owned SECURITY DEFINER functions as Supabase ships them "
+                                   "(auth.uid, pgbouncer.get_auth, extensions.uuid_generate_v4), none "
+                                   "touching production",
     "P4-44": "search_path puts the production schema after the staging one",
     "P4-44-user": "search_path is \"$user\", public and a schema is named like the role",
     "P4-45": "no statement_timeout (idle-in-transaction timeout still set)",
@@ -39,6 +67,9 @@ _DATABASE = {
     "P5-05-serial-no-usage": "the queue's id is a serial (nextval) and the API role has no USAGE on its sequence",
     "P5-05-production-usage": "the API role has USAGE on the production schema",
     "P5-05-production-role": "the API role is a member of the production role",
+    "P5-05-view": "a staging view over a production table, owned by the production role, SELECT to the API role",
+    "P5-05-definer-function": "a SECURITY DEFINER function reading production, EXECUTE to the API role only",
+    "P5-05-column-grant": "SELECT on two columns of a production table is granted to the API role",
     "api-database-unreachable": "the API's DATABASE_URL carries a wrong password: its session cannot open",
     "compliant-queue-enum": "the queue's status is an ENUM whose labels include the failed state; no job is failed",
     "compliant-queue-dead": "the queue's failed state is 'dead', allowed by its CHECK; no job is in it",

@@ -61,6 +61,24 @@ VARIANTS: dict[str, str | None] = {
     "P4-43-public-usage": "P4-43",        # GRANT USAGE ON SCHEMA upload_pipeline TO PUBLIC
     "P4-43-membership": "P4-43",          # GRANT upload_worker_prod TO upload_worker_staging
     "P4-43-public-select": "P4-43",       # GRANT SELECT ON upload_pipeline.documents TO PUBLIC (no schema USAGE)
+    # One door each beyond schema and table grants (_doors): the worker can reach production through it alone.
+    "P4-43-column-grant": "P4-43",        # GRANT SELECT (id, title) ON upload_pipeline.documents TO the worker
+    "P4-43-sequence": "P4-43",            # GRANT USAGE ON SEQUENCE upload_pipeline.documents_id_seq TO the worker
+    "P4-43-view": "P4-43",                # a staging view over production, owned by the production role, SELECT to the worker
+    "P4-43-materialized-view": "P4-43",   # the same as a materialized view
+    "P4-43-view-of-a-view": "P4-43",      # a staging view over such a view (no grant on the inner one), SELECT to the worker
+    "P4-43-rule": "P4-43",                # a staging table of the production role whose INSERT rule reads production
+    "P4-43-definer-plpgsql": "P4-43",     # a SECURITY DEFINER plpgsql function of the production role reading production
+    "P4-43-definer-sql": "P4-43",         # the same in LANGUAGE sql with a string body
+    "P4-43-definer-atomic": "P4-43",      # the same with a SQL-standard BEGIN ATOMIC body
+    "P4-43-definer-trigger": "P4-43",     # a definer trigger function writing production, on a table the worker fills
+    "P4-43-foreign-table": "P4-43",       # a foreign table whose remote schema is upload_pipeline, SELECT to the worker
+    "P4-43-user-mapping": "P4-43",        # a user mapping for the worker, to this database as the production role
+    "P4-43-set-role": "P4-43",            # GRANT upload_worker_prod TO the worker WITH INHERIT FALSE: SET ROLE reaches it
+    "P4-43-replication": "P4-43",         # ALTER ROLE the worker REPLICATION
+    "P4-43-read-all-data": "P4-43",       # GRANT pg_read_all_data TO the worker
+    "compliant-staging-definers": None,   # a view and a SECURITY DEFINER function over staging only, owned by the worker
+    "compliant-supabase-definers": None,  # superuser-owned definer functions in auth, pgbouncer, extensions
     "P4-44": "P4-44",                     # search_path = upload_pipeline_staging, upload_pipeline
     "P4-44-user": "P4-44",                # search_path = "$user", public  + a schema named like the role
     "P4-45": "P4-45",                     # no statement_timeout (idle-in-transaction timeout still set)
@@ -77,6 +95,9 @@ VARIANTS: dict[str, str | None] = {
     "P5-05-serial-no-usage": "P5-05",     # the queue's id is bigserial (nextval) and the API role has no USAGE on it
     "P5-05-production-usage": "P5-05",    # GRANT USAGE ON SCHEMA upload_pipeline TO upload_api_staging
     "P5-05-production-role": "P5-05",     # GRANT upload_worker_prod TO upload_api_staging
+    "P5-05-view": "P5-05",                # a staging view over production, owned by the production role, SELECT to the API
+    "P5-05-definer-function": "P5-05",    # a definer function reading production, EXECUTE to the API only
+    "P5-05-column-grant": "P5-05",        # GRANT SELECT (id, owner_id) ON upload_pipeline.documents TO the API
     "P5-05-unreachable": "P5-05",         # the API's URL carries a wrong password: its session cannot open
     # The queue's states as its schema declares them (no job is in the failed state: the verdict rests on
     # what the status column allows).
@@ -536,6 +557,7 @@ class SandboxPostgres:
                 x(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(prs, api))
             elif variant == "P5-05-production-role":
                 x(sql.SQL("GRANT {} TO {}").format(pr, api))
+            _doors(variant, x)
             conn.commit()
 
         # Role settings (cluster-wide per role, or per role in this database).
@@ -572,6 +594,114 @@ class SandboxPostgres:
             conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = '30s'").format(api))
             conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = '30s'").format(pr))
             conn.execute(sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = '60s'").format(pr))
+
+
+def _doors(variant: str, x) -> None:
+    """The worlds that open one door into production other than a schema or table grant (or none: the
+    compliant ones), built by the admin after the staging schema. Each lets the worker (or the API) read
+    or write production through it alone; the sandbox's bench and every other criterion are untouched."""
+    st, pr, api = sql.Identifier(STAGING_ROLE), sql.Identifier(PRODUCTION_ROLE), sql.Identifier(API_ROLE)
+    sts, prs = sql.Identifier(STAGING_SCHEMA), sql.Identifier(PRODUCTION_SCHEMA)
+    reader = api if variant.startswith("P5-05") else st
+    body = sql.SQL("SELECT title FROM {}.documents").format(prs)
+
+    def definer(language: str, source: sql.Composable, grant_to: sql.Identifier | None = None) -> None:
+        x(sql.SQL("CREATE FUNCTION {}.document_titles() RETURNS SETOF text LANGUAGE {} SECURITY DEFINER "
+                  "SET search_path = pg_catalog {}").format(sts, sql.SQL(language), source))
+        x(sql.SQL("ALTER FUNCTION {}.document_titles() OWNER TO {}").format(sts, pr))
+        if grant_to is not None:  # EXECUTE only for that role (PUBLIC has it by default)
+            x(sql.SQL("REVOKE EXECUTE ON FUNCTION {}.document_titles() FROM PUBLIC").format(sts))
+            x(sql.SQL("GRANT EXECUTE ON FUNCTION {}.document_titles() TO {}").format(sts, grant_to))
+
+    if variant == "P4-43-column-grant":
+        x(sql.SQL("GRANT SELECT (id, title) ON {}.documents TO {}").format(prs, st))
+    elif variant == "P5-05-column-grant":
+        x(sql.SQL("GRANT SELECT (id, owner_id) ON {}.documents TO {}").format(prs, api))
+    elif variant == "P4-43-sequence":
+        x(sql.SQL("GRANT USAGE ON SEQUENCE {}.documents_id_seq TO {}").format(prs, st))
+    elif variant in ("P4-43-view", "P5-05-view", "P4-43-materialized-view"):
+        kind = sql.SQL("MATERIALIZED VIEW" if variant == "P4-43-materialized-view" else "VIEW")
+        x(sql.SQL("CREATE {} {}.document_titles AS SELECT id, title FROM {}.documents").format(kind, sts, prs))
+        x(sql.SQL("ALTER {} {}.document_titles OWNER TO {}").format(kind, sts, pr))
+        x(sql.SQL("GRANT SELECT ON {}.document_titles TO {}").format(sts, reader))
+    elif variant == "P4-43-view-of-a-view":
+        x(sql.SQL("CREATE VIEW {}.document_titles AS SELECT id, title FROM {}.documents").format(sts, prs))
+        x(sql.SQL("CREATE VIEW {s}.recent_titles AS SELECT title FROM {s}.document_titles").format(s=sts))
+        for view in ("document_titles", "recent_titles"):
+            x(sql.SQL("ALTER VIEW {}.{} OWNER TO {}").format(sts, sql.Identifier(view), pr))
+        x(sql.SQL("GRANT SELECT ON {}.recent_titles TO {}").format(sts, st))
+    elif variant == "P4-43-rule":
+        # INSERT INTO document_lookups (owner_id) VALUES ('u-1') returns that owner's production documents.
+        x(sql.SQL("CREATE TABLE {}.document_lookups (owner_id text)").format(sts))
+        x(sql.SQL("CREATE RULE lookup AS ON INSERT TO {s}.document_lookups DO INSTEAD "
+                  "SELECT d.title, d.storage_key FROM {p}.documents d WHERE d.owner_id = NEW.owner_id").format(
+            s=sts, p=prs))
+        x(sql.SQL("ALTER TABLE {}.document_lookups OWNER TO {}").format(sts, pr))
+        x(sql.SQL("GRANT INSERT ON {}.document_lookups TO {}").format(sts, st))
+    elif variant == "P4-43-definer-plpgsql":
+        definer("plpgsql", sql.SQL("AS $$ BEGIN RETURN QUERY {}; END $$").format(body))
+    elif variant == "P4-43-definer-sql":
+        definer("sql", sql.SQL("AS $$ {} $$").format(body))
+    elif variant == "P4-43-definer-atomic":
+        definer("sql", sql.SQL("BEGIN ATOMIC {}; END").format(body))
+    elif variant == "P5-05-definer-function":
+        definer("plpgsql", sql.SQL("AS $$ BEGIN RETURN QUERY {}; END $$").format(body), grant_to=api)
+    elif variant == "P4-43-definer-trigger":
+        # No EXECUTE for anyone but its owner: the trigger alone runs it, when the worker inserts an event.
+        x(sql.SQL("SET ROLE {}").format(st))
+        x(sql.SQL("CREATE TABLE {}.document_events (owner_id text NOT NULL, title text)").format(sts))
+        x("RESET ROLE")
+        x(sql.SQL("CREATE FUNCTION {s}.copy_document() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+                  "SET search_path = pg_catalog AS $$ BEGIN INSERT INTO {p}.documents (owner_id, title) "
+                  "VALUES (NEW.owner_id, NEW.title); RETURN NEW; END $$").format(s=sts, p=prs))
+        x(sql.SQL("ALTER FUNCTION {}.copy_document() OWNER TO {}").format(sts, pr))
+        x(sql.SQL("REVOKE EXECUTE ON FUNCTION {}.copy_document() FROM PUBLIC").format(sts))
+        x(sql.SQL("CREATE TRIGGER copy_document AFTER INSERT ON {s}.document_events "
+                  "FOR EACH ROW EXECUTE FUNCTION {s}.copy_document()").format(s=sts))
+    elif variant in ("P4-43-foreign-table", "P4-43-user-mapping"):
+        # pgserver ships no postgres_fdw: a wrapper without a handler leaves the catalog as postgres_fdw would.
+        x("CREATE FOREIGN DATA WRAPPER phasegate_sandbox_fdw")
+        x(sql.SQL("CREATE SERVER production_database FOREIGN DATA WRAPPER phasegate_sandbox_fdw "
+                  "OPTIONS (host 'db.production.invalid', dbname {})").format(
+            sql.Literal("elsewhere" if variant == "P4-43-foreign-table" else "phase4")))
+        if variant == "P4-43-foreign-table":
+            x(sql.SQL("CREATE FOREIGN TABLE {}.remote_documents (id bigint, title text) SERVER production_database "
+                      "OPTIONS (schema_name {}, table_name 'documents')").format(sts, sql.Literal(PRODUCTION_SCHEMA)))
+            x(sql.SQL("GRANT SELECT ON {}.remote_documents TO {}").format(sts, st))
+        else:  # the worker may create foreign tables in its own schema through this mapping
+            x(sql.SQL("GRANT USAGE ON FOREIGN SERVER production_database TO {}").format(st))
+            x(sql.SQL("CREATE USER MAPPING FOR {} SERVER production_database "
+                      "OPTIONS (user {}, password 'mapping-CANARY-pw-8f8f')").format(st, sql.Literal(PRODUCTION_ROLE)))
+    elif variant == "P4-43-set-role":
+        x(sql.SQL("GRANT {} TO {} WITH INHERIT FALSE").format(pr, st))
+    elif variant == "P4-43-read-all-data":
+        x(sql.SQL("GRANT pg_read_all_data TO {}").format(st))
+    elif variant == "P4-43-replication":
+        x(sql.SQL("ALTER ROLE {} REPLICATION").format(st))
+    elif variant == "compliant-staging-definers":
+        x(sql.SQL("SET ROLE {}").format(st))
+        x(sql.SQL("CREATE VIEW {s}.job_counts AS SELECT status, count(*) AS jobs FROM {s}.upload_jobs "
+                  "GROUP BY status").format(s=sts))
+        x(sql.SQL("CREATE FUNCTION {s}.queued_jobs() RETURNS bigint LANGUAGE sql SECURITY DEFINER "
+                  "SET search_path = {s} AS $$ SELECT count(*) FROM {s}.upload_jobs WHERE status = 'queued' $$"
+                  ).format(s=sts))
+        x(sql.SQL("CREATE FUNCTION {s}.job_statuses() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER "
+                  "BEGIN ATOMIC SELECT DISTINCT status FROM {s}.upload_jobs; END").format(s=sts))
+        x("RESET ROLE")
+    elif variant == "compliant-supabase-definers":
+        # As Supabase ships them: owned by a superuser, SECURITY DEFINER, touching no application schema.
+        for schema in ("auth", "pgbouncer", "extensions"):
+            x(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            x(sql.SQL("GRANT USAGE ON SCHEMA {} TO PUBLIC").format(sql.Identifier(schema)))
+        x("CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER AS $$ "
+          "SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''), "
+          "(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid $$")
+        x("CREATE FUNCTION pgbouncer.get_auth(p_usename text) RETURNS TABLE(username text, password text) "
+          "LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN RAISE DEBUG 'PgBouncer auth request: %', p_usename; "
+          "RETURN QUERY SELECT usename::text, passwd::text FROM pg_catalog.pg_shadow WHERE usename = p_usename; "
+          "END $$")
+        x("CREATE FUNCTION extensions.uuid_generate_v4() RETURNS uuid LANGUAGE internal SECURITY DEFINER "
+          "AS 'gen_random_uuid'")
 
 
 def _api_grants(variant: str) -> sql.Composed:
