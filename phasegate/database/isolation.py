@@ -13,6 +13,46 @@ from phasegate.database.session import _Reader
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 SEQUENCE_PRIVILEGES = ("USAGE", "SELECT", "UPDATE")
 
+_SCHEMA_PRIVILEGES_SQL = """
+SELECT has_schema_privilege(current_user, n.oid, 'USAGE') AS usage,
+       has_schema_privilege(current_user, n.oid, 'CREATE') AS "create",
+       pg_get_userbyid(n.nspowner) AS owner,
+       array(SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END
+             FROM aclexplode(coalesce(n.nspacl, acldefault('n'::"char", n.nspowner))) a
+             WHERE a.privilege_type IN ('USAGE', 'CREATE')
+               AND (a.grantee = 0 OR pg_has_role(current_user, a.grantee, 'USAGE'))) AS via
+FROM pg_namespace n WHERE n.nspname = %s
+"""
+
+_OBJECT_PRIVILEGES_SQL = """
+WITH objs AS (
+    SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl,
+           CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
+                          WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table'
+                          WHEN 'S' THEN 'sequence' END AS kind
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+),
+checks AS (
+    SELECT o.*, p.priv,
+           CASE WHEN o.relkind = 'S' THEN has_sequence_privilege(current_user, o.oid, p.priv)
+                ELSE has_table_privilege(current_user, o.oid, p.priv) END AS has
+    FROM objs o
+    JOIN (SELECT unnest(%(tprivs)s::text[]) AS priv, false AS seq
+          UNION ALL SELECT unnest(%(sprivs)s::text[]), true) p
+      ON p.seq = (o.relkind = 'S')
+)
+SELECT %(schema)s AS schema, relname AS "table", kind, pg_get_userbyid(relowner) AS owner,
+       priv AS privilege,
+       array(SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END
+             FROM aclexplode(coalesce(relacl, acldefault((CASE WHEN relkind = 'S' THEN 's' ELSE 'r' END)::"char",
+                                                         relowner))) a
+             WHERE a.privilege_type = priv
+               AND (a.grantee = 0 OR pg_has_role(current_user, a.grantee, 'USAGE'))) AS via
+FROM checks WHERE has
+ORDER BY relname, array_position(%(order)s::text[], priv)
+"""
+
 
 def _implicit_via(role: dict) -> list[str]:
     """What gives a privilege no ACL names: being a superuser (every ACL then matches: said once, as superuser),
@@ -34,16 +74,7 @@ def production_isolation(r: _Reader, production_schema: str, production_exists: 
     if production_exists:
         sp = r.one(
             "production schema privileges",
-            """
-            SELECT has_schema_privilege(current_user, n.oid, 'USAGE') AS usage,
-                   has_schema_privilege(current_user, n.oid, 'CREATE') AS "create",
-                   pg_get_userbyid(n.nspowner) AS owner,
-                   array(SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END
-                         FROM aclexplode(coalesce(n.nspacl, acldefault('n'::"char", n.nspowner))) a
-                         WHERE a.privilege_type IN ('USAGE', 'CREATE')
-                           AND (a.grantee = 0 OR pg_has_role(current_user, a.grantee, 'USAGE'))) AS via
-            FROM pg_namespace n WHERE n.nspname = %s
-            """,
+            _SCHEMA_PRIVILEGES_SQL,
             (production_schema,),
             fact="production_isolation",
         )
@@ -55,34 +86,7 @@ def production_isolation(r: _Reader, production_schema: str, production_exists: 
                           "privilege": ", ".join(held), "via": via, "opens": ""})
         privileges = r.rows(
             "production table privileges",
-            """
-            WITH objs AS (
-                SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl,
-                       CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
-                                      WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table'
-                                      WHEN 'S' THEN 'sequence' END AS kind
-                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-            ),
-            checks AS (
-                SELECT o.*, p.priv,
-                       CASE WHEN o.relkind = 'S' THEN has_sequence_privilege(current_user, o.oid, p.priv)
-                            ELSE has_table_privilege(current_user, o.oid, p.priv) END AS has
-                FROM objs o
-                JOIN (SELECT unnest(%(tprivs)s::text[]) AS priv, false AS seq
-                      UNION ALL SELECT unnest(%(sprivs)s::text[]), true) p
-                  ON p.seq = (o.relkind = 'S')
-            )
-            SELECT %(schema)s AS schema, relname AS "table", kind, pg_get_userbyid(relowner) AS owner,
-                   priv AS privilege,
-                   array(SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END
-                         FROM aclexplode(coalesce(relacl, acldefault((CASE WHEN relkind = 'S' THEN 's' ELSE 'r' END)::"char",
-                                                                     relowner))) a
-                         WHERE a.privilege_type = priv
-                           AND (a.grantee = 0 OR pg_has_role(current_user, a.grantee, 'USAGE'))) AS via
-            FROM checks WHERE has
-            ORDER BY relname, array_position(%(order)s::text[], priv)
-            """,
+            _OBJECT_PRIVILEGES_SQL,
             {"schema": production_schema, "tprivs": list(TABLE_PRIVILEGES), "sprivs": list(SEQUENCE_PRIVILEGES),
              "order": list(TABLE_PRIVILEGES) + ["USAGE"]},
             fact="production_isolation",
