@@ -7,7 +7,7 @@ and ``session_user`` back before its first statement, and unless both are the ro
 ``DATABASE_URL`` on Render names (:class:`~phasegate.identity.ExpectedRole`) it is closed and
 :class:`~phasegate.database.DatabaseWrongRole` raised: nothing is read or written with it. It writes only:
 
-* ``INSERT`` of a canary job whose payload is the profile's template with this run's id;
+* ``INSERT`` of a canary job whose payload is the profile's template (:mod:`phasegate.canary_payload`) with this run's id;
 * ``DELETE`` of canary jobs, by id *and* run id: this run's at the end, and leftovers of
   earlier runs (a run killed with SIGKILL cannot clean up after itself; the next one does).
 
@@ -19,127 +19,33 @@ A profile marked production is refused before anything connects.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import re
 import secrets as _random
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from .canary_payload import (  # noqa: F401  (the templates are checked when a profile loads)
+    DEFAULT_PAYLOAD, KIND_PLACEHOLDER, KINDS, RUN_ID_PLACEHOLDER, PayloadTemplate,
+)
 from .database import ConnectionTarget, DatabaseError, DatabaseWrongRole, connect_error, first_line
 from .errors import ConfigError
 from .identity import ExpectedRole
+from .profile.model import PRODUCTION
 from .secrets import Secret
 from .timefmt import zulu
 
-RUN_ID_PLACEHOLDER = "{run_id}"
-KIND_PLACEHOLDER = "{kind}"
-KINDS = ("good", "poison")  # what {kind} becomes in the good and the poison canary
 RUN_ID_PREFIX = "phasegate-canary-"
 RUN_ID = re.compile(r"^phasegate-canary-(\d{8}T\d{6}Z)-[0-9a-f]{8}$")
-DEFAULT_PAYLOAD = '{"phasegate_canary": "{run_id}", "kind": "{kind}"}'
 APPLICATION_NAME = "phasegate canary"
 POLL_SECONDS = 0.1
-PRODUCTION = "production"
 
 
 class CanaryRefused(ConfigError):
     """The round trip may not write here (a production profile)."""
-
-
-# --------------------------------------------------------------------------- payload templates
-
-
-@dataclass(frozen=True)
-class PayloadTemplate:
-    """A canary job's payload: a JSON object whose string values may be ``{run_id}`` or ``{kind}``.
-
-    ``{run_id}`` must stand exactly once, as a whole string value: its path is how this run
-    (and a later run sweeping leftovers) finds canary rows and nothing else.
-    """
-
-    good: Any = field(repr=False)
-    poison: Any = field(repr=False)
-    run_id_path: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, job: str, poison: str | None, *, job_at: str, poison_at: str) -> "PayloadTemplate":
-        good = _template(job, "CANARY_JOB_PAYLOAD", job_at)
-        path = _run_id_path(good, "CANARY_JOB_PAYLOAD", job_at)
-        if poison is None:
-            if not _placeholders(good, KIND_PLACEHOLDER):
-                raise ConfigError(f'{job_at}: CANARY_JOB_PAYLOAD has no "{KIND_PLACEHOLDER}" value, so the poison '
-                                  "canary could not differ from the good one: add one, or set CANARY_POISON_PAYLOAD")
-            bad = good
-        else:
-            bad = _template(poison, "CANARY_POISON_PAYLOAD", poison_at)
-            if _run_id_path(bad, "CANARY_POISON_PAYLOAD", poison_at) != path:
-                raise ConfigError(f'{poison_at}: CANARY_POISON_PAYLOAD must hold "{RUN_ID_PLACEHOLDER}" at the same '
-                                  "place as CANARY_JOB_PAYLOAD (that is how canary rows are found)")
-        if _render(good, "x", KINDS[0]) == _render(bad, "x", KINDS[1]):
-            raise ConfigError(f"{poison_at}: the poison canary's payload equals the good one's")
-        return cls(good, bad, path)
-
-    def render(self, run_id: str, kind: str) -> dict:
-        return _render(self.good if kind == KINDS[0] else self.poison, run_id, kind)
-
-    def __repr__(self) -> str:
-        return f"<canary payload, run id at {'.'.join(self.run_id_path)}>"
-
-
-def _template(text: str, key: str, where: str) -> Any:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise ConfigError(f"{where}: {key} must be a JSON object (a template of the canary job's payload); "
-                          "it is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {key} must be a JSON object, got a JSON {type(value).__name__}")
-    stray = [s for s in _strings(value) if ("{" in s or "}" in s) and s not in (RUN_ID_PLACEHOLDER, KIND_PLACEHOLDER)]
-    if stray:
-        raise ConfigError(f'{where}: {key}: placeholders stand alone as whole string values ("{RUN_ID_PLACEHOLDER}", '
-                          f'"{KIND_PLACEHOLDER}"); {len(stray)} value(s) hold braces otherwise')
-    return value
-
-
-def _run_id_path(template: Any, key: str, where: str) -> tuple[str, ...]:
-    paths = _placeholders(template, RUN_ID_PLACEHOLDER)
-    if len(paths) != 1:
-        raise ConfigError(f'{where}: {key} must hold "{RUN_ID_PLACEHOLDER}" exactly once, as a value under object '
-                          f"keys (found {len(paths)}): every canary row carries its run's id")
-    return paths[0]
-
-
-def _placeholders(node: Any, placeholder: str, path: tuple = ()) -> list[tuple]:
-    if isinstance(node, dict):
-        return [p for k, v in node.items() for p in _placeholders(v, placeholder, path + (k,))]
-    if isinstance(node, list):  # a placeholder inside a list has no stable path: not counted
-        return []
-    return [path] if node == placeholder else []
-
-
-def _strings(node: Any):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield k
-            yield from _strings(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _strings(v)
-    elif isinstance(node, str):
-        yield node
-
-
-def _render(node: Any, run_id: str, kind: str) -> Any:
-    if isinstance(node, dict):
-        return {k: _render(v, run_id, kind) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_render(v, run_id, kind) for v in node]
-    return {RUN_ID_PLACEHOLDER: run_id, KIND_PLACEHOLDER: kind}.get(node, node) if isinstance(node, str) else node
 
 
 # --------------------------------------------------------------------------- opt-in
@@ -147,7 +53,7 @@ def _render(node: Any, run_id: str, kind: str) -> Any:
 
 def is_production(profile) -> bool:
     """A profile is marked production by its name or its scenario tag (PHASEGATE_SCENARIO_TAG)."""
-    return PRODUCTION in (profile.name, profile.scenario_tag)
+    return profile.is_production
 
 
 def refusal(profile) -> str | None:

@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import threading
 import urllib.parse
 
@@ -137,3 +138,17 @@ def shown(key: str, value: "Secret | str | None") -> str:
     if isinstance(value, Secret):
         return "<empty>" if value.is_empty() else f"{MASK} (hmac {value.digest})"
     return value if is_plain(key) else MASK
+
+
+def describe(value: str) -> str:
+    """What a rejected value looks like, without showing it: any free-text key may hold a pasted secret."""
+    if value.startswith("rnd_"):
+        return "a value shaped like a Render API key (rnd_…); was a key pasted into the wrong variable?"
+    if "://" in value:
+        scheme = value.split("://", 1)[0]
+        shown = scheme if re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,15}", scheme) else "non-http"
+        return f"a {shown}:// URL"
+    kinds = [name for name, test in (("letters", str.isalpha), ("digits", str.isdigit)) if any(map(test, value))]
+    if any(not (c.isalnum()) for c in value):
+        kinds.append("other characters")
+    return f"a value of {len(value)} characters ({', '.join(kinds) or 'none'})"

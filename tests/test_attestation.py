@@ -106,7 +106,8 @@ def test_result_is_pass_only_when_nothing_is_warned_or_failed(passing_run, tmp_p
 def test_its_configuration_is_the_profile_features_and_waivers_with_digests(passing_run, keys, tmp_path):
     folder = signed(passing_run, keys, tmp_path)
     configuration = {c["name"]: c.get("digest") for c in statement(folder)["predicate"]["configuration"]}
-    profile = [n for n in configuration if n.startswith("environments/standin-")]
+    # The stand-in's profile lives in a temporary profiles folder (PHASEGATE_PROFILES_DIR), not in environments/.
+    profile = [n for n in configuration if Path(n).name.startswith("standin-") and n.endswith(".env")]
     assert len(profile) == 1 and len(configuration[profile[0]]["sha256"]) == 64
     features = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "features" / "phase4").glob("*")
                       if p.suffix in (".feature", ".yaml"))

@@ -49,7 +49,7 @@ class RunContext:
 
         # The sandbox accepts the profile's key when one is given (leak tests use a canary), else a random one.
         key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + _random.token_hex(12)
-        self._sandbox = SandboxSession(profile, api_key=key, needs=needs).__enter__()
+        self._sandbox = SandboxSession(api_key=key, needs=needs, **profile.sandbox_arguments()).__enter__()
         self._targets = Targets(self._sandbox.base_url, key, self._sandbox.database_route,
                                 self._sandbox.database_ready, self._sandbox.api_database_route)
         return self._targets

@@ -36,7 +36,7 @@ def snapshot(profile, targets, pytestconfig):
 
     client = context(pytestconfig).client(pytestconfig.stash[NEEDS])
     if context(pytestconfig).sandbox is not None:  # a route key may name a sandbox role: its URL in its place
-        profile = context(pytestconfig).sandbox.routed(profile)
+        profile = profile.with_routes(context(pytestconfig).sandbox.role_url)
     try:
         snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route,
                         database_ready=targets.database_ready, api_database_route=targets.api_database_route)

@@ -7,7 +7,6 @@ one criterion it must fail and the criteria it necessarily affects as well.
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import json
 import subprocess
@@ -16,10 +15,10 @@ import threading
 import secrets as _random
 from dataclasses import dataclass, field
 
-from ..config import Profile
 from ..errors import ConfigError, TargetError
+from ..secrets import describe
 from . import worlds
-from .simulator import Faults
+from .settings import DEFAULT_WORLD, SANDBOX_ROLE_URLS, check_faults
 
 # How the worker's DATABASE_URL is served. "real": the seeded database's URL. The others
 # serve a remote-looking URL (what the worker would have on Render) and let the suite reach
@@ -86,16 +85,36 @@ def resolve(name: str) -> SandboxWorld:
         raise KeyError(f"unknown sandbox world {name!r}; known: {', '.join(sorted(CATALOGUE))}") from None
 
 
-class SandboxSession:
-    """Start what the world needs for the criteria selected; stop it all on exit."""
+def world_settings(name: str) -> dict[str, str]:
+    """The profile settings a world carries for the deployment it stands for ({} for an unknown world:
+    :func:`check_world` refuses it)."""
+    world = CATALOGUE.get(name)
+    return dict(world.settings) if world else {}
 
-    def __init__(self, profile: Profile, *, api_key: str, needs: frozenset[str] = frozenset(),
-                 world_name: str | None = None, faults: str | None = None):
-        self.profile = profile
+
+def check_world(where: str, name: str) -> None:
+    if name not in CATALOGUE:
+        raise ConfigError(f"{where}: PHASEGATE_SANDBOX_WORLD is not a sandbox world, got {describe(name)} "
+                          "(phasegate sandbox worlds lists them)")
+
+
+class SandboxSession:
+    """Start what the world needs for the criteria selected; stop it all on exit.
+
+    Plain settings in: the world and faults (``faults_at`` names where they came from, for the
+    one-line refusal), the request log, whether PgBouncer stands between, and the queue's done
+    and failed states the stand-in worker writes.
+    """
+
+    def __init__(self, *, api_key: str, needs: frozenset[str] = frozenset(), world: str = DEFAULT_WORLD,
+                 faults: str = "", faults_at: str = "the sandbox", request_log: str | None = None,
+                 pooler: bool = False, done_status: str = "done", failed_status: str = "failed"):
         self.api_key = api_key
         self.needs = needs
-        self.spec = resolve(world_name or profile.sandbox_world)
-        self.faults = profile.sandbox_faults if faults is None else faults
+        self.spec = resolve(world)
+        self.faults, self.faults_at = faults, faults_at
+        self.request_log, self.use_pooler = request_log, pooler
+        self.done_status, self.failed_status = done_status, failed_status
         self.world = worlds.world(self.spec.render_world)
         self._child: subprocess.Popen | None = None
         self.base_url: str | None = None
@@ -110,17 +129,14 @@ class SandboxSession:
         self._worker: subprocess.Popen | None = None  # the stand-in worker, for the round trip
 
     def __enter__(self) -> "SandboxSession":
-        try:
-            Faults.parse(self.faults)
-        except ValueError as exc:
-            raise ConfigError(f"{self.profile.source}: PHASEGATE_SANDBOX_FAULTS: {exc}") from None
+        check_faults(self.faults_at, self.faults)
         # The simulator's interpreter starts while the database is prepared.
         self._child = subprocess.Popen([sys.executable, "-m", "phasegate.sandbox.child"], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, text=True)
         try:
             substitutions = self._database_urls()
             spec = {"world": self.spec.render_world, "key": self.api_key, "faults": self.faults,
-                    "substitutions": substitutions, "request_log": self.profile.sandbox_request_log}
+                    "substitutions": substitutions, "request_log": self.request_log}
             self._child.stdin.write(json.dumps(spec) + "\n")
             self._child.stdin.flush()
             line = self._child.stdout.readline().strip()
@@ -152,7 +168,7 @@ class SandboxSession:
         self._world_lock = open(lock_path, "a+")
         fcntl.flock(self._world_lock, fcntl.LOCK_EX)
         self.seeded = self.postgres.plan(self.spec.database_variant)
-        if self.profile.sandbox_pooler:
+        if self.use_pooler:
             # PHASEGATE_SANDBOX_POOLER: the worker (and the suite) reach the database through
             # PgBouncer in transaction mode, as a Render worker reaches Supabase.
             from .pooler import SandboxPooler
@@ -191,9 +207,8 @@ class SandboxSession:
             raise self._build_error
 
     def role_url(self, placeholder: str) -> str:
-        """The URL of the sandbox role a route key's placeholder names (config.SANDBOX_ROLE_URLS), through the
+        """The URL of the sandbox role a route key's placeholder names (settings.SANDBOX_ROLE_URLS), through the
         pooler when there is one: how a test gives a route that logs in as another role than the service's own."""
-        from ..config import SANDBOX_ROLE_URLS
         from .postgres import API_ROLE, PRODUCTION_ROLE, STAGING_ROLE
 
         if self.seeded is None:
@@ -207,18 +222,6 @@ class SandboxSession:
         url = self.postgres.url_for(STAGING_ROLE, self.seeded.password, self.seeded.dbname)
         return self.pooler.route(url) if self.pooler is not None else url
 
-    def routed(self, profile: Profile) -> Profile:
-        """The profile with each route key that names a sandbox role (a placeholder) given that role's URL."""
-        from ..config import SANDBOX_ROLE_URLS
-        from ..secrets import Secret
-
-        changes = {}
-        for name in ("database_url_override", "api_database_url_override"):
-            value = getattr(profile, name)
-            if value is not None and value.reveal() in SANDBOX_ROLE_URLS:
-                changes[name] = Secret(self.role_url(value.reveal()))
-        return dataclasses.replace(profile, **changes) if changes else profile
-
     def start_worker(self, poll_seconds: float = 0.1) -> None:
         """Start the stand-in worker (phasegate.sandbox.worker) as the worker role, unless the world stops it.
 
@@ -228,10 +231,10 @@ class SandboxSession:
         if self._worker is not None or self.spec.worker == "stopped":
             return
         self.database_ready()
-        states = self.profile.queue_states  # the deployed worker's states, as the profile names them
+        # The deployed worker's states, as the profile names them.
         spec = {"url": self.seeded.worker_url, "schema": self.seeded.staging_schema, "table": self.seeded.queue_table,
                 "behaviour": self.spec.worker, "poll_seconds": poll_seconds,
-                "done_status": states.done, "failed_status": states.failed}
+                "done_status": self.done_status, "failed_status": self.failed_status}
         # The URL goes through stdin: a command line is visible to every user of the machine.
         self._worker = subprocess.Popen([sys.executable, "-m", "phasegate.sandbox.worker"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
