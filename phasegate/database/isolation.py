@@ -2,12 +2,12 @@
 
 Each privilege carries what it comes through (PUBLIC, a role the session's role is a member of,
 superuser); the other doors (views, rules, definer functions, foreign tables in any schema) are read
-by :func:`phasegate.isolation.doors`, in the same session.
+by :func:`phasegate.database.doors.doors`, in the same session.
 """
 
 from __future__ import annotations
 
-from phasegate import isolation as door_reads
+from phasegate.database import doors as door_reads
 from phasegate.database.session import _Reader
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
@@ -67,7 +67,7 @@ def production_isolation(r: _Reader, production_schema: str, production_exists: 
     """How the session's role can reach the production schema: (USAGE, CREATE, privileges on its tables,
     their columns and its sequences, every other door), each privilege with what it comes through (PUBLIC, a
     role it is a member of, superuser); the other doors (views, rules, definer functions, foreign tables in
-    any schema) are :func:`phasegate.isolation.doors`. (None, None, [], []) when the schema does not exist."""
+    any schema) are :func:`phasegate.database.doors.doors`. (None, None, [], []) when the schema does not exist."""
     usage = create = None
     privileges: list[dict] = []
     doors: list[dict] = []
