@@ -407,7 +407,7 @@ def test_session_is_read_only(world):
 
 def test_a_transaction_that_does_not_read_back_read_only_is_refused_and_reads_nothing(world, monkeypatch):
     """If SET TRANSACTION READ ONLY did not take (here: replaced by READ WRITE), nothing is read."""
-    monkeypatch.setattr(db, "_ARM_READ_ONLY", "SET TRANSACTION READ WRITE")
+    monkeypatch.setattr(db.session, "_ARM_READ_ONLY", "SET TRANSACTION READ WRITE")
     with pytest.raises(db.DatabaseNotReadOnly) as exc:
         run_probe(world.worker_url)
     message = str(exc.value)
