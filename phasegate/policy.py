@@ -1,23 +1,16 @@
-"""The environment-wide policy: rules every service of an environment must follow.
+"""The environment-wide policy as the profile sets it: rules every service of an environment must follow.
 
 Services are selected by a name pattern of the profile (``POLICY_SERVICE_PATTERN``, e.g.
 ``*-staging``); a service's production counterpart is the service of the same name
-without the pattern's suffix. The environment is read once, concurrently, through the
-run's single Render client (so a resource the phase's criteria also need is not read
-again), and each service is judged on its own.
+without the pattern's suffix. The environment is read by :mod:`phasegate.snapshot.environment`
+and each service judged by :mod:`phasegate.judges.policy`.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .errors import ConfigError, TargetError
-from .judge import SERVICE_URL_KEYS, Violation, same_name
-from .progress import Progress, estimate_seconds
-from .render import RenderClient, Service
-from .snapshot import ServiceSnapshot, collect, submit_env
+from .errors import ConfigError
 
 DEFAULT_FORBIDDEN = "background_worker=JWT_SECRET"
 
@@ -57,94 +50,5 @@ def parse_forbidden(text: str, source: str) -> dict[str, tuple[str, ...]]:
     return rules
 
 
-@dataclass
-class EnvironmentSnapshot:
-    """Every service the policy selects, with its counterpart, as read once in this run."""
-
-    policy: Policy
-    services: dict[str, ServiceSnapshot]  # name -> the service and its effective environment
-    counterparts: dict[str, ServiceSnapshot]  # staging name -> production counterpart
-    requests_made: int = 0
-
-    def __repr__(self) -> str:
-        return f"<environment {self.policy.pattern!r}: {len(self.services)} services>"
-
-
-def read_environment(policy: Policy, client: RenderClient) -> EnvironmentSnapshot:
-    listed = client.list_services()
-    by_name: dict[str, list[Service]] = {}
-    for service in listed:
-        by_name.setdefault(service.name, []).append(service)
-    selected = sorted(name for name in by_name if fnmatch.fnmatchcase(name, policy.pattern))
-    services = {name: ServiceSnapshot(name, matches=by_name[name]) for name in selected}
-    counterparts = {}
-    for name in selected:
-        other = policy.counterpart_name(name)
-        if other and other in by_name:
-            counterparts[name] = ServiceSnapshot(other, matches=by_name[other])
-    targets = [t for t in [*services.values(), *counterparts.values()] if len(t.matches) == 1]
-    all_groups, groups_error = [], None
-    try:
-        all_groups = client.list_env_groups()
-    except TargetError as exc:
-        groups_error = exc
-    linked = {g.id for g in all_groups for t in targets if any(link.id == t.matches[0].id for link in g.service_links)}
-    reads, start = len(targets) + len(linked), client.request_count
-    progress = Progress("environment policy", reads, lambda: client.request_count - start)
-    wait = estimate_seconds(reads, client.ratelimit_remaining)
-    if wait:  # said once: a large environment is slow by Render's budget, not stuck
-        progress.say(f"environment policy: {len(selected)} services match {policy.pattern!r}, {reads} reads; "
-                     f"Render's budget of 400 GETs a minute makes that about {wait / 60:.0f} min")
-    # Every service's reads are independent: send them together. The rate window, not the
-    # pool, is what bounds a large environment: the client paces itself to it.
-    with ThreadPoolExecutor(max_workers=64, thread_name_prefix="phasegate-policy") as pool, progress:
-        jobs: list = []
-        details: dict = {}
-        for target in targets:
-            submit_env(pool, client, target, all_groups, details, jobs)
-        collect(targets, jobs, all_groups, details, groups_error)
-    return EnvironmentSnapshot(policy, services, counterparts, client.request_count)
-
-
-def judge_service(env: EnvironmentSnapshot, name: str) -> list[str]:
-    """Every rule of the policy for one service: returns what was checked, raises on violations."""
-    policy = env.policy
-    target = env.services[name]
-    service = target.service  # NotJudgeable when the name is ambiguous
-    problems: list[str] = []
-    if service.branch != policy.branch:
-        problems.append(f"deploys from {service.branch!r}, not {policy.branch!r}")
-    if service.suspended != "not_suspended" or service.suspenders:
-        problems.append(f"is suspended ({service.suspended}, suspenders {list(service.suspenders)})")
-    settings = target.effective_env
-    environment = settings.get("ENVIRONMENT")
-    actual_env = environment.value.reveal() if environment is not None else "<not set>"
-    if actual_env != policy.environment:
-        problems.append(f"ENVIRONMENT is {actual_env!r}, not {policy.environment!r}")
-    counterpart = env.counterparts.get(name)
-    if counterpart is not None:
-        counterpart.service  # noqa: B018 - ambiguous counterpart: not judgeable
-        theirs = counterpart.effective_env
-        shared = sorted(
-            key for key, setting in settings.items()
-            if key in theirs and not setting.plain and key not in SERVICE_URL_KEYS
-            and not setting.value.is_empty() and setting.value.digest == theirs[key].value.digest
-        )
-        if shared:
-            problems.append(f"shares {', '.join(shared)} with {counterpart.name} (same value)")
-    forbidden = policy.forbidden.get(service.type or "", ())
-    wanted = {f.upper() for f in forbidden}
-    held = sorted(k for k in settings if k.upper() in wanted)
-    # A linked group's secret file carries the key as well as a variable does.
-    held += sorted(f"{f.name} (secret file of env group {g.name})" for g in target.env_groups
-                   for f in g.secret_files if any(same_name(f.name, key) for key in forbidden))
-    if held:
-        problems.append(f"holds {', '.join(held)}, forbidden for a {service.type}")
-    if problems:
-        raise Violation(f"{name} breaks the environment policy ({policy.pattern})",
-                        "every rule of the policy holds", f"{len(problems)} rule(s) broken",
-                        link=service.dashboard_url, details=problems)
-    checked = [f"branch {policy.branch}", "not suspended", f"ENVIRONMENT={policy.environment}",
-               f"no secret shared with {counterpart.name}" if counterpart else "no production counterpart",
-               f"none of {', '.join(forbidden) or 'no keys'} (forbidden for {service.type})"]
-    return checked
+# Moved to phasegate.snapshot.environment (judge_service to phasegate.judges.policy); kept so other modules' imports hold.
+from .snapshot.environment import EnvironmentSnapshot, read_environment  # noqa: E402, F401

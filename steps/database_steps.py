@@ -3,8 +3,9 @@
 import pytest
 from pytest_bdd import given, then
 
-from phasegate import evidence, judge_db
-from phasegate.criteria import reads
+from phasegate import evidence
+from phasegate.judges import database as judge_db
+from phasegate.catalogue.criteria import reads
 from phasegate.pytest_plugin.scenario import scenario_ids
 
 

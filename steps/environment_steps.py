@@ -3,8 +3,9 @@
 import pytest
 from pytest_bdd import given, parsers, then
 
-from phasegate import evidence, judge
-from phasegate.criteria import reads
+from phasegate import evidence
+from phasegate.judges import env
+from phasegate.catalogue.criteria import reads
 
 
 @given("the worker's effective environment on Render", target_fixture="worker")
@@ -27,29 +28,29 @@ def production_environment(snapshot, profile):
 @then(parsers.parse('"{key}" is "{expected}"'))
 @reads()
 def variable_is(worker, key, expected):
-    judge.env_equals(worker, key, expected)
+    env.env_equals(worker, key, expected)
 
 
 @then(parsers.parse('"{key}" is set and not empty'))
 @reads()
 def variable_set(worker, key):
-    judge.env_present(worker, [key])
+    env.env_present(worker, [key])
 
 
 @then(parsers.parse('"{key}" is absent from the service, its environment groups and its secret files'))
 @reads("secret_files")
 def variable_absent(worker, key):
-    judge.key_absent(worker, key)
+    env.key_absent(worker, key)
 
 
 @then("no secret has the same value in both environments")
 @reads()
 def no_shared_secret(worker, production):
-    compared = judge.no_shared_secrets(worker, production)
+    compared = env.no_shared_secrets(worker, production)
     evidence.attach_text("Secrets compared by keyed fingerprint", "\n".join(compared) or "(none set on both)")
 
 
 @then(parsers.parse('"{key}" differs from production\'s'))
 @reads()
 def differs_from_production(worker, production, key):
-    judge.values_differ(worker, production, key)
+    env.values_differ(worker, production, key)

@@ -2,8 +2,9 @@
 
 from pytest_bdd import given, then
 
-from phasegate import charts, evidence, judge_ops
-from phasegate.criteria import reads
+from phasegate import charts, evidence
+from phasegate.judges import operations as judge_ops
+from phasegate.catalogue.criteria import reads
 
 GIB = 1024 ** 3
 

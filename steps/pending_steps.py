@@ -4,8 +4,8 @@ import pytest
 from pytest_bdd import then
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from phasegate.claims import PENDING
-from phasegate.criteria import reads
+from phasegate.catalogue.claims import PENDING
+from phasegate.catalogue.criteria import reads
 
 
 @then("this claim is not yet executable")

@@ -2,9 +2,10 @@
 
 from pytest_bdd import given, parsers, then
 
-from phasegate import evidence, policy
-from phasegate.criteria import reads
-from phasegate.judge import Violation
+from phasegate import evidence
+from phasegate.judges import policy
+from phasegate.catalogue.criteria import reads
+from phasegate.judges.violation import Violation
 
 
 @given(parsers.parse('the environment\'s service "{name}" on Render'), target_fixture="service_name")

@@ -2,8 +2,9 @@
 
 from pytest_bdd import given, then, when
 
-from phasegate import evidence, judge_round_trip
-from phasegate.criteria import reads
+from phasegate import evidence
+from phasegate.judges import round_trip as judge_round_trip
+from phasegate.catalogue.criteria import reads
 from phasegate.pytest_plugin.scenario import scenario_ids
 
 

@@ -3,8 +3,9 @@
 import pytest
 from pytest_bdd import given, parsers, then
 
-from phasegate import evidence, judge
-from phasegate.criteria import reads
+from phasegate import evidence
+from phasegate.judges import service
+from phasegate.catalogue.criteria import reads
 
 
 @given("the services Render lists under the worker's name", target_fixture="worker")
@@ -27,7 +28,7 @@ def worker_service(snapshot):
 @then("exactly one service carries that name")
 @reads()
 def exactly_one(worker):
-    judge.exactly_one_named(worker)
+    service.exactly_one_named(worker)
 
 
 @then("its id is the one recorded for this environment")
@@ -35,28 +36,28 @@ def exactly_one(worker):
 def expected_id(worker, profile):
     if profile.service_id is None:
         pytest.skip(f"RENDER_SERVICE_ID is not set in {profile.where('RENDER_SERVICE_ID')}: no expected id to compare")
-    judge.service_field(worker, "id", profile.service_id)
+    service.service_field(worker, "id", profile.service_id)
 
 
 @then(parsers.re(r'its (?P<wording>type|runtime|region|plan|branch|Dockerfile|start command) is "(?P<expected>[^"]*)"'))
 @reads()
 def service_field(worker, wording, expected):
-    judge.service_field(worker, wording, expected)
+    service.service_field(worker, wording, expected)
 
 
 @then("it is not suspended")
 @reads()
 def not_suspended(worker):
-    judge.not_suspended(worker)
+    service.not_suspended(worker)
 
 
 @then(parsers.parse('its latest deploy is "{status}"'))
 @reads("deploys")
 def latest_deploy(worker, status):
-    judge.latest_deploy(worker, status)
+    service.latest_deploy(worker, status)
 
 
 @then("it deploys automatically")
 @reads()
 def deploys_automatically(worker):
-    judge.auto_deploy_on(worker)
+    service.auto_deploy_on(worker)

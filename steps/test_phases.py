@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pytest_bdd import scenarios
 
-from phasegate.criteria import phase_names
+from phasegate.catalogue.criteria import phase_names
 
 for _phase in phase_names(Path(__file__).resolve().parent.parent):
     scenarios(_phase)

@@ -1,0 +1,224 @@
+"""The criteria catalogue, read from the features: a phase is a folder ``features/<phase>/``.
+
+Each scenario carries exactly one criterion ID tag (``@PX-03``: the phase's prefix, a dash,
+two digits); its name is the criterion's title, its Feature the concern, a severity tag
+(``@critical``) its Allure severity. ``phase.yaml`` beside the features holds only what
+Gherkin cannot: the phase's title and prefix, the layout of its completion report (the
+hand-written report's section names), the hand-written report the phase replaces (beside it)
+and its claims table (:mod:`phasegate.catalogue.claims`: every claim mapped to criteria of any phase, the
+phase verdict, or not verifiable). What the snapshot must read is declared by the step
+definitions (:func:`reads`).
+
+The IDs are the contract between the feature files (tags), the Allure results (labels,
+severity), the completion report (sections), waivers and the sign-off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+from pytest_bdd.parser import FeatureParser
+
+from .claims import claim_lines, read_table, unknown_ids
+from ..errors import ConfigError
+
+CRITERION_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d{2}$")
+SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # Allure's; a tag names one, else normal
+PHASE_FILE = "phase.yaml"
+FEATURES = "features"
+READS = "__phasegate_reads__"
+
+
+class CatalogueError(ConfigError):
+    """The features and phase files do not make a consistent catalogue; one line per problem."""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    title: str  # the scenario's name
+    concern: str  # the scenario's Feature: the Allure feature and the report's section by concern
+    severity: str  # from a severity tag; normal without one
+    phase: str  # the phase folder's name
+    where: str = ""  # feature file and line, for messages
+    tags: frozenset[str] = frozenset()  # the scenario's and its Feature's tags
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "concern": self.concern, "severity": self.severity}
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str  # the folder: phase4
+    title: str  # "Phase 4"
+    prefix: str  # "P4"
+    criteria: dict[str, Criterion] = field(default_factory=dict)
+    report: dict = field(default_factory=dict)  # the completion report's layout for this phase
+    claims: tuple = ()  # the claims table as phase.yaml writes it (see phasegate.claims)
+    # The hand-written report it replaces: {"file": name, "lines": [[line, text, heading], ...]}, its claim lines.
+    hand_written: dict = field(default_factory=dict)
+    others: dict = field(default_factory=dict)  # criterion of another phase its claims name -> that phase's title
+
+    def claims_table(self) -> dict:
+        return read_table(list(self.claims), self.name, self.name)[0]
+
+    def to_dict(self) -> dict:
+        """What a run folder records of its phase: the reports read the catalogue from the run, not the repo."""
+        data = {"name": self.name, "title": self.title, "prefix": self.prefix,
+                "criteria": {cid: c.to_dict() for cid, c in self.criteria.items()}, "report": self.report}
+        if self.claims:
+            data.update(claims=list(self.claims), hand_written=self.hand_written, others=self.others)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Phase":
+        name = data["name"]
+        criteria = {cid: Criterion(cid, c["title"], c["concern"], c["severity"], name)
+                    for cid, c in (data.get("criteria") or {}).items()}
+        return cls(name, data["title"], data["prefix"], criteria, data.get("report") or {},
+                   tuple(data.get("claims") or ()), data.get("hand_written") or {}, data.get("others") or {})
+
+
+def reads(*parts: str):
+    """Declare what a step definition needs the snapshot to have read (none: ``@reads()``).
+
+    Put it under ``@given``/``@then``. The union over a scenario's steps is what the
+    snapshot reads for it; a step without a declaration stops the run at collection.
+    """
+
+    def mark(func):
+        setattr(func, READS, frozenset(parts))
+        return func
+
+    return mark
+
+
+def declared_reads(func) -> frozenset[str] | None:
+    return getattr(func, READS, None)
+
+
+def criterion_ids(tags) -> list[str]:
+    """The criterion IDs among a scenario's tags or marker names."""
+    return sorted({t for t in tags if CRITERION_TAG.match(t)})
+
+
+def features_root(root: Path) -> Path:
+    return Path(root) / FEATURES
+
+
+def phase_names(root: Path) -> list[str]:
+    """Every folder of features that holds a phase file, in name order."""
+    base = features_root(root)
+    return sorted(p.parent.name for p in base.glob(f"*/{PHASE_FILE}")) if base.is_dir() else []
+
+
+def parse_features(folder: Path):
+    """(path, Feature) for every feature file of a folder, in path order."""
+    for path in sorted(folder.rglob("*.feature")):
+        yield path, FeatureParser(str(folder), str(path.relative_to(folder))).parse()
+
+
+def load_phase(root: Path, name: str) -> Phase:
+    folder = features_root(root) / name
+    problems: list[str] = []
+    meta = _phase_file(folder / PHASE_FILE)
+    prefix = str(meta.get("prefix") or "")
+    criteria: dict[str, Criterion] = {}
+    for path, feature in parse_features(folder):
+        shown = path.relative_to(Path(root)) if path.is_relative_to(Path(root)) else path
+        for scenario in feature.scenarios.values():
+            where = f"{shown}:{scenario.line_number}"
+            tags = set(feature.tags) | set(scenario.tags)
+            ids = criterion_ids(tags)
+            if not ids:
+                problems.append(f"{where}: scenario {scenario.name!r} has no criterion ID tag (@{prefix}-NN)")
+                continue
+            if len(ids) > 1:
+                problems.append(f"{where}: scenario {scenario.name!r} has several criterion IDs: {', '.join(ids)}")
+                continue
+            cid = ids[0]
+            if not cid.startswith(prefix + "-"):
+                problems.append(f"{where}: {cid} does not carry the phase's prefix {prefix}")
+            severities = sorted(tags & set(SEVERITIES))
+            if len(severities) > 1:
+                problems.append(f"{where}: {cid} has several severity tags: {', '.join(severities)}")
+            if cid in criteria:
+                problems.append(f"{where}: duplicate criterion ID {cid} (also {criteria[cid].where})")
+                continue
+            criteria[cid] = Criterion(cid, scenario.name, feature.name, severities[0] if severities else "normal",
+                                      name, where, frozenset(tags))
+    for cid in sorted(_ids_named_by(meta.get("report") or {}) - set(criteria)):
+        problems.append(f"{folder / PHASE_FILE}: {cid} is named but no scenario carries it")
+    _table, table_problems = read_table(meta.get("claims"), str(folder / PHASE_FILE), name)
+    problems.extend(table_problems)
+    hand_written = _hand_written(folder, meta.get("hand_written"), problems)
+    if problems:
+        raise CatalogueError("\n".join(problems))
+    return Phase(name, str(meta["title"]), prefix, dict(sorted(criteria.items())), meta.get("report") or {},
+                 tuple(meta.get("claims") or ()), hand_written)
+
+
+def _hand_written(folder: Path, file, problems: list[str]) -> dict:
+    """The claim lines of the hand-written report a phase replaces (a file beside its phase.yaml)."""
+    if not file:
+        return {}
+    path = folder / str(file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{folder / PHASE_FILE}: hand_written {file!r} cannot be read ({type(exc).__name__})")
+        return {}
+    return {"file": str(file), "lines": [line.to_list() for line in claim_lines(text)]}
+
+
+def load_phases(root: Path) -> dict[str, Phase]:
+    """Every phase of the repository; an ID claimed by two phases is a problem like any other."""
+    phases, problems = {}, []
+    for name in phase_names(root):
+        try:
+            phases[name] = load_phase(root, name)
+        except CatalogueError as exc:
+            problems.append(str(exc))
+    owner: dict[str, str] = {}
+    for phase in phases.values():
+        for cid in phase.criteria:
+            if cid in owner:
+                problems.append(f"duplicate criterion ID {cid}: in {owner[cid]} and {phase.name}")
+            owner[cid] = phase.name
+    for name, phase in phases.items():  # a claim may name a criterion of any phase, but of a phase
+        table = phase.claims_table()
+        where = f"{FEATURES}/{name}/{PHASE_FILE}"
+        problems.extend(unknown_ids(table, set(owner), where))
+        named = set().union(*(c.ids() for c in table.values())) if table else set()
+        others = {cid: phases[owner[cid]].title for cid in sorted(named) if owner.get(cid, name) != name}
+        phases[name] = replace(phase, others=others)
+    if problems:
+        raise CatalogueError("\n".join(problems))
+    return phases
+
+
+def _phase_file(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"{path}: cannot be read: {' '.join(str(exc).split())}") from None
+    missing = [k for k in ("title", "prefix") if not data.get(k)]
+    if missing:
+        raise CatalogueError(f"{path}: missing {', '.join(missing)}")
+    if not re.fullmatch(r"[A-Z][A-Z0-9]*", str(data["prefix"])):
+        raise CatalogueError(f"{path}: prefix {data['prefix']!r} is not capital letters and digits")
+    return data
+
+
+def _ids_named_by(node) -> set[str]:
+    """Every criterion ID the phase file's report layout names."""
+    if isinstance(node, str):
+        return {node} if CRITERION_TAG.match(node) else set()
+    if isinstance(node, dict):
+        return set().union(*(_ids_named_by(v) for v in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(_ids_named_by(v) for v in node)) if node else set()
+    return set()
