@@ -7,7 +7,7 @@ by :func:`phasegate.database.doors.doors`, in the same session.
 
 from __future__ import annotations
 
-from phasegate.database import doors as door_reads
+import phasegate.database.doors as door_reads
 from phasegate.database.session import _Reader
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")

@@ -19,7 +19,10 @@ import httpx
 from phasegate.errors import ConfigError
 from phasegate.secrets import register, scrub
 
-from . import _pages, _retry, _transport
+# The modules themselves, not through the package: the package's __init__ imports this module.
+import phasegate.render._pages as _pages
+import phasegate.render._retry as _retry
+import phasegate.render._transport as _transport
 from ._exceptions import ResponseFormatError
 from ._pacing import RateWindow
 from ._transport import seg as _seg
