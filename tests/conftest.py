@@ -8,10 +8,17 @@ every canary the tests make (``pw-CANARY-…``, a secret by name) before pytest 
 from __future__ import annotations
 
 import re
+import signal
 
 import pytest
 
 from phasegate import secrets
+
+# A test run started in the background of a non-interactive shell (`cmd &`) inherits SIGINT ignored,
+# and an ignored signal stays ignored across exec: every suite the tests start would then shrug off
+# Ctrl-C, and the tests that interrupt a run would see it finish. Ctrl-C means Ctrl-C here.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _CANARY = re.compile(r"pw-CANARY-[\w.~-]*")
 
