@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,17 @@ class StandInRender(RenderSimulator):
     """The simulator without its X-Phasegate-Simulator header: indistinguishable from a real Render."""
 
     identifies_itself = False
+
+
+def signing_key(tmp: Path, name: str = "id_ed25519", email: str = "quinn@example.com") -> tuple[Path, Path]:
+    """A new ed25519 key made by OpenSSH's ssh-keygen (no passphrase), and an allowed_signers file naming
+    its public key for ``email`` in phasegate's namespace: (private key, allowed_signers)."""
+    key = tmp / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", email.split("@")[0], "-f", str(key)],
+                   check=True)
+    allowed = tmp / "allowed_signers"
+    allowed.write_text(f'{email} namespaces="phasegate" {key.with_name(name + ".pub").read_text().strip()}\n')
+    return key, allowed
 
 
 def in_days(days: int) -> str:

@@ -20,7 +20,7 @@ import pytest
 
 from phasegate.report import promotion
 from phasegate.report.signoff import signoff
-from standin import database_waivers, standin_run
+from standin import database_waivers, signing_key, standin_run
 from test_signoff import SIGNER, phasegate
 
 ENV = "standin-gate-" + secrets.token_hex(3)
@@ -29,11 +29,7 @@ ENV = "standin-gate-" + secrets.token_hex(3)
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gate-keys")
-    key = tmp / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "quinn", "-f", str(key)], check=True)
-    allowed = tmp / "allowed_signers"
-    allowed.write_text(f'quinn@example.com namespaces="phasegate" {(tmp / "id_ed25519.pub").read_text().strip()}\n')
-    return key, allowed
+    return signing_key(tmp)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from acceptance import ROOT, run_suite
-from standin import database_waivers, in_days, standin_run
+from standin import database_waivers, in_days, signing_key, standin_run
 
 SIGNER = "Quinn QA <quinn@example.com>"
 
@@ -44,11 +44,7 @@ def failing_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("keys")
-    key = tmp / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "quinn", "-f", str(key)], check=True)
-    allowed = tmp / "allowed_signers"
-    allowed.write_text(f'quinn@example.com namespaces="phasegate" {(tmp / "id_ed25519.pub").read_text().strip()}\n')
-    return key, allowed
+    return signing_key(tmp)
 
 
 def copy(folder: Path, tmp_path: Path) -> Path:
