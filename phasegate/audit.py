@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, UNMAPPED, Entry, account, claim_lines, summary, worst
-from .criteria import Phase
+from .catalogue.claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, UNMAPPED, Entry, account, claim_lines, summary, worst
+from .catalogue.criteria import Phase
 from .errors import PhasegateError
 
 EXIT_ACCOUNTED, EXIT_UNMAPPED, EXIT_UNUSABLE = 0, 1, 2

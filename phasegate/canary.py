@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import secrets as _random
+import secrets
 import time
 from dataclasses import dataclass, field
 
@@ -35,7 +35,7 @@ from .database import ConnectionTarget, DatabaseError, DatabaseWrongRole, connec
 from .errors import ConfigError
 from .identity import ExpectedRole
 from .profile.model import PRODUCTION
-from .secrets import Secret
+from .redact import Secret
 from .timefmt import zulu
 
 RUN_ID_PREFIX = "phasegate-canary-"
@@ -78,7 +78,7 @@ def not_opted_in(profile, active_option: bool) -> str | None:
 
 def new_run_id(now: _dt.datetime | None = None) -> str:
     now = now or _dt.datetime.now(_dt.timezone.utc)
-    return f"{RUN_ID_PREFIX}{now:%Y%m%dT%H%M%SZ}-{_random.token_hex(4)}"
+    return f"{RUN_ID_PREFIX}{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
 def run_started(run_id: str) -> _dt.datetime | None:

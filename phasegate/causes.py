@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import secrets
-
+from . import redact
 _TARGET = "phasegate_whole_target"
 
 
@@ -44,7 +43,7 @@ class Causes:
         target = getattr(error, _TARGET, None)
         if target is None:
             return None
-        message = secrets.scrub(str(error))
+        message = redact.scrub(str(error))
         cause = self._by_message.get(message)
         first = cause is None
         if first:

@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import errno
 import json
-import secrets as _random
+import secrets
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from . import secrets
-
+from . import redact
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
 
@@ -161,7 +160,7 @@ def _catalogue_root() -> Path:
 
 def cmd_audit(args) -> int:
     from .audit import EXIT_UNUSABLE, AuditError, audit, read_verdicts
-    from .criteria import load_phases
+    from .catalogue.criteria import load_phases
 
     try:
         if args.scaffold is not None:
@@ -293,7 +292,7 @@ def cmd_sandbox_serve(args) -> int:
     except ValueError as exc:
         print(f"phasegate sandbox serve: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    key = args.key or "rnd_sandbox_" + _random.token_hex(12)
+    key = args.key or "rnd_sandbox_" + secrets.token_hex(12)
     try:
         simulator = serve(args.world, port=args.port, api_key=key, faults=args.fault or "")
     except OSError as exc:
@@ -463,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         # An input that cannot be used (a file missing, corrupt or of the wrong shape): one line, exit 2.
         # ValueError covers JSON that does not parse; KeyError and TypeError a record of the wrong shape.
         reason = str(exc) if isinstance(exc, (PhasegateError, OSError)) else f"{type(exc).__name__}: {exc}"
-        print(f"phasegate {args.command}: cannot continue: {secrets.scrub(reason)}", file=sys.stderr)
+        print(f"phasegate {args.command}: cannot continue: {redact.scrub(reason)}", file=sys.stderr)
         return EXIT_REFUSED
 
 

@@ -19,8 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlparse
 
-from . import __version__, secrets
-from .criteria import Phase, features_root
+from . import __version__, redact
+from .catalogue.criteria import Phase, features_root
 from .timefmt import utc_now, zulu  # utc_now re-exported: the plugin stamps its session with it
 
 PACKAGES = ("phasegate", "pytest", "pytest-bdd", "allure-pytest-bdd", "httpx", "psycopg", "python-dotenv")
@@ -64,7 +64,7 @@ def package_versions() -> dict[str, str]:
 
 
 def _scrubbed_json(data) -> str:
-    return secrets.scrub(json.dumps(data, indent=2, sort_keys=True, default=str))
+    return redact.scrub(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
 def _new_folder(report_root: Path, env: str, moment: _dt.datetime, phase: Phase) -> Path:
@@ -280,7 +280,7 @@ def _write_allure_extras(allure_dir: Path, profile, commit: str, redacted, servi
         "suite.commit": commit,
         "snapshot.time": (redacted or {}).get("taken_at") or "not taken",
     }
-    lines = [f"{k}={secrets.scrub(str(v))}" for k, v in props.items()]
+    lines = [f"{k}={redact.scrub(str(v))}" for k, v in props.items()]
     (allure_dir / "environment.properties").write_text("\n".join(lines) + "\n")
     (allure_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2))
     executor = {

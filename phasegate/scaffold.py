@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 
 from .audit import AuditError, read_report
-from .claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, Claim, claim_lines, claim_text
-from .criteria import FEATURES, PHASE_FILE, CatalogueError, load_phases
+from .catalogue.claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, Claim, claim_lines, claim_text
+from .catalogue.criteria import FEATURES, PHASE_FILE, CatalogueError, load_phases
 
 HAND_WRITTEN = "hand-written-report.md"
 PENDING_STEP = "this claim is not yet executable"

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from phasegate.criteria import CRITERION_TAG
+from phasegate.catalogue.criteria import CRITERION_TAG
 
 ROOT = Path(__file__).resolve().parent.parent
 _ORDER = ("passed", "skipped", "failed", "broken")

@@ -12,8 +12,7 @@ import signal
 
 import pytest
 
-from phasegate import secrets
-
+from phasegate import redact
 # A test run started in the background of a non-interactive shell (`cmd &`) inherits SIGINT ignored,
 # and an ignored signal stays ignored across exec: every suite the tests start would then shrug off
 # Ctrl-C, and the tests that interrupt a run would see it finish. Ctrl-C means Ctrl-C here.
@@ -24,7 +23,7 @@ _CANARY = re.compile(r"pw-CANARY-[\w.~-]*")
 
 
 def scrubbed(text: str) -> str:
-    return _CANARY.sub(secrets.MASK, secrets.scrub(text))
+    return _CANARY.sub(redact.MASK, redact.scrub(text))
 
 
 @pytest.hookimpl(hookwrapper=True)

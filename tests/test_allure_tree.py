@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from acceptance import ROOT, run_suite
-from phasegate.criteria import load_phase
+from phasegate.catalogue.criteria import load_phase
 from phasegate.report import allure_html
 
 SUITES = ("parentSuite", "suite", "subSuite")

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from acceptance import ROOT, run_suite
-from phasegate import claims
+from phasegate.catalogue import claims
 from phasegate.cli import main
 from phasegate.report.model import load_run
 from test_claims import SEED

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from acceptance import ROOT
-from phasegate.criteria import CatalogueError, load_phase, load_phases
+from phasegate.catalogue.criteria import CatalogueError, load_phase, load_phases
 
 
 def copy_repo(tmp_path: Path) -> Path:

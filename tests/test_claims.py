@@ -7,8 +7,8 @@ import hashlib
 import pytest
 
 from acceptance import ROOT
-from phasegate import claims
-from phasegate.criteria import load_phases
+from phasegate.catalogue import claims
+from phasegate.catalogue.criteria import load_phases
 from test_catalogue import collect, copy_repo, edit
 
 SEED_SHA256 = "4839089891a3ed793e2c2edad831c03688bed120d81cd9e7a12b478ad4b0a6d4"  # seeds/000_a5d694b34b78dd9e.txt

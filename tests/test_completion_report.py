@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from acceptance import ROOT, run_suite
-from phasegate.criteria import load_phase
+from phasegate.catalogue.criteria import load_phase
 
 CATALOGUE = load_phase(ROOT, "phase4").criteria
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from acceptance import ROOT, run_suite
-from phasegate.criteria import load_phases
+from phasegate.catalogue.criteria import load_phases
 from standin import KEY_CANARY, DUMMY_URLS, StandInRender, declared_profile, waiver_file
 from phasegate.sandbox.worlds import world
 

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 FAILING_TEST = '''
-from phasegate import secrets
-
+from phasegate import redact
 PASSWORD = "pw-" + "LEAKCHECK-" + "0123456789abcdef"
 
 
@@ -17,7 +16,7 @@ def connect(url, timeout=3):
 
 
 def test_fails_with_the_url_in_its_arguments():
-    secrets.register(PASSWORD)  # as the sandbox registers every password it makes
+    redact.register(PASSWORD)  # as the sandbox registers every password it makes
     connect("postgresql://upload_worker_staging:" + PASSWORD + "@127.0.0.1:6543/phase4")
 '''
 

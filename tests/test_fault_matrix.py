@@ -17,7 +17,7 @@ shared default cluster a colleague's concurrent run would drop it under ours.
 
 from __future__ import annotations
 
-import secrets as _random
+import secrets
 import shutil
 import socket
 import tempfile
@@ -26,7 +26,7 @@ import time
 import pytest
 
 from acceptance import ROOT, run_suite
-from phasegate.criteria import load_phase
+from phasegate.catalogue.criteria import load_phase
 from phasegate.sandbox.simulator import RenderSimulator
 from phasegate.sandbox.worlds import world
 
@@ -35,7 +35,7 @@ DATABASE_CRITERIA = {cid for cid, c in load_phase(ROOT, "phase4").criteria.items
 RENDER_CRITERIA = {f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30)]}  # at least these run
 RENDER_ONLY = ("-m", "staging and render", "--env", "sandbox")
 FULL = ("-m", "staging", "--env", "sandbox")
-KEY = "rnd_faultmatrix_" + _random.token_hex(8)
+KEY = "rnd_faultmatrix_" + secrets.token_hex(8)
 DUMMY_URLS = {
     "DATABASE_URL": "postgresql://upload_worker_staging:pw-fm-1@db.sandbox.invalid:5432/phase4?sslmode=require",
     "PRODUCTION_DATABASE_URL": "postgresql://upload_worker_prod:pw-fm-2@db.sandbox.invalid:5432/phase4",
@@ -205,7 +205,7 @@ def test_env_file_missing_stops_with_exit_4_and_one_line(tmp_path):
 @pytest.fixture
 def malformed_profile(tmp_path):
     """A throwaway profile with one malformed value, in a profiles folder of the test's own."""
-    name = f"faultmatrix-{_random.token_hex(6)}"
+    name = f"faultmatrix-{secrets.token_hex(6)}"
     (tmp_path / "profiles").mkdir()
     sandbox = (ROOT / "environments" / "sandbox.env").read_text()
     (tmp_path / "profiles" / f"{name}.env").write_text(sandbox.replace("WORKER_POOL_MAX=10", "WORKER_POOL_MAX=ten"))

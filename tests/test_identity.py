@@ -20,12 +20,12 @@ import pytest
 
 from acceptance import ROOT, run_suite
 from phasegate import database as db
-from phasegate.config import load_profile
+from phasegate.profile import load_profile
 from phasegate.errors import ConfigError, TargetError
 from phasegate.identity import ExpectedRole, role_named_by
 from phasegate.report.model import provenance_lines
 from phasegate.sandbox.postgres import SandboxPostgres
-from phasegate.secrets import Secret
+from phasegate.redact import Secret
 from phasegate.snapshot import NotJudgeable, ServiceSnapshot, Snapshot
 
 WORKER, API, PRODUCTION = "upload_worker_staging", "upload_api_staging", "upload_worker_prod"

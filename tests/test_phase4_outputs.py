@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from acceptance import run_suite
-from phasegate.criteria import SEVERITIES
+from phasegate.catalogue.criteria import SEVERITIES
 
 GOLDEN = Path(__file__).parent / "golden"
 # Worlds covering every kind of line: all passed, a Render criterion failed, a database one failed,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from acceptance import run_suite
-from phasegate.criteria import load_phase
+from phasegate.catalogue.criteria import load_phase
 from phasegate.sandbox.session import CATALOGUE
 from phasegate.sandbox.worlds import canary_values, world
 from acceptance import ROOT

@@ -16,7 +16,8 @@ import psycopg.errors
 import pytest
 
 from phasegate import database as db
-from phasegate import judge_db, secrets
+from phasegate import redact
+from phasegate.judges import database as judge_db
 from phasegate.database import ConnectionTarget, DatabaseAuthFailed, DatabaseUnreachable, open_session
 from phasegate.sandbox.pooler import SandboxPooler
 from phasegate.sandbox.postgres import SandboxPostgres
@@ -248,8 +249,8 @@ def test_a_password_less_url_is_described_without_being_masked():
     for url in ("postgresql://postgres@/phase4?host=/var/tmp/phasegate/pgdata-0",
                 "postgresql://upload_worker_staging@127.0.0.1:6543/phase4?sslmode=require",
                 "host=/tmp/sock dbname=phase4 user=w"):
-        secrets.Secret(url)  # registered as Render would have it: the whole value is secret
+        redact.Secret(url)  # registered as Render would have it: the whole value is secret
         described = ConnectionTarget.parse(url).describe()
         assert described != url and url not in described
-        assert secrets.scrub(described) == described and secrets.MASK not in described
+        assert redact.scrub(described) == described and redact.MASK not in described
         assert "://" not in described and "=" not in described

@@ -7,12 +7,12 @@ test's own (``PHASEGATE_PROFILES_DIR``), never into the checkout's ``environment
 
 from __future__ import annotations
 
-import secrets as _random
+import secrets
 import shutil
 
 import pytest
 
-from phasegate.config import PROCESS_ENVIRONMENT, choose_profile, load_profile
+from phasegate.profile import PROCESS_ENVIRONMENT, choose_profile, load_profile
 from phasegate.errors import ConfigError
 from acceptance import ROOT, run_suite
 
@@ -116,7 +116,7 @@ def test_an_unknown_profile_is_an_error_never_a_fallback(tmp_path):
 @pytest.fixture
 def qa_profile(tmp_path):
     """Where a QA's new profile goes: a profiles folder of the test's own (PHASEGATE_PROFILES_DIR)."""
-    name = f"qa_{_random.token_hex(4)}"
+    name = f"qa_{secrets.token_hex(4)}"
     (tmp_path / "profiles").mkdir()
     return name, tmp_path / "profiles" / f"{name}.env", {"PHASEGATE_PROFILES_DIR": str(tmp_path / "profiles")}
 

@@ -17,7 +17,7 @@ import pytest
 
 from acceptance import run_suite
 from phasegate import status_values
-from phasegate.config import load_profile
+from phasegate.profile import load_profile
 from phasegate.database import run_query
 from phasegate.errors import ConfigError
 from phasegate.sandbox.postgres import SandboxPostgres

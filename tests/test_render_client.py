@@ -34,7 +34,7 @@ from phasegate.render import (
     Service,
     ServiceLink,
 )
-from phasegate.secrets import Secret
+from phasegate.redact import Secret
 
 SAMPLES = Path(__file__).resolve().parent / "render-samples"  # real captures, see its SOURCES.md
 CANARY = "rnd_CANARY_9f8e7d6c5b4a"

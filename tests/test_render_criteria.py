@@ -243,8 +243,8 @@ def test_a_run_that_judged_nothing_is_not_green(tmp_path):
 
 
 def test_debug_false_in_any_case_is_false():
-    from phasegate.judge import env_equals
-    from phasegate.secrets import Secret
+    from phasegate.judges.env import env_equals
+    from phasegate.redact import Secret
     from phasegate.snapshot import ServiceSnapshot
 
     class _Service:

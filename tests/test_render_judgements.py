@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from phasegate import judge_ops
+from phasegate.judges import operations as judge_ops
 from phasegate.render import Deploy, Event, Series
 from phasegate.snapshot import NotJudgeable, ServiceSnapshot, read_deploys_and_events
 

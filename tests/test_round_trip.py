@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-import secrets as _random
+import secrets
 import signal
 import subprocess
 import sys
@@ -33,14 +33,14 @@ import pytest
 
 from acceptance import ROOT, run_suite, suite_command
 from phasegate.canary import CanaryRefused, CanaryRun, RUN_ID
-from phasegate.config import load_profile
-from phasegate.criteria import load_phase
+from phasegate.profile import load_profile
+from phasegate.catalogue.criteria import load_phase
 from phasegate.errors import ConfigError
 from phasegate.identity import ExpectedRole
 from phasegate.sandbox.postgres import SandboxPostgres
 from phasegate.sandbox.session import CATALOGUE
 from phasegate.sandbox.worlds import WORKER_OUTCOMES, WORKER_WORLDS
-from phasegate.secrets import Secret
+from phasegate.redact import Secret
 
 PHASE5 = ("-m", "staging", "--env", "sandbox", "--phase", "phase5")
 ROUND_TRIP = {"P5-20", "P5-21"}
@@ -144,7 +144,7 @@ def seeded(cluster):
 @pytest.fixture
 def production_profile(tmp_path):
     """<unique>.env in a profiles folder of the test's own: the sandbox's settings, marked production."""
-    name = "prodmark-" + _random.token_hex(4)
+    name = "prodmark-" + secrets.token_hex(4)
     (tmp_path / "profiles").mkdir()
     text = (ROOT / "environments" / "sandbox.env").read_text().replace(
         "PHASEGATE_SCENARIO_TAG=staging", "PHASEGATE_SCENARIO_TAG=production")
@@ -353,9 +353,9 @@ _KILLED_RUN = """
 import os, sys, time
 from pathlib import Path
 from phasegate.canary import CanaryRun
-from phasegate.config import load_profile
+from phasegate.profile import load_profile
 from phasegate.identity import ExpectedRole
-from phasegate.secrets import Secret
+from phasegate.redact import Secret
 run = CanaryRun(load_profile("sandbox", Path(sys.argv[1]), environ={}), Secret(os.environ["CANARY_URL"]),
                 expected=ExpectedRole("upload_api_staging", "the test", "the test's URL"))
 print(run.run_id, run.enqueue("good"), flush=True)

@@ -14,8 +14,8 @@ import sys
 import pytest
 
 from acceptance import ROOT, suite_command
-from phasegate.claims import PENDING
-from phasegate.criteria import load_phases
+from phasegate.catalogue.claims import PENDING
+from phasegate.catalogue.criteria import load_phases
 from phasegate.report.gate import assess
 from phasegate.report.model import load_run
 from test_catalogue import copy_repo

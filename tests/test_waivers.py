@@ -8,7 +8,7 @@ import pytest
 
 from acceptance import run_suite
 from phasegate.errors import ConfigError
-from phasegate.waivers import Waiver, judge, parse_waivers
+from phasegate.catalogue.waivers import Waiver, judge, parse_waivers
 
 GOOD = """waivers:
   - criterion: P4-03

@@ -57,7 +57,7 @@ class Phase:
     prefix: str  # "P4"
     criteria: dict[str, Criterion] = field(default_factory=dict)
     report: dict = field(default_factory=dict)  # the completion report's layout for this phase
-    claims: tuple = ()  # the claims table as phase.yaml writes it (see phasegate.claims)
+    claims: tuple = ()  # the claims table as phase.yaml writes it (see phasegate.catalogue.claims)
     # The hand-written report it replaces: {"file": name, "lines": [[line, text, heading], ...]}, its claim lines.
     hand_written: dict = field(default_factory=dict)
     others: dict = field(default_factory=dict)  # criterion of another phase its claims name -> that phase's title

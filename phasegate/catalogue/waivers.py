@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import secrets
+from .. import redact
 from .criteria import CRITERION_TAG, load_phases
 from ..errors import ConfigError
 
@@ -202,4 +202,4 @@ def record(folder: Path, waivers: list[Waiver], **extra) -> None:
     run = json.loads(path.read_text())
     run["waivers"] = [w.to_dict() for w in waivers]
     run.update(extra)
-    path.write_text(secrets.scrub(json.dumps(run, indent=2, sort_keys=True, default=str)))
+    path.write_text(redact.scrub(json.dumps(run, indent=2, sort_keys=True, default=str)))

@@ -15,7 +15,7 @@ opens its own connection and never a :class:`ReadOnlySession`.
 
 Failures are :class:`DatabaseError` subclasses (``TargetError``: the scenario is *broken*, not
 failed). Their message is one line, names user/host/database, never the password: the password is
-registered with :mod:`phasegate.secrets` and every message is scrubbed.
+registered with :mod:`phasegate.redact` and every message is scrubbed.
 
 Modules: ``errors``, ``target`` (where a URL points), ``causes`` (why a connection failed),
 ``session`` (the read-only session and its evidence reader), ``pgtext`` (PostgreSQL text parsers),

@@ -5,7 +5,7 @@ All are ``TargetError``: a scenario that meets one is *broken*, not failed.
 
 from __future__ import annotations
 
-from phasegate import secrets
+from phasegate import redact
 from phasegate.errors import TargetError, one_line as _one_line
 
 
@@ -24,7 +24,7 @@ class DatabaseError(TargetError):
     """The worker's database could not be read. One line, scrubbed of every secret."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(_one_line(secrets.scrub(str(message))))
+        super().__init__(_one_line(redact.scrub(str(message))))
 
 
 class DatabaseUnreachable(DatabaseError):

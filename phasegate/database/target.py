@@ -1,6 +1,6 @@
 """Where a database URL points (:class:`ConnectionTarget`) and the role it logs in as (:func:`expected_role`).
 
-Parsing registers the URL's password with :mod:`phasegate.secrets`; no text here ever shows the URL.
+Parsing registers the URL's password with :mod:`phasegate.redact`; no text here ever shows the URL.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import psycopg.conninfo
 
-from phasegate import secrets
+from phasegate import redact
 from phasegate.database.errors import DatabaseError, first_line
 from phasegate.identity import ExpectedRole, role_named_by
 
@@ -50,7 +50,7 @@ class ConnectionTarget:
         params = _parse_conninfo(url)
         password = params.get("password")
         if password:
-            secrets.register(str(password))
+            redact.register(str(password))
         host = params.get("host") or params.get("hostaddr") or None
         hosts = [h for h in (host or "").split(",")] if host else []
         first_host = hosts[0] if hosts else None
@@ -102,7 +102,7 @@ def expected_role(url: str, *, whose: str, source: str, route: str) -> ExpectedR
         raise DatabaseError(f"{source} cannot be parsed, so the {whose} role to judge is unknown: "
                             f"{str(exc).removeprefix('the database URL cannot be parsed: ')}") from None
     if params.get("password"):
-        secrets.register(str(params["password"]))
+        redact.register(str(params["password"]))
     user = params.get("user") or ""
     if not user:
         raise DatabaseError(f"{source} names no user, so the {whose} role to judge is unknown")

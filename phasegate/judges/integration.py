@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .. import secrets
+from .. import redact
 from ..snapshot import ServiceSnapshot
 from .violation import Violation
 
@@ -66,7 +66,7 @@ def same_database(worker: ServiceSnapshot, api: ServiceSnapshot) -> None:
     ours, theirs = _database_identity(worker), _database_identity(api)
     differ = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
     if differ:
-        shown = ", ".join(f"{k} (hmac {secrets.digest(str(ours.get(k)))} vs {secrets.digest(str(theirs.get(k)))})"
+        shown = ", ".join(f"{k} (hmac {redact.digest(str(ours.get(k)))} vs {redact.digest(str(theirs.get(k)))})"
                           for k in differ)
         raise Violation(f"DATABASE_URL of {worker.name!r} and {api.name!r}", "the same host, port and database",
                         f"they differ in {shown}", link=api.service.dashboard_url)
@@ -83,7 +83,7 @@ def _sentry_project(target: ServiceSnapshot, key: str) -> str:
 
 
 def same_sentry_project(worker: ServiceSnapshot, api: ServiceSnapshot, key: str = "SENTRY_DSN") -> None:
-    ours, theirs = secrets.digest(_sentry_project(worker, key)), secrets.digest(_sentry_project(api, key))
+    ours, theirs = redact.digest(_sentry_project(worker, key)), redact.digest(_sentry_project(api, key))
     if ours != theirs:
         raise Violation(f"Sentry project of {worker.name!r} and {api.name!r}", "the same project",
                         f"different projects (hmac {ours} vs {theirs})", link=api.service.dashboard_url)

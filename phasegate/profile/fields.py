@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
-from ..secrets import Secret, describe
+from ..redact import Secret, describe
 from .model import parse_flag
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..sandbox.settings import DEFAULT_WORLD
-from ..secrets import describe
+from ..redact import describe
 from .envfile import parse_profile_file
 from .fields import Fields
 from .model import KNOWN_KEYS, PROCESS_ENVIRONMENT, Profile, parse_flag

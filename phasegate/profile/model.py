@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from ..queue_states import QueueStates
 from ..sandbox.settings import SANDBOX_API_DATABASE_URL, SANDBOX_ROLE_URLS  # noqa: F401  (re-exported)
-from ..secrets import Secret
+from ..redact import Secret
 
 PRODUCTION = "production"  # the name or scenario tag that marks a profile production
 PROCESS_ENVIRONMENT = "the process environment"

@@ -16,7 +16,7 @@ from ..canary_payload import DEFAULT_PAYLOAD, PayloadTemplate
 from ..errors import ConfigError
 from ..queue_states import DEFAULT_DONE, DEFAULT_FAILED, DEFAULT_RUNNING, QueueStates
 from ..sandbox import settings as sandbox_settings
-from ..secrets import Secret, describe
+from ..redact import Secret, describe
 from .fields import IDENTIFIER, STATUS_NAME, Fields
 from .model import RENAMED_KEYS, SANDBOX_ROLE_URLS, Profile, is_production
 

@@ -10,10 +10,10 @@ import contextlib
 
 import pytest
 
-from .. import secrets
+from .. import redact
 from ..ci_results import CRITERION_PROPERTY
-from ..config import Profile
-from ..criteria import CatalogueError, Phase, SEVERITIES, load_phases
+from ..profile import Profile
+from ..catalogue.criteria import CatalogueError, Phase, SEVERITIES, load_phases
 from ..errors import ConfigError, PhasegateError
 from .context import RunContext, context
 from .introspection import reads_of_steps, selected_by_markexpr
@@ -69,7 +69,8 @@ def parametrize_policy(metafunc) -> None:
 
 
 def _policy_services(ctx: RunContext) -> list[str]:
-    from ..policy import Policy, read_environment
+    from ..profile.policy import Policy
+    from ..snapshot.environment import read_environment
 
     try:
         policy = Policy.from_profile(ctx.profile())
@@ -127,13 +128,13 @@ def select(config, items) -> bool:
         return False
     try:
         profile = context(config).profile()
-        from ..waivers import load_waivers
+        from ..catalogue.waivers import load_waivers
 
         config.stash[WAIVERS] = load_waivers(profile.name, config.rootpath)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     if profile.digest_key is not None:
-        secrets.set_digest_key(profile.digest_key.reveal().encode())
+        redact.set_digest_key(profile.digest_key.reveal().encode())
     phases = chosen_phases(config, profile)
     reads = reads_of_steps(config, items)
     _deselect(config, items, profile, phases)
@@ -163,7 +164,7 @@ def _record_selection(config, items, phases: list[Phase], reads: dict, profile: 
     # A run of the environment policy alone is recorded (as partial) in every phase's folder.
     selected = {cid for item in items for cid in item_criteria(item)}
     config.stash[RUN_PHASES] = [phase for phase in phases if selected & set(phase.criteria)] or phases
-    from ..phase import expected_scenarios
+    from ..catalogue.completeness import expected_scenarios
 
     config.stash[EXPECTED] = {phase.name: expected_scenarios(config.rootpath, profile.scenario_tag, phase)
                               for phase in config.stash[RUN_PHASES]}
@@ -177,7 +178,7 @@ def _record_selection(config, items, phases: list[Phase], reads: dict, profile: 
 
 def _selection(config) -> dict:
     """How this session chose its scenarios, as typed (scrubbed), for the report of a partial run."""
-    return {"args": [secrets.scrub(str(a)) for a in config.invocation_params.args],
+    return {"args": [redact.scrub(str(a)) for a in config.invocation_params.args],
             "markexpr": config.option.markexpr or "", "keyword": config.option.keyword or "",
             "last_failed": bool(getattr(config.option, "lf", False)),
             "deselect": [str(d) for d in (getattr(config.option, "deselect", None) or [])]}

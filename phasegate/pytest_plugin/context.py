@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import secrets as _random
+import secrets
 
 import pytest
 
-from .. import secrets
-from ..config import DEFAULT_API_URL, Profile, choose_profile, load_profile
+from .. import redact
+from .. import RENDER_API_URL
+from ..profile import Profile, choose_profile, load_profile
 from ..errors import PhasegateError
 
 
@@ -48,7 +49,7 @@ class RunContext:
         from ..sandbox.session import SandboxSession
 
         # The sandbox accepts the profile's key when one is given (leak tests use a canary), else a random one.
-        key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + _random.token_hex(12)
+        key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + secrets.token_hex(12)
         self._sandbox = SandboxSession(api_key=key, needs=needs, **profile.sandbox_arguments()).__enter__()
         self._targets = Targets(self._sandbox.base_url, key, self._sandbox.database_route,
                                 self._sandbox.database_ready, self._sandbox.api_database_route)
@@ -87,7 +88,7 @@ class RunContext:
             "api_url": self._targets.api_url if self._targets is not None else profile.render_api_url,
             "api_url_from": ("the sandbox" if profile.sandbox else
                              "process environment" if "RENDER_API_URL" in profile.from_environment else
-                             "profile" if profile.render_api_url != DEFAULT_API_URL else "default"),
+                             "profile" if profile.render_api_url != RENDER_API_URL else "default"),
             "answered_by": sorted(client.answered_by) if client else [],
             "answered_as_simulator": self.answered_as_simulator(),
         })
@@ -109,7 +110,7 @@ class Targets:
         self.api_url, self._api_key, self.database_route = api_url, api_key, database_route
         self.api_database_route = api_database_route  # the sandbox's route to the API's database, like the worker's
         self.database_ready = database_ready  # the sandbox builds its database while Render is read
-        secrets.register(api_key)
+        redact.register(api_key)
 
     def api_key(self) -> str:
         return self._api_key

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ..causes import whole_target
-from ..config import Profile
+from ..profile import Profile
 from ..errors import ConfigError, TargetError
 from .context import context
 from .round_trip import open_canary_run

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ..criteria import declared_reads
+from ..catalogue.criteria import declared_reads
 
 
 def selected_by_markexpr(config, markers) -> bool:

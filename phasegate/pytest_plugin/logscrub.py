@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from .. import secrets
-
-
+from .. import redact
 def scrub_all_log_records() -> None:
     """Install a log record factory that scrubs each message (once per process)."""
     factory = logging.getLogRecordFactory()
@@ -16,7 +14,7 @@ def scrub_all_log_records() -> None:
     def scrubbed(*args, **kwargs):
         record = factory(*args, **kwargs)
         message = record.getMessage()
-        clean = secrets.scrub(message)
+        clean = redact.scrub(message)
         if clean != message:
             record.msg, record.args = clean, ()
         return record

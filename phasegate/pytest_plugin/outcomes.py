@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from .. import secrets
+from .. import redact
 from ..causes import Causes
 from ..ci_results import OUTCOME_PROPERTY, readable, rewrite_junit
 from ..errors import PhasegateError, TargetError
-from ..judge import Violation
+from ..judges.violation import Violation
 from .collection import phase_of
 from .context import context
 from .scenario import scenario_ids
@@ -37,10 +37,10 @@ def rewrite_report(item, call, report) -> None:
 def _shorten(item, report, ids: list[str], error) -> None:
     label = "[sandbox] " if PROFILE in item.config.stash and context(item.config).is_sandbox() else ""
     if isinstance(error, Violation):
-        report.longrepr = secrets.scrub(f"{label}{' '.join(ids)} violated: {error}")
+        report.longrepr = redact.scrub(f"{label}{' '.join(ids)} violated: {error}")
     elif isinstance(error, PhasegateError):
         kind = "broken" if isinstance(error, TargetError) else "not run"
-        report.longrepr = secrets.scrub(f"{label}{' '.join(ids)} {kind}: {error}")
+        report.longrepr = redact.scrub(f"{label}{' '.join(ids)} {kind}: {error}")
         shared = item.config.stash.setdefault(CAUSES, Causes()).note(error, ids)
         if shared is not None:  # the whole target failed: its cause once, first; here a reference
             cause, first = shared
@@ -50,7 +50,7 @@ def _shorten(item, report, ids: list[str], error) -> None:
                 reporter.write_line(cause.line(), red=True, bold=True)
             report.phasegate_message, report.longrepr = report.longrepr, f"{label}{' '.join(ids)} {cause.reference()}"
     elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
-        report.longrepr = secrets.scrub(str(report.longrepr))
+        report.longrepr = redact.scrub(str(report.longrepr))
 
 
 def _record(item, call, report, ids: list[str], error, outcomes: dict) -> None:
@@ -67,7 +67,7 @@ def _record(item, call, report, ids: list[str], error, outcomes: dict) -> None:
             readable(error, ids, "violated" if isinstance(error, Violation) else state))
     item.config.stash[SCENARIOS].append({
         "criteria": ids, "name": item.name, "nodeid": item.nodeid, "outcome": state,
-        "message": secrets.scrub(message),
+        "message": redact.scrub(message),
     })
 
 

@@ -15,9 +15,9 @@ import signal
 
 import pytest
 
-from .. import secrets
+from .. import redact
 from ..canary import CanaryRun, not_opted_in, refusal
-from ..config import SANDBOX_ROLE_URLS
+from ..profile import SANDBOX_ROLE_URLS
 from ..database import DatabaseError
 from ..errors import ConfigError
 from .collection import phase_of
@@ -57,7 +57,7 @@ def open_canary_run(pytestconfig, profile, snapshot) -> CanaryRun:
     if url.reveal() in SANDBOX_ROLE_URLS:
         route += f" (the sandbox's role {SANDBOX_ROLE_URLS[url.reveal()]})"
         ctx.sandbox.database_ready()
-        url = secrets.Secret(ctx.sandbox.role_url(url.reveal()))
+        url = redact.Secret(ctx.sandbox.role_url(url.reveal()))
     # The identity comes from Render, whatever the route: unknown, every round-trip scenario is broken.
     expected = snapshot.expected_role("API", route)
     run = CanaryRun(profile, url, expected=expected, connect_timeout=profile.db_connect_timeout,
@@ -96,11 +96,11 @@ def clean_up(session) -> None:
     phases = {phase.name for cid in run.journal["criteria"] if (phase := phase_of(config, cid)) is not None}
     for name in sorted(phases & set(folders)):
         (folders[name] / CANARY_RECORD).write_text(
-            secrets.scrub(json.dumps(run.journal, indent=2, sort_keys=True, default=str)))
+            redact.scrub(json.dumps(run.journal, indent=2, sort_keys=True, default=str)))
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         end_progress_line(reporter)
-        reporter.write_line(f"phasegate: {secrets.scrub(run.summary())}", red=bool(run.written_and_open()))
+        reporter.write_line(f"phasegate: {redact.scrub(run.summary())}", red=bool(run.written_and_open()))
         for error in run.journal["errors"]:
             reporter.write_line(f"phasegate: canary {error}", red=True)
 
@@ -112,7 +112,7 @@ def _remove_rows(config, run: CanaryRun) -> None:
         try:
             run.remove()
         except Exception as exc:  # noqa: BLE001 -- said, recorded; the next run's sweep removes them
-            run.journal["errors"].append(secrets.scrub(f"clean-up failed: {exc}"))
+            run.journal["errors"].append(redact.scrub(f"clean-up failed: {exc}"))
         finally:
             run.close()
     finally:

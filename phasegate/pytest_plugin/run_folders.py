@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..criteria import Phase
+from ..catalogue.criteria import Phase
 from .context import context
 from .stash import EXPECTED, OUTCOMES, PROFILE, RUN_FOLDERS, RUN_PHASES, SCENARIOS, SELECTION, SNAPSHOT, WAIVERS
 from .terminal import end_progress_line
@@ -29,7 +29,7 @@ def start_run_folders(session) -> None:
 
 def _completeness(config, phase: Phase, *, stopped_early: bool) -> dict:
     """Which criteria of the phase this session did not judge, or judged by only some of their scenarios."""
-    from ..phase import phase_criteria
+    from ..catalogue.completeness import phase_criteria
 
     expected = config.stash[EXPECTED][phase.name]
     ran: dict[str, set] = {}
@@ -61,7 +61,7 @@ def finish_run_folders(session) -> None:
 
 def _write_phase_folder(session, phase: Phase):
     from ..runrecord import configuration, write_run_folder
-    from ..waivers import record
+    from ..catalogue.waivers import record
 
     config = session.config
     interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)

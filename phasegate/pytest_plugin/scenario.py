@@ -5,8 +5,8 @@ Small and below the plugin's other modules so that steps may import it.
 
 from __future__ import annotations
 
-from ..config import ENVIRONMENT_TAGS
-from ..criteria import criterion_ids
+from ..profile import ENVIRONMENT_TAGS
+from ..catalogue.criteria import criterion_ids
 
 
 def marker_names(item) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ..causes import Causes
-from ..config import Profile
+from ..profile import Profile
 
 PROFILE = pytest.StashKey[Profile]()
 PHASES = pytest.StashKey[dict]()  # every phase of the repository, by folder name

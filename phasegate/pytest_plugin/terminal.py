@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..causes import Causes
-from ..claims import PENDING
-from ..config import Profile
+from ..catalogue.claims import PENDING
+from ..profile import Profile
 from .context import context
 from .stash import CAUSES, OUTCOMES, PROFILE, RUN_PHASES, SCENARIOS, WAIVERS
 
@@ -43,7 +43,7 @@ def write_summary(terminalreporter, config) -> None:
     profile = config.stash.get(PROFILE, None)
     if not outcomes or profile is None:
         return
-    from ..waivers import judge
+    from ..catalogue.waivers import judge
 
     waivers = {w.criterion: w for w in config.stash.get(WAIVERS, [])}
     sandbox = " (SANDBOX — not a sign-off)" if context(config).is_sandbox() else ""

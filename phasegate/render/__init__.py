@@ -8,7 +8,7 @@ The client can only send ``GET`` requests.
 
 Every error is a :class:`RenderError` (a :class:`phasegate.errors.TargetError`), so a
 scenario that cannot read Render is *broken*, never *failed*. Messages are one line,
-name the method and path, pass through :func:`phasegate.secrets.scrub` and never chain
+name the method and path, pass through :func:`phasegate.redact.scrub` and never chain
 the underlying httpx exception (whose context could show request headers).
 
 Rate budget: every request is admitted by a :class:`._pacing.RateWindow`, which paces the

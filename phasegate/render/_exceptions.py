@@ -2,13 +2,13 @@
 
 Every error is a :class:`RenderError` (a :class:`phasegate.errors.TargetError`), so a
 scenario that cannot read Render is *broken*, never *failed*. Messages are one line and
-pass through :func:`phasegate.secrets.scrub`; the path an error names is scrubbed too.
+pass through :func:`phasegate.redact.scrub`; the path an error names is scrubbed too.
 """
 
 from __future__ import annotations
 
 from phasegate.errors import TargetError, one_line
-from phasegate.secrets import scrub
+from phasegate.redact import scrub
 
 
 class RenderError(TargetError):

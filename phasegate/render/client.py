@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 import httpx
 
 from phasegate.errors import ConfigError
-from phasegate.secrets import register, scrub
+from phasegate.redact import register, scrub
 
 # The modules themselves, not through the package: the package's __init__ imports this module.
 import phasegate.render._pages as _pages

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from phasegate.secrets import Secret, is_plain
+from phasegate.redact import Secret, is_plain
 
 from ._wire import _Wire, _yes_no
 

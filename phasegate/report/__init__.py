@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import secrets
+from .. import redact
 from ..fileio import write_atomic
 from . import allure_html, completion, manifest
 from .history import HISTORY_RUNS, cap_history, history_file
@@ -31,8 +31,8 @@ def write_completion(folder: Path, run=None, now=None):
     signoff = _read_json(folder / SIGNOFF)
     appendix = (_read_json(folder / DIFF_APPENDIX) or {}).get("text")
     md, page = completion.render(run, signoff, appendix)
-    write_atomic(folder / COMPLETION_MD, secrets.scrub(md))
-    write_atomic(folder / COMPLETION_HTML, secrets.scrub(page))
+    write_atomic(folder / COMPLETION_MD, redact.scrub(md))
+    write_atomic(folder / COMPLETION_HTML, redact.scrub(page))
     return run
 
 

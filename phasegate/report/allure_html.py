@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .. import secrets
+from .. import redact
 from ..fileio import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -89,9 +89,9 @@ def generate(results: Path, out_file: Path, *, name: str, history: Path | None =
         index = out / "index.html"
         if done.returncode != 0 or not index.exists():
             tail = " ".join(_ANSI.sub("", done.stderr or done.stdout).split())[-300:]
-            raise HtmlNotGenerated(f"Allure CLI exited {done.returncode}: {secrets.scrub(tail)}")
+            raise HtmlNotGenerated(f"Allure CLI exited {done.returncode}: {redact.scrub(tail)}")
         page = strip_trackers(index.read_text(encoding="utf-8"))
     left = remote_scripts(page)
     if left:
         raise HtmlNotGenerated(f"third-party script left after stripping: {left[0]}")
-    write_atomic(out_file, secrets.scrub(page))
+    write_atomic(out_file, redact.scrub(page))

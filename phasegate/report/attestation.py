@@ -31,7 +31,7 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.resource_descriptor import ResourceDescriptor
 from in_toto_attestation.v1.statement import STATEMENT_TYPE_URI, Statement
 
-from .. import secrets
+from .. import redact
 from .model import ATTESTATION, MANIFEST, RESULTS, SIGNATURE, Run
 
 PREDICATE_TYPE = "https://in-toto.io/attestation/test-result/v0.1"
@@ -106,7 +106,7 @@ def build(run: Run, files: dict[str, str]) -> dict:
 
 def write(folder: Path, statement: dict) -> None:
     text = json.dumps(statement, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    (Path(folder) / ATTESTATION).write_text(secrets.scrub(text), encoding="utf-8")
+    (Path(folder) / ATTESTATION).write_text(redact.scrub(text), encoding="utf-8")
 
 
 def parse(text: str) -> dict:

@@ -4,7 +4,7 @@ Every line that claims something is a criterion result (✅ passed, ❌ failed o
 ⚠ waived, ⏭ skipped, ➖ not run) linked to its evidence. The seed's claims that no machine
 can check are listed under *Not verifiable as written*, and *The hand-written report, line by
 line* gives every check-marked line of the document the phase replaces with today's verdict of
-what accounts for it (its claims table, :mod:`phasegate.claims`). One document model renders
+what accounts for it (its claims table, :mod:`phasegate.catalogue.claims`). One document model renders
 to Markdown and to self-contained HTML (no external script, font or stylesheet).
 """
 
@@ -15,7 +15,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from .. import claims as _claims
+from ..catalogue import claims as _claims
 from .gate import SIGNABLE, assess
 from .model import HTML_REPORT, Result, Run, iso, provenance_lines
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import secrets
+from .. import redact
 from .model import DIFF_APPENDIX, load_run
 
 _DIGEST = "*** (hmac "
@@ -108,7 +108,7 @@ def diff_runs(folder_a, folder_b) -> str:
         lines.append(f"Grants and database settings changed: {len(grants)}")
         for k, before, after in grants:
             lines.append(f"  {k}: {_short(before)} -> {_short(after)}")
-    return secrets.scrub("\n".join(lines) + "\n")
+    return redact.scrub("\n".join(lines) + "\n")
 
 
 def _flat_database(run) -> dict:

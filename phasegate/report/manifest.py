@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .. import secrets
+from .. import redact
 from .gate import assess
 from .model import MANIFEST, SIGNATURE, Run, iso
 
@@ -72,7 +72,7 @@ def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
 
 def write(folder: Path, manifest: dict) -> None:
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    (folder / MANIFEST).write_text(secrets.scrub(text), encoding="utf-8")
+    (folder / MANIFEST).write_text(redact.scrub(text), encoding="utf-8")
 
 
 def read(folder: Path) -> dict:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import RENDER_API_URL  # noqa: F401 (the report's modules read it from here)
-from ..claims import PENDING
-from ..criteria import Phase, load_phase, phase_names
+from ..catalogue.claims import PENDING
+from ..catalogue.criteria import Phase, load_phase, phase_names
 from ..timefmt import utc_now, zulu as iso  # noqa: F401 (re-exported to the report's modules)
-from ..waivers import Judged, from_run, judge
+from ..catalogue.waivers import Judged, from_run, judge
 
 RESULTS = "allure-results"
 HTML_REPORT = "allure-report.html"

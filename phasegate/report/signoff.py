@@ -28,7 +28,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .. import secrets
+from .. import redact
 from . import attestation as _attestation
 from . import manifest as _manifest
 from . import write_completion
@@ -96,7 +96,7 @@ def signoff(folder, key, signer: str, now=None) -> dict:
     record = {"signer": f"{name} <{email}>", "email": email, "signed_at": iso(now), "verdict": verdict_of(run),
               "phase": run.phase.title,
               "namespace": NAMESPACE, "manifest_before_signoff_sha256": _manifest.sha256(folder / MANIFEST)}
-    (folder / SIGNOFF).write_text(secrets.scrub(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False))
+    (folder / SIGNOFF).write_text(redact.scrub(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False))
                                   + "\n", encoding="utf-8")
     try:
         run = write_completion(folder, now=now)

@@ -22,7 +22,7 @@ import re
 import urllib.parse
 from pathlib import Path
 
-from .. import secrets
+from .. import redact
 from .model import Result, Run
 
 MAX_ROWS = 200  # GitHub caps a step's summary at 1 MiB; a row is at most a few hundred bytes
@@ -37,7 +37,7 @@ _LABEL = {"passed": "✅ passed", "failed": "❌ failed", "broken": "❌ broken"
 
 def escape(text: str, limit: int = MAX_CELL) -> str:
     """One table cell: one line, at most ``limit`` characters, no character that changes the table."""
-    text = " ".join(secrets.scrub(str(text)).split())
+    text = " ".join(redact.scrub(str(text)).split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -122,21 +122,21 @@ def render(where: str, status_lines: list[str], runs: list[Run]) -> str:
         if len(rows) > MAX_ROWS:
             out += ["", f"… and {len(rows) - MAX_ROWS} more: see each run's completion report."]
     out += ["", "Each run folder's completion-report.md holds the full messages and the evidence.", ""]
-    return secrets.scrub("\n".join(out))
+    return redact.scrub("\n".join(out))
 
 
 def register_environment() -> None:
     """Register, to be scrubbed, every secret-looking value of this process's environment."""
     for key, value in os.environ.items():
-        if secrets.is_plain(key) or not _SECRETISH.search(key) or len(value) < 8:
+        if redact.is_plain(key) or not _SECRETISH.search(key) or len(value) < 8:
             continue
-        secrets.register(value)
+        redact.register(value)
         try:
             password = urllib.parse.urlsplit(value).password
         except ValueError:
             password = None
         if password:
-            secrets.register(urllib.parse.unquote(password))
+            redact.register(urllib.parse.unquote(password))
 
 
 def write(text: str, out: Path | None) -> Path | None:

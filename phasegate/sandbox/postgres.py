@@ -21,7 +21,7 @@ import contextlib
 import fcntl
 import json
 import os
-import secrets as _pysecrets
+import secrets
 import stat
 import time
 import urllib.parse
@@ -34,8 +34,7 @@ import psycopg
 import psycopg.conninfo
 from psycopg import sql
 
-from phasegate import secrets
-
+from phasegate import redact
 __all__ = ["SandboxPostgres", "SeededWorld", "VARIANTS", "ALSO_AFFECTS", "default_data_dir",
            "STAGING_ROLE", "PRODUCTION_ROLE", "API_ROLE", "STAGING_SCHEMA", "PRODUCTION_SCHEMA", "QUEUE_TABLE"]
 
@@ -226,7 +225,7 @@ class SeededWorld:
     _sessions: list = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        secrets.register(self.password)
+        redact.register(self.password)
 
     def start_worker_sessions(self, n: int | None = None) -> None:
         """A stand-in worker: ``n`` idle connections as the worker (default: expected_worker_sessions).
@@ -288,7 +287,7 @@ class SandboxPostgres:
         if self.external_url:
             params = psycopg.conninfo.conninfo_to_dict(self.external_url)
             if params.get("password"):
-                secrets.register(str(params["password"]))
+                redact.register(str(params["password"]))
             self.admin_url = self.external_url
             with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
                 if not conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
@@ -371,7 +370,7 @@ class SandboxPostgres:
         if not self.admin_url:
             raise RuntimeError("SandboxPostgres is not started")
         if password:
-            secrets.register(password)
+            redact.register(password)
         params = dict(psycopg.conninfo.conninfo_to_dict(self.admin_url))
         params.update(user=user, dbname=dbname)
         params.pop("password", None)
@@ -402,8 +401,8 @@ class SandboxPostgres:
             raise ValueError(f"unknown sandbox database variant {variant!r}; known: {', '.join(VARIANTS)}")
         if not self.admin_url:
             self.start()
-        password = "pw-CANARY-" + _pysecrets.token_hex(12)  # canary: leak tests grep for it
-        secrets.register(password)
+        password = "pw-CANARY-" + secrets.token_hex(12)  # canary: leak tests grep for it
+        redact.register(password)
         worker_url = self.url_for(STAGING_ROLE, password, dbname)
         production_url = self.url_for(PRODUCTION_ROLE, password, dbname)
         api_url = self.url_for(API_ROLE, password if variant != "P5-05-unreachable" else password + "-wrong", dbname)

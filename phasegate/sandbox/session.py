@@ -12,11 +12,11 @@ import json
 import subprocess
 import sys
 import threading
-import secrets as _random
+import secrets
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError, TargetError
-from ..secrets import describe
+from ..redact import describe
 from . import worlds
 from .settings import DEFAULT_WORLD, SANDBOX_ROLE_URLS, check_faults
 
@@ -151,7 +151,7 @@ class SandboxSession:
     def _database_urls(self) -> dict[str, str]:
         if not self.needs & DATABASE_PARTS:
             # No database criterion runs: serve well-formed URLs nothing will connect to.
-            password = "pw-sandbox-" + _random.token_hex(8)
+            password = "pw-sandbox-" + secrets.token_hex(8)
             remote = URL_STYLES["remote-with-tls"]
             return {
                 "DATABASE_URL": remote.format(user="upload_worker_staging", password=password),

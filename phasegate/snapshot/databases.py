@@ -14,7 +14,7 @@ from .model import NotJudgeable, Snapshot, own_database_url
 
 if TYPE_CHECKING:
     from ..profile.model import Profile
-    from ..secrets import Secret
+    from ..redact import Secret
 
 
 def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | None) -> None:

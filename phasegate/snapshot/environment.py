@@ -21,7 +21,7 @@ from .model import ServiceSnapshot
 class EnvironmentSnapshot:
     """Every service the policy selects, with its counterpart, as read once in this run."""
 
-    policy: object  # phasegate.policy.Policy (not imported: policy.py re-exports this module)
+    policy: object  # phasegate.profile.policy.Policy (the snapshot reads what the profile's policy selects)
     services: dict[str, ServiceSnapshot]  # name -> the service and its effective environment
     counterparts: dict[str, ServiceSnapshot]  # staging name -> production counterpart
     requests_made: int = 0
@@ -31,7 +31,7 @@ class EnvironmentSnapshot:
 
 
 def read_environment(policy, client: RenderClient) -> EnvironmentSnapshot:
-    """Every service ``policy`` (a phasegate.policy.Policy) selects and its counterpart, read once, concurrently."""
+    """Every service ``policy`` (a phasegate.profile.policy.Policy) selects and its counterpart, read once, concurrently."""
     listed = client.list_services()
     by_name: dict[str, list[Service]] = {}
     for service in listed:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import secrets
+from .. import redact
 from ..errors import TargetError
 from ..render.models import Deploy, EnvGroup, Event, SecretFile, Service
-from ..secrets import Secret
+from ..redact import Secret
 from .evidence import service_evidence, snapshot_evidence
 
 METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
@@ -37,11 +37,11 @@ class Setting:
 
     @property
     def plain(self) -> bool:
-        return secrets.is_plain(self.key)
+        return redact.is_plain(self.key)
 
     def shown(self) -> str:
         """The value as evidence may carry it: plain settings verbatim, secrets masked."""
-        return self.value.reveal() if self.plain else secrets.shown(self.key, self.value)
+        return self.value.reveal() if self.plain else redact.shown(self.key, self.value)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 DEFAULT_FORBIDDEN = "background_worker=JWT_SECRET"
 
@@ -48,7 +48,3 @@ def parse_forbidden(text: str, source: str) -> dict[str, tuple[str, ...]]:
             raise ConfigError(f"{source}: POLICY_FORBIDDEN_KEYS must read type=KEY,KEY;type=…, got {part!r}")
         rules[kind.strip()] = tuple(k.strip() for k in keys.split(",") if k.strip())
     return rules
-
-
-# Moved to phasegate.snapshot.environment (judge_service to phasegate.judges.policy); kept so other modules' imports hold.
-from .snapshot.environment import EnvironmentSnapshot, read_environment  # noqa: E402, F401
