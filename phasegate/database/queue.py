@@ -1,14 +1,15 @@
 """The queue's facts: its table (columns, privileges to claim a job), its status type, job counts, stuck jobs.
 
 The done, failed and running states are the profile's (:class:`~phasegate.queue_states.QueueStates`);
-what the status column's type allows is read by :mod:`phasegate.status_values`'s catalog query.
+what the status column's type allows is read by :mod:`phasegate.database.status_values`'s catalog query.
 """
 
 from __future__ import annotations
 
 from psycopg import sql
 
-from phasegate import status_values
+from phasegate.database import status_values
+from phasegate.database.check_text import allows, summary
 from phasegate.database.session import _Reader
 from phasegate.queue_states import QueueStates
 
@@ -121,13 +122,13 @@ def status_type(r: _Reader, schema: str, table: str, states: QueueStates) -> dic
     found = status_values.status_type(row)
     if found is not None:
         found["states (profile)"] = {
-            "done": {"state": states.done, "allowed": status_values.allows(found, states.done)},
-            "failed": {"state": states.failed, "allowed": status_values.allows(found, states.failed)},
-            "running": [{"state": s, "allowed": status_values.allows(found, s)} for s in states.running],
+            "done": {"state": states.done, "allowed": allows(found, states.done)},
+            "failed": {"state": states.failed, "allowed": allows(found, states.failed)},
+            "running": [{"state": s, "allowed": allows(found, s)} for s in states.running],
         }
         r.note("failures", "what the status column allows", [found])
         r.note("stuck_jobs", "the running states (profile) and what the status column allows",
-               [{"running": found["states (profile)"]["running"], "allowed": status_values.summary(found)}])
+               [{"running": found["states (profile)"]["running"], "allowed": summary(found)}])
     return found
 
 
