@@ -39,7 +39,7 @@ def test_no_import_circle_and_the_sandbox_takes_no_profile():
     for name, targets in graph.items():
         if name.startswith("phasegate.sandbox"):
             assert not {t for t in targets if t.startswith(("phasegate.profile", "phasegate.config"))}, name
-    assert not {t for t in graph["phasegate.canary_payload"] if t.startswith("phasegate.")} - {"phasegate.errors"}
+    assert not {t for t in graph["phasegate.canary.payload"] if t.startswith("phasegate.")} - {"phasegate.errors"}
 
 
 def test_loading_a_profile_imports_no_database_driver(tmp_path):
