@@ -3,7 +3,7 @@
 import pytest
 from pytest_bdd import given, then
 
-from phasegate import evidence
+from phasegate.record import evidence
 from phasegate.judges import database as judge_db
 from phasegate.catalogue.criteria import reads
 from phasegate.pytest_plugin.scenario import scenario_ids

@@ -2,7 +2,7 @@
 
 from pytest_bdd import given, then, when
 
-from phasegate import evidence
+from phasegate.record import evidence
 from phasegate.canary.round_trip import RoundTrip
 from phasegate.judges import round_trip as judge_round_trip
 from phasegate.catalogue.criteria import reads
