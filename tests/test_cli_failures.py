@@ -113,7 +113,8 @@ def test_a_busy_port_is_one_line():
     assert "is in use" in line
 
 
-@pytest.mark.parametrize("args", [[], ["nosuch"], ["report"], ["sandbox", "serve", "--port", "x"]],
+@pytest.mark.parametrize("args", [[], ["nosuch"], ["report"], ["sandbox", "serve", "--port", "x"],
+                                  ["sandbox", "serve", "--port", "99999"], ["sandbox", "serve", "--port", "-1"]],
                          ids=lambda a: " ".join(a) or "none")
 def test_bad_arguments_are_one_line(args):
     line = one_line_failure(phasegate(*args), EXIT_REFUSED)

@@ -3,6 +3,7 @@ for curl, and the list of its worlds (:mod:`phasegate.sandbox`)."""
 
 from __future__ import annotations
 
+import argparse
 import errno
 import secrets
 import signal
@@ -10,6 +11,17 @@ import sys
 import threading
 
 from .base import EXIT_OK, EXIT_REFUSED, CommandParser
+
+
+def _port(text: str) -> int:
+    """A TCP port, 0 (any free one) to 65535: anything else is a usage error, not a traceback from bind()."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number from 0 to 65535") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("must be a whole number from 0 to 65535")
+    return port
 
 
 def register(sub) -> None:
@@ -21,7 +33,7 @@ def register(sub) -> None:
                         description="Serve a Render world on 127.0.0.1; print the base URL and the API key.")
     p.add_argument("--world", default="compliant", metavar="NAME",
                    help="a world marked render by `phasegate sandbox worlds` (default: compliant)")
-    p.add_argument("--port", type=int, default=0, metavar="N", help="port (default: any free port)")
+    p.add_argument("--port", type=_port, default=0, metavar="N", help="port (default: any free port)")
     p.add_argument("--fault", default="", metavar="SPEC",
                    help="faults, e.g. 'rate_limit_times=2,latency_ms=100' (see phasegate.sandbox.simulator.Faults)")
     p.add_argument("--key", default=None, metavar="KEY", help="API key to require (default: a random one)")
