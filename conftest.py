@@ -1,8 +1,9 @@
-"""Wiring only: the phasegate plugin and the step definitions."""
+"""Wiring only: the phasegate plugin, the reports it hands each run folder to, and the step definitions."""
 
 pytest_plugins = [
     "phasegate.pytest_plugin.hooks",
     "phasegate.pytest_plugin.fixtures",
+    "phasegate.report.at_session_end",
     "steps.service_steps",
     "steps.environment_steps",
     "steps.database_steps",

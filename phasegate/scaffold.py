@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .audit import AuditError, read_report
-from .catalogue.claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, Claim, claim_lines, claim_text
+from .catalogue.claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, Claim, ClaimLine, claim_lines, claim_text
 from .catalogue.criteria import FEATURES, PHASE_FILE, CatalogueError, load_phases
 
 HAND_WRITTEN = "hand-written-report.md"
@@ -72,16 +73,134 @@ def _feature(heading: str, report: str, scenarios: list[tuple[str, str]]) -> str
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def scaffold(report: Path, target: Path, prefix: str | None, title: str | None = None) -> list[str]:
-    """Write the phase folder ``target`` (features/<phase>) from ``report``; the lines to print."""
-    target = Path(target)
+@dataclass
+class _Draft:
+    """The new phase's claims table, its pending criteria and its sections, one claim line at a time."""
+
+    prefix: str
+    known: dict[str, Claim]
+    claims: list[dict] = field(default_factory=list)
+    seen: dict[str, str] = field(default_factory=dict)  # claim key -> its ID or status, once per claim
+    pending: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # section -> [(ID, claim)]
+    judged: dict[str, set[str]] = field(default_factory=dict)  # section -> criteria of other phases judging it
+    order: list[str] = field(default_factory=list)  # the sections in document order
+    empty: list[int] = field(default_factory=list)  # lines with a check mark and no text
+
+    def add(self, line: ClaimLine, section: str) -> None:
+        if section not in self.order:
+            self.order.append(section)
+        if not line.key:  # a check mark with no text: nothing to name a criterion after
+            self.empty.append(line.line)
+            return
+        if line.key in self.seen:
+            return
+        claim = self.known.get(line.key)
+        if claim is not None:
+            self.claims.append(_entry(claim, line.text, line.section))
+            self.seen[line.key] = claim.status
+            if claim.status == CRITERIA:
+                self.judged.setdefault(section, set()).update(claim.criteria_under(line.section))
+        elif _STATUS_LINE.match(line.text):
+            self.claims.append({"claim": line.text, PHASE_VERDICT: True})
+            self.seen[line.key] = PHASE_VERDICT
+        else:
+            cid = f"{self.prefix}-{len(self.pending_ids()) + 1:02d}"
+            self.pending.setdefault(section, []).append((cid, line.text))
+            self.claims.append({"claim": line.text, CRITERIA: [cid]})
+            self.seen[line.key] = cid
+
+    def pending_ids(self) -> list[str]:
+        return [cid for v in self.pending.values() for cid, _ in v]
+
+    def sections(self) -> list[dict]:
+        """phase.yaml's report sections: those with a pending claim or one judged by other phases."""
+        sections = []
+        for heading in self.order:
+            if heading not in self.pending and heading not in self.judged:
+                continue
+            entry: dict = {"heading": heading}
+            if heading in self.judged:
+                entry["note_before"] = ("Claims of this section judged by criteria of other phases: "
+                                        + ", ".join(sorted(self.judged[heading])) + ".")
+            if heading in self.pending:
+                entry["lines"] = [cid for cid, _ in self.pending[heading]]
+            sections.append(entry)
+        return sections
+
+
+def _checked_target(target: Path, prefix: str | None) -> Path:
+    """The catalogue root (the folder holding features/) of a scaffold that may be written at ``target``."""
     if not prefix or not re.fullmatch(r"[A-Z][A-Z0-9]*", prefix):
         raise AuditError(f"--scaffold needs --prefix, capital letters and digits (e.g. P6), got {prefix!r}")
     if target.exists():
         raise AuditError(f"refused: {target} exists; a scaffold never overwrites a folder")
     if target.resolve().parent.name != FEATURES:
         raise AuditError(f"--scaffold must name a folder of features/ (features/<phase>), not {target}")
-    root = target.resolve().parent.parent
+    return target.resolve().parent.parent
+
+
+def _draft(report: Path, text: str, section_of: dict[int, str], phases, prefix: str) -> _Draft:
+    """Every claim line of the report, accounted for by a phase, the document's status, or a new criterion."""
+    draft = _Draft(prefix, _known(phases))
+    for line in claim_lines(text):
+        draft.add(line, section_of.get(line.line, "Report"))
+    count = len(draft.pending_ids())
+    if count > 99:
+        raise AuditError(f"{report}: {count} new claims; criterion IDs have two digits (at most 99 per phase)")
+    return draft
+
+
+def _phase_file(report: Path, doc_title: str, title: str, prefix: str, draft: _Draft) -> str:
+    """phase.yaml: a header saying where it came from, then title, prefix, report sections and claims."""
+    meta = {"title": title, "prefix": prefix,
+            "report": {"title": f"{title} Completion Report", "sections": draft.sections()},
+            "hand_written": HAND_WRITTEN, "claims": draft.claims}
+    source = f"{Path(report).name} ({doc_title or 'no title'})"
+    header = (f"# Scaffolded by `phasegate audit --scaffold` from {source}.\n"
+              "# Each claim no phase judged became a pending criterion: give its scenario real steps, or move the\n"
+              "# claim to not_verifiable (with a reason and the closest criteria) and remove its scenario.\n")
+    return header + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110)
+
+
+def _write(target: Path, root: Path, text: str, phase_file: str, draft: _Draft) -> list[str]:
+    """Write the folder and check it loads as a catalogue; removed again if not. The feature files' names."""
+    target.mkdir(parents=True)
+    try:
+        (target / HAND_WRITTEN).write_text(text, encoding="utf-8")
+        (target / PHASE_FILE).write_text(phase_file, encoding="utf-8")
+        files = []
+        for number, heading in enumerate(h for h in draft.order if h in draft.pending):
+            name = f"{number + 1:02d}_{_slug(heading)}.feature"
+            (target / name).write_text(_feature(heading, HAND_WRITTEN, draft.pending[heading]), encoding="utf-8")
+            files.append(name)
+        load_phases(root)  # the scaffold must be a consistent catalogue, like any phase
+    except (OSError, CatalogueError) as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise AuditError(f"the scaffold was not kept: {' '.join(str(exc).split())}") from None
+    return files
+
+
+def _said(target: Path, phases, files: list[str], draft: _Draft) -> list[str]:
+    """The lines to print: what was written, how the claims were accounted for, how to run the phase."""
+    statuses = list(draft.seen.values())
+    ids = draft.pending_ids()
+    listed = ",".join(sorted([*phases, target.name]))
+    return [
+        f"wrote {target}/: {PHASE_FILE}, {HAND_WRITTEN}, {len(files)} feature(s) ({', '.join(files) or 'none'})",
+        f"{len(statuses)} claims: {len(ids)} pending" + (f" ({ids[0]}…{ids[-1]}, not yet executable)" if ids else "")
+        + f", {statuses.count(CRITERIA)} judged by existing criteria, {statuses.count(PHASE_VERDICT)} phase "
+        f"verdict(s), {statuses.count(NOT_VERIFIABLE)} not verifiable",
+        *([f"left out: a check mark with no claim on line(s) {', '.join(map(str, draft.empty))}"]
+          if draft.empty else []),
+        f"run it: pytest -m staging --env sandbox --phase {target.name}",
+        f"to judge it with the others, add it to PHASEGATE_PHASES in environments/<env>.env: PHASEGATE_PHASES={listed}",
+    ]
+
+
+def scaffold(report: Path, target: Path, prefix: str | None, title: str | None = None) -> list[str]:
+    """Write the phase folder ``target`` (features/<phase>) from ``report``; the lines to print."""
+    target = Path(target)
+    root = _checked_target(target, prefix)
     text = read_report(report)
     phases = load_phases(root)
     taken = {p.prefix: p.name for p in phases.values()}
@@ -89,80 +208,6 @@ def scaffold(report: Path, target: Path, prefix: str | None, title: str | None =
         raise AuditError(f"refused: prefix {prefix} is {taken[prefix]}'s")
     title = title or (f"Phase {prefix[1:]}" if re.fullmatch(r"P\d+", prefix) else prefix)
     doc_title, section_of = _sections(text)
-    known = _known(phases)
-    claims: list[dict] = []
-    seen: dict[str, str] = {}  # claim key -> its ID or status, once per claim
-    pending: dict[str, list[tuple[str, str]]] = {}  # section -> [(ID, claim)]
-    judged: dict[str, set[str]] = {}  # section -> criteria of other phases that judge its claims
-    order: list[str] = []
-    empty: list[int] = []
-    for line in claim_lines(text):
-        section = section_of.get(line.line, "Report")
-        if section not in order:
-            order.append(section)
-        if not line.key:  # a check mark with no text: nothing to name a criterion after
-            empty.append(line.line)
-            continue
-        if line.key in seen:
-            continue
-        claim = known.get(line.key)
-        if claim is not None:
-            claims.append(_entry(claim, line.text, line.section))
-            seen[line.key] = claim.status
-            if claim.status == CRITERIA:
-                judged.setdefault(section, set()).update(claim.criteria_under(line.section))
-        elif _STATUS_LINE.match(line.text):
-            claims.append({"claim": line.text, PHASE_VERDICT: True})
-            seen[line.key] = PHASE_VERDICT
-        else:
-            cid = f"{prefix}-{sum(len(v) for v in pending.values()) + 1:02d}"
-            pending.setdefault(section, []).append((cid, line.text))
-            claims.append({"claim": line.text, CRITERIA: [cid]})
-            seen[line.key] = cid
-    count = sum(len(v) for v in pending.values())
-    if count > 99:
-        raise AuditError(f"{report}: {count} new claims; criterion IDs have two digits (at most 99 per phase)")
-    sections = []
-    for heading in order:
-        if heading not in pending and heading not in judged:
-            continue
-        entry: dict = {"heading": heading}
-        if heading in judged:
-            entry["note_before"] = ("Claims of this section judged by criteria of other phases: "
-                                    + ", ".join(sorted(judged[heading])) + ".")
-        if heading in pending:
-            entry["lines"] = [cid for cid, _ in pending[heading]]
-        sections.append(entry)
-    meta = {"title": title, "prefix": prefix,
-            "report": {"title": f"{title} Completion Report", "sections": sections},
-            "hand_written": HAND_WRITTEN, "claims": claims}
-    target.mkdir(parents=True)
-    try:
-        (target / HAND_WRITTEN).write_text(text, encoding="utf-8")
-        source = f"{Path(report).name} ({doc_title or 'no title'})"
-        header = (f"# Scaffolded by `phasegate audit --scaffold` from {source}.\n"
-                  "# Each claim no phase judged became a pending criterion: give its scenario real steps, or move the\n"
-                  "# claim to not_verifiable (with a reason and the closest criteria) and remove its scenario.\n")
-        (target / PHASE_FILE).write_text(header + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110),
-                                         encoding="utf-8")
-        files = []
-        for number, heading in enumerate(h for h in order if h in pending):
-            name = f"{number + 1:02d}_{_slug(heading)}.feature"
-            (target / name).write_text(_feature(heading, HAND_WRITTEN, pending[heading]), encoding="utf-8")
-            files.append(name)
-        load_phases(root)  # the scaffold must be a consistent catalogue, like any phase
-    except (OSError, CatalogueError) as exc:
-        shutil.rmtree(target, ignore_errors=True)
-        raise AuditError(f"the scaffold was not kept: {' '.join(str(exc).split())}") from None
-    statuses = list(seen.values())
-    ids = [cid for v in pending.values() for cid, _ in v]
-    listed = ",".join(sorted([*phases, target.name]))
-    return [
-        f"wrote {target}/: {PHASE_FILE}, {HAND_WRITTEN}, {len(files)} feature(s) ({', '.join(files) or 'none'})",
-        f"{len(statuses)} claims: {len(ids)} pending" + (f" ({ids[0]}…{ids[-1]}, not yet executable)" if ids else "")
-        + f", {statuses.count(CRITERIA)} judged by existing criteria, {statuses.count(PHASE_VERDICT)} phase "
-        f"verdict(s), {statuses.count(NOT_VERIFIABLE)} not verifiable",
-        *([f"left out: a check mark with no claim on line(s) {', '.join(map(str, empty))}"] if empty else []),
-        f"run it: pytest -m staging --env sandbox --phase {target.name}",
-        f"to judge it with the others, add it to PHASEGATE_PHASES in environments/<env>.env: PHASEGATE_PHASES={listed}",
-    ]
+    draft = _draft(report, text, section_of, phases, prefix)
+    files = _write(target, root, text, _phase_file(report, doc_title, title, prefix, draft), draft)
+    return _said(target, phases, files, draft)

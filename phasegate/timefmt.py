@@ -13,3 +13,11 @@ def utc_now() -> _dt.datetime:
 def zulu(moment: _dt.datetime, timespec: str = "auto") -> str:
     """An aware UTC ``moment`` as RFC 3339 ending in "Z"; ``timespec`` as ``datetime.isoformat``'s."""
     return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def parse_zulu(text: str) -> _dt.datetime:
+    """An RFC 3339 moment ("…Z" or "+00:00") as an aware datetime; ValueError if it is not one.
+
+    Python before 3.11 does not read the "Z" suffix, hence the one replacement here.
+    """
+    return _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

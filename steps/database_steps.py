@@ -3,10 +3,9 @@
 import pytest
 from pytest_bdd import given, then
 
-from phasegate import evidence
+from phasegate.record import evidence
 from phasegate.judges import database as judge_db
 from phasegate.catalogue.criteria import reads
-from phasegate.pytest_plugin.scenario import scenario_ids
 
 
 @given("the worker's database, reached with the worker's own credentials", target_fixture="database")
@@ -24,9 +23,9 @@ def api_database_session(snapshot):
     return snapshot.require_api_database()
 
 
-def show(database, fact: str, request) -> None:
+def show(database, fact: str, scenario_criteria) -> None:
     """Attach the SQL and rows of the fact a step judges, under its criterion's ID."""
-    cid = " ".join(scenario_ids(request.node))
+    cid = " ".join(scenario_criteria)
     evidence.attach_json(f"{cid} SQL and rows", database.evidence_for(fact))
     if database.contradictions_for(fact):
         evidence.attach_json(f"{cid} CONTRADICTING evidence", database.contradictions_for(fact))
@@ -34,58 +33,58 @@ def show(database, fact: str, request) -> None:
 
 @then("the connection is encrypted unless the database is local")
 @reads()
-def connection_secure(snapshot, database, request):
-    show(database, "connection", request)
+def connection_secure(snapshot, database, scenario_criteria):
+    show(database, "connection", scenario_criteria)
     judge_db.connection_secure(snapshot.worker_database, database, snapshot.staging.dashboard_url)
 
 
 @then("the environment's schema exists")
 @reads()
-def schema_exists(snapshot, database, profile, request):
-    show(database, "schemas", request)
+def schema_exists(snapshot, database, profile, scenario_criteria):
+    show(database, "schemas", scenario_criteria)
     judge_db.schema_exists(database, profile.db_schema, snapshot.staging.dashboard_url)
 
 
 @then("the worker's role is staging-specific: not production's, not a superuser, not postgres")
 @reads()
-def staging_credentials(snapshot, database, profile, request):
-    show(database, "role", request)
+def staging_credentials(snapshot, database, profile, scenario_criteria):
+    show(database, "role", scenario_criteria)
     judge_db.staging_credentials(database, profile.production_db_role, snapshot.staging.dashboard_url)
 
 
 @then("the worker's role has no privilege on the production schema or any of its tables")
 @reads()
-def production_unreachable(snapshot, database, profile, request):
-    show(database, "production_isolation", request)
+def production_unreachable(snapshot, database, profile, scenario_criteria):
+    show(database, "production_isolation", scenario_criteria)
     judge_db.production_unreachable(database, profile.production_db_schema, snapshot.staging.dashboard_url)
 
 
 @then("unqualified names resolve to the environment's schema and never to production's")
 @reads()
-def search_path(snapshot, database, profile, request):
-    show(database, "search_path", request)
+def search_path(snapshot, database, profile, scenario_criteria):
+    show(database, "search_path", scenario_criteria)
     judge_db.search_path_staging(database, profile.db_schema, profile.production_db_schema,
                                  snapshot.staging.dashboard_url)
 
 
 @then("statement and idle-in-transaction timeouts are set for the worker")
 @reads()
-def timeouts(snapshot, database, request):
-    show(database, "timeouts", request)
+def timeouts(snapshot, database, scenario_criteria):
+    show(database, "timeouts", scenario_criteria)
     judge_db.timeouts_set(database, snapshot.staging.dashboard_url)
 
 
 @then("the queue table exists with a status and retry bookkeeping")
 @reads()
-def queue(snapshot, database, profile, request):
-    show(database, "queue", request)
+def queue(snapshot, database, profile, scenario_criteria):
+    show(database, "queue", scenario_criteria)
     judge_db.queue_ready(database, profile.db_queue_table, snapshot.staging.dashboard_url)
 
 
 @then("the worker holds at least one session and no more than its pool size")
 @reads()
-def sessions(snapshot, database, profile, request):
-    show(database, "sessions", request)
+def sessions(snapshot, database, profile, scenario_criteria):
+    show(database, "sessions", scenario_criteria)
     if reason := judge_db.sessions_not_judgeable(database):
         pytest.skip(reason)
     judge_db.sessions_within_pool(database, profile.worker_pool_max, snapshot.staging.dashboard_url)
@@ -93,36 +92,36 @@ def sessions(snapshot, database, profile, request):
 
 @then("no job has been running for longer than the stuck threshold")
 @reads()
-def stuck_jobs(snapshot, database, profile, request):
-    show(database, "stuck_jobs", request)
+def stuck_jobs(snapshot, database, profile, scenario_criteria):
+    show(database, "stuck_jobs", scenario_criteria)
     judge_db.no_stuck_jobs(database, profile.stuck_job_minutes, snapshot.staging.dashboard_url,
                            profile.queue_states.running)
 
 
 @then("the worker's role may read and update the queue table")
 @reads()
-def can_claim(snapshot, database, profile, request):
-    show(database, "claim", request)
+def can_claim(snapshot, database, profile, scenario_criteria):
+    show(database, "claim", scenario_criteria)
     judge_db.worker_can_claim(database, profile.db_queue_table, snapshot.staging.dashboard_url)
 
 
 @then("the queue records failures: a last_error, a failed state, and no job past its attempts elsewhere")
 @reads()
-def failures_recorded(snapshot, database, profile, request):
-    show(database, "failures", request)
+def failures_recorded(snapshot, database, profile, scenario_criteria):
+    show(database, "failures", scenario_criteria)
     judge_db.failures_recorded(database, profile.db_queue_table, profile.queue_states, snapshot.staging.dashboard_url)
 
 
 @then("the API's role may insert jobs into the queue table and draw their ids")
 @reads()
-def api_can_enqueue(api, api_database, profile, request):
-    show(api_database, "enqueue", request)
+def api_can_enqueue(api, api_database, profile, scenario_criteria):
+    show(api_database, "enqueue", scenario_criteria)
     ids = judge_db.api_can_enqueue(api_database, profile.db_queue_table, api.dashboard_url)
     evidence.attach_text("How the queue's ids get their values", "\n".join(ids))
 
 
 @then("the API's role has no privilege on the production schema or any of its tables")
 @reads()
-def api_production_unreachable(api, api_database, profile, request):
-    show(api_database, "production_isolation", request)
+def api_production_unreachable(api, api_database, profile, scenario_criteria):
+    show(api_database, "production_isolation", scenario_criteria)
     judge_db.production_unreachable(api_database, profile.production_db_schema, api.dashboard_url, "the API's")

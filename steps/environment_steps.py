@@ -3,7 +3,7 @@
 import pytest
 from pytest_bdd import given, parsers, then
 
-from phasegate import evidence
+from phasegate.record import evidence
 from phasegate.judges import env
 from phasegate.catalogue.criteria import reads
 

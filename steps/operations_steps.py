@@ -2,7 +2,7 @@
 
 from pytest_bdd import given, then
 
-from phasegate import charts, evidence
+from phasegate.record import charts, evidence
 from phasegate.judges import operations as judge_ops
 from phasegate.catalogue.criteria import reads
 

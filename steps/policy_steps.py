@@ -2,7 +2,7 @@
 
 from pytest_bdd import given, parsers, then
 
-from phasegate import evidence
+from phasegate.record import evidence
 from phasegate.judges import policy
 from phasegate.catalogue.criteria import reads
 from phasegate.judges.violation import Violation

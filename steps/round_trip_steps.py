@@ -2,19 +2,19 @@
 
 from pytest_bdd import given, then, when
 
-from phasegate import evidence
+from phasegate.record import evidence
+from phasegate.canary.round_trip import RoundTrip
 from phasegate.judges import round_trip as judge_round_trip
 from phasegate.catalogue.criteria import reads
-from phasegate.pytest_plugin.scenario import scenario_ids
 
 
 @given("the queue, reached with the API's own credentials for canary jobs", target_fixture="round_trip")
 @reads("service", "database", "api")  # the API's DATABASE_URL on Render names the role the canary must be
-def queue_for_canaries(canary_run, request):
-    canary_run.serves(scenario_ids(request.node))
-    evidence.attach_json("Canary session: route and role", canary_run.journal.get("identity"))
-    canary_run.require_usable()
-    return canary_run
+def queue_for_canaries(canary_run, scenario_criteria):
+    round_trip = RoundTrip(canary_run, scenario_criteria)
+    evidence.attach_json("Canary session: route and role", round_trip.identity)
+    round_trip.require_usable()
+    return round_trip
 
 
 @when("the API enqueues a canary job", target_fixture="canary_job")
@@ -29,11 +29,10 @@ def enqueue_poison(round_trip):
     return round_trip.enqueue("poison")
 
 
-def followed(round_trip, canary_job, profile, request):
+def followed(round_trip, canary_job, scenario_criteria):
     """The job polled to its end (or the bound) and removed; its writes and rows attached under the criterion."""
-    job = round_trip.follow(canary_job, until=(profile.queue_states.done, profile.queue_states.failed),
-                            bound=profile.canary_timeout)
-    cid = " ".join(scenario_ids(request.node))
+    job = round_trip.follow(canary_job)
+    cid = " ".join(scenario_criteria)
     evidence.attach_json(f"{cid} canary: statements that wrote, rows written and removed",
                          round_trip.evidence_for(job.id))
     return job
@@ -41,15 +40,14 @@ def followed(round_trip, canary_job, profile, request):
 
 @then("the worker completes it at its first attempt within the bound")
 @reads()
-def completed_once(round_trip, canary_job, profile, snapshot, request):
-    job = followed(round_trip, canary_job, profile, request)
-    judge_round_trip.completed_once(job, profile.queue_states.done, profile.canary_timeout,
-                                    snapshot.staging.dashboard_url)
+def completed_once(round_trip, canary_job, snapshot, scenario_criteria):
+    job = followed(round_trip, canary_job, scenario_criteria)
+    judge_round_trip.completed_once(job, round_trip.done, round_trip.bound, snapshot.staging.dashboard_url)
 
 
 @then("the worker gives it up after exactly its max attempts with last_error set, within the bound")
 @reads()
-def failed_after_max_attempts(round_trip, canary_job, profile, snapshot, request):
-    job = followed(round_trip, canary_job, profile, request)
-    judge_round_trip.failed_after_max_attempts(job, profile.queue_states.failed, profile.canary_timeout,
+def failed_after_max_attempts(round_trip, canary_job, snapshot, scenario_criteria):
+    job = followed(round_trip, canary_job, scenario_criteria)
+    judge_round_trip.failed_after_max_attempts(job, round_trip.failed, round_trip.bound,
                                                snapshot.staging.dashboard_url)

@@ -19,10 +19,11 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement
 
 from acceptance import ROOT
+from cli_runner import phasegate
 from phasegate.report import attestation
 from phasegate.report.model import load_run
 from standin import database_waivers, standin_run
-from test_signoff import SIGNER, copy, keys, passing_run, phasegate, staging_run  # noqa: F401 (fixtures)
+from test_signoff import SIGNER, copy, keys, passing_run, staging_run  # noqa: F401 (fixtures)
 
 NOT_SUBJECTS = {"manifest.json", "manifest.json.sig", "attestation.intoto.json"}
 

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from acceptance import ROOT, run_suite
+from acceptance import run_suite
+from cli_runner import phasegate, phasegate_started
 
 COMMANDS = [[], ["audit"], ["report"], ["signoff"], ["verify"], ["status"], ["gate"], ["diff"], ["prune"],
             ["summary"], ["sandbox"], ["sandbox", "serve"],
             ["sandbox", "worlds"]]
-
-
-def phasegate(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "phasegate.cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "phasegate")
@@ -47,8 +41,7 @@ def test_worlds_lists_each_world_with_its_criterion():
 def test_serve_accepts_every_render_world_listed_and_names_a_database_world_as_such(name):
     listed = {line.split()[0]: line.split()[1] for line in phasegate("sandbox", "worlds").stdout.splitlines()}
     if listed.get(name) == "render":
-        proc = subprocess.Popen([sys.executable, "-m", "phasegate.cli", "sandbox", "serve", "--world", name],
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = phasegate_started("sandbox", "serve", "--world", name)
         try:
             assert "serving at http://127.0.0.1:" in proc.stdout.readline()
         finally:
@@ -114,8 +107,7 @@ def test_report_rebuilds_a_run_folder(tmp_path):
 
 
 def test_sandbox_serve_answers_curl_with_the_printed_key():
-    proc = subprocess.Popen([sys.executable, "-m", "phasegate.cli", "sandbox", "serve", "--key", "rnd_cli_test_key"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = phasegate_started("sandbox", "serve", "--key", "rnd_cli_test_key")
     try:
         deadline, url = time.monotonic() + 20, None
         while time.monotonic() < deadline and url is None:

@@ -6,20 +6,15 @@ import json
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from acceptance import ROOT, run_suite
+from acceptance import run_suite
+from cli_runner import phasegate
 from phasegate.report import allure_html
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
-
-
-def phasegate(*args, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "phasegate.cli", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
 
 
 def one_line_failure(done: subprocess.CompletedProcess, code: int) -> str:
@@ -118,7 +113,8 @@ def test_a_busy_port_is_one_line():
     assert "is in use" in line
 
 
-@pytest.mark.parametrize("args", [[], ["nosuch"], ["report"], ["sandbox", "serve", "--port", "x"]],
+@pytest.mark.parametrize("args", [[], ["nosuch"], ["report"], ["sandbox", "serve", "--port", "x"],
+                                  ["sandbox", "serve", "--port", "99999"], ["sandbox", "serve", "--port", "-1"]],
                          ids=lambda a: " ".join(a) or "none")
 def test_bad_arguments_are_one_line(args):
     line = one_line_failure(phasegate(*args), EXIT_REFUSED)

@@ -13,24 +13,19 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from acceptance import ROOT, run_suite, suite_command
+from cli_runner import phasegate
 from phasegate.sandbox.simulator import Faults, RenderSimulator
 from phasegate.sandbox.worlds import world
 from standin import (DUMMY_URLS, KEY_CANARY, StandInRender, database_waivers, declared_profile, standin_run,
                      waiver_file)
 
 SIGNER = "Quinn QA <quinn@example.com>"
-
-
-def phasegate(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "phasegate.cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -4,21 +4,15 @@ and per sandbox world, capped, and so is the history the HTML embeds."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
-from acceptance import ROOT, run_suite
+from acceptance import run_suite
+from cli_runner import phasegate
 from phasegate.report import allure_html
 from phasegate.report.history import HISTORY_RUNS, cap_history, history_file
-
-
-def phasegate(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "phasegate.cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
 
 
 def _runs(root: Path, env: str, names: list[str], signed: tuple[str, ...] = ()) -> None:

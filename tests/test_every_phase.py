@@ -6,22 +6,17 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 
 import pytest
 
 from acceptance import ROOT, run_suite
+from cli_runner import phasegate
 from phasegate.catalogue.criteria import load_phases
 from standin import KEY_CANARY, DUMMY_URLS, StandInRender, declared_profile, waiver_file
 from phasegate.sandbox.worlds import world
 
 PHASES = load_phases(ROOT)
 BOTH = {"PHASEGATE_PHASES": "phase4,phase5"}
-
-
-def phasegate(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "phasegate.cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
 
 
 def folders(reports) -> dict[str, object]:

@@ -20,8 +20,9 @@ import pytest
 
 from phasegate.report import promotion
 from phasegate.report.signoff import signoff
+from cli_runner import phasegate
 from standin import database_waivers, signing_key, standin_run
-from test_signoff import SIGNER, phasegate
+from test_signoff import SIGNER
 
 ENV = "standin-gate-" + secrets.token_hex(3)
 

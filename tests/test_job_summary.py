@@ -9,24 +9,17 @@ scanned for every canary, raw and encoded.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
-from acceptance import ROOT, run_suite
+from acceptance import run_suite
+from cli_runner import phasegate
 from phasegate.report import summary
 from phasegate.sandbox.worlds import canary_values, world
 from test_leak_gate import DIGEST_KEY, KEY, encodings
 
 WORLD = "P4-28"
-
-
-def phasegate(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "phasegate.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture(scope="module")

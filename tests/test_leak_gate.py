@@ -10,14 +10,12 @@ run.json, the manifest — is scanned for each canary raw, URL-encoded and base6
 from __future__ import annotations
 
 import base64
-import os
-import subprocess
-import sys
 import urllib.parse
 
 import pytest
 
-from acceptance import ROOT, run_suite
+from acceptance import run_suite
+from cli_runner import phasegate
 from phasegate.sandbox.worlds import canary_values, world
 
 KEY = "rnd_CANARY_leakgate_key_8f7e6d5c4b3a"
@@ -44,10 +42,8 @@ def full_run(tmp_path_factory):
                     f"--junitxml={junit}", f"--log-file={log_file}", "--log-file-level=DEBUG",
                     env={"RENDER_API_KEY": KEY, "PHASEGATE_DIGEST_KEY": DIGEST_KEY})
     folder = next(p for p in (tmp / "reports" / "sandbox").iterdir() if p.is_dir())
-    signoff = subprocess.run([sys.executable, "-m", "phasegate.cli", "signoff", str(folder), "--key",
-                              str(tmp / "no-key"), "--signer", "Leak Gate <gate@example.com>"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120,
-                             env=dict(os.environ, RENDER_API_KEY=KEY))
+    signoff = phasegate("signoff", folder, "--key", tmp / "no-key", "--signer", "Leak Gate <gate@example.com>",
+                        env={"RENDER_API_KEY": KEY})
     return run, tmp, folder, signoff
 
 

@@ -11,6 +11,7 @@ from phasegate.catalogue.criteria import load_phase
 from phasegate.sandbox.session import CATALOGUE
 from phasegate.sandbox.worlds import canary_values, world
 from acceptance import ROOT
+from cli_runner import phasegate
 
 PHASE5 = ("-m", "staging", "--env", "sandbox", "--phase", "phase5")
 # Spelled out so that a criterion added to the features without a violating world is caught.
@@ -86,14 +87,10 @@ def test_phase4_alone_reads_nothing_of_the_api(tmp_path):
 
 
 def test_status_of_an_environment_names_the_newest_run_of_each_phase(compliant_run, tmp_path):
-    import subprocess
-    import sys
-
     tmp, _ = compliant_run
     reports = tmp / "reports"
     run_suite(tmp_path, "-m", "staging", "--env", "sandbox", f"--report-dir={reports}")
-    done = subprocess.run([sys.executable, "-m", "phasegate.cli", "status", str(reports / "sandbox")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = phasegate("status", reports / "sandbox")
     lines = done.stdout.strip().splitlines()
     assert sorted(line.split(":")[0].rsplit("-", 1)[-1] for line in lines) == ["phase4", "phase5"], done.stdout
     assert done.returncode == 3  # sandbox runs: never the real target

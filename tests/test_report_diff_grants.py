@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from acceptance import ROOT, run_suite
+from acceptance import run_suite
+from cli_runner import phasegate
 
 
 def test_diff_names_a_new_route_into_production(tmp_path):
@@ -17,8 +15,7 @@ def test_diff_names_a_new_route_into_production(tmp_path):
     assert before.returncode == 0 and after.returncode == 1
     folders = sorted(p for p in (reports / "sandbox").iterdir() if p.is_dir())
     assert len(folders) == 2
-    done = subprocess.run([sys.executable, "-m", "phasegate.cli", "diff", *map(str, folders)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = phasegate("diff", *folders)
     assert done.returncode == 1 and "P4-43 passed -> failed" in done.stderr, done.stderr  # a regression
     assert "P4-43" in done.stdout and "passed -> failed" in done.stdout
     assert 'grants.member_of: [] -> ["upload_worker_prod"]' in done.stdout
@@ -31,7 +28,6 @@ def test_diff_names_a_new_door_into_production(tmp_path):
         run_suite(tmp_path / folder, "-m", "staging and database", "--env", "sandbox", f"--report-dir={reports}",
                   "--no-report", world=world)
     folders = sorted(p for p in (reports / "sandbox").iterdir() if p.is_dir())
-    done = subprocess.run([sys.executable, "-m", "phasegate.cli", "diff", *map(str, folders)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = phasegate("diff", *folders)
     assert done.returncode == 1 and "P4-43 passed -> failed" in done.stderr, done.stderr
     assert 'grants.production_doors: [] -> ["view upload_pipeline_staging.document_titles"]' in done.stdout, done.stdout

@@ -32,7 +32,7 @@ import psycopg
 import pytest
 
 from acceptance import ROOT, run_suite, suite_command
-from phasegate.canary import CanaryRefused, CanaryRun, RUN_ID
+from phasegate.canary.writer import CanaryRefused, CanaryRun, RUN_ID
 from phasegate.profile import load_profile
 from phasegate.catalogue.criteria import load_phase
 from phasegate.errors import ConfigError
@@ -352,7 +352,7 @@ def test_an_interrupted_run_removes_its_canary_rows(tmp_path, cluster, sig):
 _KILLED_RUN = """
 import os, sys, time
 from pathlib import Path
-from phasegate.canary import CanaryRun
+from phasegate.canary.writer import CanaryRun
 from phasegate.profile import load_profile
 from phasegate.identity import ExpectedRole
 from phasegate.redact import Secret

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
 from acceptance import ROOT, suite_command
+from cli_runner import phasegate
 from phasegate.catalogue.claims import PENDING
 from phasegate.catalogue.criteria import load_phases
 from phasegate.report.gate import assess
@@ -29,15 +29,10 @@ NEW = {"P6-01": "Upload Flow: Files uploaded through the API reach storage",
        "P6-05": "PagerDuty: Alerts routed to the on-call rotation"}
 
 
-def phasegate(repo, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "phasegate.cli", *map(str, args)], cwd=repo, capture_output=True,
-                          text=True, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def scaffolded(tmp_path_factory):
     repo = copy_repo(tmp_path_factory.mktemp("scaffold"))
-    done = phasegate(repo, "audit", REPORT, "--scaffold", "features/phase6", "--prefix", "P6")
+    done = phasegate("audit", REPORT, "--scaffold", "features/phase6", "--prefix", "P6", cwd=repo)
     assert done.returncode == 0, done.stderr
     return repo, done.stdout.splitlines()
 
@@ -64,7 +59,7 @@ def test_the_scaffold_writes_a_phase_and_says_how_to_enable_it(scaffolded):
     assert table["Status: COMPLETED"][0] == table["Phase 6 Status: COMPLETED"][0] == "phase_verdict"
     assert [s["heading"] for s in phase.report["sections"]] == ["Environment", "End-to-End Uploads", "Alerting"]
     assert (repo / "features/phase6/hand-written-report.md").read_bytes() == REPORT.read_bytes()
-    audited = json.loads(phasegate(repo, "audit", REPORT, "--json").stdout)
+    audited = json.loads(phasegate("audit", REPORT, "--json", cwd=repo).stdout)
     assert (audited["phase"], audited["total"], audited["unmapped"]) == ("phase6", 11, 0)
     assert not (ROOT / "features" / "phase6").exists()
 
@@ -72,13 +67,13 @@ def test_the_scaffold_writes_a_phase_and_says_how_to_enable_it(scaffolded):
 def test_the_scaffold_never_overwrites_and_needs_a_prefix(scaffolded, tmp_path):
     repo, _ = scaffolded
     before = sorted(p.name for p in (repo / "features/phase6").iterdir())
-    done = phasegate(repo, "audit", REPORT, "--scaffold", "features/phase6", "--prefix", "P7")
+    done = phasegate("audit", REPORT, "--scaffold", "features/phase6", "--prefix", "P7", cwd=repo)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "phasegate audit: refused: features/phase6 exists; a scaffold never overwrites a folder\n"
     assert sorted(p.name for p in (repo / "features/phase6").iterdir()) == before
     for prefix, why in [("p7", "--scaffold needs --prefix, capital letters and digits (e.g. P6), got 'p7'"),
                         ("P4", "refused: prefix P4 is phase4's")]:
-        done = phasegate(repo, "audit", REPORT, "--scaffold", "features/phase7", "--prefix", prefix)
+        done = phasegate("audit", REPORT, "--scaffold", "features/phase7", "--prefix", prefix, cwd=repo)
         assert (done.returncode, done.stderr) == (2, f"phasegate audit: {why}\n")
         assert not (repo / "features/phase7").exists()
 
@@ -86,7 +81,7 @@ def test_the_scaffold_never_overwrites_and_needs_a_prefix(scaffolded, tmp_path):
 def test_a_check_mark_without_a_claim_is_left_out_and_said(tmp_path):
     repo = copy_repo(tmp_path)
     (tmp_path / "report.md").write_text("# Phase 7\n\n## Backups\n\n- ✅\n- ✅ **Backups**: Nightly\n")
-    done = phasegate(repo, "audit", tmp_path / "report.md", "--scaffold", "features/phase7", "--prefix", "P7")
+    done = phasegate("audit", tmp_path / "report.md", "--scaffold", "features/phase7", "--prefix", "P7", cwd=repo)
     assert done.returncode == 0, done.stderr
     assert "1 claims: 1 pending (P7-01…P7-01, not yet executable)" in done.stdout
     assert "left out: a check mark with no claim on line(s) 5" in done.stdout
@@ -125,7 +120,7 @@ def test_a_scaffolded_phase_runs_every_claim_pending_and_nothing_passes(pending_
 
 def test_sign_off_refuses_a_pending_phase_naming_each_claim(pending_run):
     _done, folders = pending_run
-    done = phasegate(ROOT, "signoff", folders[0], "--key", "missing-key", "--signer", "Ana QA <ana@example.com>")
+    done = phasegate("signoff", folders[0], "--key", "missing-key", "--signer", "Ana QA <ana@example.com>")
     assert done.returncode == 2
     reason = ("pending, not yet executable (give each real steps, or move its claim to not_verifiable in phase.yaml): "
               + "; ".join(f"{cid} {claim}" for cid, claim in NEW.items()))

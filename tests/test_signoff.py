@@ -6,20 +6,15 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from acceptance import ROOT, run_suite
+from acceptance import run_suite
+from cli_runner import phasegate
 from standin import database_waivers, in_days, signing_key, standin_run
 
 SIGNER = "Quinn QA <quinn@example.com>"
-
-
-def phasegate(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "phasegate.cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
 
 
 def staging_run(tmp: Path, world_name: str = "compliant", waived: dict | None = None) -> tuple:

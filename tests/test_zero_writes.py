@@ -192,7 +192,7 @@ def test_the_log_does_show_a_write_when_there_is_one(logged_cluster):
         "SELECT has_schema_privilege(current_user, n.oid, 'CREATE') AS \"create\""))
 
 
-# --- the round trip's flags (phasegate/canary.py, the only writer) --------------------------------
+# --- the round trip's flags (phasegate/canary/writer.py, the only writer) --------------------------------
 
 CANARY_APPLICATION = "phasegate canary"
 from phasegate.sandbox.worker import APPLICATION_NAME as STAND_IN_WORKER  # noqa: E402 -- the process, not the idle sessions

@@ -6,6 +6,7 @@ import datetime as _dt
 
 from ..snapshot import NotJudgeable, ServiceSnapshot
 from .violation import Violation
+from ..timefmt import parse_zulu
 
 # Render's ServiceEventType (SDK render 1.5.0) plus the detail types its ServiceEvent union
 # names. An event outside this set cannot be classified, so the failure-events criterion is broken, never passed.
@@ -105,7 +106,7 @@ def _parse_time(text: str | None) -> _dt.datetime | None:
     if not text:
         return None
     try:
-        return _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_zulu(text)
     except ValueError:
         return None
 

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from .violation import Violation
 
-if TYPE_CHECKING:  # the writer's record of a job; judges never load the writer
-    from ..canary import Observed
+if TYPE_CHECKING:  # what polling a canary job saw; judges never load the round trip's I/O
+    from ..canary.round_trip import Observed
 
 
 def _seen(job: Observed) -> str:

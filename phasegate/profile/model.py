@@ -145,7 +145,7 @@ class Profile:
     active: bool = False
     canary_database_url: Secret | None = field(default=None, repr=False)
     canary_timeout: float = 60.0
-    canary_payload: object = None  # canary_payload.PayloadTemplate, validated at load
+    canary_payload: object = None  # canary.payload.PayloadTemplate, validated at load
     # The queue's done, failed and running states (QUEUE_DONE_STATUS, QUEUE_FAILED_STATUS, QUEUE_RUNNING_STATUSES).
     queue_states: QueueStates = QueueStates()
     # One line per deprecated key the profile used, printed once at the start of a run.

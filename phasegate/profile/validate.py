@@ -12,7 +12,7 @@ import re
 from urllib.parse import urlparse
 
 from .. import RENDER_API_URL as DEFAULT_API_URL  # one place: phasegate/__init__.py
-from ..canary_payload import DEFAULT_PAYLOAD, PayloadTemplate
+from ..canary.payload import DEFAULT_PAYLOAD, PayloadTemplate
 from ..errors import ConfigError
 from ..queue_states import DEFAULT_DONE, DEFAULT_FAILED, DEFAULT_RUNNING, QueueStates
 from ..sandbox import settings as sandbox_settings

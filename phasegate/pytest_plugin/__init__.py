@@ -1,5 +1,6 @@
 """The pytest plugin, as a package: :mod:`.hooks` holds only the hook functions (each delegating),
-:mod:`.fixtures` the session fixtures; conftest.py registers those two modules.
+:mod:`.fixtures` the session fixtures; conftest.py registers those two modules. :mod:`.hookspecs`
+declares the hook fired for each run folder written, which :mod:`phasegate.report.at_session_end` implements.
 
 The rest does one job each: :mod:`.options`, :mod:`.logscrub`, :mod:`.context` (the run context),
 :mod:`.scenario` (what a collected item judges; steps may import it), :mod:`.collection` (markers,

@@ -11,7 +11,7 @@ import contextlib
 import pytest
 
 from .. import redact
-from ..ci_results import CRITERION_PROPERTY
+from ..record.ci_results import CRITERION_PROPERTY
 from ..profile import Profile
 from ..catalogue.criteria import CatalogueError, Phase, SEVERITIES, load_phases
 from ..errors import ConfigError, PhasegateError

@@ -12,7 +12,14 @@ from ..profile import Profile
 from ..errors import ConfigError, TargetError
 from .context import context
 from .round_trip import open_canary_run
+from .scenario import scenario_ids
 from .stash import NEEDS, PROFILE, SNAPSHOT
+
+
+@pytest.fixture
+def scenario_criteria(request) -> list[str]:
+    """The criterion IDs the running scenario judges: what steps name their evidence by (steps import no plugin module)."""
+    return scenario_ids(request.node)
 
 
 @pytest.fixture(scope="session")

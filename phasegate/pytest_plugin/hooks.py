@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from . import allure_labels, collection, logscrub, options, outcomes, round_trip, run_folders, terminal
+from . import allure_labels, collection, hookspecs, logscrub, options, outcomes, round_trip, run_folders, terminal
 from .context import close_context
 from .stash import OUTCOMES
+
+
+def pytest_addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 def pytest_addoption(parser):

@@ -10,7 +10,7 @@ import pytest
 
 from .. import redact
 from ..causes import Causes
-from ..ci_results import OUTCOME_PROPERTY, readable, rewrite_junit
+from ..record.ci_results import OUTCOME_PROPERTY, readable, rewrite_junit
 from ..errors import PhasegateError, TargetError
 from ..judges.violation import Violation
 from .collection import phase_of

@@ -1,11 +1,13 @@
-"""The opt-in round trip (features/phase5/round_trip.feature): the canary run and its clean-up.
+"""The opt-in round trip's pytest wiring (features/phase5/round_trip.feature): the canary run and its clean-up.
 
 The only writing criteria have their own, small part: the refusal of a production profile
-before anything is collected, the session's :class:`~phasegate.canary.CanaryRun` (opened by the
-``canary_run`` fixture for the first round-trip scenario only, after the snapshot), and the
-clean-up at the end of the session, which runs whatever happened: a failure, Ctrl-C (SIGINT) or
-SIGTERM (turned into an interruption while canary rows exist). SIGKILL cannot be survived: the
-next run's sweep removes what it left. ``--active`` is declared in :mod:`.options`.
+before anything is collected, the session's :class:`~phasegate.canary.writer.CanaryRun` (opened by the
+``canary_run`` fixture for the first round-trip scenario only, after the snapshot: its route, its
+expected role, its start), and the clean-up at the end of the session, which runs whatever happened:
+a failure, Ctrl-C (SIGINT) or SIGTERM (turned into an interruption while canary rows exist), and
+writes the run's journal beside each phase's run.json. SIGKILL cannot be survived: the next run's
+sweep removes what it left. The I/O is the writer's; the steps call :class:`~phasegate.canary.round_trip.RoundTrip`.
+``--active`` is declared in :mod:`.options`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ import signal
 import pytest
 
 from .. import redact
-from ..canary import CanaryRun, not_opted_in, refusal
+from ..canary.writer import CanaryRun, not_opted_in, refusal
 from ..profile import SANDBOX_ROLE_URLS
-from ..database import DatabaseError
 from ..errors import ConfigError
 from .collection import phase_of
 from .context import context
@@ -66,12 +67,8 @@ def open_canary_run(pytestconfig, profile, snapshot) -> CanaryRun:
     _interrupt_on_sigterm(pytestconfig)
     # A run that was killed outright left its rows: removed here, said at the end. Rows of a run
     # that may still be polling elsewhere (younger than twice this run's bound) are left to it.
-    try:
-        run.sweep(older_than=2 * profile.canary_timeout)
-    except DatabaseError as exc:  # the session did not start (e.g. another role than the API's): nothing written
-        run.unusable = exc  # each scenario is broken by it (run.require_usable); its record is still written
-        return run
-    if ctx.sandbox is not None:
+    # A session that did not start (e.g. another role than the API's) wrote nothing: no worker for it.
+    if run.start(sweep_older_than=2 * profile.canary_timeout) and ctx.sandbox is not None:
         ctx.sandbox.start_worker()
     return run
 
@@ -109,12 +106,7 @@ def _remove_rows(config, run: CanaryRun) -> None:
     # Ctrl-C or SIGTERM once more must not leave the rows: the clean-up finishes first.
     previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        try:
-            run.remove()
-        except Exception as exc:  # noqa: BLE001 -- said, recorded; the next run's sweep removes them
-            run.journal["errors"].append(redact.scrub(f"clean-up failed: {exc}"))
-        finally:
-            run.close()
+        run.finish()
     finally:
         previous[signal.SIGTERM] = config.stash.get(_PREVIOUS_SIGTERM, previous[signal.SIGTERM])
         for sig, handler in previous.items():

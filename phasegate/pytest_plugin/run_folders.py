@@ -1,7 +1,8 @@
 """The run folders: one per phase judged, started before the first criterion, written at the end.
 
-Each holds the results, run.json (state, completeness, selection, Render statistics), the waivers
-record and, unless ``--no-report``, the completion report; the terminal gets its path and verdict.
+Each holds the results, run.json (state, completeness, selection, Render statistics) and the waivers
+record; the terminal gets its path. Then the plugin fires ``pytest_phasegate_run_folder_written``
+(:mod:`.hookspecs`): the reports (:mod:`phasegate.report.at_session_end`) take it from there.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ def start_run_folders(session) -> None:
     config = session.config
     if OUTCOMES not in config.stash or config.option.collectonly:
         return
-    from ..runrecord import start_run_folder, utc_now
+    from ..record.folder import start_run_folder
+    from ..timefmt import utc_now
 
     started = utc_now()  # one moment for the session: its phases' folders sort and read together
     config.stash[RUN_FOLDERS] = {phase.name: start_run_folder(
@@ -48,20 +50,18 @@ def finish_run_folders(session) -> None:
     """Write each phase's run folder (one per phase: a signature covers one phase, all of it)."""
     config = session.config
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    from ..report.gate import assess
-    from ..report.model import load_run
-
     for phase in config.stash[RUN_PHASES]:
         folder = _write_phase_folder(session, phase)
         if reporter is not None:
             end_progress_line(reporter)
             reporter.write_line(f"phasegate: {phase.title}: run folder {folder}")
-            reporter.write_line(f"phasegate: {phase.title}: {assess(load_run(folder)).line()}")
+        config.hook.pytest_phasegate_run_folder_written(config=config, folder=folder, phase=phase)
 
 
 def _write_phase_folder(session, phase: Phase):
-    from ..runrecord import configuration, write_run_folder
     from ..catalogue.waivers import record
+    from ..record.configuration import configuration
+    from ..record.folder import write_run_folder
 
     config = session.config
     interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
@@ -88,8 +88,4 @@ def _write_phase_folder(session, phase: Phase):
     record(folder, waivers, digests_comparable=profile.digest_key is not None,
            configuration=configuration(config.rootpath, profile, phase,
                                        {w.source for w in config.stash.get(WAIVERS, []) if w.source}))
-    if not config.getoption("phasegate_no_report"):
-        from ..report import build_reports
-
-        build_reports(folder)
     return folder

@@ -1,7 +1,7 @@
 """Reports built from a run folder: completion report, manifest, Allure HTML; sign-off (with its in-toto
 attestation), verify, diff, status, and the deploy gate with drift since a sign-off.
 
-:func:`build_reports` is called by the plugin at the end of a pytest session (unless
+:func:`build_reports` is called at the end of a pytest session by :mod:`.at_session_end` (unless
 ``--no-report``) and by ``phasegate report RUN``. It never fails the pytest run for want of
 the Allure CLI: the manifest records that the HTML was not generated, and why.
 """

@@ -27,6 +27,7 @@ from pathlib import Path
 from .gate import target_reasons
 from .model import SIGNATURE, SIGNOFF, Run, load_run
 from .signoff import signed_at
+from ..timefmt import parse_zulu
 
 _FOLDER = re.compile(r"^\d{8}T\d{6}Z-(?P<phase>.+?)(-\d+)?$")
 _VERB = {"failed": "failed", "broken": "broke"}
@@ -159,7 +160,7 @@ def since(signed: Run, later_folders: list[Path], now: _dt.datetime | None = Non
 def short_time(stamp: str) -> str:
     """2026-12-01T03:00:12Z -> 2026-12-01 03:00 UTC (a folder name is kept as it is)."""
     try:
-        moment = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        moment = parse_zulu(stamp)
     except ValueError:
         return stamp
     return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

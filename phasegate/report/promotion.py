@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import drift
 from .manifest import read as read_manifest
-from .model import load_run, utc_now
+from .model import Run, load_run, utc_now
 from .signoff import VerifyFailed, signed_at, verify
 
 OPEN, DRIFTED, NO_SIGNATURE, EXPIRED, CANNOT_TELL = 0, 1, 2, 3, 4
@@ -92,10 +92,8 @@ def _closed(code: int, text: str, phase: str, env: str, **extra) -> Decision:
     return Decision(code, f"{LABELS[code]}: {phase}: {text}", phase, env, {code: text}, **extra)
 
 
-def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
-           now: _dt.datetime | None = None) -> Decision:
-    env_folder, allowed = Path(env_folder), Path(allowed_signers)
-    now = now or utc_now()
+def _check_call(env_folder: Path, allowed: Path) -> None:
+    """A mistake in the gate's own call (exit 64), told apart from a closed gate before anything is read."""
     if not env_folder.is_dir():
         raise UsageError(f"{env_folder} is not a folder (expected reports/<env>)")
     if (env_folder / "run.json").is_file():
@@ -103,8 +101,21 @@ def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
                          f"{env_folder.parent})")
     if not allowed.is_file():
         raise UsageError(f"allowed signers file {allowed} does not exist")
+
+
+@dataclass
+class _SignedRun:
+    """The newest signed run of the phase, verified and signed for this environment and phase."""
+
+    folder: Path
+    record: dict  # the manifest's sign-off
+    moment: _dt.datetime  # when it was signed
+    base: dict  # the Decision's fields that name it
+
+
+def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path) -> Decision | _SignedRun:
+    """Signature: the newest signed run of the phase, if it verifies; else the closed gate that says why not."""
     env = env_folder.name
-    runs = drift.runs_of(env_folder, phase)
     if not runs:
         seen = sorted({drift.folder_phase(p) for p in env_folder.iterdir() if (p / "run.json").is_file()} - {""})
         return _closed(NO_SIGNATURE, f"no run of this phase in {env_folder} (phases here: "
@@ -119,6 +130,11 @@ def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
     except VerifyFailed as exc:
         return _closed(NO_SIGNATURE, f"the newest signed run {folder.name} does not verify: {exc}", phase, env,
                        signed_run=folder.name)
+    return _signed_for(folder, phase, env)
+
+
+def _signed_for(folder: Path, phase: str, env: str) -> Decision | _SignedRun:
+    """Signature: the verified run was signed for this phase of this environment, at a readable time."""
     data = read_manifest(folder)
     record = data.get("signoff") or {}
     base = dict(signed_run=folder.name, signer=record.get("signer"), signed_at=record.get("signed_at"))
@@ -130,28 +146,52 @@ def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
     if moment is None:
         return _closed(NO_SIGNATURE, f"{folder.name}: the sign-off's time {record.get('signed_at')!r} is not a UTC "
                                      "timestamp", phase, env, **base)
-    signed_run = load_run(folder, moment)
-    later = drift.since(signed_run, runs[runs.index(folder) + 1:], now)
-    head = drift.signed_line(folder, record)
-    causes: dict[int, str] = {}
+    return _SignedRun(folder, record, moment, base)
+
+
+def _drifted(later: list) -> str | None:
+    """Drift: a later run of the phase judged differently from the signed one."""
     text = drift.drift_text(later)
-    if text:
-        causes[DRIFTED] = f"since then {text}"
-    text = drift.hole_text(later)
-    if text:
-        causes[CANNOT_TELL] = text
-    age = now - moment
+    return f"since then {text}" if text else None
+
+
+def _cannot_tell(later: list) -> str | None:
+    """A later run cannot tell: the newest later runs are a hole no complete run has superseded."""
+    return drift.hole_text(later) or None
+
+
+def _expired(signed: _SignedRun, signed_run: Run, age: _dt.timedelta, max_age: _dt.timedelta,
+             now: _dt.datetime) -> str | None:
+    """Freshness: older than --max-age, or a waiver the sign-off relied on has expired since."""
     stale = []
     if age > max_age:
         stale.append(f"{age_text(age)} old, older than --max-age {age_text(max_age)}")
-    today = load_run(folder, now)
+    today = load_run(signed.folder, now)
     lapsed = [r for r in signed_run.results.values() if r.status == "waived" and today.results[r.id].status != "waived"]
     if lapsed:
         stale.append("the waiver(s) it relied on expired: " + ", ".join(
             f"{r.id} ({r.judged.waiver.expires.isoformat()})" for r in lapsed))
-    if stale:
-        causes[EXPIRED] = "; ".join(stale)
-    extra = dict(base, age_seconds=int(age.total_seconds()), max_age_seconds=int(max_age.total_seconds()),
+    return "; ".join(stale) if stale else None
+
+
+def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
+           now: _dt.datetime | None = None) -> Decision:
+    env_folder, allowed = Path(env_folder), Path(allowed_signers)
+    now = now or utc_now()
+    _check_call(env_folder, allowed)
+    env = env_folder.name
+    runs = drift.runs_of(env_folder, phase)
+    signed = _newest_signed(env_folder, phase, runs, allowed)
+    if isinstance(signed, Decision):
+        return signed
+    signed_run = load_run(signed.folder, signed.moment)
+    later = drift.since(signed_run, runs[runs.index(signed.folder) + 1:], now)
+    head = drift.signed_line(signed.folder, signed.record)
+    age = now - signed.moment
+    found = {DRIFTED: _drifted(later), CANNOT_TELL: _cannot_tell(later),
+             EXPIRED: _expired(signed, signed_run, age, max_age, now)}
+    causes = {code: text for code, text in found.items() if text}
+    extra = dict(signed.base, age_seconds=int(age.total_seconds()), max_age_seconds=int(max_age.total_seconds()),
                  later_runs=later)
     if not causes:
         line = (f"OPEN: {phase} {head}, {age_text(age)} old (max {age_text(max_age)}); "

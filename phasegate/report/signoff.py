@@ -34,6 +34,7 @@ from . import manifest as _manifest
 from . import write_completion
 from .gate import SIGNABLE, assess, target_reasons, verdict_of
 from .model import ATTESTATION, MANIFEST, SIGNATURE, SIGNOFF, iso, load_run, provenance_lines, utc_now
+from ..timefmt import parse_zulu
 
 NAMESPACE = "phasegate"
 _SIGNER = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s@]+@[^<>\s@]+)>\s*$")
@@ -161,7 +162,7 @@ def verify(folder, allowed_signers) -> str:
 
 def signed_at(record: dict) -> _dt.datetime | None:
     try:
-        return _dt.datetime.fromisoformat(str(record.get("signed_at")).replace("Z", "+00:00"))
+        return parse_zulu(str(record.get("signed_at")))
     except ValueError:
         return None
 

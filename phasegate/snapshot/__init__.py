@@ -2,8 +2,8 @@
 
 ``model`` (the Snapshot and its service snapshots), ``take`` (the reads, in levels), ``jobs`` (the
 typed reads of level 2), ``databases`` (the read-only sessions), ``environment`` (the policy's
-environment), ``evidence`` (the snapshot, redacted). Steps never reach the network: they judge
-a :class:`Snapshot`.
+environment; ``progress``, the line said while a large one is read), ``evidence`` (the snapshot,
+redacted). Steps never reach the network: they judge a :class:`Snapshot`.
 
 The names below are re-exported so imports of ``phasegate.snapshot`` from before the split hold.
 """

@@ -11,9 +11,9 @@ import fnmatch
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from ..errors import TargetError
-from ..progress import Progress, estimate_seconds
 from ..render import RenderClient, Service
 from .jobs import collect, links, submit_env
+from .progress import Progress, estimate_seconds
 from .model import ServiceSnapshot
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import TargetError
 from ..render import DEPLOY_IN_FLIGHT, RenderClient
-from ..timefmt import utc_now, zulu
+from ..timefmt import parse_zulu, utc_now, zulu
 from .databases import _read_api_database, _read_database
 from .jobs import DeploysJob, MetricJob, SecretFilesJob, collect, submit_env
 from .model import METRIC_KINDS, NotJudgeable, ServiceSnapshot, Snapshot
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def metrics_window(taken_at: str, hours: int = 1) -> dict:
     """The last hour before the snapshot, at one-minute resolution, as Render's query parameters."""
-    end = _dt.datetime.fromisoformat(taken_at.replace("Z", "+00:00"))
+    end = parse_zulu(taken_at)
     start = end - _dt.timedelta(hours=hours)
     return {"startTime": zulu(start), "endTime": zulu(end), "resolutionSeconds": 60}
 

@@ -6,7 +6,7 @@ import json
 
 import allure
 
-from .redact import scrub
+from ..redact import scrub
 
 
 def attach_json(name: str, data) -> None:

@@ -1,19 +1,22 @@
-"""The round trip's canary jobs: the one place phasegate writes (features/phase5/round_trip.feature).
+"""The round trip's writer: the one session through which phasegate writes (features/phase5/round_trip.feature).
 
 Everything else phasegate runs is read-only (:class:`phasegate.database.ReadOnlySession`).
-A :class:`CanaryRun` opens its own session with the API role's credential
+The round trip runs only when asked (:func:`not_opted_in`) and never on a profile marked production
+(:func:`refusal`: a :class:`CanaryRun` refuses one before anything connects). A :class:`CanaryRun`
+opens its own session with the API role's credential
 (``PHASEGATE_CANARY_DATABASE_URL``), never the worker's: each connection reads ``current_user``
 and ``session_user`` back before its first statement, and unless both are the role the API's own
 ``DATABASE_URL`` on Render names (:class:`~phasegate.identity.ExpectedRole`) it is closed and
 :class:`~phasegate.database.DatabaseWrongRole` raised: nothing is read or written with it. It writes only:
 
-* ``INSERT`` of a canary job whose payload is the profile's template (:mod:`phasegate.canary_payload`) with this run's id;
-* ``DELETE`` of canary jobs, by id *and* run id: this run's at the end, and leftovers of
-  earlier runs (a run killed with SIGKILL cannot clean up after itself; the next one does).
+* ``INSERT`` of a canary job whose payload is the profile's template (:mod:`.payload`) with this run's id;
+* ``DELETE`` of canary jobs, by id *and* run id: this run's at the end (:meth:`CanaryRun.finish`), and
+  leftovers of earlier runs (a run killed with SIGKILL cannot clean up after itself; the next one does).
 
-Every statement that wrote, every row written and every row removed is kept in
-:attr:`CanaryRun.journal`: the evidence of the scenarios and the run folder's ``canary.json``.
-A profile marked production is refused before anything connects.
+Besides, it reads a canary job's state back (:meth:`CanaryRun.read_job`, what
+:class:`~.round_trip.RoundTrip` polls). Every statement that wrote, every row written and every
+row removed is kept in :attr:`CanaryRun.journal`: the evidence of the scenarios and the run
+folder's ``canary.json``.
 """
 
 from __future__ import annotations
@@ -21,27 +24,23 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import secrets
-import time
-from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from .canary_payload import (  # noqa: F401  (the templates are checked when a profile loads)
-    DEFAULT_PAYLOAD, KIND_PLACEHOLDER, KINDS, RUN_ID_PLACEHOLDER, PayloadTemplate,
-)
-from .database import ConnectionTarget, DatabaseError, DatabaseWrongRole, connect_error, first_line
-from .errors import ConfigError
-from .identity import ExpectedRole
-from .profile.model import PRODUCTION
-from .redact import Secret
-from .timefmt import zulu
+from .. import redact
+from ..database import ConnectionTarget, DatabaseError, DatabaseWrongRole, connect_error, first_line
+from ..errors import ConfigError
+from ..identity import ExpectedRole
+from ..profile.model import PRODUCTION
+from ..redact import Secret
+from ..timefmt import zulu
+from .payload import KINDS, PayloadTemplate
 
 RUN_ID_PREFIX = "phasegate-canary-"
 RUN_ID = re.compile(r"^phasegate-canary-(\d{8}T\d{6}Z)-[0-9a-f]{8}$")
 APPLICATION_NAME = "phasegate canary"
-POLL_SECONDS = 0.1
 
 
 class CanaryRefused(ConfigError):
@@ -51,14 +50,12 @@ class CanaryRefused(ConfigError):
 # --------------------------------------------------------------------------- opt-in
 
 
-def is_production(profile) -> bool:
-    """A profile is marked production by its name or its scenario tag (PHASEGATE_SCENARIO_TAG)."""
-    return profile.is_production
-
-
 def refusal(profile) -> str | None:
-    """Why the round trip refuses this profile (one line), or None."""
-    if is_production(profile):
+    """Why the round trip refuses this profile (one line), or None.
+
+    A profile is marked production by its name or its scenario tag (PHASEGATE_SCENARIO_TAG).
+    """
+    if profile.is_production:
         return (f"{profile.source}: the round trip writes canary jobs and refuses a profile marked "
                 f"production (its name or PHASEGATE_SCENARIO_TAG is '{PRODUCTION}'); nothing was written")
     return None
@@ -91,23 +88,8 @@ def run_started(run_id: str) -> _dt.datetime | None:
 # --------------------------------------------------------------------------- the run
 
 
-@dataclass
-class Observed:
-    """A canary job as last read: what the judgement compares."""
-
-    id: int
-    kind: str
-    status: str | None
-    attempts: int | None
-    max_attempts: int | None
-    last_error: str | None
-    waited: float
-    timed_out: bool
-    history: list = field(default_factory=list)  # (seconds, status, attempts) at each change
-
-
 class CanaryRun:
-    """One run's canary jobs: enqueue with the API's role, poll, remove, sweep leftovers.
+    """One run's canary jobs: enqueue with the API's role, read back, remove, sweep leftovers.
 
     ``url`` is the API role's credential (registered as a secret; never shown); ``expected`` the
     role it must log in as (the user of the API's own DATABASE_URL on Render). Writes go
@@ -212,37 +194,16 @@ class CanaryRun:
                                         "attempts": attempts, "max_attempts": max_attempts, "at": _now()})
         return job_id
 
-    def poll(self, job_id: int, *, until: tuple[str, ...], bound: float) -> Observed:
-        """Read the job until its status is one of ``until`` or ``bound`` seconds have passed."""
-        t0, history, row = time.monotonic(), [], None
-        while True:
-            rows = self._transaction(sql.SQL(
-                "SELECT status, attempts, max_attempts, last_error FROM {} WHERE id = %s").format(self.table),
-                (job_id,))
-            waited = time.monotonic() - t0
-            row = rows[0] if rows else (None, None, None, None)
-            if not history or history[-1][1:] != (row[0], row[1]):
-                history.append((round(waited, 2), row[0], row[1]))
-            if row[0] in until or waited >= bound:
-                break
-            time.sleep(POLL_SECONDS)
-        return Observed(job_id, self._ours.get(job_id, "?"), row[0], row[1], row[2], row[3], round(waited, 2),
-                        row[0] not in until, history)
+    def read_job(self, job_id: int) -> tuple:
+        """The job's (status, attempts, max_attempts, last_error) as it is now; all None once it is gone."""
+        rows = self._transaction(sql.SQL(
+            "SELECT status, attempts, max_attempts, last_error FROM {} WHERE id = %s").format(self.table),
+            (job_id,))
+        return rows[0] if rows else (None, None, None, None)
 
-    def follow(self, job_id: int, *, until: tuple[str, ...], bound: float) -> Observed:
-        """Poll the job to one of ``until`` (or the bound), then remove it, whatever the poll did."""
-        try:
-            return self.poll(job_id, until=until, bound=bound)
-        finally:
-            self.remove([job_id])
-
-    def evidence_for(self, job_id: int) -> dict:
-        """The journal's part about one job: the statements that wrote or removed it, and its rows."""
-        return {"run_id": self.run_id, "table": self.table_name, "identity": self.journal.get("identity"),
-                "statements": [s for s in self.journal["statements"] if job_id in (s["rows"] or []) + s["jobs"]],
-                "written": [w for w in self.journal["written"] if w["id"] == job_id],
-                "removed": [r for r in self.journal["removed"] if r["id"] == job_id],
-                "swept_at_start": self.journal["swept"]}
+    def kind_of(self, job_id: int) -> str:
+        """``good`` or ``poison`` for a row this run wrote and has not removed; ``?`` otherwise."""
+        return self._ours.get(job_id, "?")
 
     def remove(self, job_ids=None) -> list[dict]:
         """Delete this run's canary rows (by id and run id); what was removed, as it was."""
@@ -282,6 +243,28 @@ class CanaryRun:
         swept = [dict(_row(r[:5]), run_id=r[5]) for r in rows]
         self.journal["swept"] += swept
         return swept
+
+    def start(self, *, sweep_older_than: float) -> bool:
+        """Open the session by sweeping leftovers of earlier runs; False when it could not start.
+
+        The reason (e.g. another role than the API's: nothing written) is kept in :attr:`unusable`,
+        which breaks each round-trip scenario (:meth:`require_usable`); the journal is still recorded.
+        """
+        try:
+            self.sweep(older_than=sweep_older_than)
+        except DatabaseError as exc:
+            self.unusable = exc
+            return False
+        return True
+
+    def finish(self) -> None:
+        """Remove this run's rows still there and close; a failure is journalled (the next run's sweep removes them)."""
+        try:
+            self.remove()
+        except Exception as exc:  # noqa: BLE001 -- said, recorded; the next run's sweep removes them
+            self.journal["errors"].append(redact.scrub(f"clean-up failed: {exc}"))
+        finally:
+            self.close()
 
     def written_and_open(self) -> list[int]:
         return sorted(self._ours)

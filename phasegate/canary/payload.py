@@ -2,7 +2,7 @@
 
 A template is a JSON object whose string values may be ``{run_id}`` or ``{kind}``; this module
 parses and checks one, and renders a canary's payload from it. It imports no database driver,
-so a profile loads without psycopg; the writer is :mod:`phasegate.canary`.
+so a profile loads without psycopg; the writer is :mod:`phasegate.canary.writer`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 RUN_ID_PLACEHOLDER = "{run_id}"
 KIND_PLACEHOLDER = "{kind}"

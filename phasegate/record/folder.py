@@ -1,0 +1,153 @@
+"""The run folder: what one pytest session concluded, kept for the reports and the sign-off.
+
+``reports/<env>/<UTC timestamp>-<phase>/`` is started before the first criterion runs, with a
+``run.json`` that says "running", and written at the session's end: a copy of the phase's Allure
+results (:mod:`.allure_results`) and ``run.json`` with every criterion's outcome, every scenario's
+message, the redacted snapshot, and what ran (:mod:`.provenance`). Everything written here is
+scrubbed of secret values.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import shutil
+from pathlib import Path
+
+from .. import __version__, redact
+from ..catalogue.criteria import Phase
+from ..timefmt import utc_now, zulu
+from .allure_results import copy_allure_results, write_allure_extras
+from .provenance import REPOSITORY, git_commit, package_versions, provenance
+
+RESULTS = "allure-results"
+RENDER_STATISTICS = ("requests", "ratelimit_remaining_min")  # run.json's "render"; the rest is provenance
+
+
+def _scrubbed_json(data) -> str:
+    return redact.scrub(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def _new_folder(report_root: Path, env: str, moment: _dt.datetime, phase: Phase) -> Path:
+    """reports/<env>/<UTC timestamp>-<phase>: newest last in name order, and the name says which phase."""
+    stem = moment.strftime("%Y%m%dT%H%M%SZ") + f"-{phase.name}"
+    folder = report_root / env / stem
+    suffix = 1
+    while folder.exists():  # two runs in one second keep both folders
+        suffix += 1
+        folder = report_root / env / f"{stem}-{suffix}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def start_run_folder(profile, phase: Phase, *, report_root: Path, selection: dict,
+                     started: _dt.datetime | None = None) -> Path:
+    """The run folder, created before the first criterion runs, with a run.json that says "running".
+
+    A session killed before its end leaves this record behind: the run reads as interrupted
+    (partial) wherever it is shown, and can never be signed.
+    """
+    started = started or utc_now()
+    folder = _new_folder(report_root, profile.name, started, phase)
+    run = {"format": 2, "state": "running", "phase": phase.to_dict(), "environment": profile.name,
+           "profile": profile.source,
+           "sandbox": profile.sandbox, "started_at": zulu(started), "selection": selection,
+           "phasegate_version": __version__}
+    (folder / "run.json").write_text(_scrubbed_json(run))
+    return folder
+
+
+def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
+                     exit_status: int, render: dict | None = None, folder: Path | None = None,
+                     state: str = "finished", completeness: dict | None = None,
+                     sandbox: bool | None = None, selection: dict | None = None,
+                     session_phases: list[str] | None = None) -> Path:
+    """Write the run's record. ``render`` holds the request statistics and the provenance of the API read."""
+    finished = utc_now()
+    folder = _folder_to_write(folder, report_root, profile.name, finished, phase)
+    render = dict(render or {})
+    sandbox = profile.sandbox if sandbox is None else sandbox
+    commit = git_commit(REPOSITORY)
+    redacted = snapshot.redacted() if snapshot is not None else None
+    api_url = render.get("api_url") or profile.render_api_url
+    service_id = _service_id(redacted)
+
+    results = folder / RESULTS
+    if allure_dir and Path(allure_dir).is_dir():
+        write_allure_extras(Path(allure_dir), profile, commit, redacted, service_id, api_url, sandbox)
+        copy_allure_results(Path(allure_dir), results, set(phase.criteria))
+    else:
+        results.mkdir()
+
+    run = {
+        "format": 2,
+        "state": state,
+        "phase": phase.to_dict(),
+        **_what_ran(commit),
+        **_target(profile, sandbox=sandbox, api_url=api_url, service_id=service_id, redacted=redacted),
+        "finished_at": zulu(finished),
+        "exit_status": exit_status,
+        "render": {k: render.get(k) for k in RENDER_STATISTICS},
+        "provenance": provenance(profile, render={k: v for k, v in render.items() if k not in RENDER_STATISTICS},
+                                 snapshot=snapshot, commit=commit),
+        "selection": selection or {},
+        # The phases judged by the same pytest session (each has its own run folder, same snapshot).
+        "session_phases": session_phases or [phase.name],
+        "completeness": completeness or {},
+        "criteria": _criteria(phase, outcomes, scenarios),
+        "policy": [s for s in scenarios if s["criteria"] == ["policy"]],
+        "snapshot": redacted,
+    }
+    (folder / "run.json").write_text(_scrubbed_json(run))
+    return folder
+
+
+def _folder_to_write(folder: Path | None, report_root: Path, env: str, finished: _dt.datetime, phase: Phase) -> Path:
+    """The folder the session started, its earlier results cleared; or a new one if none was started."""
+    if folder is None:
+        return _new_folder(report_root, env, finished, phase)
+    if (folder / RESULTS).exists():
+        shutil.rmtree(folder / RESULTS)
+    return folder
+
+
+def _service_id(redacted: dict | None) -> str | None:
+    """The staging service's id, when its name matched exactly one service."""
+    if redacted and len(redacted["staging"]["matches"]) == 1:
+        return redacted["staging"]["matches"][0]["id"]
+    return None
+
+
+def _what_ran(commit: str) -> dict:
+    return {"phasegate_version": __version__, "git_commit": commit, "packages": package_versions()}
+
+
+def _target(profile, *, sandbox: bool, api_url: str, service_id: str | None, redacted: dict | None) -> dict:
+    """What the run judged: the environment, its services, the database's source, the snapshot's moment."""
+    return {
+        "environment": profile.name,
+        "sandbox": sandbox,
+        "sandbox_world": profile.sandbox_world if profile.sandbox else None,
+        "profile": profile.source,
+        "api_url": api_url,
+        "service_name": profile.service_name,
+        "service_id": service_id,
+        "production_service_name": profile.production_service_name,
+        "database_source": redacted.get("database", {}).get("source") if redacted else None,
+        "snapshot_taken_at": redacted["taken_at"] if redacted else None,
+    }
+
+
+def _criteria(phase: Phase, outcomes: dict, scenarios: list) -> dict:
+    """Each criterion judged, with its outcome and the scenarios that judged it."""
+    criteria = {}
+    for cid in sorted(outcomes):
+        criterion = phase.criteria.get(cid)
+        criteria[cid] = {
+            "title": criterion.title if criterion else cid,
+            "concern": criterion.concern if criterion else "",
+            "severity": criterion.severity if criterion else "normal",
+            "outcome": outcomes[cid],
+            "scenarios": [s for s in scenarios if cid in s["criteria"]],
+        }
+    return criteria
