@@ -16,13 +16,12 @@ import psycopg
 import pytest
 
 from acceptance import run_suite
-from phasegate import status_values
 from phasegate.profile import load_profile
-from phasegate.database import run_query
+from phasegate.database import run_query, status_values
+from phasegate.database.check_text import Unreadable, allows, parse_check, summary
 from phasegate.errors import ConfigError
 from phasegate.sandbox.postgres import SandboxPostgres
 from phasegate.sandbox.session import CATALOGUE
-from phasegate.status_values import Unreadable, parse_check
 
 SCRATCH = "phasegate_queue_states"  # a database of its own: seeding a world drops only the worlds' database
 
@@ -111,10 +110,10 @@ def read(url: str, table: str) -> dict:
 def test_what_the_status_column_allows(scratch, table):
     status = read(scratch, table)
     for state, expected in FORMS[table][1].items():
-        assert status_values.allows(status, state) is expected, (table, state, status)
+        assert allows(status, state) is expected, (table, state, status)
     if None in FORMS[table][1].values():  # the evidence names the constraint that could not be read, as stored
         assert status["unreadable"] and all(("CHECK" in d or "collation" in d) for d in status["unreadable"]), status
-        assert "UNREADABLE" in status_values.summary(status)
+        assert "UNREADABLE" in summary(status)
     else:
         assert status["unreadable"] == [], status
 
@@ -123,7 +122,7 @@ def test_constraints_on_other_columns_are_ignored_and_said(scratch):
     status = read(scratch, "other_column")
     assert [(i["definition"], i["why"]) for i in status["ignored"]] == [("CHECK ((attempts >= 0))",
                                                                         "does not mention status")]
-    assert status["unconstrained"] and "with no constraint: any value" in status_values.summary(status)
+    assert status["unconstrained"] and "with no constraint: any value" in summary(status)
 
 
 def test_a_domain_over_a_domain_reads_every_level(scratch):
@@ -142,7 +141,7 @@ def test_a_not_valid_constraint_is_read_and_flagged(scratch):
 def test_a_constraint_mixing_columns_is_unreadable_with_its_definition(scratch):
     status = read(scratch, "mixed_columns")
     assert status["unreadable"] == ["CHECK (((status <> 'failed'::text) OR (last_error IS NOT NULL)))"]
-    assert "mixes status with other columns (last_error)" in status_values.summary(status)
+    assert "mixes status with other columns (last_error)" in summary(status)
 
 
 @pytest.mark.parametrize("definition, reason", [

@@ -19,7 +19,8 @@ registered with :mod:`phasegate.redact` and every message is scrubbed.
 
 Modules: ``errors``, ``target`` (where a URL points), ``causes`` (why a connection failed),
 ``session`` (the read-only session and its evidence reader), ``pgtext`` (PostgreSQL text parsers),
-``facts``; one reader per concern: ``connection``, ``isolation``, ``settings``, ``queue``,
+``check_text`` (what a deparsed CHECK allows; pure), ``facts``; one reader per concern: ``connection``,
+``isolation`` + ``doors``, ``settings``, ``queue`` + ``status_values`` (the status column's type),
 ``sessions``, ``enqueue``; and ``probe``, which calls them in order.
 """
 

@@ -275,8 +275,13 @@ def _via(row: dict) -> list[str]:
 def doors(r, production_schema: str, role: dict, whose: str) -> list[dict]:
     """Every door other than schema and table grants, each as a dict (see the module's docstring)."""
     params = {"schema": production_schema, "pattern": _pattern(production_schema)}
-    found: list[dict] = []
+    return (_role_doors(r, params, production_schema, role) + _rewrite_doors(r, params)
+            + _definer_doors(r, params, production_schema, whose) + _foreign_doors(r, params, production_schema))
 
+
+def _role_doors(r, params: dict, production_schema: str, role: dict) -> list[dict]:
+    """The REPLICATION attribute, and roles the role may SET ROLE to that reach production."""
+    found: list[dict] = []
     if role.get("rolreplication") and not role.get("rolsuper"):
         found.append({"object": role.get("rolname"), "kind": "role attribute", "owner": None,
                       "privilege": "REPLICATION", "via": [],
@@ -287,7 +292,12 @@ def doors(r, production_schema: str, role: dict, whose: str) -> list[dict]:
                 else f"reaches {production_schema}, and its privileges are not inherited")
         found.append({"object": row["role"], "kind": "role", "owner": None, "privilege": "SET ROLE",
                       "via": list(row["granted_through"] or []), "opens": what})
+    return found
 
+
+def _rewrite_doors(r, params: dict) -> list[dict]:
+    """Views, materialized views and rules the role may use that read production with their owner's privileges."""
+    found: list[dict] = []
     for row in r.rows("views, materialized views and rules that reach production", _REWRITE_SQL, params,
                       fact="production_isolation"):
         behind = ", ".join(row["reads"]) + (f" (through {', '.join(row['through'])})" if row["through"] else "")
@@ -295,29 +305,24 @@ def doors(r, production_schema: str, role: dict, whose: str) -> list[dict]:
                  else f"runs with its owner's privileges and reads {behind}")
         found.append({"object": row["object"], "kind": row["kind"], "owner": row["owner"],
                       "privilege": ", ".join(row["privileges"]), "via": _via(row), "opens": opens})
+    return found
 
-    definers = r.rows("SECURITY DEFINER functions the role may run", _DEFINER_SQL, params,
-                      fact="production_isolation")
+
+def _definer_doors(r, params: dict, production_schema: str, whose: str) -> list[dict]:
+    """SECURITY DEFINER functions that are doors; every one the role may run is noted with its verdict."""
+    found: list[dict] = []
     listed = []
-    for row in definers:
+    for row in r.rows("SECURITY DEFINER functions the role may run", _DEFINER_SQL, params,
+                      fact="production_isolation"):
         touches = ([f"depends on {', '.join(row['depends_on'])}"] if row["depends_on"] else []) + (
             [f"its stored source names {production_schema}"] if row["source_names_schema"] else []) + (
             [f"its search_path names {production_schema}"] if row["search_path_names_schema"] else [])
         door = bool(row["owner_reaches"] and touches)
         how = (["EXECUTE"] if row["executable"] else []) + (
             [f"fires as a trigger on {', '.join(row['fired_by'])}"] if row["fired_by"] else [])
-        if door:
-            verdict = "DOOR: " + "; ".join(touches)
-        elif not row["owner_reaches"]:
-            verdict = f"not a door: its owner {row['owner']} cannot reach {production_schema}"
-        elif row["language"] in ("c", "internal"):
-            verdict = (f"not proven: compiled code ({row['language']}), depends on nothing in {production_schema}; "
-                       "its owner can reach it")
-        else:
-            verdict = (f"not a door as far as the catalog shows: neither depends on nor names {production_schema} "
-                       f"(dynamic SQL cannot be proven); its owner can reach it")
         listed.append({"function": row["object"], "owner": row["owner"], "language": row["language"],
-                       "owner is superuser": row["owner_is_superuser"], "opened by": how, "verdict": verdict})
+                       "owner is superuser": row["owner_is_superuser"], "opened by": how,
+                       "verdict": _definer_verdict(row, production_schema, door, touches)})
         if door:
             kind = f"SECURITY DEFINER {row['routine']} ({row['language']}" + (
                 ", BEGIN ATOMIC)" if row["sql_standard_body"] else ")")
@@ -328,7 +333,25 @@ def doors(r, production_schema: str, role: dict, whose: str) -> list[dict]:
                                    + "; ".join(touches)})
     r.note("production_isolation", f"every SECURITY DEFINER function the {whose} role may run, with its owner "
            "(what the catalog cannot prove is said so)", listed or [{"definer functions": "none"}])
+    return found
 
+
+def _definer_verdict(row: dict, production_schema: str, door: bool, touches: list[str]) -> str:
+    """Whether a definer function is a door, in words; what the catalog cannot prove is said so."""
+    if door:
+        return "DOOR: " + "; ".join(touches)
+    if not row["owner_reaches"]:
+        return f"not a door: its owner {row['owner']} cannot reach {production_schema}"
+    if row["language"] in ("c", "internal"):
+        return (f"not proven: compiled code ({row['language']}), depends on nothing in {production_schema}; "
+                "its owner can reach it")
+    return (f"not a door as far as the catalog shows: neither depends on nor names {production_schema} "
+            f"(dynamic SQL cannot be proven); its owner can reach it")
+
+
+def _foreign_doors(r, params: dict, production_schema: str) -> list[dict]:
+    """Foreign tables of production's remote schema, and foreign servers mapped to a role that reaches it."""
+    found: list[dict] = []
     for row in r.rows("foreign tables and user mappings", _FOREIGN_SQL, params, fact="production_isolation"):
         if row["kind"] == "foreign table" and row["remote_schema"] == production_schema:
             found.append({"object": row["object"], "kind": f"foreign table (server {row['server']}, "
@@ -342,4 +365,3 @@ def doors(r, production_schema: str, role: dict, whose: str) -> list[dict]:
                           "opens": f"logs in to this database as {row['remote_user']}, who can reach "
                                    f"{production_schema}: any foreign table the role creates reads it"})
     return found
-

@@ -7,7 +7,6 @@ The facts come from one read-only session opened with the worker's own credentia
 from __future__ import annotations
 
 from ..snapshot import NotJudgeable
-from ..status_values import allows, summary
 from .violation import Violation
 
 TLS_REQUIRED = ("require", "verify-ca", "verify-full")
@@ -178,6 +177,9 @@ def failures_recorded(facts, table: str, states, link: str | None) -> None:
     """last_error exists, the failed state (``states.failed``, the profile's) is in use or allowed by the status
     column's type, and no job has run past its attempts in another state. Whether the type allows it is read
     from its constraints and enum labels; when a constraint that decides it cannot be read, not judgeable."""
+    # Pure readings of the facts' plain status_type; deferred: the database package loads psycopg.
+    from ..database.check_text import allows, summary
+
     q = _queue(facts, table, needs_rows=True)
     failed, where = states.failed, f"{q['schema']}.{q['table']}"
     problems = []

@@ -60,7 +60,7 @@ VARIANTS: dict[str, str | None] = {
     "P4-43-public-usage": "P4-43",        # GRANT USAGE ON SCHEMA upload_pipeline TO PUBLIC
     "P4-43-membership": "P4-43",          # GRANT upload_worker_prod TO upload_worker_staging
     "P4-43-public-select": "P4-43",       # GRANT SELECT ON upload_pipeline.documents TO PUBLIC (no schema USAGE)
-    # One door each beyond schema and table grants (_doors): the worker can reach production through it alone.
+    # One door each beyond schema and table grants (DOORS): the worker can reach production through it alone.
     "P4-43-column-grant": "P4-43",        # GRANT SELECT (id, title) ON upload_pipeline.documents TO the worker
     "P4-43-sequence": "P4-43",            # GRANT USAGE ON SEQUENCE upload_pipeline.documents_id_seq TO the worker
     "P4-43-view": "P4-43",                # a staging view over production, owned by the production role, SELECT to the worker
@@ -497,210 +497,246 @@ class SandboxPostgres:
                 sql.Identifier(dbname)))
 
     def _build(self, variant: str, dbname: str) -> None:
-        db = sql.Identifier(dbname)
-        st, pr, api = sql.Identifier(STAGING_ROLE), sql.Identifier(PRODUCTION_ROLE), sql.Identifier(API_ROLE)
-        sts, prs = sql.Identifier(STAGING_SCHEMA), sql.Identifier(PRODUCTION_SCHEMA)
-        running_age = sql.Literal(_RUNNING_AGE.get(variant, _RUNNING_AGE["default"]))
+        """The variant's schemas, tables, grants and door (one transaction), then its roles' settings."""
         with self._admin(dbname, autocommit=False) as conn:
             x = conn.execute
             x("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-
-            # Production: owned by the production role, nothing for PUBLIC.
-            x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(prs, pr))
-            x(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(prs))
-            x(sql.SQL("SET ROLE {}").format(pr))
-            x(_queue_ddl(PRODUCTION_SCHEMA, with_retry=True))
-            x(sql.SQL(
-                "CREATE TABLE {}.documents (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-                "owner_id text NOT NULL, title text, storage_key text, created_at timestamptz NOT NULL DEFAULT now())"
-            ).format(prs))
-            x(sql.SQL("INSERT INTO {}.documents (owner_id, title, storage_key) VALUES "
-                      "('u-1', 'contract.pdf', 'prod/u-1/contract.pdf'), ('u-2', 'invoice.pdf', 'prod/u-2/invoice.pdf')"
-                      ).format(prs))
-            x(_queue_rows(PRODUCTION_SCHEMA, sql.Literal("1 minute"), with_retry=True))
-            x(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM PUBLIC").format(prs))
-            x(sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM PUBLIC").format(prs))
-            x("RESET ROLE")
-
-            # Staging: owned by (and only usable by) the staging role.
-            if variant != "P4-41":
-                x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sts, st))
-                x(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(sts))
-                if variant != "P4-46":
-                    x(sql.SQL("SET ROLE {}").format(st))
-                    with_retry = variant != "P4-46-columns"
-                    x(_queue_ddl(STAGING_SCHEMA, with_retry=with_retry, serial_id=variant == "P5-05-serial-no-usage"))
-                    x(_queue_rows(STAGING_SCHEMA, running_age, with_retry=with_retry))
-                    if variant != "P5-07":
-                        x(sql.SQL("ALTER TABLE {}.upload_jobs ADD COLUMN last_error text").format(sts))
-                    if variant == "P5-07-over-attempts":
-                        x(sql.SQL("INSERT INTO {}.upload_jobs (status, attempts, max_attempts) "
-                                  "VALUES ('queued', 5, 3)").format(sts))
-                    if variant == "P5-06":  # the owner gives up its own UPDATE: claiming is impossible
-                        x(sql.SQL("REVOKE UPDATE ON {}.upload_jobs FROM {}").format(sts, st))
-                    for statement in _queue_states_ddl(variant):
-                        x(statement)
-                    x(_api_grants(variant))
-                    x("RESET ROLE")
-            if variant == "P4-44-user":
-                x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(st, st))
-
-            # Isolation variants.
-            if variant == "P4-43-public-usage":
-                x(sql.SQL("GRANT USAGE ON SCHEMA {} TO PUBLIC").format(prs))
-            elif variant == "P4-43-membership":
-                x(sql.SQL("GRANT {} TO {}").format(pr, st))
-            elif variant == "P4-43-public-select":
-                x(sql.SQL("GRANT SELECT ON {}.documents TO PUBLIC").format(prs))
-            elif variant == "P5-05-production-usage":
-                x(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(prs, api))
-            elif variant == "P5-05-production-role":
-                x(sql.SQL("GRANT {} TO {}").format(pr, api))
-            _doors(variant, x)
+            _build_production(x)
+            _build_staging(x, variant)
+            if variant in ISOLATION_GRANTS:
+                x(ISOLATION_GRANTS[variant])
+            for statement in DOORS.get(variant, ()):
+                x(statement)
             conn.commit()
-
-        # Role settings (cluster-wide per role, or per role in this database).
-        in_db = variant == "compliant-role-in-database"
-        staging: dict[str, str | None] = {
-            "search_path": STAGING_SCHEMA,
-            "statement_timeout": "30s",
-            "idle_in_transaction_session_timeout": "60s",
-        }
-        if variant == "P4-44":
-            staging["search_path"] = f"{STAGING_SCHEMA}, {PRODUCTION_SCHEMA}"
-        elif variant == "P4-44-user":
-            staging["search_path"] = '"$user", public'
-        elif variant == "P4-45":
-            staging["statement_timeout"] = None
-        elif variant == "P4-45-zero":
-            staging["statement_timeout"] = "0"
         with self._admin() as conn:
-            for name, value in staging.items():
-                if value is None:
-                    continue
-                # search_path always per role in the database (as the brief's example); the
-                # timeouts per role, or per role in the database for "compliant-role-in-database".
-                scope = in_db or name == "search_path"
-                x = conn.execute
-                target = (sql.SQL("ALTER ROLE {} IN DATABASE {}").format(st, db) if scope
-                          else sql.SQL("ALTER ROLE {}").format(st))
-                if name == "search_path":
-                    x(sql.SQL("{} SET search_path = {}").format(target, sql.SQL(value)))
-                else:
-                    x(sql.SQL("{} SET {} = {}").format(target, sql.Identifier(name), sql.Literal(value)))
-            conn.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(pr, db, prs))
-            conn.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(api, db, sts))
-            conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = '30s'").format(api))
-            conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = '30s'").format(pr))
-            conn.execute(sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = '60s'").format(pr))
+            _set_role_settings(conn.execute, variant, dbname)
 
 
-def _doors(variant: str, x) -> None:
-    """The worlds that open one door into production other than a schema or table grant (or none: the
-    compliant ones), built by the admin after the staging schema. Each lets the worker (or the API) read
-    or write production through it alone; the sandbox's bench and every other criterion are untouched."""
-    st, pr, api = sql.Identifier(STAGING_ROLE), sql.Identifier(PRODUCTION_ROLE), sql.Identifier(API_ROLE)
-    sts, prs = sql.Identifier(STAGING_SCHEMA), sql.Identifier(PRODUCTION_SCHEMA)
-    reader = api if variant.startswith("P5-05") else st
-    body = sql.SQL("SELECT title FROM {}.documents").format(prs)
+_ST, _PR, _API = sql.Identifier(STAGING_ROLE), sql.Identifier(PRODUCTION_ROLE), sql.Identifier(API_ROLE)
+_STS, _PRS = sql.Identifier(STAGING_SCHEMA), sql.Identifier(PRODUCTION_SCHEMA)
 
-    def definer(language: str, source: sql.Composable, grant_to: sql.Identifier | None = None) -> None:
-        x(sql.SQL("CREATE FUNCTION {}.document_titles() RETURNS SETOF text LANGUAGE {} SECURITY DEFINER "
-                  "SET search_path = pg_catalog {}").format(sts, sql.SQL(language), source))
-        x(sql.SQL("ALTER FUNCTION {}.document_titles() OWNER TO {}").format(sts, pr))
-        if grant_to is not None:  # EXECUTE only for that role (PUBLIC has it by default)
-            x(sql.SQL("REVOKE EXECUTE ON FUNCTION {}.document_titles() FROM PUBLIC").format(sts))
-            x(sql.SQL("GRANT EXECUTE ON FUNCTION {}.document_titles() TO {}").format(sts, grant_to))
 
-    if variant == "P4-43-column-grant":
-        x(sql.SQL("GRANT SELECT (id, title) ON {}.documents TO {}").format(prs, st))
-    elif variant == "P5-05-column-grant":
-        x(sql.SQL("GRANT SELECT (id, owner_id) ON {}.documents TO {}").format(prs, api))
-    elif variant == "P4-43-sequence":
-        x(sql.SQL("GRANT USAGE ON SEQUENCE {}.documents_id_seq TO {}").format(prs, st))
-    elif variant in ("P4-43-view", "P5-05-view", "P4-43-materialized-view"):
-        kind = sql.SQL("MATERIALIZED VIEW" if variant == "P4-43-materialized-view" else "VIEW")
-        x(sql.SQL("CREATE {} {}.document_titles AS SELECT id, title FROM {}.documents").format(kind, sts, prs))
-        x(sql.SQL("ALTER {} {}.document_titles OWNER TO {}").format(kind, sts, pr))
-        x(sql.SQL("GRANT SELECT ON {}.document_titles TO {}").format(sts, reader))
-    elif variant == "P4-43-view-of-a-view":
-        x(sql.SQL("CREATE VIEW {}.document_titles AS SELECT id, title FROM {}.documents").format(sts, prs))
-        x(sql.SQL("CREATE VIEW {s}.recent_titles AS SELECT title FROM {s}.document_titles").format(s=sts))
-        for view in ("document_titles", "recent_titles"):
-            x(sql.SQL("ALTER VIEW {}.{} OWNER TO {}").format(sts, sql.Identifier(view), pr))
-        x(sql.SQL("GRANT SELECT ON {}.recent_titles TO {}").format(sts, st))
-    elif variant == "P4-43-rule":
-        # INSERT INTO document_lookups (owner_id) VALUES ('u-1') returns that owner's production documents.
-        x(sql.SQL("CREATE TABLE {}.document_lookups (owner_id text)").format(sts))
-        x(sql.SQL("CREATE RULE lookup AS ON INSERT TO {s}.document_lookups DO INSTEAD "
-                  "SELECT d.title, d.storage_key FROM {p}.documents d WHERE d.owner_id = NEW.owner_id").format(
-            s=sts, p=prs))
-        x(sql.SQL("ALTER TABLE {}.document_lookups OWNER TO {}").format(sts, pr))
-        x(sql.SQL("GRANT INSERT ON {}.document_lookups TO {}").format(sts, st))
-    elif variant == "P4-43-definer-plpgsql":
-        definer("plpgsql", sql.SQL("AS $$ BEGIN RETURN QUERY {}; END $$").format(body))
-    elif variant == "P4-43-definer-sql":
-        definer("sql", sql.SQL("AS $$ {} $$").format(body))
-    elif variant == "P4-43-definer-atomic":
-        definer("sql", sql.SQL("BEGIN ATOMIC {}; END").format(body))
-    elif variant == "P5-05-definer-function":
-        definer("plpgsql", sql.SQL("AS $$ BEGIN RETURN QUERY {}; END $$").format(body), grant_to=api)
-    elif variant == "P4-43-definer-trigger":
-        # No EXECUTE for anyone but its owner: the trigger alone runs it, when the worker inserts an event.
-        x(sql.SQL("SET ROLE {}").format(st))
-        x(sql.SQL("CREATE TABLE {}.document_events (owner_id text NOT NULL, title text)").format(sts))
-        x("RESET ROLE")
-        x(sql.SQL("CREATE FUNCTION {s}.copy_document() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
-                  "SET search_path = pg_catalog AS $$ BEGIN INSERT INTO {p}.documents (owner_id, title) "
-                  "VALUES (NEW.owner_id, NEW.title); RETURN NEW; END $$").format(s=sts, p=prs))
-        x(sql.SQL("ALTER FUNCTION {}.copy_document() OWNER TO {}").format(sts, pr))
-        x(sql.SQL("REVOKE EXECUTE ON FUNCTION {}.copy_document() FROM PUBLIC").format(sts))
-        x(sql.SQL("CREATE TRIGGER copy_document AFTER INSERT ON {s}.document_events "
-                  "FOR EACH ROW EXECUTE FUNCTION {s}.copy_document()").format(s=sts))
-    elif variant in ("P4-43-foreign-table", "P4-43-user-mapping"):
-        # pgserver ships no postgres_fdw: a wrapper without a handler leaves the catalog as postgres_fdw would.
-        x("CREATE FOREIGN DATA WRAPPER phasegate_sandbox_fdw")
-        x(sql.SQL("CREATE SERVER production_database FOREIGN DATA WRAPPER phasegate_sandbox_fdw "
-                  "OPTIONS (host 'db.production.invalid', dbname {})").format(
-            sql.Literal("elsewhere" if variant == "P4-43-foreign-table" else "phase4")))
-        if variant == "P4-43-foreign-table":
-            x(sql.SQL("CREATE FOREIGN TABLE {}.remote_documents (id bigint, title text) SERVER production_database "
-                      "OPTIONS (schema_name {}, table_name 'documents')").format(sts, sql.Literal(PRODUCTION_SCHEMA)))
-            x(sql.SQL("GRANT SELECT ON {}.remote_documents TO {}").format(sts, st))
-        else:  # the worker may create foreign tables in its own schema through this mapping
-            x(sql.SQL("GRANT USAGE ON FOREIGN SERVER production_database TO {}").format(st))
-            x(sql.SQL("CREATE USER MAPPING FOR {} SERVER production_database "
-                      "OPTIONS (user {}, password 'mapping-CANARY-pw-8f8f')").format(st, sql.Literal(PRODUCTION_ROLE)))
-    elif variant == "P4-43-set-role":
-        x(sql.SQL("GRANT {} TO {} WITH INHERIT FALSE").format(pr, st))
-    elif variant == "P4-43-read-all-data":
-        x(sql.SQL("GRANT pg_read_all_data TO {}").format(st))
-    elif variant == "P4-43-replication":
-        x(sql.SQL("ALTER ROLE {} REPLICATION").format(st))
-    elif variant == "compliant-staging-definers":
-        x(sql.SQL("SET ROLE {}").format(st))
-        x(sql.SQL("CREATE VIEW {s}.job_counts AS SELECT status, count(*) AS jobs FROM {s}.upload_jobs "
-                  "GROUP BY status").format(s=sts))
-        x(sql.SQL("CREATE FUNCTION {s}.queued_jobs() RETURNS bigint LANGUAGE sql SECURITY DEFINER "
-                  "SET search_path = {s} AS $$ SELECT count(*) FROM {s}.upload_jobs WHERE status = 'queued' $$"
-                  ).format(s=sts))
-        x(sql.SQL("CREATE FUNCTION {s}.job_statuses() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER "
-                  "BEGIN ATOMIC SELECT DISTINCT status FROM {s}.upload_jobs; END").format(s=sts))
-        x("RESET ROLE")
-    elif variant == "compliant-supabase-definers":
-        # As Supabase ships them: owned by a superuser, SECURITY DEFINER, touching no application schema.
-        for schema in ("auth", "pgbouncer", "extensions"):
-            x(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-            x(sql.SQL("GRANT USAGE ON SCHEMA {} TO PUBLIC").format(sql.Identifier(schema)))
-        x("CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER AS $$ "
-          "SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''), "
-          "(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid $$")
-        x("CREATE FUNCTION pgbouncer.get_auth(p_usename text) RETURNS TABLE(username text, password text) "
-          "LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN RAISE DEBUG 'PgBouncer auth request: %', p_usename; "
-          "RETURN QUERY SELECT usename::text, passwd::text FROM pg_catalog.pg_shadow WHERE usename = p_usename; "
-          "END $$")
-        x("CREATE FUNCTION extensions.uuid_generate_v4() RETURNS uuid LANGUAGE internal SECURITY DEFINER "
-          "AS 'gen_random_uuid'")
+def _build_production(x) -> None:
+    """Production: owned by the production role, nothing for PUBLIC."""
+    x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(_PRS, _PR))
+    x(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(_PRS))
+    x(sql.SQL("SET ROLE {}").format(_PR))
+    x(_queue_ddl(PRODUCTION_SCHEMA, with_retry=True))
+    x(sql.SQL(
+        "CREATE TABLE {}.documents (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+        "owner_id text NOT NULL, title text, storage_key text, created_at timestamptz NOT NULL DEFAULT now())"
+    ).format(_PRS))
+    x(sql.SQL("INSERT INTO {}.documents (owner_id, title, storage_key) VALUES "
+              "('u-1', 'contract.pdf', 'prod/u-1/contract.pdf'), ('u-2', 'invoice.pdf', 'prod/u-2/invoice.pdf')"
+              ).format(_PRS))
+    x(_queue_rows(PRODUCTION_SCHEMA, sql.Literal("1 minute"), with_retry=True))
+    x(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM PUBLIC").format(_PRS))
+    x(sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM PUBLIC").format(_PRS))
+    x("RESET ROLE")
+
+
+def _build_staging(x, variant: str) -> None:
+    """Staging: owned by (and only usable by) the staging role; its queue as the variant shapes it."""
+    running_age = sql.Literal(_RUNNING_AGE.get(variant, _RUNNING_AGE["default"]))
+    if variant != "P4-41":
+        x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(_STS, _ST))
+        x(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(_STS))
+        if variant != "P4-46":
+            x(sql.SQL("SET ROLE {}").format(_ST))
+            with_retry = variant != "P4-46-columns"
+            x(_queue_ddl(STAGING_SCHEMA, with_retry=with_retry, serial_id=variant == "P5-05-serial-no-usage"))
+            x(_queue_rows(STAGING_SCHEMA, running_age, with_retry=with_retry))
+            if variant != "P5-07":
+                x(sql.SQL("ALTER TABLE {}.upload_jobs ADD COLUMN last_error text").format(_STS))
+            if variant == "P5-07-over-attempts":
+                x(sql.SQL("INSERT INTO {}.upload_jobs (status, attempts, max_attempts) "
+                          "VALUES ('queued', 5, 3)").format(_STS))
+            if variant == "P5-06":  # the owner gives up its own UPDATE: claiming is impossible
+                x(sql.SQL("REVOKE UPDATE ON {}.upload_jobs FROM {}").format(_STS, _ST))
+            for statement in _queue_states_ddl(variant):
+                x(statement)
+            x(_api_grants(variant))
+            x("RESET ROLE")
+    if variant == "P4-44-user":
+        x(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(_ST, _ST))
+
+
+def _staging_settings(variant: str) -> dict[str, str | None]:
+    """The staging role's settings as the variant has them (None: not set)."""
+    staging: dict[str, str | None] = {
+        "search_path": STAGING_SCHEMA,
+        "statement_timeout": "30s",
+        "idle_in_transaction_session_timeout": "60s",
+    }
+    if variant == "P4-44":
+        staging["search_path"] = f"{STAGING_SCHEMA}, {PRODUCTION_SCHEMA}"
+    elif variant == "P4-44-user":
+        staging["search_path"] = '"$user", public'
+    elif variant == "P4-45":
+        staging["statement_timeout"] = None
+    elif variant == "P4-45-zero":
+        staging["statement_timeout"] = "0"
+    return staging
+
+
+def _set_role_settings(x, variant: str, dbname: str) -> None:
+    """Role settings (cluster-wide per role, or per role in this database)."""
+    db = sql.Identifier(dbname)
+    in_db = variant == "compliant-role-in-database"
+    for name, value in _staging_settings(variant).items():
+        if value is None:
+            continue
+        # search_path always per role in the database (as the brief's example); the
+        # timeouts per role, or per role in the database for "compliant-role-in-database".
+        scope = in_db or name == "search_path"
+        target = (sql.SQL("ALTER ROLE {} IN DATABASE {}").format(_ST, db) if scope
+                  else sql.SQL("ALTER ROLE {}").format(_ST))
+        if name == "search_path":
+            x(sql.SQL("{} SET search_path = {}").format(target, sql.SQL(value)))
+        else:
+            x(sql.SQL("{} SET {} = {}").format(target, sql.Identifier(name), sql.Literal(value)))
+    x(sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(_PR, db, _PRS))
+    x(sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(_API, db, _STS))
+    x(sql.SQL("ALTER ROLE {} SET statement_timeout = '30s'").format(_API))
+    x(sql.SQL("ALTER ROLE {} SET statement_timeout = '30s'").format(_PR))
+    x(sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = '60s'").format(_PR))
+
+
+# The worlds that grant production's schema or a table to someone it should not (one statement each).
+ISOLATION_GRANTS: dict[str, sql.Composed] = {
+    "P4-43-public-usage": sql.SQL("GRANT USAGE ON SCHEMA {} TO PUBLIC").format(_PRS),
+    "P4-43-membership": sql.SQL("GRANT {} TO {}").format(_PR, _ST),
+    "P4-43-public-select": sql.SQL("GRANT SELECT ON {}.documents TO PUBLIC").format(_PRS),
+    "P5-05-production-usage": sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(_PRS, _API),
+    "P5-05-production-role": sql.SQL("GRANT {} TO {}").format(_PR, _API),
+}
+
+
+def _definer(language: str, source: sql.Composable, grant_to: sql.Identifier | None = None) -> list[sql.Composed]:
+    """A SECURITY DEFINER function ``document_titles()`` in staging, owned by the production role; EXECUTE
+    for everyone (PUBLIC has it by default), or only for ``grant_to``."""
+    statements = [
+        sql.SQL("CREATE FUNCTION {}.document_titles() RETURNS SETOF text LANGUAGE {} SECURITY DEFINER "
+                "SET search_path = pg_catalog {}").format(_STS, sql.SQL(language), source),
+        sql.SQL("ALTER FUNCTION {}.document_titles() OWNER TO {}").format(_STS, _PR),
+    ]
+    if grant_to is not None:
+        statements += [
+            sql.SQL("REVOKE EXECUTE ON FUNCTION {}.document_titles() FROM PUBLIC").format(_STS),
+            sql.SQL("GRANT EXECUTE ON FUNCTION {}.document_titles() TO {}").format(_STS, grant_to),
+        ]
+    return statements
+
+
+def _view(kind: str, reader: sql.Identifier) -> list[sql.Composed]:
+    """A staging (materialized) view over production's documents, owned by the production role, SELECT to ``reader``."""
+    view = sql.SQL(kind)
+    return [
+        sql.SQL("CREATE {} {}.document_titles AS SELECT id, title FROM {}.documents").format(view, _STS, _PRS),
+        sql.SQL("ALTER {} {}.document_titles OWNER TO {}").format(view, _STS, _PR),
+        sql.SQL("GRANT SELECT ON {}.document_titles TO {}").format(_STS, reader),
+    ]
+
+
+def _foreign_server(dbname: str) -> list[sql.Composed | str]:
+    """A foreign server to ``dbname``. pgserver ships no postgres_fdw: a wrapper without a handler leaves the
+    catalog as postgres_fdw would."""
+    return [
+        "CREATE FOREIGN DATA WRAPPER phasegate_sandbox_fdw",
+        sql.SQL("CREATE SERVER production_database FOREIGN DATA WRAPPER phasegate_sandbox_fdw "
+                "OPTIONS (host 'db.production.invalid', dbname {})").format(sql.Literal(dbname)),
+    ]
+
+
+_TITLES = sql.SQL("SELECT title FROM {}.documents").format(_PRS)
+
+# The worlds that open one door into production other than a schema or table grant (or none: the
+# compliant ones), built by the admin after the staging schema, in order. Each lets the worker (or the
+# API) read or write production through it alone; the sandbox's bench and every other criterion are untouched.
+DOORS: dict[str, list[sql.Composed | str]] = {
+    "P4-43-column-grant": [sql.SQL("GRANT SELECT (id, title) ON {}.documents TO {}").format(_PRS, _ST)],
+    "P5-05-column-grant": [sql.SQL("GRANT SELECT (id, owner_id) ON {}.documents TO {}").format(_PRS, _API)],
+    "P4-43-sequence": [sql.SQL("GRANT USAGE ON SEQUENCE {}.documents_id_seq TO {}").format(_PRS, _ST)],
+    "P4-43-view": _view("VIEW", _ST),
+    "P5-05-view": _view("VIEW", _API),
+    "P4-43-materialized-view": _view("MATERIALIZED VIEW", _ST),
+    "P4-43-view-of-a-view": [
+        sql.SQL("CREATE VIEW {}.document_titles AS SELECT id, title FROM {}.documents").format(_STS, _PRS),
+        sql.SQL("CREATE VIEW {s}.recent_titles AS SELECT title FROM {s}.document_titles").format(s=_STS),
+        *(sql.SQL("ALTER VIEW {}.{} OWNER TO {}").format(_STS, sql.Identifier(view), _PR)
+          for view in ("document_titles", "recent_titles")),
+        sql.SQL("GRANT SELECT ON {}.recent_titles TO {}").format(_STS, _ST),
+    ],
+    # INSERT INTO document_lookups (owner_id) VALUES ('u-1') returns that owner's production documents.
+    "P4-43-rule": [
+        sql.SQL("CREATE TABLE {}.document_lookups (owner_id text)").format(_STS),
+        sql.SQL("CREATE RULE lookup AS ON INSERT TO {s}.document_lookups DO INSTEAD "
+                "SELECT d.title, d.storage_key FROM {p}.documents d WHERE d.owner_id = NEW.owner_id").format(
+            s=_STS, p=_PRS),
+        sql.SQL("ALTER TABLE {}.document_lookups OWNER TO {}").format(_STS, _PR),
+        sql.SQL("GRANT INSERT ON {}.document_lookups TO {}").format(_STS, _ST),
+    ],
+    "P4-43-definer-plpgsql": _definer("plpgsql", sql.SQL("AS $$ BEGIN RETURN QUERY {}; END $$").format(_TITLES)),
+    "P4-43-definer-sql": _definer("sql", sql.SQL("AS $$ {} $$").format(_TITLES)),
+    "P4-43-definer-atomic": _definer("sql", sql.SQL("BEGIN ATOMIC {}; END").format(_TITLES)),
+    "P5-05-definer-function": _definer("plpgsql", sql.SQL("AS $$ BEGIN RETURN QUERY {}; END $$").format(_TITLES),
+                                       grant_to=_API),
+    # No EXECUTE for anyone but its owner: the trigger alone runs it, when the worker inserts an event.
+    "P4-43-definer-trigger": [
+        sql.SQL("SET ROLE {}").format(_ST),
+        sql.SQL("CREATE TABLE {}.document_events (owner_id text NOT NULL, title text)").format(_STS),
+        "RESET ROLE",
+        sql.SQL("CREATE FUNCTION {s}.copy_document() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+                "SET search_path = pg_catalog AS $$ BEGIN INSERT INTO {p}.documents (owner_id, title) "
+                "VALUES (NEW.owner_id, NEW.title); RETURN NEW; END $$").format(s=_STS, p=_PRS),
+        sql.SQL("ALTER FUNCTION {}.copy_document() OWNER TO {}").format(_STS, _PR),
+        sql.SQL("REVOKE EXECUTE ON FUNCTION {}.copy_document() FROM PUBLIC").format(_STS),
+        sql.SQL("CREATE TRIGGER copy_document AFTER INSERT ON {s}.document_events "
+                "FOR EACH ROW EXECUTE FUNCTION {s}.copy_document()").format(s=_STS),
+    ],
+    "P4-43-foreign-table": [
+        *_foreign_server("elsewhere"),
+        sql.SQL("CREATE FOREIGN TABLE {}.remote_documents (id bigint, title text) SERVER production_database "
+                "OPTIONS (schema_name {}, table_name 'documents')").format(_STS, sql.Literal(PRODUCTION_SCHEMA)),
+        sql.SQL("GRANT SELECT ON {}.remote_documents TO {}").format(_STS, _ST),
+    ],
+    # The worker may create foreign tables in its own schema through this mapping.
+    "P4-43-user-mapping": [
+        *_foreign_server("phase4"),
+        sql.SQL("GRANT USAGE ON FOREIGN SERVER production_database TO {}").format(_ST),
+        sql.SQL("CREATE USER MAPPING FOR {} SERVER production_database "
+                "OPTIONS (user {}, password 'mapping-CANARY-pw-8f8f')").format(_ST, sql.Literal(PRODUCTION_ROLE)),
+    ],
+    "P4-43-set-role": [sql.SQL("GRANT {} TO {} WITH INHERIT FALSE").format(_PR, _ST)],
+    "P4-43-read-all-data": [sql.SQL("GRANT pg_read_all_data TO {}").format(_ST)],
+    "P4-43-replication": [sql.SQL("ALTER ROLE {} REPLICATION").format(_ST)],
+    "compliant-staging-definers": [
+        sql.SQL("SET ROLE {}").format(_ST),
+        sql.SQL("CREATE VIEW {s}.job_counts AS SELECT status, count(*) AS jobs FROM {s}.upload_jobs "
+                "GROUP BY status").format(s=_STS),
+        sql.SQL("CREATE FUNCTION {s}.queued_jobs() RETURNS bigint LANGUAGE sql SECURITY DEFINER "
+                "SET search_path = {s} AS $$ SELECT count(*) FROM {s}.upload_jobs WHERE status = 'queued' $$"
+                ).format(s=_STS),
+        sql.SQL("CREATE FUNCTION {s}.job_statuses() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER "
+                "BEGIN ATOMIC SELECT DISTINCT status FROM {s}.upload_jobs; END").format(s=_STS),
+        "RESET ROLE",
+    ],
+    # As Supabase ships them: owned by a superuser, SECURITY DEFINER, touching no application schema.
+    "compliant-supabase-definers": [
+        *(statement for schema in ("auth", "pgbouncer", "extensions") for statement in (
+            sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)),
+            sql.SQL("GRANT USAGE ON SCHEMA {} TO PUBLIC").format(sql.Identifier(schema)))),
+        "CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER AS $$ "
+        "SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''), "
+        "(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid $$",
+        "CREATE FUNCTION pgbouncer.get_auth(p_usename text) RETURNS TABLE(username text, password text) "
+        "LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN RAISE DEBUG 'PgBouncer auth request: %', p_usename; "
+        "RETURN QUERY SELECT usename::text, passwd::text FROM pg_catalog.pg_shadow WHERE usename = p_usename; "
+        "END $$",
+        "CREATE FUNCTION extensions.uuid_generate_v4() RETURNS uuid LANGUAGE internal SECURITY DEFINER "
+        "AS 'gen_random_uuid'",
+    ],
+}
 
 
 def _api_grants(variant: str) -> sql.Composed:

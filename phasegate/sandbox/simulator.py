@@ -38,7 +38,7 @@ import urllib.parse
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 log = logging.getLogger("phasegate.sandbox")
 
@@ -436,7 +436,6 @@ class RenderSimulator:
         path = path or "/"
         faults = self._faults  # one consistent view for this request
 
-
         def answer(status: int, body: Any = None, **kw) -> None:
             if faults.latency_ms and not self._sleep(server, faults.latency_ms / 1000):
                 self._record(method, path, query, 0)
@@ -445,41 +444,42 @@ class RenderSimulator:
             self._record(method, path, query, status)
             self._send(handler, status, body, **kw)
 
-        # Drain any request body so keep-alive connections stay in sync.
-        length = handler.headers.get("Content-Length")
-        if length:
-            try:
-                handler.rfile.read(int(length))
-            except (ValueError, OSError):
-                handler.close_connection = True
-
-        auth = handler.headers.get("Authorization", "")
-        if auth != f"Bearer {self.api_key}":
-            if method != "GET":
-                log.warning("sandbox refused unauthenticated %s %s", method, full_path)
-            answer(401, {"message": "unauthorized"})
+        _drain_body(handler)
+        if self._refused(handler, full_path, answer):
             return
-
-        if method != "GET":
-            log.warning("sandbox refused %s %s: the sandbox is read-only", method, full_path)
-            answer(405, {"message": "phasegate sandbox is read-only"}, extra={"Allow": "GET"})
-            return
-
-        if method == "GET":
-            spent = self._admit_get()
-            if spent is not None:
-                wait = max(1, math.ceil(spent))
-                answer(429, {"message": f"rate limit exceeded, retry after {wait}s"},
-                       extra={"Retry-After": str(wait)}, exhausted=True)
-                return
-
         if faults.hang:
             while not server.stopping.wait(_SLICE):
                 pass
             self._record(method, path, query, 0)
             handler.close_connection = True
             return
+        if self._injected_fault(faults, answer):
+            return
+        self._answer_route(handler, full_path, path, query, faults, answer)
 
+    def _refused(self, handler: _Handler, full_path: str, answer: Callable[..., None]) -> bool:
+        """Answered 401 (wrong key), 405 (not a GET: the sandbox is read-only) or 429 (past the rate window)."""
+        method = handler.command
+        auth = handler.headers.get("Authorization", "")
+        if auth != f"Bearer {self.api_key}":
+            if method != "GET":
+                log.warning("sandbox refused unauthenticated %s %s", method, full_path)
+            answer(401, {"message": "unauthorized"})
+            return True
+        if method != "GET":
+            log.warning("sandbox refused %s %s: the sandbox is read-only", method, full_path)
+            answer(405, {"message": "phasegate sandbox is read-only"}, extra={"Allow": "GET"})
+            return True
+        spent = self._admit_get()
+        if spent is not None:
+            wait = max(1, math.ceil(spent))
+            answer(429, {"message": f"rate limit exceeded, retry after {wait}s"},
+                   extra={"Retry-After": str(wait)}, exhausted=True)
+            return True
+        return False
+
+    def _injected_fault(self, faults: Faults, answer: Callable[..., None]) -> bool:
+        """Answered with a fault the world asks for: a 429 or a 500, forever or the first few times."""
         verdict = None
         with self._lock:
             if faults.rate_limit_forever or self._rate_limited < faults.rate_limit_times:
@@ -495,11 +495,15 @@ class RenderSimulator:
                 extra={"Retry-After": str(faults.retry_after)},
                 exhausted=True,
             )
-            return
+            return True
         if verdict == 500:
             answer(500, {"message": "internal server error (phasegate sandbox fault)"})
-            return
+            return True
+        return False
 
+    def _answer_route(self, handler: _Handler, full_path: str, path: str, query: str, faults: Faults,
+                      answer: Callable[..., None]) -> None:
+        """The route's body (or its error, or the malformed-JSON fault) for a GET under /v1."""
         if not (full_path == "/v1" or full_path.startswith("/v1/")):
             answer(404, {"message": f"not found: {full_path}"})
             return
@@ -530,62 +534,70 @@ class RenderSimulator:
         if parts == ["services"]:
             return self._list_services(params)
         if len(parts) >= 2 and parts[0] == "services":
-            service_id = parts[1]
-            service = self._service(service_id)
-            if len(parts) == 2:
-                return copy.deepcopy(service)
-            sub = parts[2]
-            if sub == "env-vars":
-                env_vars = [self._substitute_env_var(v) for v in world.get("envVars", {}).get(service_id, [])]
-                if len(parts) == 3:
-                    return self._page(f"env-vars/{service_id}", "envVar", env_vars, params)
-                if len(parts) == 4:
-                    for ev in env_vars:
-                        if ev.get("key") == parts[3]:
-                            return ev
-                    raise _not_found(parts[3])
-            elif sub == "secret-files":
-                files = copy.deepcopy(world.get("secretFiles", {}).get(service_id, []))
-                if len(parts) == 3:
-                    return self._page(f"secret-files/{service_id}", "secretFile", files, params)
-                if len(parts) == 4:
-                    for sf in files:
-                        if sf.get("name") == parts[3]:
-                            return sf
-                    raise _not_found(parts[3])
-            elif sub == "deploys":
-                deploys = copy.deepcopy(world.get("deploys", {}).get(service_id, []))
-                if len(parts) == 3:
-                    return self._page(f"deploys/{service_id}", "deploy", deploys, params)
-                if len(parts) == 4:
-                    for dep in deploys:
-                        if dep.get("id") == parts[3]:
-                            return dep
-                    raise _not_found(parts[3])
-            elif sub == "events" and len(parts) == 3:
-                events = copy.deepcopy(world.get("events", {}).get(service_id, []))
-                types = params.get("type")
-                # Render's ListEventsParams: startTime defaults to now - 1 hour, endTime to now.
-                now = _dt.datetime.now(_dt.timezone.utc)
-                start = _time_param(params, "startTime", now - _dt.timedelta(hours=1))
-                end = _time_param(params, "endTime", now)
-                indexed = [(i, e) for i, e in enumerate(events)
-                           if (not types or e.get("type") in types) and start <= _parse_time(e["timestamp"]) <= end]
-                return self._page(f"events/{service_id}", "event", events, params, indexed=indexed)
-            raise _not_found("/v1" + path)
+            return self._service_route(path, parts, params)
         if parts == ["env-groups"]:
             return self._list_env_groups(params)
         if len(parts) == 2 and parts[0] == "env-groups":
-            for group in world.get("envGroups", []):
-                if group.get("id") == parts[1]:
-                    full = copy.deepcopy(group)
-                    full["envVars"] = [self._substitute_env_var(v) for v in group.get("envVars", [])]
-                    full.setdefault("secretFiles", [])
-                    return full
-            raise _not_found(parts[1])
+            return self._env_group(parts[1])
         if len(parts) == 2 and parts[0] == "metrics":
             return self._metrics(parts[1], params)
         raise _not_found("/v1" + path)
+
+    def _service_route(self, path: str, parts: list[str], params: dict[str, list[str]]) -> Any:
+        """``/services/{id}`` and what is under it: env-vars, secret-files, deploys (a page or one), events."""
+        world = self.world
+        service_id = parts[1]
+        service = self._service(service_id)
+        if len(parts) == 2:
+            return copy.deepcopy(service)
+        sub = parts[2]
+        if sub == "env-vars":
+            env_vars = [self._substitute_env_var(v) for v in world.get("envVars", {}).get(service_id, [])]
+            return self._page_or_item(path, parts, params, f"env-vars/{service_id}", "envVar", env_vars, "key")
+        if sub == "secret-files":
+            files = copy.deepcopy(world.get("secretFiles", {}).get(service_id, []))
+            return self._page_or_item(path, parts, params, f"secret-files/{service_id}", "secretFile", files, "name")
+        if sub == "deploys":
+            deploys = copy.deepcopy(world.get("deploys", {}).get(service_id, []))
+            return self._page_or_item(path, parts, params, f"deploys/{service_id}", "deploy", deploys, "id")
+        if sub == "events" and len(parts) == 3:
+            return self._events(service_id, params)
+        raise _not_found("/v1" + path)
+
+    def _page_or_item(self, path: str, parts: list[str], params: dict[str, list[str]], scope: str, resource: str,
+                      items: list, key: str) -> Any:
+        """A page of a service's ``items`` (``/services/{id}/{sub}``), or the one whose ``key`` is the
+        path's last part (``/services/{id}/{sub}/{key}``)."""
+        if len(parts) == 3:
+            return self._page(scope, resource, items, params)
+        if len(parts) == 4:
+            for item in items:
+                if item.get(key) == parts[3]:
+                    return item
+            raise _not_found(parts[3])
+        raise _not_found("/v1" + path)
+
+    def _events(self, service_id: str, params: dict[str, list[str]]) -> list:
+        """A page of the service's events, filtered by type and time."""
+        events = copy.deepcopy(self.world.get("events", {}).get(service_id, []))
+        types = params.get("type")
+        # Render's ListEventsParams: startTime defaults to now - 1 hour, endTime to now.
+        now = _dt.datetime.now(_dt.timezone.utc)
+        start = _time_param(params, "startTime", now - _dt.timedelta(hours=1))
+        end = _time_param(params, "endTime", now)
+        indexed = [(i, e) for i, e in enumerate(events)
+                   if (not types or e.get("type") in types) and start <= _parse_time(e["timestamp"]) <= end]
+        return self._page(f"events/{service_id}", "event", events, params, indexed=indexed)
+
+    def _env_group(self, group_id: str) -> dict:
+        """``/env-groups/{id}``: the group with its env vars (placeholders substituted) and secret files."""
+        for group in self.world.get("envGroups", []):
+            if group.get("id") == group_id:
+                full = copy.deepcopy(group)
+                full["envVars"] = [self._substitute_env_var(v) for v in group.get("envVars", [])]
+                full.setdefault("secretFiles", [])
+                return full
+        raise _not_found(group_id)
 
     def _with_foreign_item(self, path: str, body: Any) -> Any:
         """A world may name list routes (``foreignItems``) whose first page carries one item of
@@ -716,6 +728,16 @@ class RenderSimulator:
                     }
                 )
         return series
+
+
+def _drain_body(handler: _Handler) -> None:
+    """Read any request body, so that keep-alive connections stay in sync."""
+    length = handler.headers.get("Content-Length")
+    if length:
+        try:
+            handler.rfile.read(int(length))
+        except (ValueError, OSError):
+            handler.close_connection = True
 
 
 def _parse_time(text: str) -> _dt.datetime:

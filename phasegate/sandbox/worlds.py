@@ -401,6 +401,22 @@ def _policy_shared_secret(world: dict) -> None:
 
 
 def _reference() -> dict:
+    return {
+        "name": "compliant",
+        "description": "the reference deployment of phase4-criteria.md: every Render criterion holds",
+        "services": _reference_services(),
+        "envVars": _reference_env_vars(),
+        "secretFiles": _reference_secret_files(),
+        "envGroups": _reference_env_groups(),
+        "deploys": _reference_deploys(),
+        "events": {STAGING_ID: _staging_events()},
+        "metrics": _metrics(),
+        "database": {"variant": "compliant"},
+    }
+
+
+def _reference_services() -> list[dict]:
+    """The reference's services: production, an old suspended staging, the API's staging, the worker's staging."""
     staging = _worker(
         service_id=STAGING_ID, name=STAGING_NAME, slug="upload-worker-staging-k3vq",
         branch="staging", created="2025-09-16T10:21:42.902118Z",
@@ -420,75 +436,81 @@ def _reference() -> dict:
     staging_old["suspended"] = "suspended"
     staging_old["suspenders"] = ["user"]
     staging_old["serviceDetails"]["envSpecificDetails"]["dockerfilePath"] = "./Dockerfile"
+    # The staging service is deliberately not first, and a service whose name
+    # *contains* the staging name sits before it, so exact-name matching matters.
+    return [production, staging_old, _api_staging(), staging]
+
+
+def _reference_env_vars() -> dict:
     return {
-        "name": "compliant",
-        "description": "the reference deployment of phase4-criteria.md: every Render criterion holds",
-        # The staging service is deliberately not first, and a service whose name
-        # *contains* the staging name sits before it, so exact-name matching matters.
-        "services": [production, staging_old, _api_staging(), staging],
-        "envVars": {
-            STAGING_ID: _staging_env(),
-            PRODUCTION_ID: _production_env(),
-            STAGING_OLD_ID: [
-                {"key": "ENVIRONMENT", "value": "staging"},
-                {"key": "JWT_SECRET", "value": "old-staging-CANARY-jwt-0a0a"},
-                {"key": "OPENAI_API_KEY", "value": "sk-production-CANARY-openai-a83b"},
-            ],
-            API_STAGING_ID: [
-                {"key": "ENVIRONMENT", "value": "staging"},
-                {"key": "JWT_SECRET", "value": "api-staging-CANARY-jwt-5c5c"},
-                # The same database as the worker's, with the API's own role (Phase 5: the API enqueues,
-                # the worker claims).
-                {"key": "DATABASE_URL", "value": PLACEHOLDER_API_DATABASE_URL},
-                {"key": "SENTRY_ENVIRONMENT", "value": "staging"},
-            ],
-        },
-        "secretFiles": {
-            STAGING_ID: [
-                {"name": "gcp-credentials.json",
-                 "content": '{"type": "service_account", "private_key": "staging-CANARY-gcp-key-66d2"}'},
-            ],
-            STAGING_OLD_ID: [{"name": "JWT_SECRET", "content": "old-staging-CANARY-jwt-file-1b1b"}],
-        },
-        "envGroups": [
-            _env_group(
-                PRODUCTION_ENV_GROUP_ID, "upload-worker-shared",
-                [_link(PRODUCTION_ID, PRODUCTION_NAME)],
-                [
-                    {"key": "JWT_SECRET", "value": "production-CANARY-jwt-secret-e5f0"},
-                    {"key": "SENTRY_DSN", "value": "https://production-CANARY-sentry-41aa@o1.ingest.sentry.io/2"},
-                ],
-                "2025-08-28T13:10:02.338110Z", "2025-10-01T07:45:51.009923Z", None,
-            ),
-            _env_group(
-                STAGING_ENV_GROUP_ID, "upload-worker-staging-shared",
-                [_link(STAGING_ID, STAGING_NAME), _link(API_STAGING_ID, API_STAGING_NAME, "web")],
-                [
-                    {"key": "SENTRY_DSN", "value": "https://staging-CANARY-sentry-92bd@o1.ingest.sentry.io/3"},
-                    {"key": "FEATURE_OCR_FALLBACK", "value": "staging-CANARY-ocr-on"},
-                ],
-                "2025-09-16T10:30:27.774650Z", "2025-10-09T12:03:18.441290Z", "evm-d37dkqvfte5s73b6u2tg",
-            ),
-            _env_group(
-                UNLINKED_ENV_GROUP_ID, "legacy-secrets",
-                [],
-                [{"key": "JWT_SECRET", "value": "legacy-CANARY-jwt-secret-77c3"}],
-                "2025-06-11T15:00:00.000000Z", "2025-06-11T15:00:00.000000Z", None,
-                secret_files=[{"name": "jwt_secret", "content": "legacy-CANARY-jwt-file-9d9d"}],
-            ),
+        STAGING_ID: _staging_env(),
+        PRODUCTION_ID: _production_env(),
+        STAGING_OLD_ID: [
+            {"key": "ENVIRONMENT", "value": "staging"},
+            {"key": "JWT_SECRET", "value": "old-staging-CANARY-jwt-0a0a"},
+            {"key": "OPENAI_API_KEY", "value": "sk-production-CANARY-openai-a83b"},
         ],
-        "deploys": {
-            STAGING_ID: _staging_deploys(),
-            PRODUCTION_ID: _production_deploys(),
-            API_STAGING_ID: [_deploy(
-                "dep-d3c2a7n3ipnbs73c5r1g", "live", "new_commit", "2025-10-02T14:25:41.301928Z",
-                "2025-10-02T14:30:10.118842Z",
-                _commit("7a1e3c9d2b4f6a8c0e1d3f5a7b9c1d3e5f7a9b1c", "api: enqueue uploads into upload_jobs",
-                        "2025-10-02T14:25:02Z"))],
-        },
-        "events": {STAGING_ID: _staging_events()},
-        "metrics": _metrics(),
-        "database": {"variant": "compliant"},
+        API_STAGING_ID: [
+            {"key": "ENVIRONMENT", "value": "staging"},
+            {"key": "JWT_SECRET", "value": "api-staging-CANARY-jwt-5c5c"},
+            # The same database as the worker's, with the API's own role (Phase 5: the API enqueues,
+            # the worker claims).
+            {"key": "DATABASE_URL", "value": PLACEHOLDER_API_DATABASE_URL},
+            {"key": "SENTRY_ENVIRONMENT", "value": "staging"},
+        ],
+    }
+
+
+def _reference_secret_files() -> dict:
+    return {
+        STAGING_ID: [
+            {"name": "gcp-credentials.json",
+             "content": '{"type": "service_account", "private_key": "staging-CANARY-gcp-key-66d2"}'},
+        ],
+        STAGING_OLD_ID: [{"name": "JWT_SECRET", "content": "old-staging-CANARY-jwt-file-1b1b"}],
+    }
+
+
+def _reference_env_groups() -> list[dict]:
+    """Production's group, staging's (linked to the worker and the API), and one linked to nothing."""
+    return [
+        _env_group(
+            PRODUCTION_ENV_GROUP_ID, "upload-worker-shared",
+            [_link(PRODUCTION_ID, PRODUCTION_NAME)],
+            [
+                {"key": "JWT_SECRET", "value": "production-CANARY-jwt-secret-e5f0"},
+                {"key": "SENTRY_DSN", "value": "https://production-CANARY-sentry-41aa@o1.ingest.sentry.io/2"},
+            ],
+            "2025-08-28T13:10:02.338110Z", "2025-10-01T07:45:51.009923Z", None,
+        ),
+        _env_group(
+            STAGING_ENV_GROUP_ID, "upload-worker-staging-shared",
+            [_link(STAGING_ID, STAGING_NAME), _link(API_STAGING_ID, API_STAGING_NAME, "web")],
+            [
+                {"key": "SENTRY_DSN", "value": "https://staging-CANARY-sentry-92bd@o1.ingest.sentry.io/3"},
+                {"key": "FEATURE_OCR_FALLBACK", "value": "staging-CANARY-ocr-on"},
+            ],
+            "2025-09-16T10:30:27.774650Z", "2025-10-09T12:03:18.441290Z", "evm-d37dkqvfte5s73b6u2tg",
+        ),
+        _env_group(
+            UNLINKED_ENV_GROUP_ID, "legacy-secrets",
+            [],
+            [{"key": "JWT_SECRET", "value": "legacy-CANARY-jwt-secret-77c3"}],
+            "2025-06-11T15:00:00.000000Z", "2025-06-11T15:00:00.000000Z", None,
+            secret_files=[{"name": "jwt_secret", "content": "legacy-CANARY-jwt-file-9d9d"}],
+        ),
+    ]
+
+
+def _reference_deploys() -> dict:
+    return {
+        STAGING_ID: _staging_deploys(),
+        PRODUCTION_ID: _production_deploys(),
+        API_STAGING_ID: [_deploy(
+            "dep-d3c2a7n3ipnbs73c5r1g", "live", "new_commit", "2025-10-02T14:25:41.301928Z",
+            "2025-10-02T14:30:10.118842Z",
+            _commit("7a1e3c9d2b4f6a8c0e1d3f5a7b9c1d3e5f7a9b1c", "api: enqueue uploads into upload_jobs",
+                    "2025-10-02T14:25:02Z"))],
     }
 
 
