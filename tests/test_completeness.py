@@ -20,7 +20,8 @@ import pytest
 
 from acceptance import ROOT, run_suite, suite_command
 from cli_runner import phasegate
-from phasegate.sandbox.simulator import Faults, RenderSimulator
+from phasegate.sandbox.faults import Faults
+from phasegate.sandbox.simulator import RenderSimulator
 from phasegate.sandbox.worlds import world
 from standin import (DUMMY_URLS, KEY_CANARY, StandInRender, database_waivers, declared_profile, standin_run,
                      waiver_file)

@@ -16,7 +16,8 @@ import pytest
 
 from acceptance import run_suite
 from phasegate.render._pacing import RateWindow, WaitLimitExceeded
-from phasegate.sandbox.simulator import Faults, RenderSimulator
+from phasegate.sandbox.faults import Faults
+from phasegate.sandbox.simulator import RenderSimulator
 from phasegate.sandbox.worlds import world
 from test_policy import policy_results
 

@@ -16,7 +16,8 @@ import pytest
 
 from render_contract import SDK_VERSION, check
 from phasegate.render import ResponseFormatError, RenderClient
-from phasegate.sandbox.simulator import Faults, RenderSimulator
+from phasegate.sandbox.faults import Faults
+from phasegate.sandbox.simulator import RenderSimulator
 from phasegate.sandbox.worlds import WORLDS, world
 
 API_KEY = "rnd_contract_test_key"

@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from phasegate.sandbox.simulator import Faults, RenderSimulator, RequestRecord, serve
+from phasegate.sandbox.faults import Faults
+from phasegate.sandbox.simulator import RenderSimulator, RequestRecord, serve
 from phasegate.sandbox.worlds import (
     CANARY,
     PLAIN_KEYS,

@@ -35,7 +35,7 @@ def register(sub) -> None:
                    help="a world marked render by `phasegate sandbox worlds` (default: compliant)")
     p.add_argument("--port", type=_port, default=0, metavar="N", help="port (default: any free port)")
     p.add_argument("--fault", default="", metavar="SPEC",
-                   help="faults, e.g. 'rate_limit_times=2,latency_ms=100' (see phasegate.sandbox.simulator.Faults)")
+                   help="faults, e.g. 'rate_limit_times=2,latency_ms=100' (see phasegate.sandbox.faults.Faults)")
     p.add_argument("--key", default=None, metavar="KEY", help="API key to require (default: a random one)")
     p.set_defaults(func=cmd_serve)
     p = ssub.add_parser("worlds", help="list the sandbox worlds: what each changes and violates",
@@ -59,7 +59,7 @@ def _refusal(world: str, fault: str) -> str | None:
     """Why ``serve`` cannot serve this world with these faults, in one line; None when it can."""
     from ..sandbox.describe import is_render_world
     from ..sandbox.session import CATALOGUE
-    from ..sandbox.simulator import Faults
+    from ..sandbox.faults import Faults
 
     if world not in CATALOGUE:
         return f"no world named {world!r}; `phasegate sandbox worlds` lists them"

@@ -8,6 +8,7 @@ The profile loader calls these; nothing here knows what a profile is.
 from __future__ import annotations
 
 from ..errors import ConfigError
+from .faults import Faults
 
 DEFAULT_WORLD = "compliant"
 
@@ -23,8 +24,6 @@ SANDBOX_ROLE_URLS = {
 
 
 def check_faults(where: str, spec: str) -> None:
-    from .simulator import Faults
-
     try:
         Faults.parse(spec)
     except ValueError as exc:
