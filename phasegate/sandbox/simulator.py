@@ -39,8 +39,6 @@ from .server import SimulatorHandler, SimulatorServer, drain_body
 
 log = logging.getLogger("phasegate.sandbox")
 
-RATE_LIMIT = 400  # GETs per minute, as documented by Render
-RATE_WINDOW_SECONDS = 60
 _SLICE = 0.05  # seconds: granularity of interruptible sleeps
 
 __all__ = [
