@@ -71,6 +71,8 @@ def test_markers_are_registered_from_the_features():
      "P9-04 does not carry the phase's prefix P4"),
     ("ID without a scenario", ("phase.yaml", "lines: [P4-62]", "lines: [P4-62, P4-99]"),
      "P4-99 is named but no scenario carries it"),
+    ("criterion in no section of the report", ("phase.yaml", "lines: [P4-62]", "lines: []"),
+     "P4-62 (features/phase4/operations.feature:"),
 ])
 def test_an_inconsistent_catalogue_stops_the_run_with_one_line(tmp_path, case, change, expected):
     repo = copy_repo(tmp_path)

@@ -152,6 +152,7 @@ def load_phase(root: Path, name: str) -> Phase:
                                       name, where, frozenset(tags))
     for cid in sorted(_ids_named_by(meta.get("report") or {}) - set(criteria)):
         problems.append(f"{folder / PHASE_FILE}: {cid} is named but no scenario carries it")
+    problems.extend(_unplaced(folder, meta.get("report") or {}, criteria))
     _table, table_problems = read_table(meta.get("claims"), str(folder / PHASE_FILE), name)
     problems.extend(table_problems)
     hand_written = _hand_written(folder, meta.get("hand_written"), problems)
@@ -211,6 +212,20 @@ def _phase_file(path: Path) -> dict:
     if not re.fullmatch(r"[A-Z][A-Z0-9]*", str(data["prefix"])):
         raise CatalogueError(f"{path}: prefix {data['prefix']!r} is not capital letters and digits")
     return data
+
+
+def _unplaced(folder: Path, report: dict, criteria: dict) -> list[str]:
+    """Criteria a laid-out report would not show: in no section, and no section lists them by concern.
+
+    Without this a new scenario is judged, signed and gated, yet missing from the completion report.
+    """
+    sections = report.get("sections") or []
+    if not sections or any(isinstance(s, dict) and s.get("by_concern") for s in sections):
+        return []
+    named = _ids_named_by(report)
+    return [f"{folder / PHASE_FILE}: {cid} ({criteria[cid].where}) is in no section of the report layout: "
+            "add it to the section its claim belongs to, or the completion report would not show it"
+            for cid in sorted(set(criteria) - named)]
 
 
 def _ids_named_by(node) -> set[str]:
