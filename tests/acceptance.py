@@ -14,10 +14,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from phasegate.catalogue.criteria import CRITERION_TAG
+from phasegate.catalogue.criteria import CRITERION_TAG, load_phase
 
 ROOT = Path(__file__).resolve().parent.parent
 _ORDER = ("passed", "skipped", "failed", "broken")
+
+
+def criteria_tagged(tag: str, phase: str) -> list[str]:
+    """The phase's criteria whose scenario (or Feature) carries ``tag``, from the features themselves:
+    a new criterion of an existing kind joins the tests that cover its kind without a list to edit."""
+    return sorted(cid for cid, c in load_phase(ROOT, phase).criteria.items() if tag in c.tags)
 
 
 @dataclass

@@ -19,7 +19,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from acceptance import ROOT, SuiteRun, run_suite
+from acceptance import ROOT, SuiteRun, criteria_tagged, run_suite
 from phasegate.sandbox.simulator import RenderSimulator
 from phasegate.sandbox.worlds import world
 
@@ -28,7 +28,7 @@ DUMMY_URLS = {
     "DATABASE_URL": "postgresql://upload_worker_staging:pw-CANARY-db-1a2b@db.sandbox.invalid:5432/phase4?sslmode=require",
     "PRODUCTION_DATABASE_URL": "postgresql://upload_worker_prod:pw-CANARY-db-prod@db.sandbox.invalid:5432/phase4",
 }
-DATABASE_CRITERIA = ["P4-40", "P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47", "P4-63"]
+DATABASE_CRITERIA = criteria_tagged("database", "phase4")
 RENDER_ONLY = ("-m", "staging and render")
 
 

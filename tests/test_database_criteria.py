@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from acceptance import run_suite
+from acceptance import criteria_tagged, run_suite
 from phasegate.sandbox.session import CATALOGUE
 
-DB_CRITERIA = [f"P4-{n}" for n in range(40, 48)] + ["P4-63"]
+DB_CRITERIA = criteria_tagged("database", "phase4")
 DB_ONLY = ("-m", "staging and database", "--env", "sandbox")
 THROUGH_THE_POOLER = {"PHASEGATE_SANDBOX_POOLER": "1"}
 _RUNS: dict[tuple[str, bool], object] = {}  # (world, pooled) -> SuiteRun: each world runs once each way

@@ -25,13 +25,12 @@ import time
 
 import pytest
 
-from acceptance import ROOT, run_suite
-from phasegate.catalogue.criteria import load_phase
+from acceptance import ROOT, criteria_tagged, run_suite
 from phasegate.sandbox.simulator import RenderSimulator
 from phasegate.sandbox.worlds import world
 
 # The criteria read from Render alone (service, env, metrics, events) and those read from the database.
-DATABASE_CRITERIA = {cid for cid, c in load_phase(ROOT, "phase4").criteria.items() if "database" in c.tags}
+DATABASE_CRITERIA = set(criteria_tagged("database", "phase4"))
 RENDER_CRITERIA = {f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30)]}  # at least these run
 RENDER_ONLY = ("-m", "staging and render", "--env", "sandbox")
 FULL = ("-m", "staging", "--env", "sandbox")
