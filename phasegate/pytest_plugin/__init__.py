@@ -3,7 +3,7 @@
 declares the hook fired for each run folder written, which :mod:`phasegate.report.at_session_end` implements.
 
 The rest does one job each: :mod:`.options`, :mod:`.logscrub`, :mod:`.context` (the run context),
-:mod:`.scenario` (what a collected item judges; steps may import it), :mod:`.collection` (markers,
+:mod:`.scenario` (what a collected item judges; steps get it from the ``scenario_criteria`` fixture), :mod:`.collection` (markers,
 phase choice, deselection), :mod:`.introspection` (pytest's and pytest-bdd's private names),
 :mod:`.outcomes`, :mod:`.allure_labels`, :mod:`.terminal`, :mod:`.run_folders`, :mod:`.round_trip`.
 Importing this package registers nothing.

@@ -1,6 +1,7 @@
 """What a collected pytest-bdd item judges, read from its markers (the Gherkin tags).
 
-Small and below the plugin's other modules so that steps may import it.
+Small and below the plugin's other modules; steps never import it: they take the running scenario's
+criteria from the ``scenario_criteria`` fixture (:mod:`.fixtures`).
 """
 
 from __future__ import annotations
