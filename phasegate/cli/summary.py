@@ -7,7 +7,7 @@ import contextlib
 import io
 from pathlib import Path
 
-from . import status
+import phasegate.cli.status as status_command  # the module itself: its sub-parser runs here
 from .base import EXIT_OK, EXIT_REFUSED, command_parser, run_command
 from .folders import newest_runs
 
@@ -29,7 +29,7 @@ def _status_said(run: Path) -> list[str]:
     (whatever status reports; its exit code is the gate's, not the summary's)."""
     said = io.StringIO()
     with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
-        run_command(command_parser([status]).parse_args(["status", str(run)]))
+        run_command(command_parser([status_command]).parse_args(["status", str(run)]))
     return said.getvalue().splitlines()
 
 

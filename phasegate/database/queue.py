@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from phasegate.database import status_values
+from phasegate.database.status_values import STATUS_TYPE_SQL, status_type as type_from_row
 from phasegate.database.check_text import allows, summary
 from phasegate.database.session import _Reader
 from phasegate.queue_states import QueueStates
@@ -119,9 +119,9 @@ def stuck_jobs(r: _Reader, queue: dict, queue_states: QueueStates, stuck_thresho
 def status_type(r: _Reader, schema: str, table: str, states: QueueStates) -> dict | None:
     """What the status column's type allows (checks on it and its domains, enum labels), in one catalog read;
     noted with the profile's states and whether each is allowed, for every fact that rests on the states."""
-    row = r.one("the status column's type and constraints", status_values.STATUS_TYPE_SQL,
+    row = r.one("the status column's type and constraints", STATUS_TYPE_SQL,
                 {"schema": schema, "table": table, "column": "status"}, fact="failures")
-    found = status_values.status_type(row)
+    found = type_from_row(row)
     if found is not None:
         found["states (profile)"] = {
             "done": {"state": states.done, "allowed": allows(found, states.done)},
