@@ -51,7 +51,9 @@ def test_a_phase5_run_names_its_phase(compliant_run):
     assert record["phase"]["name"] == "phase5" and set(record["criteria"]) == READINESS | ROUND_TRIP
     assert record["completeness"]["phase_criteria"] == sorted(READINESS | ROUND_TRIP)
     report = (folder / "completion-report.md").read_text()
-    assert report.startswith("# SANDBOX — Phase 5 Readiness Report: upload-worker-staging")
+    # The phase's own services (phase.yaml), not only the profile's worker.
+    assert report.startswith("# SANDBOX — Phase 5 Readiness Report: upload-api-staging, upload-worker-staging (")
+    assert "**Services**: `upload-api-staging`, `upload-worker-staging`" in report
     assert "10 of 10 Phase 5 criteria were judged" in report and "skipped 2" in report and "P4-" not in report
     assert "API-Worker Communication: Ready for configuration — The API's database role" in report
     assert "not in this catalogue" not in report
