@@ -89,6 +89,8 @@ def _read_render(profile: Profile, client: RenderClient, needs: frozenset[str], 
                 continue
             if wants_env:
                 submit_env(pool, client, target, all_groups, group_details, jobs)
+            if target is api and "api_secret_files" in needs:
+                jobs.append(SecretFilesJob(target, pool.submit(client.list_secret_files, target.matches[0].id)))
             if target is api:  # the API is read with the worker's code: its environment and its deploys
                 jobs.append(DeploysJob(target, pool.submit(
                     read_deploys_and_events, client, target.matches[0].id, False, profile.deploy_wait_seconds)))
