@@ -18,7 +18,7 @@ from ..errors import ConfigError, PhasegateError
 from .context import RunContext, context
 from .introspection import reads_of_steps, selected_by_markexpr
 from .scenario import environment_tags, is_criterion, item_criteria, scenario_ids
-from .stash import (COLLECTED, EXPECTED, NEEDS, OUTCOMES, PHASES, PROFILE, RUN_PHASES, SCENARIOS,
+from .stash import (COLLECTED, EXPECTED, NEEDS, OUTCOMES, PHASE_READS, PHASES, PROFILE, RUN_PHASES, SCENARIOS,
                     SELECTION, WAIVERS)
 
 
@@ -172,6 +172,9 @@ def _record_selection(config, items, phases: list[Phase], reads: dict, profile: 
     # What the snapshot reads: the union of what the selected criteria's steps declare.
     config.stash[NEEDS] = frozenset().union(*(reads.get(item.nodeid, frozenset())
                                               for item in items if item_criteria(item)))
+    config.stash[PHASE_READS] = {phase.name: frozenset().union(*(
+        reads.get(item.nodeid, frozenset()) for item in items if set(item_criteria(item)) & set(phase.criteria)))
+        for phase in config.stash[RUN_PHASES]}
     config.stash[OUTCOMES] = {}
     config.stash[SCENARIOS] = []
 

@@ -11,7 +11,8 @@ import pytest
 
 from ..catalogue.criteria import Phase
 from .context import context
-from .stash import EXPECTED, OUTCOMES, PROFILE, RUN_FOLDERS, RUN_PHASES, SCENARIOS, SELECTION, SNAPSHOT, WAIVERS
+from .stash import (EXPECTED, OUTCOMES, PHASE_READS, PROFILE, RUN_FOLDERS, RUN_PHASES, SCENARIOS, SELECTION, SNAPSHOT,
+                    WAIVERS)
 from .terminal import end_progress_line
 
 
@@ -58,6 +59,12 @@ def finish_run_folders(session) -> None:
         config.hook.pytest_phasegate_run_folder_written(config=config, folder=folder, phase=phase)
 
 
+def judged_roles(config, phase: Phase) -> tuple[str, ...]:
+    """The services the phase judged, by role: the worker always; the API when the phase's criteria read it."""
+    reads = config.stash.get(PHASE_READS, {}).get(phase.name, frozenset())
+    return ("worker",) + (("api",) if "api" in reads else ())
+
+
 def _write_phase_folder(session, phase: Phase):
     from ..catalogue.waivers import record
     from ..record.configuration import configuration
@@ -82,6 +89,7 @@ def _write_phase_folder(session, phase: Phase):
         exit_status=int(session.exitstatus),
         render=context(config).render_stats(),
         session_phases=[p.name for p in phases],
+        judged_roles=judged_roles(config, phase),
     )
     # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
     waivers = [w for w in config.stash.get(WAIVERS, []) if w.criterion in phase.criteria]

@@ -11,6 +11,7 @@ PROFILE = pytest.StashKey[Profile]()
 PHASES = pytest.StashKey[dict]()  # every phase of the repository, by folder name
 RUN_PHASES = pytest.StashKey[list]()  # the phases this run judges (each gets its own run folder), in name order
 NEEDS = pytest.StashKey[frozenset]()
+PHASE_READS = pytest.StashKey[dict]()  # phase -> what its selected criteria's steps read (which services it judges)
 OUTCOMES = pytest.StashKey[dict]()
 SCENARIOS = pytest.StashKey[list]()
 SNAPSHOT = pytest.StashKey[object]()

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from .. import __version__, redact
 from ..timefmt import utc_now
+from .judged import allure_properties
 
 CATEGORIES = [
     {"name": "Criterion violated", "matchedStatuses": ["failed"],
@@ -76,8 +77,9 @@ def _attachment_sources(node) -> set[str]:
 
 
 def write_allure_extras(allure_dir: Path, profile, commit: str, redacted, service_id, api_url: str,
-                        sandbox: bool) -> None:
-    """The run-wide files, written into the session's Allure folder (so its own HTML has them too)."""
+                        sandbox: bool, judged: list[dict] | None = None) -> None:
+    """The run-wide files, written into the session's Allure folder (so its own HTML has them too); the
+    environment names what the phase judged (``judged``: each service's live deploy, commit and image)."""
     props = {
         "environment": profile.name + (" (SANDBOX)" if sandbox else ""),
         "api.host": urlparse(api_url).netloc,
@@ -86,6 +88,7 @@ def write_allure_extras(allure_dir: Path, profile, commit: str, redacted, servic
         "suite.version": __version__,
         "suite.commit": commit,
         "snapshot.time": (redacted or {}).get("taken_at") or "not taken",
+        **allure_properties(judged or []),
     }
     lines = [f"{k}={redact.scrub(str(v))}" for k, v in props.items()]
     (allure_dir / "environment.properties").write_text("\n".join(lines) + "\n")

@@ -18,6 +18,7 @@ from .. import __version__, redact
 from ..catalogue.criteria import Phase
 from ..timefmt import utc_now, zulu
 from .allure_results import copy_allure_results, write_allure_extras
+from .judged import judged_services
 from .provenance import REPOSITORY, git_commit, package_versions, provenance
 
 RESULTS = "allure-results"
@@ -61,8 +62,9 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
                      exit_status: int, render: dict | None = None, folder: Path | None = None,
                      state: str = "finished", completeness: dict | None = None,
                      sandbox: bool | None = None, selection: dict | None = None,
-                     session_phases: list[str] | None = None) -> Path:
-    """Write the run's record. ``render`` holds the request statistics and the provenance of the API read."""
+                     session_phases: list[str] | None = None, judged_roles: tuple[str, ...] = ("worker",)) -> Path:
+    """Write the run's record. ``render`` holds the request statistics and the provenance of the API read;
+    ``judged_roles`` the services the phase judged, whose live deploys are recorded (:mod:`.judged`)."""
     finished = utc_now()
     folder = _folder_to_write(folder, report_root, profile.name, finished, phase)
     render = dict(render or {})
@@ -71,10 +73,11 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
     redacted = snapshot.redacted() if snapshot is not None else None
     api_url = render.get("api_url") or profile.render_api_url
     service_id = _service_id(redacted)
+    judged = judged_services(snapshot, judged_roles)
 
     results = folder / RESULTS
     if allure_dir and Path(allure_dir).is_dir():
-        write_allure_extras(Path(allure_dir), profile, commit, redacted, service_id, api_url, sandbox)
+        write_allure_extras(Path(allure_dir), profile, commit, redacted, service_id, api_url, sandbox, judged)
         copy_allure_results(Path(allure_dir), results, set(phase.criteria))
     else:
         results.mkdir()
@@ -85,6 +88,7 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
         "phase": phase.to_dict(),
         **_what_ran(commit),
         **_target(profile, sandbox=sandbox, api_url=api_url, service_id=service_id, redacted=redacted),
+        "judged_services": judged,
         "finished_at": zulu(finished),
         "exit_status": exit_status,
         "render": {k: render.get(k) for k in RENDER_STATISTICS},

@@ -188,12 +188,16 @@ class Deploy:
     finished_at: str | None = None
     commit_id: str | None = None
     commit_message: str | None = None
+    # An image-backed deploy (``image``: absent for Git-backed ones): the reference and the digest it resolved to.
+    image_ref: str | None = None
+    image_sha: str | None = None
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_wire(cls, d: Any, where: str = "deploy") -> "Deploy":
         w = _Wire(d, where)
         commit = w.obj("commit")
+        image = w.obj("image")
         return cls(
             id=w.text("id", required=True),
             status=w.text("status"),
@@ -202,6 +206,8 @@ class Deploy:
             finished_at=w.text("finishedAt"),
             commit_id=commit.text("id") if commit else None,
             commit_message=commit.text("message") if commit else None,
+            image_ref=image.text("ref") if image else None,
+            image_sha=image.text("sha") if image else None,
             raw=d,
         )
 

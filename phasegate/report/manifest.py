@@ -52,6 +52,7 @@ def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
         "sandbox_world": d.get("sandbox_world"),
         "service_name": d.get("service_name"),
         "service_id": d.get("service_id"),
+        "judged_services": d.get("judged_services"),  # each judged service's live deploy, commit, image
         "api_url": d.get("api_url"),
         "finished_at": d.get("finished_at"),
         "snapshot_taken_at": d.get("snapshot_taken_at"),

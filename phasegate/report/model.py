@@ -12,6 +12,7 @@ from ..catalogue.claims import PENDING
 from ..catalogue.criteria import Phase, load_phase, phase_names
 from ..timefmt import utc_now, zulu as iso  # noqa: F401 (re-exported to the report's modules)
 from ..catalogue.waivers import Judged, from_run, judge
+from ..record.judged import describe
 
 RESULTS = "allure-results"
 HTML_REPORT = "allure-report.html"
@@ -112,6 +113,12 @@ class Run:
     @property
     def render_provenance(self) -> dict:
         return self.provenance.get("render") or {}
+
+    @property
+    def judged_services(self) -> list[dict]:
+        """What the run judged: each service's live deploy (``run.json``'s ``judged_services``; [] for a run
+        recorded before phasegate kept them)."""
+        return list(self.data.get("judged_services") or [])
 
     @property
     def state(self) -> str:
@@ -237,8 +244,9 @@ def load_run(folder: Path, now: _dt.datetime | None = None) -> Run:
     return Run(folder, data, results, as_of, phase_)
 
 
-def provenance_lines(provenance: dict, api_url: str | None = None) -> list[str]:
-    """What a run read, as plain lines: Render API, database, suite, profile. Never a secret."""
+def provenance_lines(provenance: dict, api_url: str | None = None, judged: list[dict] | None = None) -> list[str]:
+    """What a run read, as plain lines: Render API, what it judged (each service's deploy and commit; a run
+    recorded before phasegate kept them says so when ``judged`` is None), database, suite, profile. Never a secret."""
     render = provenance.get("render") or {}
     lines = []
     url = render.get("api_url") or api_url or "unknown"
@@ -246,6 +254,9 @@ def provenance_lines(provenance: dict, api_url: str | None = None) -> list[str]:
     simulator = " — the phasegate SIMULATOR" if render.get("answered_as_simulator") else ""
     lines.append(f"Render API: {url} (from {render.get('api_url_from') or 'unknown'}), answered by {answered}"
                  f"{simulator}")
+    if judged is None:
+        lines.append("Judged services: not recorded (a run recorded before phasegate kept each deploy's commit)")
+    lines += [describe(entry) for entry in judged or []]
     lines.append(_database_line("Database", provenance.get("database")))
     if provenance.get("api_database"):  # the API's own session (Phase 5), through its own connection string
         lines.append(_database_line("API's database session", provenance["api_database"]))

@@ -748,6 +748,18 @@ def _failed_deploy_after_live(world: dict) -> None:
                     "reason": {"buildFailed": {"id": "bld-d3f2buildfailed00000"}}}})
 
 
+REDEPLOYED_COMMIT = "2c5d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+
+def _redeployed(world: dict) -> None:
+    # A later commit went live on the worker; the deploy that was live before is deactivated. Still compliant.
+    deploys = world["deploys"][STAGING_ID]
+    deploys[0]["status"] = "deactivated"
+    deploys.insert(0, _deploy("dep-d3c5r3d3ipnbs73redep0", "live", "new_commit", "2025-10-15T09:12:03.118220Z",
+                              "2025-10-15T09:16:40.502913Z",
+                              _commit(REDEPLOYED_COMMIT, "worker: batch thumbnails", "2025-10-15T09:11:47Z")))
+
+
 def _memory_series(world: dict, unit: str, factor: float, peak: float | None = None) -> None:
     usage = _points(0.38 * MEMORY_LIMIT_BYTES / factor,
                     None if peak is None else peak * MEMORY_LIMIT_BYTES / factor)
@@ -846,6 +858,9 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
     ("deploy-in-flight", {"P4-08": "broken"},
      "the newest deploy is build_in_progress: P4-08 is broken (not failed, not passed), the rest judged",
      lambda w: _newest_deploy(w, "build_in_progress")),
+    ("compliant-redeployed", None,
+     f"a later commit ({REDEPLOYED_COMMIT[:7]}) is live on the worker: still compliant, but not what an earlier "
+     "sign-off judged (the gate's CHANGED)", _redeployed),
     ("compliant-mixed-units", None, "memory usage in MB against a limit in bytes, 38 % used",
      lambda w: _memory_series(w, "MB", 1024 ** 2)),
     ("P4-60-mixed-units", "P4-60", "memory usage in MB against a limit in bytes peaks at 95 %",

@@ -101,14 +101,18 @@ def _read_render(profile: Profile, client: RenderClient, needs: frozenset[str], 
 
 def _submit_worker(pool, client: RenderClient, profile: Profile, needs: frozenset[str], taken_at: str,
                    target: ServiceSnapshot, jobs: list) -> None:
-    """Queue the worker's own level-2 reads: secret files, deploys (and events), metrics."""
+    """Queue the worker's own level-2 reads: secret files, deploys (and events), metrics.
+
+    Its deploys are read in every run, whatever the criteria declare: the run records what it judged,
+    the live deploy's commit (``run.json``'s ``judged_services``). A deploy in flight is waited for only
+    when a criterion reads the deploys.
+    """
     sid = target.matches[0].id
     if "secret_files" in needs:
         jobs.append(SecretFilesJob(target, pool.submit(client.list_secret_files, sid)))
-    if needs & {"deploys", "events"}:
-        with_events = "events" in needs
-        jobs.append(DeploysJob(target, pool.submit(
-            read_deploys_and_events, client, sid, with_events, profile.deploy_wait_seconds), with_events))
+    with_events = "events" in needs
+    wait = profile.deploy_wait_seconds if needs & {"deploys", "events"} else 0
+    jobs.append(DeploysJob(target, pool.submit(read_deploys_and_events, client, sid, with_events, wait), with_events))
     if "metrics" in needs:
         window = metrics_window(taken_at)
         for kind in METRIC_KINDS:

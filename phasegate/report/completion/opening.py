@@ -49,7 +49,7 @@ def provenance(doc: Doc, ctx: ReportContext) -> None:
     run, d = ctx.run, ctx.run.data
     doc.h(2, "Provenance")
     doc.p("What this run read, as connected (no secret is recorded):")
-    for line in provenance_lines(run.provenance, d.get("api_url")):
+    for line in provenance_lines(run.provenance, d.get("api_url"), d.get("judged_services")):
         doc.li(line)
     if run.state != "finished":
         doc.li(f"Session: {run.state} — the run did not reach its end")
