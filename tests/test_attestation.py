@@ -66,7 +66,7 @@ def test_it_validates_against_the_in_toto_bindings(passing_run, keys, tmp_path):
 
 def test_its_subjects_are_every_file_of_the_folder_with_its_sha256(passing_run, keys, tmp_path):
     folder = signed(passing_run, keys, tmp_path)
-    subjects = {s["name"]: s["digest"] for s in statement(folder)["subject"]}
+    subjects = {s["name"]: s["digest"] for s in statement(folder)["subject"] if not s["name"].startswith("render:")}
     files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - NOT_SUBJECTS
     assert set(subjects) == files and "signoff.json" in files and "run.json" in files
     for name, digest in subjects.items():
@@ -127,9 +127,10 @@ def test_verify_reports_the_attestation(passing_run, keys, tmp_path):
     folder = signed(passing_run, keys, tmp_path)
     done = phasegate("verify", folder, "--allowed-signers", keys[1])
     assert done.returncode == 0, done.stderr
-    files = len(statement(folder)["subject"])
+    files = len(statement(folder)["subject"]) - 1  # the first names the worker's deploy
     assert (f"  Attestation: attestation.intoto.json (in-toto Statement v1, test-result v0.1): result WARNED, "
-            f"25 passed, 9 warned, 0 failed; {files} subjects match the files") in done.stdout, done.stdout
+            f"25 passed, 9 warned, 0 failed; {files} subjects match the files; judged render:upload-worker-staging "
+            "at commit 9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b") in done.stdout, done.stdout
     assert "earlier phasegate" not in done.stdout
 
 
@@ -152,7 +153,7 @@ def _drop_passed(data):
 
 
 def _wrong_digest(data):
-    data["subject"][0]["digest"]["sha256"] = "0" * 64
+    data["subject"][1]["digest"]["sha256"] = "0" * 64  # the first file (subject 0 is the worker's deploy)
 
 
 def _extra_subject(data):
@@ -167,6 +168,14 @@ def _not_the_enum(data):
     data["predicate"]["result"] = "passed"
 
 
+def _other_commit(data):
+    data["subject"][0]["digest"]["gitCommit"] = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+
+
+def _service_dropped(data):
+    data["subject"].pop(0)
+
+
 def _earlier_pass_over_waivers(data):
     data["predicate"]["result"] = "pass"  # an earlier phasegate never wrote pass with anything warned
 
@@ -175,6 +184,9 @@ def _earlier_pass_over_waivers(data):
     (_drop_passed, "attestation.intoto.json: passedTests says "),
     (_wrong_digest, "attestation.intoto.json: subject allure-report.html's sha256 differs from the file's"),
     (_extra_subject, "attestation.intoto.json: subject notes.txt is not a file of the run folder"),
+    (_other_commit, 'attestation.intoto.json: subject render:upload-worker-staging\'s digest says {"gitCommit": '
+                    '"1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"}, run.json {"gitCommit": "9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b"}'),
+    (_service_dropped, "attestation.intoto.json: render:upload-worker-staging is not among its subjects"),
     (_unknown_field, "attestation.intoto.json: not an in-toto test-result Statement"),
     (_not_the_enum, "attestation.intoto.json: not an in-toto test-result Statement (predicate result is 'passed', "
                     "not PASSED, WARNED or FAILED)"),

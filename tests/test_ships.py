@@ -7,16 +7,23 @@ environment. The production counterpart is compared with, never judged: it is no
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
 
 from render.public_api.models.deploy import Deploy as SdkDeploy
 
+from cli_runner import phasegate
 from phasegate.record.judged import describe, judged_services
+from phasegate.report import attestation
 from phasegate.render.models import Deploy
 from phasegate.sandbox.worlds import REDEPLOYED_COMMIT, world
 from phasegate.snapshot.model import ServiceSnapshot, Snapshot
 from phasegate.render.models import Service
-from test_signoff import passing_run  # noqa: F401 (fixture)
+from test_attestation import signed
+from test_signoff import keys, passing_run  # noqa: F401 (fixtures)
 
 IMAGE_DEPLOY = {
     "id": "dep-d4image0000000000000", "status": "live", "trigger": "api",
@@ -86,3 +93,67 @@ def test_a_run_folder_records_what_it_judged_in_run_json_report_and_allure(passi
     environment = (passing_run / "allure-results" / "environment.properties").read_text().splitlines()
     assert "judged.worker.commit=9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b" in environment
     assert "judged.worker.deploy=dep-d3c1q2r3ipnbs73b0lk4g" in environment
+
+
+# --------------------------------------------------------------------------- the attestation's subjects
+
+def test_the_attestation_s_first_subjects_are_the_judged_services_deploys(passing_run, keys, tmp_path):
+    folder = signed(passing_run, keys, tmp_path)
+    statement = json.loads((folder / "attestation.intoto.json").read_text())
+    service, first_file = statement["subject"][:2]
+    assert service == {"name": "render:upload-worker-staging",
+                       "digest": {"gitCommit": "9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b"},
+                       "annotations": {"role": "worker", "serviceId": "srv-d37dlmvfte5s73b6uq0g",
+                                       "deployId": "dep-d3c1q2r3ipnbs73b0lk4g",
+                                       "liveSince": "2025-10-14T08:06:45.120399Z"}}
+    assert not first_file["name"].startswith("render:") and set(first_file["digest"]) == {"sha256"}
+    assert sum(s["name"].startswith("render:") for s in statement["subject"]) == 1
+
+
+def test_an_image_s_digest_is_a_sha256_subject_digest_beside_the_commit():
+    assert attestation.image_digest("sha256:" + "AB" * 32) == {"sha256": "ab" * 32}
+    assert attestation.image_digest("ab" * 32) == {"sha256": "ab" * 32}
+    assert attestation.image_digest(None) == {} and attestation.image_digest("latest") == {}
+    run = SimpleNamespace(judged_services=[
+        {"role": "api", "name": "upload-api-staging", "service_id": "srv-a",
+         "deploy": {"id": "dep-i", "commit": None, "finished_at": "2026-12-02T03:00:12Z",
+                    "image": {"ref": "ghcr.io/acme-docs/api:1.4.2", "sha": "sha256:" + "cd" * 32}}},
+        {"role": "worker", "name": "upload-worker-staging", "service_id": None, "deploy": None,
+         "not_recorded": "cannot judge: Render has no service named 'upload-worker-staging'"}])
+    assert attestation.service_subjects(run) == [  # a service with no deploy recorded names nothing
+        {"name": "render:upload-api-staging", "digest": {"sha256": "cd" * 32},
+         "annotations": {"role": "api", "serviceId": "srv-a", "deployId": "dep-i", "liveSince": "2026-12-02T03:00:12Z",
+                         "imageRef": "ghcr.io/acme-docs/api:1.4.2"}}]
+
+
+def as_signed_by_an_earlier_phasegate(folder: Path, key: Path) -> None:
+    """What a phasegate before issue 28 signed: no judged_services in run.json nor the manifest, no render:
+    subject; hashed and signed again with the same key."""
+    record = json.loads((folder / "run.json").read_text())
+    del record["judged_services"]
+    (folder / "run.json").write_text(json.dumps(record, indent=2, sort_keys=True))
+    statement = json.loads((folder / "attestation.intoto.json").read_text())
+    statement["subject"] = [s for s in statement["subject"] if not s["name"].startswith("render:")]
+    digest = hashlib.sha256((folder / "run.json").read_bytes()).hexdigest()
+    for item in statement["subject"]:
+        if item["name"] == "run.json":
+            item["digest"]["sha256"] = digest
+    (folder / "attestation.intoto.json").write_text(json.dumps(statement, indent=2, sort_keys=True) + "\n")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["judged_services"]
+    for name in list(manifest["files"]):
+        manifest["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    (folder / "manifest.json.sig").unlink()
+    subprocess.run(["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", "phasegate", str(folder / "manifest.json")],
+                   check=True, capture_output=True)
+
+
+def test_a_run_signed_before_services_were_recorded_still_verifies_and_says_so(passing_run, keys, tmp_path):
+    key, allowed = keys
+    folder = signed(passing_run, keys, tmp_path)
+    as_signed_by_an_earlier_phasegate(folder, key)
+    done = phasegate("verify", folder, "--allowed-signers", allowed)
+    assert done.returncode == 0, done.stderr
+    assert "  Judged services: not recorded (a run recorded before phasegate kept each deploy's commit)" in done.stdout
+    assert "subjects match the files; no judged service's commit among its subjects" in done.stdout

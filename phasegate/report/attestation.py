@@ -6,8 +6,11 @@ lists its SHA-256, so the one OpenSSH signature over ``manifest.json`` covers it
 and validated with the in-toto Attestation Framework's own Python bindings
 (``in_toto_attestation``):
 
-- ``subject``: every file of the run folder (but the manifest, its signature and the
-  attestation itself) by its path, with its sha256;
+- ``subject``: what shipped, then the folder. One descriptor per judged service whose live deploy
+  the run recorded (``run.json``'s ``judged_services``): name ``render:<service name>``, digest
+  ``gitCommit`` (and ``sha256``, the image's digest, for an image-backed deploy), annotations the
+  deploy's and the service's ids (:func:`service_subjects`); then every file of the run folder (but
+  the manifest, its signature, the attestation and its DSSE envelope and key) by its path, with its sha256;
 - ``predicate`` (``https://in-toto.io/attestation/test-result/v0.1``): ``passedTests`` the
   criteria that passed, ``warnedTests`` those waived (each naming its waiver), ``failedTests``
   any failed, broken, skipped or not run (none, in a run that could be signed); ``result``
@@ -17,8 +20,10 @@ and validated with the in-toto Attestation Framework's own Python bindings
   folder, or else the folder itself.
 
 :func:`check` is what ``verify`` and ``gate`` ask: the statement parses as the bindings'
-messages (unknown fields refused), names every file with the digest the manifest lists, and
-its verdicts and configuration equal what ``run.json`` records, judged as of the sign-off.
+messages (unknown fields refused), names every file with the digest the manifest lists and every
+judged service with the deploy ``run.json`` records (a run recorded before phasegate kept them has
+none, and a statement naming one then fails), and its verdicts and configuration equal what
+``run.json`` records, judged as of the sign-off.
 A statement an earlier phasegate wrote says ``pass`` or ``fail`` instead: it is read in the
 spec's terms (:func:`read_result`), checked as strictly, and :func:`note` says so.
 """
@@ -38,6 +43,7 @@ from .. import redact
 from .model import ATTESTATION, MANIFEST, RESULTS, SIGNATURE, Run
 
 PREDICATE_TYPE = "https://in-toto.io/attestation/test-result/v0.1"
+SERVICE_PREFIX = "render:"  # a subject naming a judged service (its live deploy), not a file of the folder
 _LISTS = ("passedTests", "warnedTests", "failedTests")
 _NOT_SUBJECTS = {MANIFEST, SIGNATURE, ATTESTATION}
 RESULT_ENUM = ("PASSED", "WARNED", "FAILED")  # the test-result predicate's enum
@@ -125,12 +131,39 @@ def subjects(folder: Path, files: dict[str, str]) -> list[dict]:
     return [{"name": rel, "digest": {"sha256": files[rel]}} for rel in sorted(files) if rel not in _NOT_SUBJECTS]
 
 
+def image_digest(sha: str | None) -> dict:
+    """An image's digest as Render reports it (``sha256:<hex>``) as a DigestSet entry; {} when there is none."""
+    algorithm, _, value = str(sha or "").partition(":")
+    if not value and len(algorithm) == 64:  # a bare hex digest: sha256 by its length
+        algorithm, value = "sha256", algorithm
+    return {algorithm.lower(): value.lower()} if value and algorithm else {}
+
+
+def service_subjects(run: Run) -> list[dict]:
+    """One ResourceDescriptor per judged service whose live deploy ran a commit or an image: what shipped."""
+    out = []
+    for entry in run.judged_services:
+        deploy = entry.get("deploy") or {}
+        image = deploy.get("image") or {}
+        digest = {**({"gitCommit": deploy["commit"]} if deploy.get("commit") else {}), **image_digest(image.get("sha"))}
+        if not digest:
+            continue
+        annotations = {"role": entry.get("role"), "serviceId": entry.get("service_id"), "deployId": deploy.get("id"),
+                       "liveSince": deploy.get("finished_at") or deploy.get("created_at")}
+        if image.get("ref"):
+            annotations["imageRef"] = image["ref"]
+        out.append({"name": f"{SERVICE_PREFIX}{entry.get('name')}", "digest": digest,
+                    "annotations": {k: v for k, v in annotations.items() if v}})
+    return out
+
+
 def build(run: Run, files: dict[str, str]) -> dict:
     """The Statement for a run folder whose files (path -> sha256) are given; validated by the bindings."""
     predicate = test_result_pb2.TestResult()
     json_format.ParseDict({**verdicts(run), "configuration": _configuration(run), "url": _url(run.folder)},
                           predicate)
-    statement = Statement([json_format.ParseDict(s, ResourceDescriptor().pb) for s in subjects(run.folder, files)],
+    described = service_subjects(run) + subjects(run.folder, files)
+    statement = Statement([json_format.ParseDict(s, ResourceDescriptor().pb) for s in described],
                           PREDICATE_TYPE, json_format.MessageToDict(predicate))
     statement.validate()
     data = json_format.MessageToDict(statement.pb)
@@ -172,9 +205,11 @@ def check(run: Run, files: dict[str, str]) -> dict:
     as of the sign-off, so a waiver that expired since does not change what was signed.
     """
     data = parse((run.folder / ATTESTATION).read_text(encoding="utf-8"))
+    _check_services(data, run)
     named = {}
     for item in data.get("subject") or []:
-        named[item.get("name")] = (item.get("digest") or {}).get("sha256")
+        if not str(item.get("name")).startswith(SERVICE_PREFIX):
+            named[item.get("name")] = (item.get("digest") or {}).get("sha256")
     expected = {s["name"]: s["digest"]["sha256"] for s in subjects(run.folder, files)}
     for rel in sorted(set(named) | set(expected)):
         if rel not in expected:
@@ -199,11 +234,39 @@ def check(run: Run, files: dict[str, str]) -> dict:
     return data
 
 
+def _check_services(data: dict, run: Run) -> None:
+    """The statement's ``render:`` subjects are exactly the deploys ``run.json`` records, in order."""
+    named = [item for item in data.get("subject") or [] if str(item.get("name")).startswith(SERVICE_PREFIX)]
+    expected = service_subjects(run)
+    for said, want in zip(named, expected):
+        if said.get("name") != want["name"]:
+            raise AttestationMismatch(f"{ATTESTATION}: subject {said.get('name')} is not {want['name']}, the service "
+                                      "run.json records judging")
+        for part in ("digest", "annotations"):
+            if (said.get(part) or {}) != want[part]:
+                raise AttestationMismatch(f"{ATTESTATION}: subject {want['name']}'s {part} says "
+                                          f"{_short(said.get(part))}, run.json {_short(want[part])}")
+    if len(named) != len(expected):
+        extra = [item.get("name") for item in named[len(expected):]] or [w["name"] for w in expected[len(named):]]
+        where = "is not a service run.json records judging" if len(named) > len(expected) else "is not among its subjects"
+        raise AttestationMismatch(f"{ATTESTATION}: {', '.join(map(str, extra))} {where}")
+
+
 def summary(data: dict) -> str:
     predicate = data["predicate"]
     counts = ", ".join(f"{len(predicate.get(name) or [])} {name[:-5]}" for name in _LISTS)
+    items = data.get("subject") or []
+    services = [item for item in items if str(item.get("name")).startswith(SERVICE_PREFIX)]
+    shipped = ", ".join(f"{item['name']} at {_digest_words(item.get('digest') or {})}" for item in services)
     return (f"{ATTESTATION} (in-toto Statement v1, test-result v0.1): result {predicate['result']}, {counts}; "
-            f"{len(data.get('subject') or [])} subjects match the files")
+            f"{len(items) - len(services)} subjects match the files; "
+            + (f"judged {shipped}" if services else "no judged service's commit among its subjects"))
+
+
+def _digest_words(digest: dict) -> str:
+    words = [f"commit {digest['gitCommit']}"] if digest.get("gitCommit") else []
+    words += [f"image {k}:{v}" for k, v in sorted(digest.items()) if k != "gitCommit"]
+    return " and ".join(words)
 
 
 def _short(value) -> str:
