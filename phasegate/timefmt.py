@@ -21,3 +21,12 @@ def parse_zulu(text: str) -> _dt.datetime:
     Python before 3.11 does not read the "Z" suffix, hence the one replacement here.
     """
     return _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def minute_utc(stamp: str) -> str:
+    """``2026-12-01T03:00:12Z`` as ``2026-12-01 03:00 UTC``, for a line a person reads; anything else as it is."""
+    try:
+        moment = parse_zulu(stamp)
+    except ValueError:
+        return stamp
+    return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -3,7 +3,8 @@
 Every gate outcome from real run folders: open; drifted by a later failing run and by a later
 broken one; a later run that only adds passes; unsigned; a signer not allowed; one flipped bit
 in any listed file; expired; a partial later run and one broken as a whole. Each is one line
-naming its cause, and its own exit code.
+naming its cause, and its own exit code. What shipped: the gate opens for the commit the signed run
+judged and closes for another (``--commit``), and closes CHANGED when a later run saw another commit live.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from phasegate.report import promotion
 from phasegate.report.signoff import signoff
 from cli_runner import phasegate
 from standin import database_waivers, signing_key, standin_run
+from test_ships import as_signed_by_an_earlier_phasegate
 from test_signoff import SIGNER
+
+SIGNED_SHA = "9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b"  # the worker's live commit in the compliant world
+LATER_SHA = "2c5d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # ... and in compliant-redeployed
 
 ENV = "standin-gate-" + secrets.token_hex(3)
 
@@ -55,6 +60,8 @@ def runs(tmp_path_factory, keys):
     assert run("partial", "-m", "staging and render", "-k", "P4-01").returncode == 0
     run("all-broken", faults="server_error_forever", env={"RENDER_RETRY_BUDGET_SECONDS": "2"})
     assert run("recovered").returncode == 0  # complete again: supersedes the two holes before it
+    assert run("redeployed", world_name="compliant-redeployed").returncode == 0  # another commit is live now
+    assert run("back").returncode == 0  # the signed commit is live again
     signed = base / "signed"
     signed.mkdir()
     for label in ("waived", "compliant"):
@@ -324,3 +331,93 @@ def test_the_job_summary_carries_status_drift_line(runs, tmp_path):
     assert re.search(r"^- phase4 since its sign-off: signed .*; since then P4-03 failed in the run of ",
                      text, re.M), text
     assert "| Phase 4 | P4-03 | The service is a background worker | ❌ failed |" in text
+
+
+# --------------------------------------------------------------------------- what shipped
+
+@pytest.mark.parametrize("commit", [SIGNED_SHA, f"worker={SIGNED_SHA}", f"upload-worker-staging={SIGNED_SHA.upper()}"])
+def test_the_gate_opens_for_the_commit_the_signed_run_judged(runs, keys, tmp_path, commit):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed")
+    line = one_line(done := gate(folder, allowed, "--commit", commit))
+    assert done.returncode == 0, line
+    assert line.startswith("OPEN: phase4 signed ") and ", upload-worker-staging at 9f1c2e7, " in line
+
+
+def test_another_commit_is_not_the_signed_one_naming_both(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed")
+    for commit in (LATER_SHA, f"worker={LATER_SHA}"):
+        line = one_line(done := gate(folder, allowed, "--commit", commit))
+        assert done.returncode == 6, line
+        assert line.startswith(f"NOT THE SIGNED COMMIT: phase4 signed ")
+        assert line.endswith(f"; the signed run judged upload-worker-staging at 9f1c2e7 (deploy "
+                             f"dep-d3c1q2r3ipnbs73b0lk4g), not 2c5d8e9 (--commit {commit[:-33]}…)"), line
+    decision = json.loads(gate(folder, allowed, "--commit", LATER_SHA, "--commit", f"worker={SIGNED_SHA}",
+                               "--json").stdout)
+    assert decision["code"] == 6 and decision["commits_asked"] == [
+        {"service": "every judged service", "commit": LATER_SHA}, {"service": "worker", "commit": SIGNED_SHA}]
+    assert decision["judged_services"][0]["deploy"]["commit"] == SIGNED_SHA
+
+
+def test_a_later_run_that_saw_another_commit_live_closes_the_gate_as_changed(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "redeployed")
+    line = one_line(done := gate(folder, allowed))
+    assert done.returncode == 5, line
+    changed = (f"upload-worker-staging signed at 9f1c2e7 (deploy dep-d3c1q2r3ipnbs73b0lk4g); {ENV} now runs 2c5d8e9 "
+               f"since 2025-10-15 09:16 UTC (deploy dep-d3c5r3d3ipnbs73redep0, seen by the run of ")
+    assert line.startswith("CHANGED: phase4 signed ") and f"; {changed}" in line, line
+    assert line.endswith(f"({runs['redeployed'].name}))"), line
+    status = phasegate("status", folder)  # status and the nightly's job summary carry the same line
+    assert f"; CHANGED: {changed}" in status.stdout and status.returncode == 0, status.stdout
+    summary = tmp_path / "summary.md"
+    assert phasegate("summary", folder, "--out", summary).returncode == 0
+    assert f"CHANGED: {changed}" in summary.read_text()
+    # The commit the pipeline asks about is the signed one: it may go on (what runs in staging now is not it).
+    assert gate(folder, allowed, "--commit", f"worker={SIGNED_SHA}").returncode == 0
+    assert gate(folder, allowed, "--commit", LATER_SHA).returncode == 6
+
+
+def test_the_newest_later_run_decides_what_runs_now(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "redeployed", "back")
+    line = one_line(done := gate(folder, allowed))
+    assert done.returncode == 0 and line.endswith("; 2 later run(s), no drift"), line
+
+
+def test_changed_is_as_strong_as_drift_and_follows_it_on_the_line(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "failing", "partial", "redeployed")
+    decision = json.loads(gate(folder, allowed, "--json").stdout)
+    assert decision["decision"] == "DRIFTED" and [c["code"] for c in decision["causes"]] == [1, 5]
+    assert "; also upload-worker-staging signed at 9f1c2e7 " in decision["line"]
+    assert decision["later_runs"][-1]["judged_services"][0]["deploy"]["commit"] == LATER_SHA
+    decision = json.loads(gate(folder, allowed, "--json", "--commit", LATER_SHA).stdout)
+    assert [c["code"] for c in decision["causes"]] == [6, 1]  # named by --commit: not CHANGED, not the signed one
+
+
+def test_a_run_signed_before_commits_were_recorded_carries_none(runs, keys, tmp_path):
+    key, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "redeployed")
+    as_signed_by_an_earlier_phasegate(folder / runs["compliant"].name, key)
+    line = one_line(done := gate(folder, allowed))
+    assert done.returncode == 0, line  # it verifies; what changed since cannot be told, and the line says so
+    assert line.endswith(f"; {runs['compliant'].name} carries no commit (signed before phasegate recorded what it "
+                         "judged): whether the services changed since cannot be told"), line
+    line = one_line(done := gate(folder, allowed, "--commit", SIGNED_SHA))
+    assert done.returncode == 6
+    assert line.endswith(f"; --commit 9f1c2e7: the signed run {runs['compliant'].name} carries no commit (signed "
+                         "before phasegate recorded what it judged), so it cannot be said to have judged it"), line
+
+
+@pytest.mark.parametrize("commit, said", [
+    ("9f1c2e7", "--commit '9f1c2e7': give the full commit SHA (40 hex digits)"),
+    (f"={SIGNED_SHA}", "nothing before '='"),
+    (f"web={SIGNED_SHA}", f"judged no service 'web' (it judged: worker upload-worker-staging)"),
+])
+def test_a_commit_the_gate_cannot_be_asked_is_a_usage_error(runs, keys, tmp_path, commit, said):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed")
+    done = gate(folder, allowed, "--commit", commit)
+    assert done.returncode == 64 and said in done.stderr and not done.stdout, done.stderr

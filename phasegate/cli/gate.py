@@ -15,9 +15,13 @@ def register(sub) -> None:
                                    "of the phase shows a criterion passed or waived at sign-off now failed or broken, "
                                    "the newest later run is not partial, interrupted or broken as a whole (a complete "
                                    "run after one supersedes it), and the sign-off is "
-                                   "younger than --max-age. Exit 1 drifted, 2 no valid signature (none, signer not "
-                                   "allowed, a file changed), 3 expired (too old, or a waiver it relied on expired), "
-                                   "4 a later run cannot tell, 64 usage. One line says why.")
+                                   "younger than --max-age; with --commit, only when the signed run judged exactly "
+                                   "that commit, and without it only when no service now runs another commit than "
+                                   "the signed one (as the newest later run saw it). Exit 1 drifted, 2 no valid "
+                                   "signature (none, signer not allowed, a file changed), 3 expired (too old, or a "
+                                   "waiver it relied on expired), 4 a later run cannot tell, 5 changed (a service now "
+                                   "runs another commit), 6 not the signed commit (--commit), 64 usage. One line "
+                                   "says why.")
     p.usage_exit = 64
     p.add_argument("env_folder", type=Path, metavar="ENV_FOLDER", help="an environment's runs: reports/<env>")
     p.add_argument("--phase", required=True, metavar="NAME", help="the phase's folder name, e.g. phase4")
@@ -25,6 +29,9 @@ def register(sub) -> None:
                    help="OpenSSH allowed_signers file: who may sign off")
     p.add_argument("--max-age", default="7d", metavar="AGE",
                    help="how old a sign-off may be: 7d, 36h, 90m (default: 7d)")
+    p.add_argument("--commit", action="append", default=[], metavar="[SERVICE=]SHA",
+                   help="open only if the signed run judged exactly this commit (full SHA): SHA for every service it "
+                        "judged, or worker=SHA / api=SHA / <service name>=SHA for one (repeatable)")
     p.add_argument("--json", action="store_true",
                    help="one JSON object: code, decision, line, causes, signed run, signer, age, later runs")
     p.set_defaults(func=cmd_gate)
@@ -34,7 +41,8 @@ def cmd_gate(args) -> int:
     from ..report.promotion import USAGE, UsageError, decide, parse_age
 
     try:
-        decision = decide(args.env_folder, args.phase, args.allowed_signers, parse_age(args.max_age))
+        decision = decide(args.env_folder, args.phase, args.allowed_signers, parse_age(args.max_age),
+                          commits=args.commit)
     except (UsageError, ValueError) as exc:
         print(f"phasegate gate: {exc}", file=sys.stderr)
         return USAGE

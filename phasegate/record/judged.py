@@ -15,10 +15,8 @@ each recorded deploy as a subject; the gate compares them with what later runs s
 
 from __future__ import annotations
 
-import datetime as _dt
-
 from ..errors import TargetError, one_line
-from ..timefmt import parse_zulu
+from ..timefmt import minute_utc
 
 # A role -> the snapshot's attribute that holds that service.
 SNAPSHOT_ATTRIBUTE = {"worker": "staging", "api": "api"}
@@ -71,11 +69,7 @@ def allure_properties(services: list[dict]) -> dict[str, str]:
 
 def live_since(deploy: dict) -> str:
     """When the deploy went live (its finish, else its creation) as ``2026-12-02 03:00 UTC``; "?" if unknown."""
-    stamp = str(deploy.get("finished_at") or deploy.get("created_at") or "")
-    try:
-        return parse_zulu(stamp).astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
-        return stamp or "?"
+    return minute_utc(str(deploy.get("finished_at") or deploy.get("created_at") or "?"))
 
 
 def ran(deploy: dict | None) -> str:

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .gate import target_reasons
+from .shipped import changed
 from .model import SIGNATURE, SIGNOFF, Run, load_run
 from .signoff import signed_at
-from ..timefmt import parse_zulu
+from ..timefmt import minute_utc
 
 _FOLDER = re.compile(r"^\d{8}T\d{6}Z-(?P<phase>.+?)(-\d+)?$")
 _VERB = {"failed": "failed", "broken": "broke"}
@@ -52,10 +53,11 @@ class LaterRun:
     when: str  # finished_at (or started_at) of the run, as recorded; else its folder's name
     regressions: list[Regression] = field(default_factory=list)
     cannot_tell: str | None = None  # why this run says nothing either way
+    services: list | None = None  # what it saw live (run.json's judged_services); None: not recorded, or not the target
 
     def to_dict(self) -> dict:
         return {"run": self.folder.name, "at": self.when, "regressions": [r.to_dict() for r in self.regressions],
-                "cannot_tell": self.cannot_tell}
+                "cannot_tell": self.cannot_tell, "judged_services": self.services}
 
 
 def folder_phase(folder: Path) -> str:
@@ -153,17 +155,15 @@ def since(signed: Run, later_folders: list[Path], now: _dt.datetime | None = Non
         # A run that judged nothing real (broken as a whole, another target) shows no drift, only a hole;
         # what a partial or interrupted run did judge counts.
         blind = hole is not None and hole.startswith(("broken as a whole", "not judged against"))
-        out.append(LaterRun(folder, _when(run), [] if blind else compare(signed, run), hole))
+        # What it saw live counts unless it read another target (a partial run still saw the deploys).
+        seen = None if target_reasons(run) or "judged_services" not in run.data else run.judged_services
+        out.append(LaterRun(folder, _when(run), [] if blind else compare(signed, run), hole, seen))
     return out
 
 
 def short_time(stamp: str) -> str:
     """2026-12-01T03:00:12Z -> 2026-12-01 03:00 UTC (a folder name is kept as it is)."""
-    try:
-        moment = parse_zulu(stamp)
-    except ValueError:
-        return stamp
-    return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return minute_utc(stamp)
 
 
 def drift_text(later: list[LaterRun]) -> str | None:
@@ -216,13 +216,14 @@ def status_line(env_folder: Path, phase: str, now: _dt.datetime | None = None) -
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return f"{head}; its run.json cannot be read ({type(exc).__name__})"
     later = since(run, runs[runs.index(folder) + 1:], now)
-    drift = drift_text(later)
+    parts = [f"since then {text}" for text in [drift_text(later)] if text]
+    parts += [f"CHANGED: {text}" for text in [changed(run.judged_services, later, env_folder.name)] if text]
     hole = hole_text(later)
-    if drift:
-        return f"{head}; since then {drift}" + (f"; {hole}" if hole else "")
     if hole:
-        return f"{head}; no drift seen, but {hole}"
-    return f"{head}; no drift in {len(later)} later run(s)" + superseded_text(later)
+        parts.append(hole if parts else f"no drift seen, but {hole}")
+    if not parts:
+        parts.append(f"no drift in {len(later)} later run(s)" + superseded_text(later))
+    return "; ".join([head, *parts])
 
 
 def superseded_text(later: list[LaterRun]) -> str:

@@ -6,15 +6,18 @@ Open (exit 0) only when the newest signed run of the phase in ``reports/<env>/``
    signature, every hash, the attestation) and was signed for this environment and phase
    (an attestation an earlier phasegate wrote, ``result`` ``pass``/``fail``, is accepted, and
    the line says how it was read);
-2. shows no drift in any later run of the phase (:mod:`.drift`), and the newest later runs are
-   not a hole (partial, interrupted, broken as a whole, another target, unreadable) that no
-   complete run has superseded since;
-3. is younger than ``--max-age``, and no waiver it relied on has expired since.
+2. judged exactly the commits ``--commit`` asks about, if it asks (:mod:`.shipped`);
+3. shows no drift in any later run of the phase (:mod:`.drift`); no service ``--commit`` does not
+   name now runs another commit than the signed one, as the newest later run that recorded its
+   deploy saw it (:func:`.shipped.changed`); and the newest later runs are not a hole (partial,
+   interrupted, broken as a whole, another target, unreadable) that no complete run has superseded since;
+4. is younger than ``--max-age``, and no waiver it relied on has expired since.
 
 The first of these that does not hold decides the code, in this order: 2 no valid signature,
-1 drifted, 4 a later run cannot tell, 3 expired; the line names it and then any other. 64 is
-a usage error (bad arguments, no such folder or allowed-signers file): a pipeline can tell a
-mistake in its own call from a closed gate.
+6 not the signed commit, 1 drifted, 5 changed, 4 a later run cannot tell, 3 expired; the line
+names it and then any other. 64 is a usage error (bad arguments, a ``--commit`` that is not a
+full SHA or names no service the signed run judged, no such folder or allowed-signers file): a
+pipeline can tell a mistake in its own call from a closed gate.
 """
 
 from __future__ import annotations
@@ -24,16 +27,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import drift
+from . import drift, shipped
 from .manifest import read as read_manifest
 from .model import Run, load_run, utc_now
 from .signoff import VerifyFailed, attestation_note, signed_at, verify
 
-OPEN, DRIFTED, NO_SIGNATURE, EXPIRED, CANNOT_TELL = 0, 1, 2, 3, 4
+OPEN, DRIFTED, NO_SIGNATURE, EXPIRED, CANNOT_TELL, CHANGED, OTHER_COMMIT = 0, 1, 2, 3, 4, 5, 6
 USAGE = 64  # sysexits' EX_USAGE
 LABELS = {OPEN: "OPEN", DRIFTED: "DRIFTED", NO_SIGNATURE: "NO VALID SIGNATURE", EXPIRED: "EXPIRED",
-          CANNOT_TELL: "UNCONFIRMED"}
-_PRIORITY = (NO_SIGNATURE, DRIFTED, CANNOT_TELL, EXPIRED)
+          CANNOT_TELL: "UNCONFIRMED", CHANGED: "CHANGED", OTHER_COMMIT: "NOT THE SIGNED COMMIT"}
+_PRIORITY = (NO_SIGNATURE, OTHER_COMMIT, DRIFTED, CHANGED, CANNOT_TELL, EXPIRED)
 _AGE = re.compile(r"(\d+)([dhm])")
 _UNIT = {"d": "days", "h": "hours", "m": "minutes"}
 
@@ -76,6 +79,8 @@ class Decision:
     max_age_seconds: int | None = None
     later_runs: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the signed run, e.g. an earlier phasegate's attestation
+    judged_services: list | None = None  # the signed run's (run.json); None: recorded before phasegate kept them
+    commits_asked: list = field(default_factory=list)  # --commit, as (role or service name or None, SHA)
 
     @property
     def label(self) -> str:
@@ -88,7 +93,10 @@ class Decision:
                                                                                        key=lambda i: _PRIORITY.index(i[0]))],
                 "signed_run": self.signed_run, "signer": self.signer, "signed_at": self.signed_at,
                 "age_seconds": self.age_seconds, "max_age_seconds": self.max_age_seconds,
-                "later_runs": [r.to_dict() for r in self.later_runs], "notes": list(self.notes)}
+                "later_runs": [r.to_dict() for r in self.later_runs], "notes": list(self.notes),
+                "judged_services": self.judged_services,
+                "commits_asked": [{"service": key or "every judged service", "commit": sha}
+                                  for key, sha in self.commits_asked]}
 
 
 def _closed(code: int, text: str, phase: str, env: str, **extra) -> Decision:
@@ -179,27 +187,39 @@ def _expired(signed: _SignedRun, signed_run: Run, age: _dt.timedelta, max_age: _
 
 
 def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
-           now: _dt.datetime | None = None) -> Decision:
+           now: _dt.datetime | None = None, commits=()) -> Decision:
+    """The gate's decision; ``commits`` are ``--commit``'s values (``SHA`` or ``ROLE=SHA``, :mod:`.shipped`)."""
     env_folder, allowed = Path(env_folder), Path(allowed_signers)
     now = now or utc_now()
+    asked = shipped.parse_commits(commits)
     _check_call(env_folder, allowed)
     env = env_folder.name
     runs = drift.runs_of(env_folder, phase)
     signed = _newest_signed(env_folder, phase, runs, allowed)
     if isinstance(signed, Decision):
+        signed.commits_asked = asked
         return signed
     signed_run = load_run(signed.folder, signed.moment)
+    services = signed_run.data.get("judged_services")  # None: signed before phasegate recorded them
     later = drift.since(signed_run, runs[runs.index(signed.folder) + 1:], now)
-    head = drift.signed_line(signed.folder, signed.record)
     age = now - signed.moment
-    found = {DRIFTED: _drifted(later), CANNOT_TELL: _cannot_tell(later),
-             EXPIRED: _expired(signed, signed_run, age, max_age, now)}
-    causes = {code: text for code, text in found.items() if text}
+    found = {OTHER_COMMIT: shipped.not_the_signed_commit(services, asked, signed.folder.name),
+             DRIFTED: _drifted(later), CHANGED: shipped.changed(services, later, env, asked),
+             CANNOT_TELL: _cannot_tell(later), EXPIRED: _expired(signed, signed_run, age, max_age, now)}
+    notes = [n for n in (signed.note, None if asked else shipped.no_commit_note(services, signed.folder.name)) if n]
     extra = dict(signed.base, age_seconds=int(age.total_seconds()), max_age_seconds=int(max_age.total_seconds()),
-                 later_runs=later, notes=[signed.note] if signed.note else [])
-    tail = f"; {signed.note}" if signed.note else ""
+                 later_runs=later, notes=notes, judged_services=services, commits_asked=asked)
+    return _decision(phase, env, drift.signed_line(signed.folder, signed.record), services, age, max_age,
+                     {code: text for code, text in found.items() if text}, extra)
+
+
+def _decision(phase: str, env: str, head: str, services, age, max_age, causes: dict, extra: dict) -> Decision:
+    """The decision's code and one line: open, or the first cause (in ``_PRIORITY``) and then every other."""
+    tail = "".join(f"; {note}" for note in extra["notes"])
     if not causes:
-        line = (f"OPEN: {phase} {head}, {age_text(age)} old (max {age_text(max_age)}); "
+        at = "".join(f", {e.get('name')} at {shipped.ran(e['deploy'])}" for e in services or [] if e.get("deploy"))
+        later = extra["later_runs"]
+        line = (f"OPEN: {phase} {head}{at}, {age_text(age)} old (max {age_text(max_age)}); "
                 f"{len(later)} later run(s), no drift{drift.superseded_text(later)}{tail}")
         return Decision(OPEN, line, phase, env, {}, **extra)
     order = [c for c in _PRIORITY if c in causes]
