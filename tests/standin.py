@@ -38,11 +38,14 @@ class StandInRender(RenderSimulator):
     identifies_itself = False
 
 
-def signing_key(tmp: Path, name: str = "id_ed25519", email: str = "quinn@example.com") -> tuple[Path, Path]:
-    """A new ed25519 key made by OpenSSH's ssh-keygen (no passphrase), and an allowed_signers file naming
-    its public key for ``email`` in phasegate's namespace: (private key, allowed_signers)."""
+def signing_key(tmp: Path, name: str = "id_ed25519", email: str = "quinn@example.com",
+                key_type: tuple[str, ...] = ("ed25519",)) -> tuple[Path, Path]:
+    """A new key made by OpenSSH's ssh-keygen (no passphrase; ed25519 unless ``key_type`` is e.g. ("ecdsa", "384")),
+    and an allowed_signers file naming its public key for ``email`` in phasegate's namespace: (private key,
+    allowed_signers)."""
     key = tmp / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", email.split("@")[0], "-f", str(key)],
+    bits = ["-b", key_type[1]] if len(key_type) > 1 else []
+    subprocess.run(["ssh-keygen", "-q", "-t", key_type[0], *bits, "-N", "", "-C", email.split("@")[0], "-f", str(key)],
                    check=True)
     allowed = tmp / "allowed_signers"
     allowed.write_text(f'{email} namespaces="phasegate" {key.with_name(name + ".pub").read_text().strip()}\n')

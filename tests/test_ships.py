@@ -1,29 +1,43 @@
-"""What was judged, recorded (issue 28): each judged service's live deploy, commit and image, as Render reported it.
+"""What ships (issue 28): what was judged, recorded; the attestation's subjects; the DSSE envelope.
 
-From Render's wire format (checked against Render's own SDK), through the snapshot, into a real run
-folder: ``run.json``'s ``judged_services``, the completion report's provenance and the Allure
-environment. The production counterpart is compared with, never judged: it is not recorded.
+Each judged service's live deploy, commit and image, as Render reported it: from Render's wire
+format (checked against Render's own SDK), through the snapshot, into a real run folder
+(``run.json``'s ``judged_services``, the completion report's provenance, the Allure environment);
+the production counterpart is compared with, never judged. The signed statement names them as its
+first subjects, and travels in a DSSE envelope signed with the signer's own OpenSSH key, which
+securesystemslib (in-toto's own library, not phasegate's code) verifies, and one changed byte fails.
+The gate's side is in ``test_gate.py``.
 """
 
 from __future__ import annotations
 
+import base64
+import copy
 import hashlib
 import json
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from render.public_api.models.deploy import Deploy as SdkDeploy
+from securesystemslib.dsse import Envelope
+from securesystemslib.exceptions import VerificationError
+from securesystemslib.signer import SSlibKey
 
 from cli_runner import phasegate
 from phasegate.record.judged import describe, judged_services
-from phasegate.report import attestation
+from phasegate.report import attestation, dsse
 from phasegate.render.models import Deploy
 from phasegate.sandbox.worlds import REDEPLOYED_COMMIT, world
 from phasegate.snapshot.model import ServiceSnapshot, Snapshot
 from phasegate.render.models import Service
+from standin import signing_key
 from test_attestation import signed
-from test_signoff import keys, passing_run  # noqa: F401 (fixtures)
+from test_signoff import SIGNER, keys, passing_run  # noqa: F401 (fixtures)
+from test_signoff import copy as copy_run
 
 IMAGE_DEPLOY = {
     "id": "dep-d4image0000000000000", "status": "live", "trigger": "api",
@@ -141,6 +155,9 @@ def as_signed_by_an_earlier_phasegate(folder: Path, key: Path) -> None:
     (folder / "attestation.intoto.json").write_text(json.dumps(statement, indent=2, sort_keys=True) + "\n")
     manifest = json.loads((folder / "manifest.json").read_text())
     del manifest["judged_services"]
+    for name in ("attestation.intoto.jsonl", "attestation.pub.pem"):  # an earlier phasegate wrote no envelope
+        (folder / name).unlink()
+        del manifest["files"][name]
     for name in list(manifest["files"]):
         manifest["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -157,3 +174,112 @@ def test_a_run_signed_before_services_were_recorded_still_verifies_and_says_so(p
     assert done.returncode == 0, done.stderr
     assert "  Judged services: not recorded (a run recorded before phasegate kept each deploy's commit)" in done.stdout
     assert "subjects match the files; no judged service's commit among its subjects" in done.stdout
+    assert ("  Envelope: none (manifest.json lists no attestation.intoto.jsonl: signed before phasegate wrote one)"
+            in done.stdout)
+
+
+# --------------------------------------------------------------------------- the DSSE envelope
+
+def envelope_of(folder: Path) -> dict:
+    lines = (folder / "attestation.intoto.jsonl").read_text().splitlines()
+    assert len(lines) == 1  # JSON Lines: one envelope
+    return json.loads(lines[0])
+
+
+def independently_verified(folder: Path, envelope: dict | None = None) -> bytes:
+    """The envelope verified by securesystemslib (in-toto's own library), with the PEM key beside it: its payload."""
+    envelope = envelope or envelope_of(folder)
+    public = serialization.load_pem_public_key((folder / "attestation.pub.pem").read_bytes())
+    key = SSlibKey.from_crypto(public, keyid=envelope["signatures"][0]["keyid"])
+    parsed = Envelope.from_dict(copy.deepcopy(envelope))  # from_dict takes the dicts apart
+    parsed.verify([key], 1)
+    return parsed.payload
+
+
+def test_the_envelope_verifies_with_in_toto_s_own_library_and_carries_the_statement(passing_run, keys, tmp_path):
+    key, allowed = keys
+    folder = signed(passing_run, keys, tmp_path)
+    envelope = envelope_of(folder)
+    assert envelope["payloadType"] == "application/vnd.in-toto+json"
+    assert independently_verified(folder) == (folder / "attestation.intoto.json").read_bytes()
+    fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", f"{key}.pub"], capture_output=True, text=True,
+                                 check=True).stdout.split()[1]
+    assert envelope["signatures"][0]["keyid"] == fingerprint  # the signer's key, as OpenSSH names it
+    manifest = json.loads((folder / "manifest.json").read_text())  # the OpenSSH signature covers both files
+    for name in ("attestation.intoto.jsonl", "attestation.pub.pem"):
+        assert manifest["files"][name] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    done = phasegate("verify", folder, "--allowed-signers", allowed)
+    assert done.returncode == 0, done.stderr
+    assert (f"  Envelope: attestation.intoto.jsonl (DSSE, application/vnd.in-toto+json): signature good under "
+            f"attestation.pub.pem, {fingerprint}, the key that signed manifest.json.sig; payload is "
+            "attestation.intoto.json") in done.stdout
+
+
+def test_one_changed_byte_fails_the_independent_verifier(passing_run, keys, tmp_path):
+    folder = signed(passing_run, keys, tmp_path)
+    envelope = envelope_of(folder)
+    payload = bytearray(base64.b64decode(envelope["payload"]))
+    payload[len(payload) // 2] ^= 0x01
+    with pytest.raises(VerificationError):
+        independently_verified(folder, dict(envelope, payload=base64.b64encode(bytes(payload)).decode()))
+    signature = bytearray(base64.b64decode(envelope["signatures"][0]["sig"]))
+    signature[0] ^= 0x01
+    forged = dict(envelope, signatures=[dict(envelope["signatures"][0], sig=base64.b64encode(signature).decode())])
+    with pytest.raises(VerificationError):
+        independently_verified(folder, forged)
+    with pytest.raises(VerificationError):  # the same bytes under another payload type: PAE binds the type
+        independently_verified(folder, dict(envelope, payloadType="application/json"))
+
+
+@pytest.mark.parametrize("kind", [("ecdsa", "256"), ("ecdsa", "384"), ("ecdsa", "521")], ids=lambda k: "-".join(k))
+def test_an_ecdsa_key_signs_the_envelope_too(passing_run, tmp_path, kind):
+    key, allowed = signing_key(tmp_path, "id_ecdsa", key_type=kind)
+    folder = copy_run(passing_run, tmp_path)
+    assert phasegate("signoff", folder, "--key", key, "--signer", SIGNER).returncode == 0
+    assert independently_verified(folder) == (folder / "attestation.intoto.json").read_bytes()
+    assert phasegate("verify", folder, "--allowed-signers", allowed).returncode == 0
+
+
+def test_a_key_that_cannot_sign_the_envelope_is_refused_before_anything_is_written(passing_run, tmp_path):
+    rsa, _ = signing_key(tmp_path, "id_rsa", key_type=("rsa", "3072"))
+    folder = copy_run(passing_run, tmp_path)
+    done = phasegate("signoff", folder, "--key", rsa, "--signer", SIGNER)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == (f"phasegate signoff: refused: signing key {rsa} is a RSA key: the DSSE envelope is "
+                                   "signed with the same key, which must be Ed25519 or ECDSA")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in passing_run.iterdir())
+
+
+def test_a_passphrase_protected_key_needs_its_passphrase(passing_run, tmp_path):
+    key = tmp_path / "id_locked"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "pw-CANARY-passphrase", "-f", str(key)], check=True)
+    assert dsse.encrypted(key) and not dsse.encrypted(f"{key}.pub")
+    with pytest.raises(dsse.KeyRefused, match="is protected by a passphrase"):
+        dsse.load_signing_key(key)
+    assert isinstance(dsse.load_signing_key(key, b"pw-CANARY-passphrase"), ed25519.Ed25519PrivateKey)
+    folder = copy_run(passing_run, tmp_path)
+    done = phasegate("signoff", folder, "--key", key, "--signer", SIGNER)  # no terminal to ask on
+    assert done.returncode == 2 and "is protected by a passphrase" in done.stderr, done.stderr
+
+
+def test_an_envelope_signed_with_another_key_fails_verify(passing_run, keys, tmp_path):
+    key, allowed = keys
+    folder = signed(passing_run, keys, tmp_path)
+    other, _ = signing_key(tmp_path, "id_other")
+    dsse.write(folder, dsse.load_signing_key(other))  # a valid envelope, but not the signer's
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for name in ("attestation.intoto.jsonl", "attestation.pub.pem"):
+        manifest["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    (folder / "manifest.json.sig").unlink()
+    subprocess.run(["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", "phasegate", str(folder / "manifest.json")],
+                   check=True, capture_output=True)
+    assert independently_verified(folder)  # it verifies on its own...
+    done = phasegate("verify", folder, "--allowed-signers", allowed)
+    assert done.returncode == 1  # ... but not as the signer's
+    assert "attestation.pub.pem (SHA256:" in done.stderr and "is not the key that signed manifest.json.sig" in done.stderr
+
+
+def test_pae_is_the_dsse_spec_s_encoding():
+    assert dsse.pae("http://example.com/HelloWorld", b"hello world") == \
+        b"DSSEv1 29 http://example.com/HelloWorld 11 hello world"  # the DSSE spec's own test vector

@@ -16,12 +16,15 @@ def register(sub) -> None:
 
 def _register_signoff(sub) -> None:
     p = sub.add_parser("signoff", help="sign a run's manifest with an SSH key",
-                       description="Sign manifest.json with `ssh-keygen -Y sign -n phasegate`. Refused (exit 2) "
+                       description="Sign manifest.json with `ssh-keygen -Y sign -n phasegate`, and the in-toto "
+                                   "statement as a DSSE envelope with the same key. Refused (exit 2) "
                                    "for a run not judged against the real target, a partial or interrupted run, "
                                    "a criterion failed, broken, skipped or not run without a valid waiver, or a "
                                    "file that no longer matches the manifest.")
     p.add_argument("run", type=run_folder, metavar="RUN", help="run folder")
-    p.add_argument("--key", required=True, metavar="KEY", help="SSH private key file (e.g. ~/.ssh/id_ed25519)")
+    p.add_argument("--key", required=True, metavar="KEY",
+                   help="SSH private key file, Ed25519 or ECDSA (e.g. ~/.ssh/id_ed25519): it signs the manifest and "
+                        "the DSSE envelope; a passphrase is asked for on a terminal")
     p.add_argument("--signer", required=True, metavar='"NAME <EMAIL>"', help="who signs, as Name <email>")
     p.set_defaults(func=cmd_signoff)
 
@@ -38,11 +41,22 @@ def _register_verify(sub) -> None:
     p.set_defaults(func=cmd_verify)
 
 
+def _passphrase(key: str) -> bytes | None:
+    """The key's passphrase, asked for on a terminal when the key has one (ssh-keygen asks again for its own)."""
+    from ..report.dsse import encrypted
+
+    if not encrypted(key) or not sys.stdin.isatty():
+        return None
+    import getpass
+
+    return getpass.getpass(f"passphrase for {key} (the DSSE envelope): ").encode()
+
+
 def cmd_signoff(args) -> int:
     from ..report.signoff import Refused, signoff
 
     try:
-        record = signoff(args.run, args.key, args.signer)
+        record = signoff(args.run, args.key, args.signer, passphrase=_passphrase(args.key))
     except Refused as exc:
         print(f"phasegate signoff: refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED

@@ -40,12 +40,12 @@ from in_toto_attestation.v1.resource_descriptor import ResourceDescriptor
 from in_toto_attestation.v1.statement import STATEMENT_TYPE_URI, Statement
 
 from .. import redact
-from .model import ATTESTATION, MANIFEST, RESULTS, SIGNATURE, Run
+from .model import ATTESTATION, ENVELOPE, MANIFEST, PUBLIC_KEY, RESULTS, SIGNATURE, Run
 
 PREDICATE_TYPE = "https://in-toto.io/attestation/test-result/v0.1"
 SERVICE_PREFIX = "render:"  # a subject naming a judged service (its live deploy), not a file of the folder
 _LISTS = ("passedTests", "warnedTests", "failedTests")
-_NOT_SUBJECTS = {MANIFEST, SIGNATURE, ATTESTATION}
+_NOT_SUBJECTS = {MANIFEST, SIGNATURE, ATTESTATION, ENVELOPE, PUBLIC_KEY}  # written after the statement, or signing it
 RESULT_ENUM = ("PASSED", "WARNED", "FAILED")  # the test-result predicate's enum
 _EARLIER = ("pass", "fail")  # what phasegate wrote before it followed the spec
 

@@ -23,6 +23,8 @@ SIGNATURE = "manifest.json.sig"
 SIGNOFF = "signoff.json"
 DIFF_APPENDIX = "diff-appendix.json"
 ATTESTATION = "attestation.intoto.json"  # the in-toto Statement written at sign-off
+ENVELOPE = "attestation.intoto.jsonl"  # the same statement in a DSSE envelope, signed with the signer's key
+PUBLIC_KEY = "attestation.pub.pem"  # that key's public half, for verifiers that read no OpenSSH format
 
 SYMBOL = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖",
           "not applicable": "·"}

@@ -7,16 +7,20 @@ Order of a sign-off, so that the signature covers everything:
    run :func:`phasegate.report.gate.assess` does not find signable: partial or interrupted,
    a criterion failed, broken, skipped or not run without a valid waiver (judged now: a
    waiver that expired since the run no longer counts);
-2. write ``signoff.json`` (signer, UTC time, verdict) and the report's Sign-off section;
-3. write the in-toto attestation (``attestation.intoto.json``: :mod:`.attestation`) over
-   every file so far;
-4. rebuild ``manifest.json`` over every file, the new ones included;
-5. sign the manifest: ``manifest.json.sig``.
+2. read the signing key (an Ed25519 or ECDSA OpenSSH key: the DSSE envelope is signed with it too);
+3. write ``signoff.json`` (signer, UTC time, verdict) and the report's Sign-off section;
+4. write the in-toto attestation (``attestation.intoto.json``: :mod:`.attestation`) over
+   every file so far, then the same statement in a DSSE envelope signed with the key
+   (``attestation.intoto.jsonl``) and the key's public half (``attestation.pub.pem``: :mod:`.dsse`);
+5. rebuild ``manifest.json`` over every file, the new ones included;
+6. sign the manifest: ``manifest.json.sig``.
 
 ``verify`` checks the signature over the manifest first (against an allowed-signers file,
 for the signer the manifest names), then every hash, and names the first file that does
 not match; then that the attestation matches the run (its subjects the files, its verdicts
-run.json's as of the sign-off). A statement an earlier phasegate wrote (``result`` ``pass`` or
+run.json's as of the sign-off), and that the DSSE envelope carries the statement and verifies
+under the key that signed the manifest (a run signed before phasegate wrote one verifies without
+it, and verify says so). A statement an earlier phasegate wrote (``result`` ``pass`` or
 ``fail``, not the spec's ``PASSED``/``WARNED``/``FAILED``) still verifies, and verify says how
 it was read.
 """
@@ -32,10 +36,12 @@ from pathlib import Path
 
 from .. import redact
 from . import attestation as _attestation
+from . import dsse as _dsse
 from . import manifest as _manifest
 from . import write_completion
 from .gate import SIGNABLE, assess, target_reasons, verdict_of
-from .model import ATTESTATION, MANIFEST, SIGNATURE, SIGNOFF, iso, load_run, provenance_lines, utc_now
+from .model import (ATTESTATION, ENVELOPE, MANIFEST, PUBLIC_KEY, SIGNATURE, SIGNOFF, iso, load_run, provenance_lines,
+                    utc_now)
 from ..timefmt import parse_zulu
 
 NAMESPACE = "phasegate"
@@ -86,7 +92,8 @@ def check_signable(folder: Path, now=None):
     return run
 
 
-def signoff(folder, key, signer: str, now=None) -> dict:
+def signoff(folder, key, signer: str, now=None, passphrase: bytes | None = None) -> dict:
+    """Sign the run folder with the OpenSSH key ``key`` (``passphrase``: the key's, when it has one)."""
     folder = Path(folder)
     name, email = parse_signer(signer)
     now = now or utc_now()
@@ -95,6 +102,10 @@ def signoff(folder, key, signer: str, now=None) -> dict:
     if not key.is_file():
         raise Refused(f"signing key {key} does not exist")
     keygen = _ssh_keygen()
+    try:
+        signing_key = _dsse.load_signing_key(key, passphrase)
+    except _dsse.KeyRefused as exc:
+        raise Refused(str(exc)) from None
     previous = _manifest.read(folder)
     record = {"signer": f"{name} <{email}>", "email": email, "signed_at": iso(now), "verdict": verdict_of(run),
               "phase": run.phase.title,
@@ -105,6 +116,7 @@ def signoff(folder, key, signer: str, now=None) -> dict:
         run = write_completion(folder, now=now)
         files = {rel: _manifest.sha256(folder / rel) for rel in _manifest.listed_files(folder) if rel != ATTESTATION}
         _attestation.write(folder, _attestation.build(run, files))
+        _dsse.write(folder, signing_key)  # after the statement (its payload), before the manifest (which lists it)
         data = _manifest.build(run, html=previous.get("allure_html") or {}, signoff=record)
         _manifest.write(folder, data)
         done = subprocess.run([keygen, "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(folder / MANIFEST)],
@@ -113,7 +125,7 @@ def signoff(folder, key, signer: str, now=None) -> dict:
             raise Refused("ssh-keygen could not sign: " + " ".join((done.stderr or done.stdout).split())[-300:])
     except BaseException:
         # Leave the folder as it was: unsigned, with its previous report and manifest.
-        for name in (SIGNOFF, SIGNATURE, ATTESTATION):
+        for name in (SIGNOFF, SIGNATURE, ATTESTATION, ENVELOPE, PUBLIC_KEY):
             (folder / name).unlink(missing_ok=True)
         run = write_completion(folder)
         _manifest.write(folder, _manifest.build(run, html=previous.get("allure_html") or {}, signoff=None))
@@ -161,7 +173,19 @@ def verify(folder, allowed_signers) -> str:
                                     f"none ({MANIFEST} lists no {ATTESTATION}: signed before phasegate wrote one)"))
     if statement and _attestation.note(statement):
         lines.append("Note: " + _attestation.note(statement))
+    lines.append("Envelope: " + check_envelope(folder, data))
     return "\n".join([head] + [f"  {line}" for line in lines])
+
+
+def check_envelope(folder: Path, data: dict) -> str:
+    """What verify says of the DSSE envelope once it holds (none, for a run signed before phasegate wrote one)."""
+    listed = data.get("files") or {}
+    if ENVELOPE not in listed and PUBLIC_KEY not in listed:
+        return f"none ({MANIFEST} lists no {ENVELOPE}: signed before phasegate wrote one)"
+    try:
+        return _dsse.check(folder)
+    except _dsse.EnvelopeMismatch as exc:
+        raise VerifyFailed(str(exc)) from None
 
 
 def signed_at(record: dict) -> _dt.datetime | None:
