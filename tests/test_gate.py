@@ -4,12 +4,14 @@ Every gate outcome from real run folders: open; drifted by a later failing run a
 broken one; a later run that only adds passes; unsigned; a signer not allowed; one flipped bit
 in any listed file; expired; a partial later run and one broken as a whole. Each is one line
 naming its cause, and its own exit code. What shipped: the gate opens for the commit the signed run
-judged and closes for another (``--commit``), and closes CHANGED when a later run saw another commit live.
+judged and closes for another (``--commit``), and closes CHANGED when a later run saw another commit live;
+``--attest`` writes the decision, open or closed, as a SLSA Verification Summary.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import secrets
@@ -18,7 +20,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
+from in_toto_attestation.predicates.vsa.v1 import vsa_pb2
+from in_toto_attestation.v1 import statement_pb2
+from in_toto_attestation.v1.statement import Statement
 
+from phasegate import __version__ as phasegate_version
 from phasegate.report import promotion
 from phasegate.report.signoff import signoff
 from cli_runner import phasegate
@@ -421,3 +428,124 @@ def test_a_commit_the_gate_cannot_be_asked_is_a_usage_error(runs, keys, tmp_path
     folder = env_folder(tmp_path, runs, "compliant-signed")
     done = gate(folder, allowed, "--commit", commit)
     assert done.returncode == 64 and said in done.stderr and not done.stdout, done.stderr
+
+
+# --------------------------------------------------------------------------- the decision as a VSA
+
+def _is_uri(text) -> bool:
+    return isinstance(text, str) and bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", text))
+
+
+def vsa_problems(statement: dict) -> list[str]:
+    """What does not hold of SLSA's Verification Summary v1 (its fields as the spec, 1.1, defines them)."""
+    p, problems = statement.get("predicate") or {}, []
+    known = {"verifier", "timeVerified", "resourceUri", "policy", "inputAttestations", "verificationResult",
+             "verifiedLevels", "dependencyLevels", "slsaVersion"}
+    problems += [f"unknown field {k} is not a URI (extension fields must be)" for k in set(p) - known if not _is_uri(k)]
+    verifier = p.get("verifier") or {}
+    problems += [] if _is_uri(verifier.get("id")) else ["verifier.id is not a URI"]
+    version = verifier.get("version", {})
+    problems += [] if isinstance(version, dict) and all(isinstance(v, str) for v in version.values()) else \
+        ["verifier.version is not a map of strings"]
+    try:
+        dt.datetime.fromisoformat(str(p.get("timeVerified")).replace("Z", "+00:00"))
+    except ValueError:
+        problems.append("timeVerified is not a timestamp")
+    problems += [] if _is_uri(p.get("resourceUri")) else ["resourceUri is not a URI"]
+    policy = p.get("policy") or {}
+    problems += [] if _is_uri(policy.get("uri")) else ["policy.uri is missing"]
+    problems += [f"an input attestation has no digest: {a}" for a in p.get("inputAttestations", []) if not a.get("digest")]
+    result, levels = p.get("verificationResult"), p.get("verifiedLevels")
+    problems += [] if result in ("PASSED", "FAILED") else [f"verificationResult {result!r}"]
+    if not (isinstance(levels, list) and levels and all(isinstance(x, str) for x in levels)):
+        problems.append("verifiedLevels is not a list of SlsaResults")
+    elif result == "FAILED" and levels != ["FAILED"]:
+        problems.append("a failed verification's verifiedLevels is not FAILED")
+    elif any(x.startswith("SLSA_") and not re.match(r"^SLSA_[A-Z]+_LEVEL_(\d|UNEVALUATED)$", x) for x in levels):
+        problems.append("a custom level starts with SLSA_")
+    problems += [] if re.match(r"^\d+\.\d+$", str(p.get("slsaVersion", "1.0"))) else ["slsaVersion is not MAJOR.MINOR"]
+    return problems
+
+
+def written_vsa(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    Statement.copy_from_pb(json_format.ParseDict(data, statement_pb2.Statement())).validate()  # the in-toto bindings
+    assert data["_type"] == "https://in-toto.io/Statement/v1"
+    assert data["predicateType"] == "https://slsa.dev/verification_summary/v1"
+    assert vsa_problems(data) == [], vsa_problems(data)
+    return data
+
+
+def test_an_open_decision_is_a_passed_vsa_about_the_commit(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant-signed", "recovered")
+    out = tmp_path / "vsa.json"
+    line = one_line(done := gate(folder, allowed, "--commit", f"worker={SIGNED_SHA}", "--attest", out))
+    assert done.returncode == 0, line
+    data = written_vsa(out)
+    signed = folder / runs["compliant"].name
+    assert data["subject"] == [{"name": "render:upload-worker-staging", "digest": {"gitCommit": SIGNED_SHA}}]
+    p = data["predicate"]
+    assert (p["verificationResult"], p["verifiedLevels"]) == ("PASSED", ["PHASEGATE_SIGNED_PHASE"])
+    assert p["verifier"] == {"id": "urn:phasegate:gate", "version": {"phasegate": phasegate_version}}
+    assert p["resourceUri"] == f"render://{ENV}/phase4?upload-worker-staging={SIGNED_SHA}"
+    assert p["inputAttestations"] == [
+        {"uri": (signed / name).as_posix(), "digest": {"sha256": hashlib.sha256((signed / name).read_bytes()).hexdigest()}}
+        for name in ("attestation.intoto.json", "attestation.intoto.jsonl")]
+    recorded = {c["name"]: c["sha256"] for c in json.loads((signed / "run.json").read_text())["configuration"]
+                if c["name"].startswith("features/phase4/")}
+    assert p["policy"]["annotations"] == {"maxAge": "7d", "features": recorded} and "features/phase4/phase.yaml" in recorded
+    listing = "".join(f"{d}  {n}\n" for n, d in sorted(recorded.items()))
+    assert p["policy"]["digest"] == {"sha256": hashlib.sha256(listing.encode()).hexdigest()}
+    decision = p["urn:phasegate:gate:decision"]
+    assert decision["line"] == line and decision["code"] == 0 and decision["causes"] == []
+    assert dt.datetime.fromisoformat(p["timeVerified"].replace("Z", "+00:00")) <= dt.datetime.now(dt.timezone.utc)
+
+
+@pytest.mark.parametrize("labels, extra, code, subject", [
+    (("compliant-signed",), ("--commit", LATER_SHA), 6, {"name": "render:upload-worker-staging",
+                                                          "digest": {"gitCommit": LATER_SHA}}),
+    (("compliant-signed", "redeployed"), (), 5, {"name": "render:upload-worker-staging",
+                                                 "digest": {"gitCommit": SIGNED_SHA}}),
+], ids=["another commit", "changed"])
+def test_a_closed_decision_is_a_failed_vsa_naming_its_causes(runs, keys, tmp_path, labels, extra, code, subject):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, *labels)
+    out = tmp_path / "vsa.json"
+    line = one_line(done := gate(folder, allowed, *extra, "--attest", out))
+    assert done.returncode == code
+    data = written_vsa(out)
+    p = data["predicate"]
+    assert (p["verificationResult"], p["verifiedLevels"]) == ("FAILED", ["FAILED"])
+    assert data["subject"][0]["name"] == subject["name"]
+    assert data["subject"][0]["digest"] == subject["digest"]
+    decision = p["urn:phasegate:gate:decision"]
+    assert decision["line"] == line and decision["code"] == code and decision["causes"][0]["code"] == code
+
+
+def test_the_bindings_own_vsa_message_reads_what_it_knows_and_misdeclares_verified_levels(runs, keys, tmp_path):
+    """in-toto-attestation's VSA v1 message lacks verifier.version and declares verifiedLevels a string, not
+    the spec's array: the VSA is checked to the spec above; the fields the message declares right parse."""
+    _, allowed = keys
+    out = tmp_path / "vsa.json"
+    gate(env_folder(tmp_path, runs, "compliant-signed"), allowed, "--attest", out)
+    p = written_vsa(out)["predicate"]
+    declared = {k: v for k, v in p.items() if k not in ("verifiedLevels", "urn:phasegate:gate:decision")}
+    declared["verifier"] = {"id": p["verifier"]["id"]}
+    declared["policy"] = {k: v for k, v in p["policy"].items() if k != "annotations"}
+    json_format.ParseDict(declared, vsa_pb2.VerificationSummary())
+    with pytest.raises(json_format.ParseError):
+        json_format.ParseDict({"verifiedLevels": p["verifiedLevels"]}, vsa_pb2.VerificationSummary())
+
+
+def test_no_vsa_without_anything_to_name_and_usage_errors(runs, keys, tmp_path):
+    _, allowed = keys
+    folder = env_folder(tmp_path, runs, "compliant")
+    out = tmp_path / "vsa.json"
+    done = gate(folder, allowed, "--attest", out)
+    assert done.returncode == 2 and len(done.stdout.strip().splitlines()) == 1
+    assert "--attest: no verification summary written" in done.stderr and not out.exists()
+    assert gate(folder, allowed, "--commit", SIGNED_SHA, "--attest", out).returncode == 2
+    assert written_vsa(out)["subject"] == [{"name": "git:commit", "digest": {"gitCommit": SIGNED_SHA}}]
+    done = gate(folder, allowed, "--attest", tmp_path / "nowhere" / "vsa.json")
+    assert done.returncode == 64 and "--attest" in done.stderr

@@ -32,6 +32,9 @@ def register(sub) -> None:
     p.add_argument("--commit", action="append", default=[], metavar="[SERVICE=]SHA",
                    help="open only if the signed run judged exactly this commit (full SHA): SHA for every service it "
                         "judged, or worker=SHA / api=SHA / <service name>=SHA for one (repeatable)")
+    p.add_argument("--attest", type=Path, default=None, metavar="FILE",
+                   help="also write the decision to FILE as a SLSA Verification Summary (an in-toto Statement, "
+                        "https://slsa.dev/verification_summary/v1), open or closed")
     p.add_argument("--json", action="store_true",
                    help="one JSON object: code, decision, line, causes, signed run, signer, age, later runs")
     p.set_defaults(func=cmd_gate)
@@ -41,10 +44,27 @@ def cmd_gate(args) -> int:
     from ..report.promotion import USAGE, UsageError, decide, parse_age
 
     try:
+        if args.attest is not None and not args.attest.parent.is_dir():
+            raise UsageError(f"--attest {args.attest}: its folder {args.attest.parent} does not exist")
         decision = decide(args.env_folder, args.phase, args.allowed_signers, parse_age(args.max_age),
                           commits=args.commit)
     except (UsageError, ValueError) as exc:
         print(f"phasegate gate: {exc}", file=sys.stderr)
         return USAGE
     print(json.dumps(decision.to_dict(), sort_keys=True) if args.json else decision.line)
+    if args.attest is not None:
+        _attest(args, decision)
     return decision.code
+
+
+def _attest(args, decision) -> None:
+    """Write the decision as a VSA (:mod:`phasegate.report.vsa`); a decision with nothing to name as its subject
+    (no signed run, no --commit) writes none, and says so on stderr: the gate's code stays the decision's."""
+    from ..report import vsa
+
+    statement = vsa.build(decision, args.env_folder, args.max_age)
+    if statement is None:
+        print(f"phasegate gate: --attest: no verification summary written to {args.attest}: no signed run and no "
+              "--commit to name as its subject", file=sys.stderr)
+        return
+    vsa.write(args.attest, statement)

@@ -141,8 +141,13 @@ def image_digest(sha: str | None) -> dict:
 
 def service_subjects(run: Run) -> list[dict]:
     """One ResourceDescriptor per judged service whose live deploy ran a commit or an image: what shipped."""
+    return descriptors(run.judged_services)
+
+
+def descriptors(judged_services: list[dict] | None) -> list[dict]:
+    """``render:<name>`` ResourceDescriptors of recorded deploys (``run.json``'s ``judged_services``)."""
     out = []
-    for entry in run.judged_services:
+    for entry in judged_services or []:
         deploy = entry.get("deploy") or {}
         image = deploy.get("image") or {}
         digest = {**({"gitCommit": deploy["commit"]} if deploy.get("commit") else {}), **image_digest(image.get("sha"))}
