@@ -283,7 +283,15 @@ def test_promote_gates_the_nightlys_reports_before_the_deploy(promote):
     gates = [s for s in gate["steps"] if any(c.startswith("phasegate gate ") for c in commands(s))]
     assert len(gates) == 1
     assert commands(gates[0])[-1] == ("phasegate gate reports/staging --phase phase4 --allowed-signers "
-                                      "allowed_signers --max-age 7d")
+                                      'allowed_signers --max-age 7d --commit "worker=$COMMIT" '
+                                      "--attest verification-summary.intoto.json")
+    # The commit about to be deployed reaches the gate as an environment variable, never as script text.
+    assert gates[0]["env"] == {"COMMIT": "${{ inputs.commit }}"}
+    assert triggers(promote)["workflow_dispatch"]["inputs"]["commit"]["required"] is True
+    # The decision, open or closed, is kept: the VSA --attest wrote, uploaded even when the gate closed.
+    keep = [s for s in gate["steps"] if uses(s, "actions/upload-artifact")]
+    assert len(keep) == 1 and keep[0]["with"]["path"] == "verification-summary.intoto.json"
+    assert keep[0]["if"] == "${{ always() }}" and gate["steps"].index(gates[0]) < gate["steps"].index(keep[0])
     assert gate["steps"].index(download[0]) < gate["steps"].index(gates[0])
     assert not gates[0].get("if") and "continue-on-error" not in gates[0] and not gate.get("continue-on-error")
     assert not any(MASKING.search(c) for s in gate["steps"] for c in commands(s))
