@@ -283,3 +283,12 @@ def test_an_envelope_signed_with_another_key_fails_verify(passing_run, keys, tmp
 def test_pae_is_the_dsse_spec_s_encoding():
     assert dsse.pae("http://example.com/HelloWorld", b"hello world") == \
         b"DSSEv1 29 http://example.com/HelloWorld 11 hello world"  # the DSSE spec's own test vector
+
+
+def test_a_bare_commit_asked_of_a_run_that_recorded_no_service_names_that():
+    from phasegate.report import shipped
+
+    sha = "9f1c2e7b4a3d5e6f708192a3b4c5d6e7f8091a2b"
+    assert shipped.not_the_signed_commit([], shipped.parse_commits([sha]), "RUN") == \
+        "the signed run RUN recorded no judged service, not 9f1c2e7 (--commit 9f1c2e7…)"
+    assert shipped.not_the_signed_commit([], [], "RUN") is None

@@ -68,6 +68,9 @@ def not_the_signed_commit(services: list[dict] | None, asked, folder_name: str) 
     wrong = []
     for key, sha in asked:
         matched = _matching(services, key)
+        if not matched and key is None:  # no service recorded at all: nothing was judged at any commit
+            wrong.append(f"the signed run {folder_name} recorded no judged service, not {sha[:7]} (--commit {sha[:7]}…)")
+            continue
         if not matched:
             judged = ", ".join(f"{e.get('role')} {e.get('name')}" for e in services) or "none"
             raise CommitArgument(f"--commit {key}={sha[:7]}…: the signed run {folder_name} judged no service {key!r} "
