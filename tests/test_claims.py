@@ -62,7 +62,7 @@ SEED = [
     (116, 'Service URLs: Staging-specific endpoints', "P4-29"),
     (117, 'Environment Variables: Staging-specific values', "P4-20 P4-28 P4-29"),
     (120, 'JWT_SECRET: Removed from environment', "P4-27"),
-    (121, 'Sensitive Data: Properly isolated', "P4-28 P4-43"),
+    (121, 'Sensitive Data: Properly isolated', "P4-28 P4-43 P4-48 P4-51"),
     (122, 'Database: Schema-level isolation', "P4-43 P4-44"),
     (123, 'API Keys: Staging-specific with limited scope', "P4-26 P4-28 P4-43"),
     (128, 'Service Status: LIVE', "P4-07 P4-08"),
@@ -137,7 +137,7 @@ def test_every_check_marked_line_of_the_seed_has_the_expected_entry():
 def test_every_not_verifiable_claim_says_why():
     table = load_phases(ROOT)["phase4"].claims_table()
     assert all(c.reason for c in table.values() if c.status == claims.NOT_VERIFIABLE)
-    assert claims.summary(entries()) == "88 claims: 74 judged by 43 criteria, 3 phase verdicts, 11 not verifiable"
+    assert claims.summary(entries()) == "88 claims: 74 judged by 45 criteria, 3 phase verdicts, 11 not verifiable"
 
 
 @pytest.mark.parametrize("written, claim", [
