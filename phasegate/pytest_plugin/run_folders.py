@@ -27,7 +27,8 @@ def start_run_folders(session) -> None:
     started = utc_now()  # one moment for the session: its phases' folders sort and read together
     config.stash[RUN_FOLDERS] = {phase.name: start_run_folder(
         config.stash[PROFILE], phase, report_root=config.rootpath / config.getoption("phasegate_report_dir"),
-        selection=config.stash[SELECTION], started=started) for phase in config.stash[RUN_PHASES]}
+        selection=config.stash[SELECTION], started=started, practice=config.getoption("phasegate_practice"))
+        for phase in config.stash[RUN_PHASES]}
 
 
 def _completeness(config, phase: Phase, *, stopped_early: bool) -> dict:
@@ -105,6 +106,7 @@ def _write_phase_folder(session, phase: Phase) -> tuple:
         exit_status=int(session.exitstatus),
         render=context(config).render_stats(),
         session_phases=[p.name for p in phases],
+        practice=config.getoption("phasegate_practice"),
     )
     # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
     waivers = [w for w in config.stash.get(WAIVERS, []) if w.criterion in phase.criteria]
