@@ -96,3 +96,15 @@ def test_ctrl_c_while_the_reports_are_built_leaves_every_record_whole(tmp_path):
     assert line.startswith("interrupted: Ctrl-C at the run's end, after every criterion was judged; not built for 2 "
                            "run folder(s), each run.json says what ran: ")
     assert f"`phasegate report {runs['phase5']['folder']}`" in line
+
+
+def test_ctrl_c_in_a_phasegate_command_is_one_line_and_130(capsys):
+    import argparse
+
+    from phasegate.cli.base import run_command
+
+    def interrupted(_args):
+        raise KeyboardInterrupt
+
+    assert run_command(argparse.Namespace(command="report", func=interrupted)) == 130
+    assert capsys.readouterr().err == "interrupted: phasegate report stopped by Ctrl-C\n"
