@@ -1,4 +1,4 @@
-"""Proof that the database criteria (P4-40…P4-47, P4-63) can pass, and can fail -- both ways.
+"""Proof that the database criteria (P4-40…P4-51, P4-63) can pass, and can fail -- both ways.
 
 Each test runs the acceptance suite against a sandbox world whose real PostgreSQL was
 seeded with one isolation mistake, and reads the verdicts back from its Allure results.
