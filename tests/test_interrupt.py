@@ -108,3 +108,17 @@ def test_ctrl_c_in_a_phasegate_command_is_one_line_and_130(capsys):
 
     assert run_command(argparse.Namespace(command="report", func=interrupted)) == 130
     assert capsys.readouterr().err == "interrupted: phasegate report stopped by Ctrl-C\n"
+
+
+def test_ctrl_c_while_the_records_are_written_waits_until_they_are():
+    """The run folders are written under deferred_interrupt: SIGINT is held, said afterwards, the handler restored."""
+    from phasegate.pytest_plugin.interrupt import deferred_interrupt
+
+    before = signal.getsignal(signal.SIGINT)
+    written = []
+    with deferred_interrupt() as deferred:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs between bytecodes: the block goes on
+        written.append("run.json")
+    assert deferred.caught and written == ["run.json"]
+    assert signal.getsignal(signal.SIGINT) is before
