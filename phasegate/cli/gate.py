@@ -35,6 +35,9 @@ def register(sub) -> None:
     p.add_argument("--attest", type=Path, default=None, metavar="FILE",
                    help="also write the decision to FILE as a SLSA Verification Summary (an in-toto Statement, "
                         "https://slsa.dev/verification_summary/v1), open or closed")
+    p.add_argument("--practice", action="store_true",
+                   help="the gate of `phasegate practice`'s folder: opens only on a practice sign-off, every line "
+                        "PRACTICE (without it, a practice sign-off never opens the gate)")
     p.add_argument("--json", action="store_true",
                    help="one JSON object: code, decision, line, causes, signed run, signer, age, later runs")
     p.set_defaults(func=cmd_gate)
@@ -47,7 +50,7 @@ def cmd_gate(args) -> int:
         if args.attest is not None and not args.attest.parent.is_dir():
             raise UsageError(f"--attest {args.attest}: its folder {args.attest.parent} does not exist")
         decision = decide(args.env_folder, args.phase, args.allowed_signers, parse_age(args.max_age),
-                          commits=args.commit)
+                          practice=args.practice, commits=args.commit)
     except (UsageError, ValueError) as exc:
         print(f"phasegate gate: {exc}", file=sys.stderr)
         return USAGE

@@ -13,6 +13,11 @@ Open (exit 0) only when the newest signed run of the phase in ``reports/<env>/``
    interrupted, broken as a whole, another target, unreadable) that no complete run has superseded since;
 4. is younger than ``--max-age``, and no waiver it relied on has expired since.
 
+A practice sign-off (``phasegate practice``: a sandbox run, a throwaway key, its own namespace) never opens
+the gate: it is refused in one line before its signature is checked. ``--practice`` asks the gate of a
+practice folder instead: only a practice sign-off counts, later runs are judged against the practice
+target, and every line starts PRACTICE.
+
 The first of these that does not hold decides the code, in this order: 2 no valid signature,
 6 not the signed commit, 1 drifted, 5 changed, 4 a later run cannot tell, 3 expired; the line
 names it and then any other. 64 is a usage error (bad arguments, a ``--commit`` that is not a
@@ -81,6 +86,7 @@ class Decision:
     notes: list[str] = field(default_factory=list)  # about the signed run, e.g. an earlier phasegate's attestation
     judged_services: list | None = None  # the signed run's (run.json); None: recorded before phasegate kept them
     commits_asked: list = field(default_factory=list)  # --commit, as (role or service name or None, SHA)
+    practice: bool = False  # asked with --practice: of a practice sign-off (phasegate practice), never a real gate
 
     @property
     def label(self) -> str:
@@ -96,7 +102,8 @@ class Decision:
                 "later_runs": [r.to_dict() for r in self.later_runs], "notes": list(self.notes),
                 "judged_services": self.judged_services,
                 "commits_asked": [{"service": key or "every judged service", "commit": sha}
-                                  for key, sha in self.commits_asked]}
+                                  for key, sha in self.commits_asked],
+                "practice": self.practice}
 
 
 def _closed(code: int, text: str, phase: str, env: str, **extra) -> Decision:
@@ -125,7 +132,8 @@ class _SignedRun:
     note: str | None = None  # how its attestation was read, when an earlier phasegate wrote it
 
 
-def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path) -> Decision | _SignedRun:
+def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path,
+                   practice: bool = False) -> Decision | _SignedRun:
     """Signature: the newest signed run of the phase, if it verifies; else the closed gate that says why not."""
     env = env_folder.name
     if not runs:
@@ -137,12 +145,30 @@ def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path
         return _closed(NO_SIGNATURE, f"no signed run in {env_folder} ({len(runs)} run(s), none signed; newest "
                                      f"{runs[-1].name})", phase, env)
     folder = signed[-1]
+    refused = _practice_refusal(folder, practice)
+    if refused:
+        return _closed(NO_SIGNATURE, refused, phase, env, signed_run=folder.name)
     try:
         verify(folder, allowed)
     except VerifyFailed as exc:
         return _closed(NO_SIGNATURE, f"the newest signed run {folder.name} does not verify: {exc}", phase, env,
                        signed_run=folder.name)
     return _signed_for(folder, phase, env, attestation_note(folder))
+
+
+def _practice_refusal(folder: Path, practice: bool) -> str | None:
+    """A practice sign-off opens only a gate asked with --practice, and --practice only a practice sign-off: said
+    before the signature is checked (its signed record decides; a changed one no longer verifies)."""
+    try:
+        signed_practice = bool((read_manifest(folder).get("signoff") or {}).get("practice"))
+    except (OSError, ValueError):
+        return None  # verify names what is wrong with it
+    if signed_practice and not practice:
+        return (f"{folder.name} carries a PRACTICE signature (`phasegate practice`, a sandbox run and a throwaway "
+                "key): a practice sign-off never opens a real environment's gate")
+    if practice and not signed_practice:
+        return f"--practice opens only on a practice sign-off; {folder.name} is signed for real (ask without --practice)"
+    return None
 
 
 def _signed_for(folder: Path, phase: str, env: str, note: str | None = None) -> Decision | _SignedRun:
@@ -187,21 +213,28 @@ def _expired(signed: _SignedRun, signed_run: Run, age: _dt.timedelta, max_age: _
 
 
 def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
-           now: _dt.datetime | None = None, commits=()) -> Decision:
-    """The gate's decision; ``commits`` are ``--commit``'s values (``SHA`` or ``ROLE=SHA``, :mod:`.shipped`)."""
-    env_folder, allowed = Path(env_folder), Path(allowed_signers)
-    now = now or utc_now()
+           now: _dt.datetime | None = None, practice: bool = False, commits=()) -> Decision:
+    """The gate's decision (``practice``: on a practice sign-off of ``phasegate practice``, every line PRACTICE;
+    ``commits``: ``--commit``'s values, ``SHA`` or ``ROLE=SHA``, :mod:`.shipped`)."""
     asked = shipped.parse_commits(commits)
+    decision = _decide(Path(env_folder), phase, Path(allowed_signers), max_age, now or utc_now(), practice, asked)
+    if practice:
+        decision.line, decision.practice = f"PRACTICE {decision.line}", True
+    return decision
+
+
+def _decide(env_folder: Path, phase: str, allowed: Path, max_age: _dt.timedelta, now: _dt.datetime,
+            practice: bool, asked: list) -> Decision:
     _check_call(env_folder, allowed)
     env = env_folder.name
     runs = drift.runs_of(env_folder, phase)
-    signed = _newest_signed(env_folder, phase, runs, allowed)
+    signed = _newest_signed(env_folder, phase, runs, allowed, practice)
     if isinstance(signed, Decision):
         signed.commits_asked = asked
         return signed
     signed_run = load_run(signed.folder, signed.moment)
     services = signed_run.data.get("judged_services")  # None: signed before phasegate recorded them
-    later = drift.since(signed_run, runs[runs.index(signed.folder) + 1:], now)
+    later = drift.since(signed_run, runs[runs.index(signed.folder) + 1:], now, practice)
     age = now - signed.moment
     found = {OTHER_COMMIT: shipped.not_the_signed_commit(services, asked, signed.folder.name),
              DRIFTED: _drifted(later), CHANGED: shipped.changed(services, later, env, asked),
