@@ -10,13 +10,14 @@ from types import SimpleNamespace
 import pytest
 
 from phasegate.judges import advisor
+from phasegate.redact import digest
 from phasegate.judges.violation import Violation
 from phasegate.snapshot import NotJudgeable
 
 SERVED = {"applicable": True, "roles": ["anon", "authenticated"], "schemas": ["public", "staging"],
           "schemas_from": "the authenticator role's pgrst.db_schemas", "rls_disabled": [], "definer_views": [],
           "mutable_definers": [], "buckets": {"exists": True, "readable": True,
-                                              "rows": [{"id": "uploads", "name": "uploads", "public": False}]}}
+                                              "rows": [{"id": digest("uploads"), "name": digest("uploads"), "public": False}]}}
 
 
 def facts(**found):
@@ -56,7 +57,8 @@ def test_a_definer_view_and_a_mutable_definer_function_fail_with_their_fix():
 
 
 def test_the_bucket_is_named_by_its_variable_never_by_its_value():
-    public = {"exists": True, "readable": True, "rows": [{"id": "uploads", "name": "uploads", "public": True}]}
+    public = {"exists": True, "readable": True, "rows": [{"id": digest("uploads"), "name": digest("uploads"),
+                                                          "public": True}]}
     with pytest.raises(Violation) as failed:
         advisor.bucket_private(facts(buckets=public), "SUPABASE_STORAGE_BUCKET", "uploads", None)
     assert "SUPABASE_STORAGE_BUCKET" in str(failed.value) and "uploads" not in str(failed.value)

@@ -22,6 +22,7 @@ criteria are not applicable. Objects owned by extensions are left out, as the ad
 from __future__ import annotations
 
 from phasegate.database.session import _Reader
+from phasegate.redact import digest
 
 FACT = "advisor"
 # Schemas that are PostgreSQL's or Supabase's own, never the application's (the advisor skips them too).
@@ -75,10 +76,12 @@ ORDER BY 1
 
 _ALL_SCHEMAS_SQL = "SELECT array_agg(nspname::text ORDER BY nspname) AS schemas FROM pg_namespace WHERE nspname !~ '^pg_'"
 
+# By oid from the catalogs: a name lookup in a schema the role may not use is an error, not an answer.
 _BUCKETS_SQL = """
-SELECT to_regclass('storage.buckets') IS NOT NULL AS exists,
-       to_regclass('storage.buckets') IS NOT NULL AND has_schema_privilege('storage', 'USAGE')
-           AND has_table_privilege('storage.buckets', 'SELECT') AS readable
+SELECT c.oid IS NOT NULL AS exists,
+       coalesce(has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT'), false) AS readable
+FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = 'storage'
+LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = 'buckets' AND c.relkind IN ('r', 'p', 'v')
 """
 
 
@@ -122,5 +125,8 @@ def _buckets(r: _Reader) -> dict:
     if not access.get("readable"):
         return {"exists": True, "readable": False, "why": "the session's role may not read storage.buckets (grant it USAGE on schema "
                                           "storage and SELECT on storage.buckets to judge the buckets)"}
-    rows = r.rows("the storage buckets", "SELECT id, name, public FROM storage.buckets ORDER BY id", fact=FACT)
+    # A bucket's name may be configuration a service holds as a secret: kept as a keyed digest, never as text.
+    rows = [{"id": digest(row["id"]), "name": digest(row["name"]), "public": bool(row["public"])}
+            for row in r.rows("the storage buckets", "SELECT id, name, public FROM storage.buckets ORDER BY id")]
+    r.note(FACT, "the storage buckets (id and name as keyed digests)", rows or [{"buckets": "none"}])
     return {"exists": True, "readable": True, "rows": rows}

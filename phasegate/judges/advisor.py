@@ -10,6 +10,7 @@ worker's own DATABASE_URL names one. A database without the Data API's roles is 
 
 from __future__ import annotations
 
+from ..redact import digest
 from ..snapshot import NotJudgeable
 from .violation import Violation
 
@@ -95,7 +96,7 @@ def bucket_private(facts, variable: str, value: str | None, link: str | None) ->
     buckets = (facts.advisor or {}).get("buckets") or {}
     if not buckets.get("readable"):
         raise NotJudgeable(f"cannot judge: {buckets.get('why') or 'the storage buckets were not read'}")
-    matches = [b for b in buckets["rows"] if value in (b.get("id"), b.get("name"))]
+    matches = [b for b in buckets["rows"] if digest(value) in (b.get("id"), b.get("name"))]  # keyed digests
     if not matches:
         raise Violation(f"the storage bucket {variable} names", "a private bucket of that name in storage.buckets",
                         f"no bucket of that name among {len(buckets['rows'])}", link=link)
