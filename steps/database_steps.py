@@ -7,18 +7,29 @@ from phasegate.record import evidence
 from phasegate.judges import database as judge_db
 from phasegate.catalogue.criteria import reads
 
+from steps.subject import role_service
+
 
 @given("the worker's database, reached with the worker's own credentials", target_fixture="database")
-@reads("service", "env", "database")
-def worker_database(snapshot):
+@reads("service", "env", "database", role="worker")
+def worker_database(snapshot, profile, services_named):
+    """The worker's database in a read-only session, opened with the worker's own DATABASE_URL on Render.
+
+    Example: Given the worker's database, reached with the worker's own credentials
+    """
+    services_named.name("worker", role_service(snapshot, profile, "worker"))
     evidence.attach_json("Database connection", snapshot.redacted().get("database"))
     evidence.link_service(snapshot.staging.dashboard_url, snapshot.sandbox)
     return snapshot.require_database()
 
 
 @given("the API's database, reached with the API's own credentials", target_fixture="api_database")
-@reads("api", "api_database")
+@reads("api:service", "api:env", "api_database")
 def api_database_session(snapshot):
+    """The database in a second read-only session, opened with the API's own DATABASE_URL on Render.
+
+    Example: Given the API's database, reached with the API's own credentials
+    """
     evidence.attach_json("API's database connection", snapshot.redacted().get("api_database"))
     return snapshot.require_api_database()
 

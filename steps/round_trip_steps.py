@@ -9,7 +9,8 @@ from phasegate.catalogue.criteria import reads
 
 
 @given("the queue, reached with the API's own credentials for canary jobs", target_fixture="round_trip")
-@reads("service", "database", "api")  # the API's DATABASE_URL on Render names the role the canary must be
+# The API's DATABASE_URL on Render names the role the canary must be.
+@reads("worker:service", "worker:env", "database", "api:service", "api:env")
 def queue_for_canaries(canary_run, scenario_criteria):
     round_trip = RoundTrip(canary_run, scenario_criteria)
     evidence.attach_json("Canary session: route and role", round_trip.identity)

@@ -7,7 +7,7 @@ Gherkin cannot: the phase's title and prefix, the layout of its completion repor
 hand-written report's section names), the hand-written report the phase replaces (beside it)
 and its claims table (:mod:`phasegate.catalogue.claims`: every claim mapped to criteria of any phase, the
 phase verdict, or not verifiable). What the snapshot must read is declared by the step
-definitions (:func:`reads`).
+definitions (:func:`reads`, per service role: :mod:`phasegate.catalogue.reads`).
 
 The IDs are the contract between the feature files (tags), the Allure results (labels,
 severity), the completion report (sections), waivers and the sign-off.
@@ -23,13 +23,13 @@ import yaml
 from pytest_bdd.parser import FeatureParser
 
 from .claims import claim_lines, read_table, unknown_ids
+from .reads import declared_reads, reads  # noqa: F401  (steps import them from here)
 from ..errors import ConfigError
 
 CRITERION_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d{2}$")
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # Allure's; a tag names one, else normal
 PHASE_FILE = "phase.yaml"
 FEATURES = "features"
-READS = "__phasegate_reads__"
 
 
 class CatalogueError(ConfigError):
@@ -80,24 +80,6 @@ class Phase:
                     for cid, c in (data.get("criteria") or {}).items()}
         return cls(name, data["title"], data["prefix"], criteria, data.get("report") or {},
                    tuple(data.get("claims") or ()), data.get("hand_written") or {}, data.get("others") or {})
-
-
-def reads(*parts: str):
-    """Declare what a step definition needs the snapshot to have read (none: ``@reads()``).
-
-    Put it under ``@given``/``@then``. The union over a scenario's steps is what the
-    snapshot reads for it; a step without a declaration stops the run at collection.
-    """
-
-    def mark(func):
-        setattr(func, READS, frozenset(parts))
-        return func
-
-    return mark
-
-
-def declared_reads(func) -> frozenset[str] | None:
-    return getattr(func, READS, None)
 
 
 def criterion_ids(tags) -> list[str]:
