@@ -3,7 +3,8 @@
 Each scenario carries exactly one criterion ID tag (``@PX-03``: the phase's prefix, a dash,
 two digits); its name is the criterion's title, its Feature the concern, a severity tag
 (``@critical``) its Allure severity. ``phase.yaml`` beside the features holds only what
-Gherkin cannot: the phase's title and prefix, the layout of its completion report (the
+Gherkin cannot: the phase's title and prefix, the services it judges (``services``, by name:
+:mod:`phasegate.catalogue.services`), the layout of its completion report (the
 hand-written report's section names), the hand-written report the phase replaces (beside it)
 and its claims table (:mod:`phasegate.catalogue.claims`: every claim mapped to criteria of any phase, the
 phase verdict, or not verifiable). What the snapshot must read is declared by the step
@@ -24,6 +25,7 @@ from pytest_bdd.parser import FeatureParser
 
 from .claims import claim_lines, read_table, unknown_ids
 from .reads import declared_reads, reads  # noqa: F401  (steps import them from here)
+from .services import read_services
 from ..errors import ConfigError
 
 CRITERION_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d{2}$")
@@ -61,6 +63,7 @@ class Phase:
     # The hand-written report it replaces: {"file": name, "lines": [[line, text, heading], ...]}, its claim lines.
     hand_written: dict = field(default_factory=dict)
     others: dict = field(default_factory=dict)  # criterion of another phase its claims name -> that phase's title
+    services: tuple[str, ...] = ()  # the services it judges, by name (phase.yaml's services; none recorded: ())
 
     def claims_table(self) -> dict:
         return read_table(list(self.claims), self.name, self.name)[0]
@@ -71,6 +74,8 @@ class Phase:
                 "criteria": {cid: c.to_dict() for cid, c in self.criteria.items()}, "report": self.report}
         if self.claims:
             data.update(claims=list(self.claims), hand_written=self.hand_written, others=self.others)
+        if self.services:
+            data["services"] = list(self.services)
         return data
 
     @classmethod
@@ -79,7 +84,8 @@ class Phase:
         criteria = {cid: Criterion(cid, c["title"], c["concern"], c["severity"], name)
                     for cid, c in (data.get("criteria") or {}).items()}
         return cls(name, data["title"], data["prefix"], criteria, data.get("report") or {},
-                   tuple(data.get("claims") or ()), data.get("hand_written") or {}, data.get("others") or {})
+                   tuple(data.get("claims") or ()), data.get("hand_written") or {}, data.get("others") or {},
+                   tuple(data.get("services") or ()))
 
 
 def criterion_ids(tags) -> list[str]:
@@ -138,10 +144,12 @@ def load_phase(root: Path, name: str) -> Phase:
     _table, table_problems = read_table(meta.get("claims"), str(folder / PHASE_FILE), name)
     problems.extend(table_problems)
     hand_written = _hand_written(folder, meta.get("hand_written"), problems)
+    services, service_problems = read_services(meta.get("services"), str(folder / PHASE_FILE))
+    problems.extend(service_problems)
     if problems:
         raise CatalogueError("\n".join(problems))
     return Phase(name, str(meta["title"]), prefix, dict(sorted(criteria.items())), meta.get("report") or {},
-                 tuple(meta.get("claims") or ()), hand_written)
+                 tuple(meta.get("claims") or ()), hand_written, services=services)
 
 
 def _hand_written(folder: Path, file, problems: list[str]) -> dict:

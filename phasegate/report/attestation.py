@@ -11,13 +11,16 @@ and validated with the in-toto Attestation Framework's own Python bindings
 - ``predicate`` (``https://in-toto.io/attestation/test-result/v0.1``): ``passedTests`` the
   criteria that passed, ``warnedTests`` those waived (each naming its waiver), ``failedTests``
   any failed, broken, skipped or not run (none, in a run that could be signed); ``result``
-  ``pass`` only when nothing is warned or failed; ``configuration`` the profile, feature,
+  the spec's enum (:func:`result_of`): ``PASSED`` when every criterion passed, ``WARNED`` when
+  some were waived and none failed outright, ``FAILED`` otherwise; ``configuration`` the profile, feature,
   phase and waiver files the run recorded with their sha256; ``url`` the CI run that wrote the
   folder, or else the folder itself.
 
 :func:`check` is what ``verify`` and ``gate`` ask: the statement parses as the bindings'
 messages (unknown fields refused), names every file with the digest the manifest lists, and
 its verdicts and configuration equal what ``run.json`` records, judged as of the sign-off.
+A statement an earlier phasegate wrote says ``pass`` or ``fail`` instead: it is read in the
+spec's terms (:func:`read_result`), checked as strictly, and :func:`note` says so.
 """
 
 from __future__ import annotations
@@ -37,10 +40,42 @@ from .model import ATTESTATION, MANIFEST, RESULTS, SIGNATURE, Run
 PREDICATE_TYPE = "https://in-toto.io/attestation/test-result/v0.1"
 _LISTS = ("passedTests", "warnedTests", "failedTests")
 _NOT_SUBJECTS = {MANIFEST, SIGNATURE, ATTESTATION}
+RESULT_ENUM = ("PASSED", "WARNED", "FAILED")  # the test-result predicate's enum
+_EARLIER = ("pass", "fail")  # what phasegate wrote before it followed the spec
 
 
 class AttestationMismatch(Exception):
     """The attestation does not match the run; the message names what differs."""
+
+
+def result_of(warned, failed) -> str:
+    """The predicate's ``result``: ``FAILED`` if any test failed outright, else ``WARNED`` if any was
+    waived (warned), else ``PASSED``."""
+    if failed:
+        return "FAILED"
+    return "WARNED" if warned else "PASSED"
+
+
+def read_result(predicate: dict) -> tuple[str, str | None]:
+    """The predicate's ``result`` in the spec's terms, and a note when an earlier phasegate wrote it.
+
+    ``pass`` (written only when nothing was warned or failed) reads as ``PASSED``; ``fail`` as
+    what the statement's own lists make it, ``WARNED`` or ``FAILED`` (``FAILED`` when they hold
+    nothing, which no phasegate wrote: it then differs from a run that passed).
+    """
+    written = predicate.get("result")
+    if written not in _EARLIER:
+        return written, None
+    read = "PASSED"
+    if written == "fail":
+        read = result_of(predicate.get("warnedTests"), predicate.get("failedTests"))
+        read = "FAILED" if read == "PASSED" else read
+    return read, f"{ATTESTATION} written by an earlier phasegate: result {written!r} read as {read}"
+
+
+def note(data: dict) -> str | None:
+    """What a reader should know about a statement that matched: an earlier phasegate's ``result``."""
+    return read_result(data["predicate"])[1]
 
 
 def verdicts(run: Run) -> dict:
@@ -57,7 +92,7 @@ def verdicts(run: Run) -> dict:
                           f"expires {w.expires.isoformat()})")
         else:
             failed.append(f"{res.id} ({res.status})")
-    return {"result": "pass" if not warned and not failed else "fail",
+    return {"result": result_of(warned, failed),
             "passedTests": passed, "warnedTests": warned, "failedTests": failed}
 
 
@@ -118,8 +153,10 @@ def parse(text: str) -> dict:
         if data.get("predicateType") != PREDICATE_TYPE:
             raise ValueError(f"predicateType is {data.get('predicateType')!r}, not {PREDICATE_TYPE}")
         json_format.ParseDict(data.get("predicate"), test_result_pb2.TestResult())
-        if data["predicate"].get("result") not in ("pass", "fail"):
-            raise ValueError(f"predicate result is {data['predicate'].get('result')!r}, not pass or fail")
+        # The bindings' TestResult holds ``result`` as a plain string: the spec's enum is checked here.
+        if data["predicate"].get("result") not in (*RESULT_ENUM, *_EARLIER):
+            raise ValueError(f"predicate result is {data['predicate'].get('result')!r}, not "
+                             f"{', '.join(RESULT_ENUM[:-1])} or {RESULT_ENUM[-1]}")
     except (ValueError, json_format.ParseError, TypeError) as exc:
         raise AttestationMismatch(f"{ATTESTATION}: not an in-toto test-result Statement "
                                   f"({' '.join(str(exc).split())[:200]})") from None
@@ -148,10 +185,15 @@ def check(run: Run, files: dict[str, str]) -> dict:
             raise AttestationMismatch(f"{ATTESTATION}: subject {rel}'s sha256 differs from the file's")
     predicate = data["predicate"]
     want = verdicts(run)
-    for name in ("result", *_LISTS):
-        if (predicate.get(name) or ([] if name != "result" else None)) != want[name]:
+    for name in _LISTS:
+        if (predicate.get(name) or []) != want[name]:
             raise AttestationMismatch(f"{ATTESTATION}: {name} says {_short(predicate.get(name))}, run.json "
                                       f"{_short(want[name])}")
+    read, earlier = read_result(predicate)
+    if read != want["result"]:
+        said = f" (read as {read})" if earlier else ""
+        raise AttestationMismatch(f"{ATTESTATION}: result says {_short(predicate.get('result'))}{said}, run.json "
+                                  f"{_short(want['result'])}")
     if (predicate.get("configuration") or []) != _configuration(run):
         raise AttestationMismatch(f"{ATTESTATION}: configuration differs from the files run.json records")
     return data

@@ -3,7 +3,9 @@
 Open (exit 0) only when the newest signed run of the phase in ``reports/<env>/``:
 
 1. verifies against the allowed signers (:func:`phasegate.report.signoff.verify`: the
-   signature, every hash, the attestation) and was signed for this environment and phase;
+   signature, every hash, the attestation) and was signed for this environment and phase
+   (an attestation an earlier phasegate wrote, ``result`` ``pass``/``fail``, is accepted, and
+   the line says how it was read);
 2. shows no drift in any later run of the phase (:mod:`.drift`), and the newest later runs are
    not a hole (partial, interrupted, broken as a whole, another target, unreadable) that no
    complete run has superseded since;
@@ -25,7 +27,7 @@ from pathlib import Path
 from . import drift
 from .manifest import read as read_manifest
 from .model import Run, load_run, utc_now
-from .signoff import VerifyFailed, signed_at, verify
+from .signoff import VerifyFailed, attestation_note, signed_at, verify
 
 OPEN, DRIFTED, NO_SIGNATURE, EXPIRED, CANNOT_TELL = 0, 1, 2, 3, 4
 USAGE = 64  # sysexits' EX_USAGE
@@ -73,6 +75,7 @@ class Decision:
     age_seconds: int | None = None
     max_age_seconds: int | None = None
     later_runs: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the signed run, e.g. an earlier phasegate's attestation
 
     @property
     def label(self) -> str:
@@ -85,7 +88,7 @@ class Decision:
                                                                                        key=lambda i: _PRIORITY.index(i[0]))],
                 "signed_run": self.signed_run, "signer": self.signer, "signed_at": self.signed_at,
                 "age_seconds": self.age_seconds, "max_age_seconds": self.max_age_seconds,
-                "later_runs": [r.to_dict() for r in self.later_runs]}
+                "later_runs": [r.to_dict() for r in self.later_runs], "notes": list(self.notes)}
 
 
 def _closed(code: int, text: str, phase: str, env: str, **extra) -> Decision:
@@ -111,6 +114,7 @@ class _SignedRun:
     record: dict  # the manifest's sign-off
     moment: _dt.datetime  # when it was signed
     base: dict  # the Decision's fields that name it
+    note: str | None = None  # how its attestation was read, when an earlier phasegate wrote it
 
 
 def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path) -> Decision | _SignedRun:
@@ -130,10 +134,10 @@ def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path
     except VerifyFailed as exc:
         return _closed(NO_SIGNATURE, f"the newest signed run {folder.name} does not verify: {exc}", phase, env,
                        signed_run=folder.name)
-    return _signed_for(folder, phase, env)
+    return _signed_for(folder, phase, env, attestation_note(folder))
 
 
-def _signed_for(folder: Path, phase: str, env: str) -> Decision | _SignedRun:
+def _signed_for(folder: Path, phase: str, env: str, note: str | None = None) -> Decision | _SignedRun:
     """Signature: the verified run was signed for this phase of this environment, at a readable time."""
     data = read_manifest(folder)
     record = data.get("signoff") or {}
@@ -146,7 +150,7 @@ def _signed_for(folder: Path, phase: str, env: str) -> Decision | _SignedRun:
     if moment is None:
         return _closed(NO_SIGNATURE, f"{folder.name}: the sign-off's time {record.get('signed_at')!r} is not a UTC "
                                      "timestamp", phase, env, **base)
-    return _SignedRun(folder, record, moment, base)
+    return _SignedRun(folder, record, moment, base, note)
 
 
 def _drifted(later: list) -> str | None:
@@ -192,11 +196,12 @@ def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
              EXPIRED: _expired(signed, signed_run, age, max_age, now)}
     causes = {code: text for code, text in found.items() if text}
     extra = dict(signed.base, age_seconds=int(age.total_seconds()), max_age_seconds=int(max_age.total_seconds()),
-                 later_runs=later)
+                 later_runs=later, notes=[signed.note] if signed.note else [])
+    tail = f"; {signed.note}" if signed.note else ""
     if not causes:
         line = (f"OPEN: {phase} {head}, {age_text(age)} old (max {age_text(max_age)}); "
-                f"{len(later)} later run(s), no drift{drift.superseded_text(later)}")
+                f"{len(later)} later run(s), no drift{drift.superseded_text(later)}{tail}")
         return Decision(OPEN, line, phase, env, {}, **extra)
     order = [c for c in _PRIORITY if c in causes]
-    line = f"{LABELS[order[0]]}: {phase} {head}; " + "; also ".join(causes[c] for c in order)
+    line = f"{LABELS[order[0]]}: {phase} {head}; " + "; also ".join(causes[c] for c in order) + tail
     return Decision(order[0], line, phase, env, causes, **extra)

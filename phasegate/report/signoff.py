@@ -16,7 +16,9 @@ Order of a sign-off, so that the signature covers everything:
 ``verify`` checks the signature over the manifest first (against an allowed-signers file,
 for the signer the manifest names), then every hash, and names the first file that does
 not match; then that the attestation matches the run (its subjects the files, its verdicts
-run.json's as of the sign-off).
+run.json's as of the sign-off). A statement an earlier phasegate wrote (``result`` ``pass`` or
+``fail``, not the spec's ``PASSED``/``WARNED``/``FAILED``) still verifies, and verify says how
+it was read.
 """
 
 from __future__ import annotations
@@ -157,6 +159,8 @@ def verify(folder, allowed_signers) -> str:
     lines = provenance_lines(data.get("provenance") or {}, data.get("api_url"))
     lines.append("Attestation: " + (_attestation.summary(statement) if statement else
                                     f"none ({MANIFEST} lists no {ATTESTATION}: signed before phasegate wrote one)"))
+    if statement and _attestation.note(statement):
+        lines.append("Note: " + _attestation.note(statement))
     return "\n".join([head] + [f"  {line}" for line in lines])
 
 
@@ -164,6 +168,17 @@ def signed_at(record: dict) -> _dt.datetime | None:
     try:
         return parse_zulu(str(record.get("signed_at")))
     except ValueError:
+        return None
+
+
+def attestation_note(folder) -> str | None:
+    """What to know about a verified run's attestation (one an earlier phasegate wrote), else None."""
+    path = Path(folder) / ATTESTATION
+    if not path.is_file():
+        return None
+    try:
+        return _attestation.note(_attestation.parse(path.read_text(encoding="utf-8")))
+    except (OSError, _attestation.AttestationMismatch):
         return None
 
 
