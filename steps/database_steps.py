@@ -45,6 +45,10 @@ def show(database, fact: str, scenario_criteria) -> None:
 @then("the connection is encrypted unless the database is local")
 @reads()
 def connection_secure(snapshot, database, scenario_criteria):
+    """The worker's session is encrypted (TLS), unless the database is on this machine.
+
+    Example: Then the connection is encrypted unless the database is local
+    """
     show(database, "connection", scenario_criteria)
     judge_db.connection_secure(snapshot.worker_database, database, snapshot.staging.dashboard_url)
 
@@ -52,6 +56,10 @@ def connection_secure(snapshot, database, scenario_criteria):
 @then("the environment's schema exists")
 @reads()
 def schema_exists(snapshot, database, profile, scenario_criteria):
+    """The environment's schema (DB_SCHEMA) exists.
+
+    Example: Then the environment's schema exists
+    """
     show(database, "schemas", scenario_criteria)
     judge_db.schema_exists(database, profile.db_schema, snapshot.staging.dashboard_url)
 
@@ -59,6 +67,10 @@ def schema_exists(snapshot, database, profile, scenario_criteria):
 @then("the worker's role is staging-specific: not production's, not a superuser, not postgres")
 @reads()
 def staging_credentials(snapshot, database, profile, scenario_criteria):
+    """The worker's role is not production's (PRODUCTION_DB_ROLE), not a superuser, not postgres.
+
+    Example: Then the worker's role is staging-specific: not production's, not a superuser, not postgres
+    """
     show(database, "role", scenario_criteria)
     judge_db.staging_credentials(database, profile.production_db_role, snapshot.staging.dashboard_url)
 
@@ -66,6 +78,11 @@ def staging_credentials(snapshot, database, profile, scenario_criteria):
 @then("the worker's role has no privilege on the production schema or any of its tables")
 @reads()
 def production_unreachable(snapshot, database, profile, scenario_criteria):
+    """The worker's role has no door into the production schema (PRODUCTION_DB_SCHEMA): no privilege on it, its
+    tables, columns or sequences, through PUBLIC, membership, views, definer functions or foreign tables.
+
+    Example: Then the worker's role has no privilege on the production schema or any of its tables
+    """
     show(database, "production_isolation", scenario_criteria)
     judge_db.production_unreachable(database, profile.production_db_schema, snapshot.staging.dashboard_url)
 
@@ -73,6 +90,10 @@ def production_unreachable(snapshot, database, profile, scenario_criteria):
 @then("unqualified names resolve to the environment's schema and never to production's")
 @reads()
 def search_path(snapshot, database, profile, scenario_criteria):
+    """The worker's effective search_path resolves to the environment's schema and never to production's.
+
+    Example: Then unqualified names resolve to the environment's schema and never to production's
+    """
     show(database, "search_path", scenario_criteria)
     judge_db.search_path_staging(database, profile.db_schema, profile.production_db_schema,
                                  snapshot.staging.dashboard_url)
@@ -81,6 +102,10 @@ def search_path(snapshot, database, profile, scenario_criteria):
 @then("statement and idle-in-transaction timeouts are set for the worker")
 @reads()
 def timeouts(snapshot, database, scenario_criteria):
+    """statement_timeout and idle_in_transaction_session_timeout are set for the worker's role.
+
+    Example: Then statement and idle-in-transaction timeouts are set for the worker
+    """
     show(database, "timeouts", scenario_criteria)
     judge_db.timeouts_set(database, snapshot.staging.dashboard_url)
 
@@ -88,6 +113,10 @@ def timeouts(snapshot, database, scenario_criteria):
 @then("the queue table exists with a status and retry bookkeeping")
 @reads()
 def queue(snapshot, database, profile, scenario_criteria):
+    """The queue table (DB_QUEUE_TABLE) exists with a status column and retry bookkeeping (attempts, max attempts).
+
+    Example: Then the queue table exists with a status and retry bookkeeping
+    """
     show(database, "queue", scenario_criteria)
     judge_db.queue_ready(database, profile.db_queue_table, snapshot.staging.dashboard_url)
 
@@ -95,6 +124,10 @@ def queue(snapshot, database, profile, scenario_criteria):
 @then("the worker holds at least one session and no more than its pool size")
 @reads()
 def sessions(snapshot, database, profile, scenario_criteria):
+    """The worker holds at least one session and at most WORKER_POOL_MAX (skipped behind a transaction pooler).
+
+    Example: Then the worker holds at least one session and no more than its pool size
+    """
     show(database, "sessions", scenario_criteria)
     if reason := judge_db.sessions_not_judgeable(database):
         pytest.skip(reason)
@@ -104,6 +137,10 @@ def sessions(snapshot, database, profile, scenario_criteria):
 @then("no job has been running for longer than the stuck threshold")
 @reads()
 def stuck_jobs(snapshot, database, profile, scenario_criteria):
+    """No job has been in a running state (QUEUE_RUNNING_STATUSES) for longer than STUCK_JOB_MINUTES.
+
+    Example: Then no job has been running for longer than the stuck threshold
+    """
     show(database, "stuck_jobs", scenario_criteria)
     judge_db.no_stuck_jobs(database, profile.stuck_job_minutes, snapshot.staging.dashboard_url,
                            profile.queue_states.running)
@@ -112,6 +149,10 @@ def stuck_jobs(snapshot, database, profile, scenario_criteria):
 @then("the worker's role may read and update the queue table")
 @reads()
 def can_claim(snapshot, database, profile, scenario_criteria):
+    """The worker's role may SELECT and UPDATE the queue table (claim with FOR UPDATE SKIP LOCKED, finish).
+
+    Example: Then the worker's role may read and update the queue table
+    """
     show(database, "claim", scenario_criteria)
     judge_db.worker_can_claim(database, profile.db_queue_table, snapshot.staging.dashboard_url)
 
@@ -119,6 +160,11 @@ def can_claim(snapshot, database, profile, scenario_criteria):
 @then("the queue records failures: a last_error, a failed state, and no job past its attempts elsewhere")
 @reads()
 def failures_recorded(snapshot, database, profile, scenario_criteria):
+    """The queue records failures: a last_error column, the failed state (QUEUE_FAILED_STATUS) allowed, and no
+    job past its attempts in another state.
+
+    Example: Then the queue records failures: a last_error, a failed state, and no job past its attempts elsewhere
+    """
     show(database, "failures", scenario_criteria)
     judge_db.failures_recorded(database, profile.db_queue_table, profile.queue_states, snapshot.staging.dashboard_url)
 
@@ -126,6 +172,10 @@ def failures_recorded(snapshot, database, profile, scenario_criteria):
 @then("the API's role may insert jobs into the queue table and draw their ids")
 @reads()
 def api_can_enqueue(api, api_database, profile, scenario_criteria):
+    """The API's role may INSERT into the queue table and draw the values of its ids.
+
+    Example: Then the API's role may insert jobs into the queue table and draw their ids
+    """
     show(api_database, "enqueue", scenario_criteria)
     ids = judge_db.api_can_enqueue(api_database, profile.db_queue_table, api.dashboard_url)
     evidence.attach_text("How the queue's ids get their values", "\n".join(ids))
@@ -134,5 +184,9 @@ def api_can_enqueue(api, api_database, profile, scenario_criteria):
 @then("the API's role has no privilege on the production schema or any of its tables")
 @reads()
 def api_production_unreachable(api, api_database, profile, scenario_criteria):
+    """The API's role has no door into the production schema (as the worker's, judged in its own session).
+
+    Example: Then the API's role has no privilege on the production schema or any of its tables
+    """
     show(api_database, "production_isolation", scenario_criteria)
     judge_db.production_unreachable(api_database, profile.production_db_schema, api.dashboard_url, "the API's")

@@ -15,7 +15,7 @@ from phasegate.record import evidence
 from steps.subject import role_service
 
 ROLE = r'"(?P<role>[a-z][a-z0-9_-]*)"'
-WORDINGS = "|".join(sorted((w for w in FIELDS if w != "id"), key=len, reverse=True))
+WORDINGS = "|".join(w for w in FIELDS if w != "id")
 
 
 def _named(snapshot, profile, services_named, role: str, title: str):

@@ -16,6 +16,7 @@ severity), the completion report (sections), waivers and the sign-off.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +33,7 @@ CRITERION_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d{2}$")
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # Allure's; a tag names one, else normal
 PHASE_FILE = "phase.yaml"
 FEATURES = "features"
+FEATURES_DIR = "PHASEGATE_FEATURES_DIR"  # a folder of phases instead of the checkout's features/
 
 
 class CatalogueError(ConfigError):
@@ -94,7 +96,10 @@ def criterion_ids(tags) -> list[str]:
 
 
 def features_root(root: Path) -> Path:
-    return Path(root) / FEATURES
+    """Where the phases are: ``features/`` of the checkout, or the folder ``PHASEGATE_FEATURES_DIR`` names
+    (process environment; relative to the checkout) - phases kept outside it, or a test's own."""
+    other = os.environ.get(FEATURES_DIR)
+    return Path(root) / other if other else Path(root) / FEATURES
 
 
 def phase_names(root: Path) -> list[str]:
@@ -181,7 +186,7 @@ def load_phases(root: Path) -> dict[str, Phase]:
             owner[cid] = phase.name
     for name, phase in phases.items():  # a claim may name a criterion of any phase, but of a phase
         table = phase.claims_table()
-        where = f"{FEATURES}/{name}/{PHASE_FILE}"
+        where = _shown(features_root(root) / name / PHASE_FILE, root)
         problems.extend(unknown_ids(table, set(owner), where))
         named = set().union(*(c.ids() for c in table.values())) if table else set()
         others = {cid: phases[owner[cid]].title for cid in sorted(named) if owner.get(cid, name) != name}
@@ -189,6 +194,10 @@ def load_phases(root: Path) -> dict[str, Phase]:
     if problems:
         raise CatalogueError("\n".join(problems))
     return phases
+
+
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def _phase_file(path: Path) -> dict:

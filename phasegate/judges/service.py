@@ -81,8 +81,8 @@ def custom_domain_verified(target: ServiceSnapshot, name: str) -> None:
     found = [d for d in target.custom_domains if d.name.lower().rstrip(".") == wanted]
     if not found:
         names = ", ".join(d.name for d in target.custom_domains) or "none"
-        raise Violation(f"custom domain {name}", "on the service, verified", f"not on the service (its domains: {names})",
-                        link=service.dashboard_url)
+        raise Violation(f"custom domain {name}", "on the service, verified",
+                        f"not on the service (its domains: {names})", link=service.dashboard_url)
     if found[0].verification_status != "verified":
         raise Violation(f"custom domain {name}", "verificationStatus 'verified'",
                         f"verificationStatus {found[0].verification_status!r}", link=service.dashboard_url)

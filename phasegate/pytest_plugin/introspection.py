@@ -39,6 +39,7 @@ def reads_of_steps(config, items) -> dict[str, frozenset]:
 
     reads: dict[str, frozenset] = {}
     problems: dict[str, None] = {}
+    unknown: dict[str, None] = {}
     found: dict[tuple, tuple] = {}
     for item in items:
         template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
@@ -55,8 +56,9 @@ def reads_of_steps(config, items) -> dict[str, frozenset]:
                 found[key] = _step_function(step, item)
             context_, declared = found[key]
             where = f"{_shown(template.feature.filename, config.rootpath)}:{step.line_number}"
-            if context_ is None:
-                continue  # pytest-bdd reports a step without a definition when the scenario runs
+            if context_ is None:  # one line, now, rather than a StepDefinitionNotFoundError when it runs
+                unknown[_unknown(where, step)] = None
+                continue
             try:
                 needs, subject = _resolved(context_, declared, step, example, subject)
             except ValueError as exc:
@@ -65,9 +67,31 @@ def reads_of_steps(config, items) -> dict[str, frozenset]:
                 continue
             union |= needs
         reads[item.nodeid] = frozenset(union)
+    if unknown:
+        raise pytest.UsageError("\n".join(unknown))
     if problems:
         raise pytest.UsageError("phasegate: steps whose needs are unknown:\n" + "\n".join(problems))
     return reads
+
+
+def _unknown(where: str, step) -> str:
+    """A sentence no step definition matches, in one line: where, what, and the nearest known sentences."""
+    from .vocabulary import entry, nearest
+
+    known = [entry(c) for c in step_contexts()]
+    shown = "; ".join(nearest(step.type, step.name, known))
+    return (f"phasegate: {where}: no step definition matches {step.keyword} {step.name!r} (phasegate steps lists "
+            f"the vocabulary); nearest known: {shown}")
+
+
+def step_contexts() -> list:
+    """Every step definition pytest-bdd has registered (its StepFunctionContext), each step function once."""
+    from pytest_bdd.steps import step_function_context_registry
+
+    seen: dict[tuple, object] = {}
+    for context_ in list(step_function_context_registry.values()):
+        seen.setdefault((id(context_.step_func), context_.type, context_.parser.name), context_)
+    return list(seen.values())
 
 
 def _shown(filename: str, root) -> str:
