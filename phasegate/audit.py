@@ -2,8 +2,9 @@
 
 Reads any Markdown file, finds every line with ✅, ✔, ☑ or a ``[x]`` checkbox, and says for
 each, in document order, whether a phase's claims table maps it to criteria, to the phase
-verdict, to not verifiable (and why), or to nothing (**unmapped**). Without a phase named, the
-phase whose table matches most lines. With run folders (as ``phasegate status`` finds them),
+verdict, to not verifiable (and why), or to nothing (**unmapped**). A line about a service the
+phase does not judge (:mod:`phasegate.catalogue.services`) is unmapped, whatever its text: a verdict is
+never lent across services. Without a phase named, the phase whose table matches most lines. With run folders (as ``phasegate status`` finds them),
 each claim also gets today's verdict: the worst of its criteria's, or the phase's gate label
 for the document's own status lines.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from .catalogue.claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, UNMAPPED, Entry, account, claim_lines, summary, worst
 from .catalogue.criteria import Phase
+from .catalogue.services import ReportServices, report_services
 from .errors import PhasegateError
 
 EXIT_ACCOUNTED, EXIT_UNMAPPED, EXIT_UNUSABLE = 0, 1, 2
@@ -65,7 +67,7 @@ class Audit:
             elif e.status == NOT_VERIFIABLE:
                 what = f"not verifiable: {e.reason}" + (f" (closest {', '.join(e.criteria)})" if e.criteria else "")
             else:
-                what = "UNMAPPED: no entry in the claims table"
+                what = "UNMAPPED: " + (e.reason or "no entry in the claims table")
             verdict = self.verdict(e)
             out.append(f"{e.line.line:>5}  {e.line.text} — {what}" + (f" [{verdict}]" if verdict else ""))
         phase = f"{self.phase.title} ({self.phase.name})" if self.phase else "no phase"
@@ -88,27 +90,50 @@ def read_report(path: Path) -> str:
         raise AuditError(f"{path} cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
-def choose_phase(text: str, phases: dict[str, Phase], name: str | None = None) -> Phase | None:
-    """The phase named, or the one whose claims table matches most of the document's claim lines."""
+def _about_others(phase: Phase, about: tuple[str, ...]) -> bool:
+    """A line about services the phase does not judge (both known): its table's entry is not this line's."""
+    return bool(phase.services) and bool(about) and not set(about) <= set(phase.services)
+
+
+def choose_phase(text: str, phases: dict[str, Phase], name: str | None = None,
+                 services: ReportServices | None = None) -> Phase | None:
+    """The phase named, or the one whose claims table matches most of the document's claim lines
+    (a line about services the phase does not judge is no match)."""
     if name is not None:
         if name not in phases:
             raise AuditError(f"no such phase {name}; phases: {', '.join(sorted(phases))}")
         return phases[name]
     lines = claim_lines(text)
+    services = services or ReportServices()
     best, matched = None, 0
     for phase in sorted(phases.values(), key=lambda p: p.name):
         table = phase.claims_table()
-        count = sum(1 for line in lines if line.key in table)
+        count = sum(1 for line in lines if line.key in table and not _about_others(phase, services.of(line.line)))
         if count > matched:
             best, matched = phase, count
     return best
 
 
+def _same_service(entries: list[Entry], phase: Phase | None, services: ReportServices) -> list[Entry]:
+    """Entries whose line is about another service than the phase judges: unmapped, saying whose they are."""
+    if phase is None:
+        return entries
+    out = []
+    for e in entries:
+        about = services.of(e.line.line)
+        if e.status != UNMAPPED and _about_others(phase, about):
+            e = Entry(e.line, UNMAPPED, reason=f"about {', '.join(about)}; {phase.title}'s claims table is about "
+                                               f"{', '.join(phase.services)}")
+        out.append(e)
+    return out
+
+
 def audit(path: Path, phases: dict[str, Phase], phase: str | None = None) -> Audit:
     text = read_report(path)
-    chosen = choose_phase(text, phases, phase)
+    services = report_services(text, [s for p in phases.values() for s in p.services])
+    chosen = choose_phase(text, phases, phase, services)
     table = chosen.claims_table() if chosen else {}
-    return Audit(Path(path), chosen, account(claim_lines(text), table))
+    return Audit(Path(path), chosen, _same_service(account(claim_lines(text), table), chosen, services))
 
 
 def read_verdicts(result: Audit, folders: list[Path]) -> Audit:

@@ -4,9 +4,13 @@ Writes ``features/<phase>/``: the report itself (``hand-written-report.md``), ``
 (title, prefix, the report's sections and its claims table) and one feature per section of
 the report that has a claim no phase judges yet. Each such claim becomes a criterion with a
 new ID: a ``@staging`` scenario named after the claim whose one step says it is not yet
-executable, so it is reported pending, never passed. Claims the catalogue already accounts
-for (in any phase's table) keep that entry; the document's own status lines are its phase
-verdict. An existing folder is never overwritten; a scaffold the catalogue rejects is removed.
+executable, so it is reported pending, never passed. A claim another phase's table accounts for
+keeps that entry only when that phase judges the service the claim is about (the report's own
+``Service:`` lines and headings say which, :mod:`phasegate.catalogue.services`; they become the new
+phase's ``services``): the same words about another service are the new phase's own claim. The
+document's own status lines are its phase verdict; a vague claim ("Performance: Good") is proposed as
+not verifiable, with why. An existing folder is never overwritten; a scaffold the catalogue rejects
+is removed.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from pathlib import Path
 import yaml
 
 from .audit import AuditError, read_report
-from .catalogue.claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, Claim, ClaimLine, claim_lines, claim_text
+from .catalogue.claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, Claim, ClaimLine, claim_lines, claim_text, vague
 from .catalogue.criteria import FEATURES, PHASE_FILE, CatalogueError, load_phases
+from .catalogue.services import ReportServices, judges, report_services
 
 HAND_WRITTEN = "hand-written-report.md"
 PENDING_STEP = "this claim is not yet executable"
@@ -42,13 +47,22 @@ def _sections(text: str) -> tuple[str, dict[int, str]]:
     return title, of_line
 
 
-def _known(phases) -> dict[str, Claim]:
-    """Every claim some phase's table accounts for, by key (the first phase in name order wins)."""
-    known: dict[str, Claim] = {}
+def _lent(lines: list[ClaimLine], phases, services: ReportServices) -> dict[str, Claim]:
+    """The entries of other phases' tables the new phase may reuse, by claim key.
+
+    An entry is reused only when its phase judges every service each line of that claim is about (the
+    first such phase in name order); otherwise the claim is the new phase's own. A report that names no
+    service lends nothing: the same words about another service are another claim.
+    """
+    about: dict[str, list[tuple[str, ...]]] = {}
+    for line in lines:
+        about.setdefault(line.key, []).append(services.of(line.line))
+    lent: dict[str, Claim] = {}
     for name in sorted(phases):
         for key, claim in phases[name].claims_table().items():
-            known.setdefault(key, claim)
-    return known
+            if key in about and key not in lent and all(judges(phases[name].services, a) for a in about[key]):
+                lent[key] = claim
+    return lent
 
 
 def _entry(claim: Claim, text: str, section: str) -> dict:
@@ -78,7 +92,7 @@ class _Draft:
     """The new phase's claims table, its pending criteria and its sections, one claim line at a time."""
 
     prefix: str
-    known: dict[str, Claim]
+    known: dict[str, Claim]  # the entries of other phases' tables it may reuse (:func:`_lent`)
     claims: list[dict] = field(default_factory=list)
     seen: dict[str, str] = field(default_factory=dict)  # claim key -> its ID or status, once per claim
     pending: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # section -> [(ID, claim)]
@@ -103,6 +117,9 @@ class _Draft:
         elif _STATUS_LINE.match(line.text):
             self.claims.append({"claim": line.text, PHASE_VERDICT: True})
             self.seen[line.key] = PHASE_VERDICT
+        elif vague(line.text):  # "Performance: Good": no step could ever make it executable
+            self.claims.append({"claim": line.text, NOT_VERIFIABLE: vague(line.text)})
+            self.seen[line.key] = NOT_VERIFIABLE
         else:
             cid = f"{self.prefix}-{len(self.pending_ids()) + 1:02d}"
             self.pending.setdefault(section, []).append((cid, line.text))
@@ -139,10 +156,13 @@ def _checked_target(target: Path, prefix: str | None) -> Path:
     return target.resolve().parent.parent
 
 
-def _draft(report: Path, text: str, section_of: dict[int, str], phases, prefix: str) -> _Draft:
-    """Every claim line of the report, accounted for by a phase, the document's status, or a new criterion."""
-    draft = _Draft(prefix, _known(phases))
-    for line in claim_lines(text):
+def _draft(report: Path, text: str, section_of: dict[int, str], phases, prefix: str,
+           services: ReportServices) -> _Draft:
+    """Every claim line of the report, accounted for by a phase judging its service, the document's status,
+    not verifiable (vague), or a new criterion."""
+    lines = claim_lines(text)
+    draft = _Draft(prefix, _lent(lines, phases, services))
+    for line in lines:
         draft.add(line, section_of.get(line.line, "Report"))
     count = len(draft.pending_ids())
     if count > 99:
@@ -150,15 +170,17 @@ def _draft(report: Path, text: str, section_of: dict[int, str], phases, prefix: 
     return draft
 
 
-def _phase_file(report: Path, doc_title: str, title: str, prefix: str, draft: _Draft) -> str:
-    """phase.yaml: a header saying where it came from, then title, prefix, report sections and claims."""
-    meta = {"title": title, "prefix": prefix,
+def _phase_file(report: Path, doc_title: str, title: str, prefix: str, draft: _Draft,
+                services: tuple[str, ...]) -> str:
+    """phase.yaml: a header saying where it came from, then title, prefix, services, report sections and claims."""
+    meta = {"title": title, "prefix": prefix, **({"services": list(services)} if services else {}),
             "report": {"title": f"{title} Completion Report", "sections": draft.sections()},
             "hand_written": HAND_WRITTEN, "claims": draft.claims}
     source = f"{Path(report).name} ({doc_title or 'no title'})"
     header = (f"# Scaffolded by `phasegate audit --scaffold` from {source}.\n"
               "# Each claim no phase judged became a pending criterion: give its scenario real steps, or move the\n"
-              "# claim to not_verifiable (with a reason and the closest criteria) and remove its scenario.\n")
+              "# claim to not_verifiable (with a reason and the closest criteria) and remove its scenario. Vague\n"
+              "# claims are proposed as not_verifiable; services are those the report names.\n")
     return header + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110)
 
 
@@ -180,7 +202,16 @@ def _write(target: Path, root: Path, text: str, phase_file: str, draft: _Draft) 
     return files
 
 
-def _said(target: Path, phases, files: list[str], draft: _Draft) -> list[str]:
+def _about(services: tuple[str, ...]) -> str:
+    """Which services the new phase judges, as the report said: the line that says whose claims were reused."""
+    if services:
+        return (f"services: {', '.join(services)} (as the report names them); a claim of another phase's table is "
+                "reused only when that phase judges the same service")
+    return ("services: none named (no `Service:` line in the report), so no claim was reused from another phase's "
+            f"table; name them in {PHASE_FILE} (services: [...])")
+
+
+def _said(target: Path, phases, files: list[str], draft: _Draft, services: tuple[str, ...]) -> list[str]:
     """The lines to print: what was written, how the claims were accounted for, how to run the phase."""
     statuses = list(draft.seen.values())
     ids = draft.pending_ids()
@@ -190,6 +221,7 @@ def _said(target: Path, phases, files: list[str], draft: _Draft) -> list[str]:
         f"{len(statuses)} claims: {len(ids)} pending" + (f" ({ids[0]}…{ids[-1]}, not yet executable)" if ids else "")
         + f", {statuses.count(CRITERIA)} judged by existing criteria, {statuses.count(PHASE_VERDICT)} phase "
         f"verdict(s), {statuses.count(NOT_VERIFIABLE)} not verifiable",
+        _about(services),
         *([f"left out: a check mark with no claim on line(s) {', '.join(map(str, draft.empty))}"]
           if draft.empty else []),
         f"run it: pytest -m staging --env sandbox --phase {target.name}",
@@ -208,6 +240,7 @@ def scaffold(report: Path, target: Path, prefix: str | None, title: str | None =
         raise AuditError(f"refused: prefix {prefix} is {taken[prefix]}'s")
     title = title or (f"Phase {prefix[1:]}" if re.fullmatch(r"P\d+", prefix) else prefix)
     doc_title, section_of = _sections(text)
-    draft = _draft(report, text, section_of, phases, prefix)
-    files = _write(target, root, text, _phase_file(report, doc_title, title, prefix, draft), draft)
-    return _said(target, phases, files, draft)
+    services = report_services(text, [s for p in phases.values() for s in p.services])
+    draft = _draft(report, text, section_of, phases, prefix, services)
+    files = _write(target, root, text, _phase_file(report, doc_title, title, prefix, draft, services.named), draft)
+    return _said(target, phases, files, draft, services.named)

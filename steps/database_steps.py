@@ -5,6 +5,7 @@ from pytest_bdd import given, then
 
 from phasegate.record import evidence
 from phasegate.judges import database as judge_db
+from phasegate.judges import keys as judge_keys
 from phasegate.catalogue.criteria import reads
 
 from steps.subject import role_service
@@ -85,6 +86,27 @@ def production_unreachable(snapshot, database, profile, scenario_criteria):
     """
     show(database, "production_isolation", scenario_criteria)
     judge_db.production_unreachable(database, profile.production_db_schema, snapshot.staging.dashboard_url)
+
+
+@then("no Supabase key the worker holds opens a door into the production schema")
+@reads("secret_files")
+def keys_cannot_reach(snapshot, database, profile, scenario_criteria):
+    """No Supabase key in the worker's environment or secret files acts as a role with a door into the production
+    schema (each judged like the worker's own role, in the same session).
+
+    Example: Then no Supabase key the worker holds opens a door into the production schema
+    """
+    show_keys(snapshot.staging, database, scenario_criteria)
+    judge_keys.keys_cannot_reach(snapshot.staging.supabase_keys(), snapshot.staging.database_project, database,
+                                 profile.production_db_schema, snapshot.staging.dashboard_url, "the worker")
+
+
+def show_keys(service, database, scenario_criteria) -> None:
+    """Attach the keys the service holds (by variable, never a value) and what the roles they act as reach."""
+    cid = " ".join(scenario_criteria)
+    evidence.attach_json(f"{cid} Supabase keys and what their roles reach",
+                         judge_keys.key_evidence(service.supabase_keys(), service.database_project, database))
+    show(database, "key_doors", scenario_criteria)
 
 
 @then("unqualified names resolve to the environment's schema and never to production's")
@@ -190,3 +212,16 @@ def api_production_unreachable(api, api_database, profile, scenario_criteria):
     """
     show(api_database, "production_isolation", scenario_criteria)
     judge_db.production_unreachable(api_database, profile.production_db_schema, api.dashboard_url, "the API's")
+
+
+@then("no Supabase key the API holds opens a door into the production schema")
+@reads("api:secret_files")
+def api_keys_cannot_reach(api, api_database, profile, scenario_criteria):
+    """No Supabase key the API holds acts as a role with a door into the production schema (judged in the API's
+    session).
+
+    Example: Then no Supabase key the API holds opens a door into the production schema
+    """
+    show_keys(api, api_database, scenario_criteria)
+    judge_keys.keys_cannot_reach(api.supabase_keys(), api.database_project, api_database,
+                                 profile.production_db_schema, api.dashboard_url, "the API")

@@ -132,8 +132,64 @@ DOOR_LINES = {
 
 
 def test_every_door_has_a_world():
-    assert set(DOOR_LINES) == {n for n in database_worlds(violating=True) if n.startswith("P4-43-")} - {
+    assert set(DOOR_LINES) == {n for n in database_worlds(violating=True)
+                               if n.startswith("P4-43-") and not n.startswith("P4-43-key-")} - {
         "P4-43-public-usage", "P4-43-membership", "P4-43-public-select", "P4-43-read-all-data"}
+
+
+# P4-43's line for the door a Supabase key the worker holds opens: the same analysis as the worker's own role,
+# for the role the key acts as (service_role unless the world says otherwise), naming the variable, never the value.
+_KEY = "door via SUPABASE_SERVICE_ROLE_KEY (acts as service_role): "
+_PROD = "owner upload_worker_prod"
+KEY_DOOR_LINES = {
+    "P4-43-key-schema-usage": f"{_KEY}upload_pipeline (schema, {_PROD}): USAGE via service_role",
+    "P4-43-key-table": f"{_KEY}upload_pipeline.upload_jobs (table, {_PROD}): SELECT, INSERT via service_role",
+    "P4-43-key-column": f"{_KEY}upload_pipeline.documents (table, {_PROD}): SELECT (id, title) via service_role",
+    "P4-43-key-sequence": f"{_KEY}upload_pipeline.documents_id_seq (sequence, {_PROD}): USAGE via service_role",
+    "P4-43-key-view": f"{_KEY}{S}.document_titles (view, {_PROD}): SELECT via service_role: runs with its owner's "
+                      "privileges and reads upload_pipeline.documents",
+    "P4-43-key-rule": f"{_KEY}{S}.document_lookups (rule lookup ON INSERT, {_PROD}): INSERT via service_role",
+    "P4-43-key-definer": f"{_KEY}{S}.document_titles() (SECURITY DEFINER function (plpgsql), {_PROD}): EXECUTE via "
+                         "service_role: runs as its owner",
+    "P4-43-key-membership": f"{_KEY}upload_worker_prod (role): SET ROLE: reaches upload_pipeline",
+    "P4-43-key-set-role": f"{_KEY}upload_worker_prod (role): SET ROLE: reaches upload_pipeline",
+    "P4-43-key-foreign-table": f"{_KEY}{S}.remote_documents (foreign table (server production_database, wrapper "
+                               "phasegate_sandbox_fdw)",
+    "P4-43-key-read-all-data": f"{_KEY}pg_read_all_data (role): SET ROLE: reaches upload_pipeline",
+    "P4-43-key-supabase-guide": f"{_KEY}upload_pipeline.upload_jobs (table, {_PROD}): SELECT, INSERT, UPDATE, DELETE",
+    "P4-43-key-anon": f"door via SUPABASE_SERVICE_ROLE_KEY (acts as anon): upload_pipeline.documents (table, {_PROD}): "
+                      "SELECT via anon",
+    "P4-43-key-secret": f"{_KEY}upload_pipeline.documents (table, {_PROD}): SELECT via service_role",
+    "P4-43-key-by-name": f"{_KEY}upload_pipeline.documents (table, {_PROD}): SELECT via service_role",
+    "P4-43-key-same-project": f"{_KEY}upload_pipeline.documents (table, {_PROD}): SELECT via service_role",
+}
+
+
+def test_every_key_door_has_a_world():
+    assert set(KEY_DOOR_LINES) == {n for n in database_worlds(violating=True) if n.startswith("P4-43-key-")}
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["direct", "through-the-pooler"])
+@pytest.mark.parametrize("name", sorted(KEY_DOOR_LINES))
+def test_p4_43_names_the_door_a_key_opens_by_its_variable_and_role(tmp_path_factory, name, pooled):
+    run = database_run(tmp_path_factory, name, pooled)  # the same runs as above: each world once each way
+    message = run.messages("P4-43")[0]
+    assert "the worker's Supabase keys reaching production schema upload_pipeline" in message, message
+    assert KEY_DOOR_LINES[name] in message, message
+    if name == "P4-43-key-by-name":
+        assert "judged by its name as service_role" in message
+    assert "CANARY" not in run.artifacts_text()  # no key's value, anywhere
+
+
+@pytest.mark.parametrize("name", ["compliant", "compliant-key-other-project", "compliant-no-supabase-roles"])
+def test_p4_43_evidence_lists_each_key_and_what_its_role_reaches(tmp_path_factory, name):
+    run = database_run(tmp_path_factory, name, pooled=False)
+    text = run.artifacts_text()
+    assert '"variable": "SUPABASE_SERVICE_ROLE_KEY"' in text and '"acts as": "service_role"' in text
+    expected = {"compliant": '"reaches in production": "nothing"',
+                "compliant-key-other-project": "it belongs to project othersandboxprojectx",
+                "compliant-no-supabase-roles": "the database has no such role"}[name]
+    assert expected in text
 
 
 @pytest.mark.parametrize("pooled", [False, True], ids=["direct", "through-the-pooler"])

@@ -47,7 +47,7 @@ OFF_THE_FLOW = {
 }
 
 BASE = {"phasegate", "phasegate.errors", "phasegate.timefmt", "phasegate.redact", "phasegate.fileio",
-        "phasegate.queue_states", "phasegate.identity", "phasegate.causes"}
+        "phasegate.queue_states", "phasegate.identity", "phasegate.causes", "phasegate.supabase_keys"}
 
 # Every other module by the longest dotted prefix of its name. Today's top-level files that are
 # moving sit beside the package they move into, so both names land in the same layer.

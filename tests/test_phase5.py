@@ -51,7 +51,9 @@ def test_a_phase5_run_names_its_phase(compliant_run):
     assert record["phase"]["name"] == "phase5" and set(record["criteria"]) == READINESS | ROUND_TRIP
     assert record["completeness"]["phase_criteria"] == sorted(READINESS | ROUND_TRIP)
     report = (folder / "completion-report.md").read_text()
-    assert report.startswith("# SANDBOX — Phase 5 Readiness Report: upload-worker-staging")
+    # The phase's own services (phase.yaml), not only the profile's worker.
+    assert report.startswith("# SANDBOX — Phase 5 Readiness Report: upload-api-staging, upload-worker-staging (")
+    assert "**Services**: `upload-api-staging`, `upload-worker-staging`" in report
     assert "10 of 10 Phase 5 criteria were judged" in report and "skipped 2" in report and "P4-" not in report
     assert "API-Worker Communication: Ready for configuration — The API's database role" in report
     assert "not in this catalogue" not in report
@@ -142,7 +144,19 @@ API_DOORS = {
 }
 
 
-@pytest.mark.parametrize("name", ["compliant", "P5-05-no-insert", "P5-05-production-role", *sorted(API_DOORS)])
+# P5-05's line for the door a Supabase key the API holds opens (the worker's keys open none of them).
+API_KEY_DOORS = {
+    "P5-05-key-anon": "door via SUPABASE_KEY (acts as anon): upload_pipeline.documents (table, owner "
+                      "upload_worker_prod): SELECT via anon",
+    "P5-05-key-service-role": "door via SUPABASE_KEY (acts as service_role): upload_pipeline.documents (table, "
+                              "owner upload_worker_prod): SELECT via service_role",
+    "P5-05-key-secret": "door via SUPABASE_KEY (acts as service_role): upload_pipeline.documents (table, "
+                        "owner upload_worker_prod): SELECT via service_role",
+}
+
+
+@pytest.mark.parametrize("name", ["compliant", "P5-05-no-insert", "P5-05-production-role", *sorted(API_DOORS),
+                                  *sorted(API_KEY_DOORS)])
 def test_p5_05_is_judged_the_same_through_the_pooler(tmp_path, name):
     run = run_suite(tmp_path, *PHASE5, world=name, env=THROUGH_THE_POOLER)
     violated = CATALOGUE[name].violates
@@ -151,6 +165,10 @@ def test_p5_05_is_judged_the_same_through_the_pooler(tmp_path, name):
     if name in API_DOORS:
         message = run.messages("P5-05")[0]
         assert "the API's reach into production schema upload_pipeline" in message and API_DOORS[name] in message
+    if name in API_KEY_DOORS:
+        message = run.messages("P5-05")[0]
+        assert "the API's Supabase keys reaching production schema upload_pipeline" in message
+        assert API_KEY_DOORS[name] in message
     assert "CANARY" not in run.artifacts_text()
     [connection] = api_database_evidence(run)  # the API's own session, through PgBouncer on port 6543
     assert connection["pooling"]["mode"] == "transaction" and ":6543/" in connection["url"], connection

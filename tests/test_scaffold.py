@@ -44,16 +44,20 @@ def test_the_scaffold_writes_a_phase_and_says_how_to_enable_it(scaffolded):
         "(01_end_to_end_uploads.feature, 02_alerting.feature)",
         "10 claims: 5 pending (P6-01…P6-05, not yet executable), 2 judged by existing criteria, 2 phase verdict(s), "
         "1 not verifiable",
+        "services: upload-api-staging, upload-worker-staging (as the report names them); a claim of another phase's "
+        "table is reused only when that phase judges the same service",
         "run it: pytest -m staging --env sandbox --phase phase6",
         "to judge it with the others, add it to PHASEGATE_PHASES in environments/<env>.env: "
         "PHASEGATE_PHASES=phase4,phase5,phase6",
     ]
     phase = load_phases(repo)["phase6"]
     assert (phase.title, phase.prefix) == ("Phase 6", "P6")
+    assert phase.services == ("upload-api-staging", "upload-worker-staging")
     assert {cid: c.title for cid, c in phase.criteria.items()} == NEW
     assert all("staging" in c.tags for c in phase.criteria.values())
     table = {c.text: (c.status, c.criteria, c.reason) for c in phase.claims_table().values()}
-    assert table["ENVIRONMENT=staging"] == ("criteria", ("P4-20",), "")  # already judged: mapped, not scaffolded
+    # Under "Environment", the report is about the worker, which Phase 4 judges: mapped, not scaffolded.
+    assert table["ENVIRONMENT=staging"] == ("criteria", ("P4-20",), "")
     assert table["Worker Service: Ready for API integration"] == ("criteria", ("P5-01",), "")
     assert table["Logging: Structured logging implemented"][0] == "not_verifiable"
     assert table["Status: COMPLETED"][0] == table["Phase 6 Status: COMPLETED"][0] == "phase_verdict"
@@ -105,6 +109,10 @@ def test_a_scaffolded_phase_runs_every_claim_pending_and_nothing_passes(pending_
     assert [f.name.rsplit("-", 1)[-1] for f in folders] == ["phase6"], done.stdout[-3000:]  # no other phase ran
     for cid, claim in NEW.items():
         assert f"pending  {cid} {claim}" in done.stdout.splitlines()
+    # Work not done: the policy's scenarios passed beside them, yet the run is not green (Cucumber's strict mode).
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert ("phasegate: 5 pending criteria selected (not yet executable: P6-01, P6-02, P6-03, P6-04, P6-05); "
+            "the run is not green") in done.stdout.splitlines()
     record = json.loads((folders[0] / "run.json").read_text())
     assert {cid: e["outcome"] for cid, e in record["criteria"].items()} == {cid: "skipped" for cid in NEW}
     messages = {cid: [s["message"] for s in e["scenarios"]] for cid, e in record["criteria"].items()}
@@ -112,10 +120,14 @@ def test_a_scaffolded_phase_runs_every_claim_pending_and_nothing_passes(pending_
     run = load_run(folders[0])
     assert all(r.pending for r in run.results.values()) and not any(r.status == "passed" for r in run.ran)
     md = (folders[0] / "completion-report.md").read_text()
+    assert md.startswith("# SANDBOX — Phase 6 Completion Report: upload-api-staging, upload-worker-staging (")
+    assert "**Services**: `upload-api-staging`, `upload-worker-staging`" in md
     for cid, claim in NEW.items():
         assert f"- ⏳ **pending** {cid} {claim} — not yet executable" in md
-    assert "| 20 | **Upload Flow**: Files uploaded through the API reach storage | P6-01 | … **pending** |" in md
-    assert "| 13 | `ENVIRONMENT=staging` | P4-20 | judged in Phase 4's run |" in md
+    assert "0 of 5 Phase 6 criteria were judged" in md and ", skipped 0, not run 0, pending 5." in md
+    assert "11 claims: 2 judged by 2 criteria, 6 pending (5 criteria), 2 phase verdicts, 1 not verifiable" in md
+    assert "| 23 | **Upload Flow**: Files uploaded through the API reach storage | P6-01 | … **pending** |" in md
+    assert "| 16 | `ENVIRONMENT=staging` | P4-20 | judged in Phase 4's run |" in md
 
 
 def test_sign_off_refuses_a_pending_phase_naming_each_claim(pending_run):

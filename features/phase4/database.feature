@@ -28,7 +28,10 @@ Feature: Database isolation
 
   @P4-43 @critical @security @staging
   Scenario: The worker cannot reach the production schema
+    Neither through its own database role nor through a Supabase key it holds: a key reaches the
+    database through the Data API as the role it names, and is judged like the worker's own.
     Then the worker's role has no privilege on the production schema or any of its tables
+    And no Supabase key the worker holds opens a door into the production schema
 
   @P4-44 @critical @security @staging
   Scenario: Unqualified names resolve to the staging schema

@@ -7,8 +7,10 @@ Feature: Enqueuing from the API
 
   @P5-05 @critical @staging
   Scenario: The API's database role can enqueue and cannot reach production
-    It may insert into the queue and draw the job ids; it has no privilege in the production schema.
+    It may insert into the queue and draw the job ids; it has no privilege in the production schema,
+    neither through its own role nor through a Supabase key it holds.
     Given the API service as Render reports it
     And the API's database, reached with the API's own credentials
     Then the API's role may insert jobs into the queue table and draw their ids
     And the API's role has no privilege on the production schema or any of its tables
+    And no Supabase key the API holds opens a door into the production schema

@@ -77,6 +77,28 @@ def _tidy(text: str) -> str:
     return re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", text)).strip()
 
 
+# Words that praise without measuring: a claim made only of them (and no number) names nothing to check.
+_VAGUE = frozenset("good great excellent fine ok okay stable working works functional operational optimized optimised "
+                   "optimal efficient fast smooth smoothly reliable robust improved acceptable satisfactory solid "
+                   "nominal".split())
+_FILLER = frozenset("and all as expected everything fully highly is it overall properly quite really very well".split())
+
+
+def vague(text: str) -> str:
+    """Why a claim cannot be checked as worded ("Performance: Good", "Stable"), or "" when it may be.
+
+    Vague: what it asserts (the text after its label, or the whole claim) is only words of praise
+    ("good", "stable", "working", "optimized", ...), with no number, threshold or name a machine could compare.
+    """
+    said = claim_text(text)
+    value = said.split(":", 1)[1] if ":" in said else said
+    words = re.findall(r"[^\W_]+", value.casefold())
+    if not words or re.search(r"\d", value) or not set(words) <= _VAGUE | _FILLER or not set(words) & _VAGUE:
+        return ""
+    return (f"vague: \"{value.strip()}\" names no measure or bound a machine could check; say what is measured and "
+            "its limit (e.g. p95 latency under 500 ms over 24 h) and make it a criterion")
+
+
 @dataclass(frozen=True)
 class ClaimLine:
     line: int  # 1-based, in the document
@@ -216,14 +238,22 @@ def account(lines: list[ClaimLine], table: dict[str, Claim]) -> list[Entry]:
     return out
 
 
-def summary(entries: list[Entry]) -> str:
-    """``88 claims: 71 judged by 34 criteria, 3 phase verdicts, 14 not verifiable`` (and any unmapped)."""
-    judged = [e for e in entries if e.status == CRITERIA]
+def summary(entries: list[Entry], pending=frozenset()) -> str:
+    """``88 claims: 71 judged by 34 criteria, 3 phase verdicts, 14 not verifiable`` (and any unmapped).
+
+    A claim accounted for by a ``pending`` criterion (not yet executable) is not judged: it is counted
+    apart, ``…, 6 pending (5 criteria), …``.
+    """
+    mapped = [e for e in entries if e.status == CRITERIA]
+    waiting = [e for e in mapped if set(e.criteria) & set(pending)]
+    judged = [e for e in mapped if e not in waiting]
     ids = {cid for e in judged for cid in e.criteria}
     count = {s: sum(1 for e in entries if e.status == s) for s in STATUSES}
-    text = (f"{len(entries)} claims: {len(judged)} judged by {len(ids)} criteria, "
-            f"{count[PHASE_VERDICT]} phase verdict{'s' if count[PHASE_VERDICT] != 1 else ''}, "
-            f"{count[NOT_VERIFIABLE]} not verifiable")
+    text = f"{len(entries)} claims: {len(judged)} judged by {len(ids)} criteria, "
+    if waiting:
+        text += f"{len(waiting)} pending ({len({c for e in waiting for c in e.criteria if c in pending})} criteria), "
+    text += (f"{count[PHASE_VERDICT]} phase verdict{'s' if count[PHASE_VERDICT] != 1 else ''}, "
+             f"{count[NOT_VERIFIABLE]} not verifiable")
     return text + (f", {count[UNMAPPED]} unmapped" if count[UNMAPPED] else "")
 
 

@@ -57,31 +57,37 @@ def check_role(expected: ExpectedRole | None, current_user: str, session_user: s
     return identity
 
 
+_ROLE_SQL = """
+WITH RECURSIVE me AS (SELECT oid FROM pg_roles WHERE rolname = %(role)s::name),
+m(roleid) AS (
+    SELECT a.roleid FROM pg_auth_members a WHERE a.member = (SELECT oid FROM me)
+    UNION
+    SELECT a.roleid FROM pg_auth_members a JOIN m ON a.member = m.roleid
+)
+SELECT r.rolname, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls, r.rolreplication,
+       r.rolinherit, r.rolcanlogin,
+       coalesce((SELECT array_agg(p.rolname ORDER BY p.rolname) FROM pg_roles p
+                 WHERE p.oid IN (SELECT roleid FROM m)), '{}') AS member_of
+FROM pg_roles r WHERE r.rolname = %(role)s::name
+"""
+
+
 def read_role(r: _Reader, ident: dict, label: str) -> dict:
     """The session role's attributes and every role it is a member of, directly or not."""
     current_user, session_user = ident["current_user"], ident["session_user"]
-    role_row = r.one(
-        label,
-        """
-        WITH RECURSIVE me AS (SELECT oid FROM pg_roles WHERE rolname = current_user),
-        m(roleid) AS (
-            SELECT a.roleid FROM pg_auth_members a WHERE a.member = (SELECT oid FROM me)
-            UNION
-            SELECT a.roleid FROM pg_auth_members a JOIN m ON a.member = m.roleid
-        )
-        SELECT r.rolname, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls, r.rolreplication,
-               r.rolinherit, r.rolcanlogin,
-               coalesce((SELECT array_agg(p.rolname ORDER BY p.rolname) FROM pg_roles p
-                         WHERE p.oid IN (SELECT roleid FROM m)), '{}') AS member_of
-        FROM pg_roles r WHERE r.rolname = current_user
-        """,
-        fact="role",
-    )
-    role = dict(role_row) if role_row else {"rolname": current_user}
-    role["member_of"] = list(role.get("member_of") or [])
+    role = read_role_named(r, current_user, label, "role") or {"rolname": current_user, "member_of": []}
     r.note("role", "session identity", [{"current_user": current_user, "session_user": session_user}])
     return role
 
+
+def read_role_named(r: _Reader, name: str, label: str, fact: str) -> dict | None:
+    """A role's attributes and every role it is a member of, directly or not; None when it does not exist."""
+    row = r.one(label, _ROLE_SQL, {"role": name}, fact=fact)
+    if not row:
+        return None
+    role = dict(row)
+    role["member_of"] = list(role.get("member_of") or [])
+    return role
 
 
 def read_schemas(r: _Reader) -> list[str]:

@@ -1,7 +1,8 @@
 """The doors into the production schema beyond schema and table grants, read from PostgreSQL's catalogs.
 
-Called by :mod:`phasegate.database` inside its read-only session, for the session's own role
-(``current_user``: the worker's, or the API's), one catalog read per concern:
+Called by :mod:`phasegate.database` inside its read-only session, for a role named as a parameter (the
+session's own: the worker's or the API's; or a role a Supabase key the service holds acts as), through
+PUBLIC and inherited membership, one catalog read per concern:
 
 - column privileges on production's tables and views (``has_any_column_privilege``: a column
   grant gives no table privilege), through PUBLIC and inherited membership;
@@ -39,7 +40,7 @@ __all__ = ["column_privileges", "doors", "COLUMN_PRIVILEGES"]
 COLUMN_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "REFERENCES")
 
 # Who holds a privilege of an ACL: PUBLIC, the session's role, or a role it is a member of.
-_VIA = ("(a.grantee = 0 OR pg_has_role(current_user, a.grantee, 'USAGE'))")
+_VIA = ("(a.grantee = 0 OR pg_has_role(%(role)s::name, a.grantee, 'USAGE'))")
 _GRANTEE = "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END"
 
 _COLUMN_PRIVILEGES_SQL = f"""
@@ -49,14 +50,14 @@ SELECT n.nspname AS schema, c.relname AS "table",
        pg_get_userbyid(c.relowner) AS owner, p.priv AS privilege,
        array(SELECT att.attname FROM pg_attribute att
              WHERE att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped
-               AND has_column_privilege(current_user, c.oid, att.attnum, p.priv) ORDER BY att.attnum) AS columns,
+               AND has_column_privilege(%(role)s::name, c.oid, att.attnum, p.priv) ORDER BY att.attnum) AS columns,
        array(SELECT DISTINCT {_GRANTEE}
              FROM pg_attribute att, aclexplode(att.attacl) a
              WHERE att.attrelid = c.oid AND att.attacl IS NOT NULL AND a.privilege_type = p.priv AND {_VIA}) AS via
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN unnest(%(privs)s::text[]) WITH ORDINALITY AS p(priv, ord)
 WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-  AND NOT has_table_privilege(current_user, c.oid, p.priv) AND has_any_column_privilege(current_user, c.oid, p.priv)
+  AND NOT has_table_privilege(%(role)s::name, c.oid, p.priv) AND has_any_column_privilege(%(role)s::name, c.oid, p.priv)
 ORDER BY c.relname, p.ord
 """
 
@@ -64,7 +65,7 @@ ORDER BY c.relname, p.ord
 # rule's owner, checked when the query runs (schema USAGE only counted when the rule was created); a function is
 # run as the caller, so only a SECURITY DEFINER one the caller may execute reaches anything.
 _OWNER_CAN = """(CASE
-    WHEN o.cls = 'pg_proc'::regclass THEN o.definer AND has_function_privilege(current_user, o.oid, 'EXECUTE')
+    WHEN o.cls = 'pg_proc'::regclass THEN o.definer AND has_function_privilege(%(role)s::name, o.oid, 'EXECUTE')
     WHEN o.relkind = 'S' THEN has_sequence_privilege({owner}, o.oid, 'USAGE,SELECT,UPDATE')
     ELSE has_table_privilege({owner}, o.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
          OR has_any_column_privilege({owner}, o.oid, 'SELECT,INSERT,UPDATE') END)"""
@@ -127,11 +128,11 @@ CROSS JOIN LATERAL (
     SELECT array(SELECT p FROM unnest(CASE rw.ev_type WHEN '1' THEN ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']
                                                       WHEN '2' THEN ARRAY['UPDATE'] WHEN '3' THEN ARRAY['INSERT']
                                                       ELSE ARRAY['DELETE'] END) WITH ORDINALITY AS e(p, ord)
-                 WHERE CASE WHEN p = 'DELETE' THEN has_table_privilege(current_user, v.oid, p)
-                            ELSE has_any_column_privilege(current_user, v.oid, p) END
+                 WHERE CASE WHEN p = 'DELETE' THEN has_table_privilege(%(role)s::name, v.oid, p)
+                            ELSE has_any_column_privilege(%(role)s::name, v.oid, p) END
                  ORDER BY ord) AS held
 ) h
-WHERE cardinality(h.held) > 0 AND has_schema_privilege(current_user, v.relnamespace, 'USAGE')
+WHERE cardinality(h.held) > 0 AND has_schema_privilege(%(role)s::name, v.relnamespace, 'USAGE')
 ORDER BY 1, 2
 """
 
@@ -140,13 +141,13 @@ WITH prod AS (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s),
 f AS (
     SELECT p.oid, p.prokind, p.proname, p.proowner, p.prosrc, p.prosqlbody IS NOT NULL AS sql_standard_body,
            p.proconfig, p.proacl, n.nspname, n.oid AS ns, l.lanname,
-           has_function_privilege(current_user, p.oid, 'EXECUTE')
-               AND has_schema_privilege(current_user, n.oid, 'USAGE') AS executable,
+           has_function_privilege(%(role)s::name, p.oid, 'EXECUTE')
+               AND has_schema_privilege(%(role)s::name, n.oid, 'USAGE') AS executable,
            array(SELECT DISTINCT format('%%I.%%I', tn.nspname, tc.relname)
                  FROM pg_trigger t JOIN pg_class tc ON tc.oid = t.tgrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
-                 WHERE t.tgfoid = p.oid AND has_schema_privilege(current_user, tc.relnamespace, 'USAGE')
-                   AND (has_table_privilege(current_user, tc.oid, 'INSERT,UPDATE,DELETE,TRUNCATE')
-                        OR has_any_column_privilege(current_user, tc.oid, 'INSERT,UPDATE'))) AS fired_by
+                 WHERE t.tgfoid = p.oid AND has_schema_privilege(%(role)s::name, tc.relnamespace, 'USAGE')
+                   AND (has_table_privilege(%(role)s::name, tc.oid, 'INSERT,UPDATE,DELETE,TRUNCATE')
+                        OR has_any_column_privilege(%(role)s::name, tc.oid, 'INSERT,UPDATE'))) AS fired_by
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
     WHERE p.prosecdef
 )
@@ -193,8 +194,8 @@ SELECT 'foreign table' AS kind, format('%%I.%%I', n.nspname, c.relname) AS objec
        coalesce((SELECT substr(o, 12) FROM unnest(ft.ftoptions) o WHERE o LIKE 'table_name=%%'), c.relname)
            AS remote_table,
        array(SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) WITH ORDINALITY AS e(p, ord)
-             WHERE CASE WHEN p = 'DELETE' THEN has_table_privilege(current_user, c.oid, p)
-                        ELSE has_any_column_privilege(current_user, c.oid, p) END ORDER BY ord) AS privileges,
+             WHERE CASE WHEN p = 'DELETE' THEN has_table_privilege(%(role)s::name, c.oid, p)
+                        ELSE has_any_column_privilege(%(role)s::name, c.oid, p) END ORDER BY ord) AS privileges,
        array(SELECT DISTINCT {_GRANTEE}
              FROM (SELECT (aclexplode(coalesce(c.relacl, acldefault('r', c.relowner)))).*
                    UNION ALL
@@ -205,9 +206,9 @@ SELECT 'foreign table' AS kind, format('%%I.%%I', n.nspname, c.relname) AS objec
        NULL::boolean AS same_database, NULL::boolean AS remote_user_reaches
 FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_foreign_server s ON s.oid = ft.ftserver JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
-WHERE n.oid <> (SELECT oid FROM prod) AND has_schema_privilege(current_user, n.oid, 'USAGE')
-  AND (has_table_privilege(current_user, c.oid, 'SELECT,INSERT,UPDATE,DELETE')
-       OR has_any_column_privilege(current_user, c.oid, 'SELECT,INSERT,UPDATE'))
+WHERE n.oid <> (SELECT oid FROM prod) AND has_schema_privilege(%(role)s::name, n.oid, 'USAGE')
+  AND (has_table_privilege(%(role)s::name, c.oid, 'SELECT,INSERT,UPDATE,DELETE')
+       OR has_any_column_privilege(%(role)s::name, c.oid, 'SELECT,INSERT,UPDATE'))
 UNION ALL
 SELECT 'user mapping', s.srvname, pg_get_userbyid(s.srvowner), s.srvname, w.fdwname, NULL, NULL,
        ARRAY['USAGE'],
@@ -220,11 +221,11 @@ SELECT 'user mapping', s.srvname, pg_get_userbyid(s.srvowner), s.srvname, w.fdwn
 FROM pg_user_mappings um JOIN pg_foreign_server s ON s.oid = um.srvid
 JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
 CROSS JOIN LATERAL (SELECT coalesce((SELECT substr(o, 6) FROM unnest(um.umoptions) o WHERE o LIKE 'user=%%'),
-                                    current_user::text) AS name) ru
+                                    %(role)s::text) AS name) ru
 CROSS JOIN LATERAL (SELECT (SELECT substr(o, 8) FROM unnest(s.srvoptions) o WHERE o LIKE 'dbname=%%') AS name) rd
 LEFT JOIN pg_roles rr ON rr.rolname = ru.name
-WHERE (um.umuser = 0 OR um.umuser = (SELECT oid FROM pg_roles WHERE rolname = current_user))
-  AND has_server_privilege(current_user, s.oid, 'USAGE')
+WHERE (um.umuser = 0 OR um.umuser = (SELECT oid FROM pg_roles WHERE rolname = %(role)s::name))
+  AND has_server_privilege(%(role)s::name, s.oid, 'USAGE')
 ORDER BY 1, 2
 """
 
@@ -233,15 +234,15 @@ ORDER BY 1, 2
 # privileges it does not inherit -- or a superuser, whose power no membership inherits -- and that reach production.
 _SET_ROLE_SQL = """
 WITH prod AS (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s)
-SELECT r.rolname AS role, r.rolsuper AS superuser, pg_has_role(current_user, r.oid, 'USAGE') AS inherited,
+SELECT r.rolname AS role, r.rolsuper AS superuser, pg_has_role(%(role)s::name, r.oid, 'USAGE') AS inherited,
        array(SELECT DISTINCT pg_get_userbyid(m.roleid) FROM pg_auth_members m
-             WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+             WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = %(role)s::name)
                AND m.roleid <> r.oid AND pg_has_role(m.roleid, r.oid, 'MEMBER')) AS granted_through
 FROM pg_roles r CROSS JOIN prod
-WHERE r.rolname <> current_user AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-  AND CASE WHEN current_setting('server_version_num')::int >= 160000 THEN pg_has_role(current_user, r.oid, 'SET')
-           ELSE pg_has_role(current_user, r.oid, 'MEMBER') END
-  AND (r.rolsuper OR NOT pg_has_role(current_user, r.oid, 'USAGE'))
+WHERE r.rolname <> %(role)s::name AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = %(role)s::name)
+  AND CASE WHEN current_setting('server_version_num')::int >= 160000 THEN pg_has_role(%(role)s::name, r.oid, 'SET')
+           ELSE pg_has_role(%(role)s::name, r.oid, 'MEMBER') END
+  AND (r.rolsuper OR NOT pg_has_role(%(role)s::name, r.oid, 'USAGE'))
   AND (r.rolsuper OR has_schema_privilege(r.oid, prod.oid, 'USAGE') OR EXISTS (
         SELECT 1 FROM pg_class c WHERE c.relnamespace = prod.oid AND CASE
             WHEN c.relkind = 'S' THEN has_sequence_privilege(r.oid, c.oid, 'USAGE,SELECT,UPDATE')
@@ -259,10 +260,11 @@ def _pattern(schema: str) -> str:
     return f'(^|[^[:alnum:]_$]){escaped}($|[^[:alnum:]_$])'
 
 
-def column_privileges(r, production_schema: str, role: dict) -> list[dict]:
+def column_privileges(r, production_schema: str, role: dict, fact: str = "production_isolation") -> list[dict]:
     """Privileges the role holds on some columns of production's relations but not on the whole relation."""
     rows = r.rows("production column privileges", _COLUMN_PRIVILEGES_SQL,
-                  {"schema": production_schema, "privs": list(COLUMN_PRIVILEGES)}, fact="production_isolation")
+                  {"schema": production_schema, "privs": list(COLUMN_PRIVILEGES), "role": role["rolname"]},
+                  fact=fact)
     for row in rows:
         row["via"] = ["superuser"] if role.get("rolsuper") else list(row.get("via") or [])
     return rows
@@ -272,14 +274,16 @@ def _via(row: dict) -> list[str]:
     return list(row.get("via") or [])
 
 
-def doors(r, production_schema: str, role: dict, whose: str) -> list[dict]:
-    """Every door other than schema and table grants, each as a dict (see the module's docstring)."""
-    params = {"schema": production_schema, "pattern": _pattern(production_schema)}
-    return (_role_doors(r, params, production_schema, role) + _rewrite_doors(r, params)
-            + _definer_doors(r, params, production_schema, whose) + _foreign_doors(r, params, production_schema))
+def doors(r, production_schema: str, role: dict, whose: str, fact: str = "production_isolation") -> list[dict]:
+    """Every door other than schema and table grants for ``role`` (its ``rolname``), each as a dict (see the
+    module's docstring); the evidence goes under ``fact``."""
+    params = {"schema": production_schema, "pattern": _pattern(production_schema), "role": role["rolname"]}
+    return (_role_doors(r, params, production_schema, role, fact) + _rewrite_doors(r, params, fact)
+            + _definer_doors(r, params, production_schema, whose, fact)
+            + _foreign_doors(r, params, production_schema, fact))
 
 
-def _role_doors(r, params: dict, production_schema: str, role: dict) -> list[dict]:
+def _role_doors(r, params: dict, production_schema: str, role: dict, fact: str) -> list[dict]:
     """The REPLICATION attribute, and roles the role may SET ROLE to that reach production."""
     found: list[dict] = []
     if role.get("rolreplication") and not role.get("rolsuper"):
@@ -287,7 +291,7 @@ def _role_doors(r, params: dict, production_schema: str, role: dict) -> list[dic
                       "privilege": "REPLICATION", "via": [],
                       "opens": "a replication connection streams every schema's rows, production's included"})
     for row in r.rows("roles the role may SET ROLE to that reach production", _SET_ROLE_SQL, params,
-                      fact="production_isolation"):
+                      fact=fact):
         what = ("a superuser (SET ROLE gives what no membership inherits)" if row["superuser"]
                 else f"reaches {production_schema}, and its privileges are not inherited")
         found.append({"object": row["role"], "kind": "role", "owner": None, "privilege": "SET ROLE",
@@ -295,11 +299,11 @@ def _role_doors(r, params: dict, production_schema: str, role: dict) -> list[dic
     return found
 
 
-def _rewrite_doors(r, params: dict) -> list[dict]:
+def _rewrite_doors(r, params: dict, fact: str) -> list[dict]:
     """Views, materialized views and rules the role may use that read production with their owner's privileges."""
     found: list[dict] = []
     for row in r.rows("views, materialized views and rules that reach production", _REWRITE_SQL, params,
-                      fact="production_isolation"):
+                      fact=fact):
         behind = ", ".join(row["reads"]) + (f" (through {', '.join(row['through'])})" if row["through"] else "")
         opens = (f"holds rows read from {behind}" if row["materialized"]
                  else f"runs with its owner's privileges and reads {behind}")
@@ -308,12 +312,12 @@ def _rewrite_doors(r, params: dict) -> list[dict]:
     return found
 
 
-def _definer_doors(r, params: dict, production_schema: str, whose: str) -> list[dict]:
+def _definer_doors(r, params: dict, production_schema: str, whose: str, fact: str) -> list[dict]:
     """SECURITY DEFINER functions that are doors; every one the role may run is noted with its verdict."""
     found: list[dict] = []
     listed = []
     for row in r.rows("SECURITY DEFINER functions the role may run", _DEFINER_SQL, params,
-                      fact="production_isolation"):
+                      fact=fact):
         touches = ([f"depends on {', '.join(row['depends_on'])}"] if row["depends_on"] else []) + (
             [f"its stored source names {production_schema}"] if row["source_names_schema"] else []) + (
             [f"its search_path names {production_schema}"] if row["search_path_names_schema"] else [])
@@ -331,7 +335,7 @@ def _definer_doors(r, params: dict, production_schema: str, whose: str) -> list[
                           "via": _via(row) if row["executable"] else [],
                           "opens": f"runs as its owner, who can reach {production_schema}, and "
                                    + "; ".join(touches)})
-    r.note("production_isolation", f"every SECURITY DEFINER function the {whose} role may run, with its owner "
+    r.note(fact, f"every SECURITY DEFINER function the {whose} role may run, with its owner "
            "(what the catalog cannot prove is said so)", listed or [{"definer functions": "none"}])
     return found
 
@@ -349,10 +353,10 @@ def _definer_verdict(row: dict, production_schema: str, door: bool, touches: lis
             f"(dynamic SQL cannot be proven); its owner can reach it")
 
 
-def _foreign_doors(r, params: dict, production_schema: str) -> list[dict]:
+def _foreign_doors(r, params: dict, production_schema: str, fact: str) -> list[dict]:
     """Foreign tables of production's remote schema, and foreign servers mapped to a role that reaches it."""
     found: list[dict] = []
-    for row in r.rows("foreign tables and user mappings", _FOREIGN_SQL, params, fact="production_isolation"):
+    for row in r.rows("foreign tables and user mappings", _FOREIGN_SQL, params, fact=fact):
         if row["kind"] == "foreign table" and row["remote_schema"] == production_schema:
             found.append({"object": row["object"], "kind": f"foreign table (server {row['server']}, "
                           f"wrapper {row['wrapper']})", "owner": row["owner"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from phasegate.database.connection import read_connection, read_role
 from phasegate.database.facts import EnqueueFacts
 from phasegate.database.isolation import production_isolation
+from phasegate.database.keys import data_api_schemas, key_reach
 from phasegate.database.pgtext import split_table
 from phasegate.database.session import ReadOnlySession, _in_session, _Reader
 from phasegate.database.settings import pool_mode
@@ -24,12 +25,15 @@ def probe_enqueue(
     connect_timeout: int = 10,
     statement_timeout_ms: int = 15000,
     expected: ExpectedRole | None = None,
+    key_roles: tuple[str, ...] = (),
 ) -> EnqueueFacts:
     """Read what the API's role may do, in a read-only session of its own opened with the API's URL
     (the same :class:`ReadOnlySession` as the worker's). Raises DatabaseError subclasses; with
-    ``expected``, :class:`DatabaseWrongRole` before anything else is read when the session is another role."""
+    ``expected``, :class:`DatabaseWrongRole` before anything else is read when the session is another role.
+    ``key_roles``: the roles the API's Supabase keys act as, judged like its own (:mod:`.keys`)."""
     return _in_session(url, _probe_enqueue, connect_timeout, statement_timeout_ms, staging_schema=staging_schema,
-                       production_schema=production_schema, queue_table=queue_table, expected=expected)
+                       production_schema=production_schema, queue_table=queue_table, expected=expected,
+                       key_roles=key_roles)
 
 
 
@@ -65,7 +69,7 @@ ORDER BY a.attnum
 
 
 def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema,
-                   queue_table, expected=None) -> EnqueueFacts:
+                   queue_table, expected=None, key_roles=()) -> EnqueueFacts:
     r = _Reader(session)
     ident, tls_in_use, _ = read_connection(r, connect_seconds, expected)
     role = read_role(r, ident, "the API role")
@@ -73,6 +77,8 @@ def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema,
         "the production schema", "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s) AS exists",
         (production_schema,), fact="production_isolation").get("exists"))
     usage, create, privileges, doors = production_isolation(r, production_schema, production_exists, role, "API")
+    reach = key_reach(r, key_roles, production_schema, production_exists, "API")
+    exposed = data_api_schemas(r) if key_roles else None
 
     q_schema, q_table = split_table(queue_table, staging_schema)
     found = r.one(
@@ -104,6 +110,6 @@ def _probe_enqueue(session: ReadOnlySession, connect_seconds, *, staging_schema,
         production_schema=production_schema, production_schema_exists=production_exists,
         production_schema_usage=usage, production_schema_create=create, production_table_privileges=privileges,
         queue_table=queue, pooling=pooling, evidence=r.evidence, identity=ident["identity"],
-        production_doors=doors,
+        production_doors=doors, key_roles=reach, data_api_schemas=exposed,
     )
 

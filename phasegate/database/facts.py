@@ -29,6 +29,20 @@ class _Facts:
         return f"<{self._what} {self.target.describe()} as {self.current_user}>"
 
 
+@dataclass(frozen=True)
+class RoleReach:
+    """What one role a Supabase key acts as can reach in production; the fields mean what the facts' own
+    ``production_*`` fields mean for the session's role, so the same judgement reads either."""
+
+    name: str
+    exists: bool
+    role: dict
+    production_schema_usage: bool | None
+    production_schema_create: bool | None
+    production_table_privileges: list[dict]
+    production_doors: list[dict]
+
+
 @dataclass(frozen=True, repr=False)
 class DatabaseFacts(_Facts):
     """Every database fact the criteria need, read in one session, once per run; evidence is kept per fact."""
@@ -66,6 +80,8 @@ class DatabaseFacts(_Facts):
     contradictions: list[dict] = field(default_factory=list)  # live settings that differ from the configured ones
     identity: dict = field(default_factory=dict)  # the role check before the first judged read (ExpectedRole.identity)
     production_doors: list[dict] = field(default_factory=list)  # views, rules, definer functions, foreign tables
+    key_roles: dict = field(default_factory=dict)  # role a held Supabase key acts as -> RoleReach
+    data_api_schemas: str | None = None  # the authenticator role's pgrst.db_schemas, when the database records it
 
 
 
@@ -93,5 +109,7 @@ class EnqueueFacts(_Facts):
     evidence: list[dict] = field(default_factory=list)
     identity: dict = field(default_factory=dict)  # the role check before the first judged read (ExpectedRole.identity)
     production_doors: list[dict] = field(default_factory=list)
+    key_roles: dict = field(default_factory=dict)  # role a held Supabase key acts as -> RoleReach
+    data_api_schemas: str | None = None
 
     _what = "API's database"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from phasegate.database.connection import read_connection, read_role, read_schemas
 from phasegate.database.facts import DatabaseFacts
 from phasegate.database.isolation import production_isolation
+from phasegate.database.keys import data_api_schemas, key_reach
 from phasegate.database.pgtext import split_table
 from phasegate.database.queue import queue_table as read_queue_table, stuck_jobs
 from phasegate.database.session import ReadOnlySession, _in_session, _Reader
@@ -30,6 +31,7 @@ def probe(
     statement_timeout_ms: int = 15000,
     queue_states: QueueStates = QueueStates(),
     expected: ExpectedRole | None = None,
+    key_roles: tuple[str, ...] = (),
 ) -> DatabaseFacts:
     """Read the worker's database facts in one read-only session. Raises DatabaseError subclasses.
     ``queue_states``: the queue's done, failed and running states, as the profile names them.
@@ -39,11 +41,11 @@ def probe(
     return _in_session(url, _probe, connect_timeout, statement_timeout_ms, staging_schema=staging_schema,
                        production_schema=production_schema, queue_table=queue_table,
                        stuck_threshold_minutes=stuck_threshold_minutes, queue_states=queue_states,
-                       expected=expected)
+                       expected=expected, key_roles=key_roles)
 
 
 def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, production_schema, queue_table,
-           stuck_threshold_minutes, queue_states: QueueStates, expected=None) -> DatabaseFacts:
+           stuck_threshold_minutes, queue_states: QueueStates, expected=None, key_roles=()) -> DatabaseFacts:
     r = _Reader(session)
     # Connection, server, TLS, read in a transaction of its own: a second one follows,
     # so a transaction pooler that moves the session to another backend shows it.
@@ -52,6 +54,8 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
     role = read_role(r, ident, "the worker role")
     production_exists = production_schema in schemas
     usage, create, privileges, doors = production_isolation(r, production_schema, production_exists, role, "worker")
+    reach = key_reach(r, key_roles, production_schema, production_exists, "worker")
+    exposed = data_api_schemas(r) if key_roles else None
     settings, levels = configured_settings(r)
     sp = search_path(r, levels, ident["current_user"], schemas)
     queue = read_queue_table(r, *split_table(queue_table, staging_schema), queue_states)
@@ -70,5 +74,5 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         search_path_configured=sp["configured"], search_path_source=sp["source"],
         search_path_current_schemas=sp["current_schemas"], tls_server_side=server_tls,
         stuck_threshold_minutes=int(stuck_threshold_minutes), pooling=pooling, contradictions=contradictions,
-        identity=ident["identity"], production_doors=doors,
+        identity=ident["identity"], production_doors=doors, key_roles=reach, data_api_schemas=exposed,
     )

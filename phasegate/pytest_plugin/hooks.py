@@ -78,5 +78,5 @@ def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if OUTCOMES not in config.stash or config.option.collectonly:
         return
-    outcomes.not_green_if_nothing_judged(session, exitstatus)
+    outcomes.not_green_if_pending_or_nothing_judged(session, exitstatus)
     run_folders.finish_run_folders(session)

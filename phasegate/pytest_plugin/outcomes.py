@@ -1,7 +1,8 @@
 """Outcomes that say what they mean: failed (a violation), broken (a target), skipped, pending.
 
 Rewrites each criterion's report (expected vs actual, one-line cause, shared cause once), records
-the outcome per criterion for the summary and the run folders, and tells JUnit XML the same.
+the outcome per criterion for the summary and the run folders, and tells JUnit XML the same. A run
+that selected a pending criterion, or judged none, does not exit 0.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .collection import phase_of
 from .context import context
 from .scenario import scenario_ids
 from .stash import CAUSES, OUTCOMES, PROFILE, SCENARIOS
-from .terminal import end_progress_line
+from .terminal import end_progress_line, pending_criteria
 
 _ORDER = ("passed", "skipped", "failed", "broken")
 
@@ -83,15 +84,27 @@ def _worst(a: str | None, b: str) -> str:
     return b if a is None or _ORDER.index(b) > _ORDER.index(a) else a
 
 
-def not_green_if_nothing_judged(session, exitstatus) -> None:
-    """A run that judged no criterion is not green: everything skipped proves nothing."""
+def not_green_if_pending_or_nothing_judged(session, exitstatus) -> None:
+    """A run is not green when it selected a pending criterion (work not done, as Cucumber's strict mode
+    treats a pending step, whatever passed beside it), or judged none: everything skipped proves nothing."""
     config = session.config
-    judged = [s for s in config.stash[SCENARIOS] if s["outcome"] in ("passed", "failed")]
-    if exitstatus == 0 and not judged:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line("phasegate: no criterion was judged (all skipped); the run is not green", red=True)
+    if exitstatus != 0:
+        return
+    why = []
+    pending = pending_criteria(config)
+    if pending:
+        why.append(f"phasegate: {len(pending)} pending criteria selected (not yet executable: "
+                   f"{', '.join(pending)}); the run is not green")
+    if not [s for s in config.stash[SCENARIOS] if s["outcome"] in ("passed", "failed")]:
+        why.append("phasegate: no criterion was judged (all skipped); the run is not green")
+    if not why:
+        return
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        end_progress_line(reporter)
+        for line in why:
+            reporter.write_line(line, red=True)
 
 
 def rewrite_junit_outcomes(config) -> None:

@@ -37,6 +37,12 @@ def write_header(config) -> None:
         f"{phase.title} ({phase.name})" for phase in config.stash[RUN_PHASES]), bold=True)
 
 
+def pending_criteria(config) -> list[str]:
+    """The criteria this run selected whose step says they are not yet executable (a scaffolded claim)."""
+    return sorted({cid for s in config.stash.get(SCENARIOS, []) if s["outcome"] == "skipped"
+                   and s["message"].startswith(PENDING) for cid in s["criteria"] if cid != "policy"})
+
+
 def write_summary(terminalreporter, config) -> None:
     """One section per phase judged: each criterion's status (waivers and pending claims said)."""
     outcomes = config.stash.get(OUTCOMES, None)
@@ -47,8 +53,7 @@ def write_summary(terminalreporter, config) -> None:
 
     waivers = {w.criterion: w for w in config.stash.get(WAIVERS, [])}
     sandbox = " (SANDBOX — not a sign-off)" if context(config).is_sandbox() else ""
-    pending = {cid for s in config.stash[SCENARIOS] if s["outcome"] == "skipped" and s["message"].startswith(PENDING)
-               for cid in s["criteria"]}
+    pending = set(pending_criteria(config))
     for index, phase in enumerate(config.stash[RUN_PHASES]):
         terminalreporter.section(f"phasegate: {phase.title} criteria{sandbox}")
         if index == 0:

@@ -35,6 +35,8 @@ import psycopg.conninfo
 from psycopg import sql
 
 from phasegate import redact
+
+from . import supabase
 __all__ = ["SandboxPostgres", "SeededWorld", "VARIANTS", "ALSO_AFFECTS", "default_data_dir",
            "STAGING_ROLE", "PRODUCTION_ROLE", "API_ROLE", "STAGING_SCHEMA", "PRODUCTION_SCHEMA", "QUEUE_TABLE"]
 
@@ -45,7 +47,9 @@ API_ROLE = "upload_api_staging"  # the API's own role: it enqueues into the stag
 STAGING_SCHEMA = "upload_pipeline_staging"
 PRODUCTION_SCHEMA = "upload_pipeline"
 QUEUE_TABLE = "upload_jobs"
-SANDBOX_ROLES = (STAGING_ROLE, PRODUCTION_ROLE, API_ROLE)
+# Roles are cluster-wide: every seed drops and recreates these (Supabase's too, absent from some worlds).
+SANDBOX_ROLES = (STAGING_ROLE, PRODUCTION_ROLE, API_ROLE, *supabase.SUPABASE_ROLES)
+NO_SUPABASE_ROLES = ("compliant-no-supabase-roles",)
 POOL_MAX = 10
 
 # variant name -> the criterion it violates (None: compliant)
@@ -107,6 +111,8 @@ VARIANTS: dict[str, str | None] = {
     "P5-07-queue-enum-without-failed": "P5-07",  # status is an ENUM without the failed state
     "queue-check-unreadable": None,       # CHECK (status ~ '^(…)$'): P5-07 cannot read it, so it is broken
     "P4-63-claimed": "P4-63",             # a job 'claimed' 2 hours ago, a running state of QUEUE_RUNNING_STATUSES
+    # A door for a role a Supabase key acts as (sandbox/supabase.py), and the worlds where a key opens none.
+    **supabase.VARIANTS,
 }
 
 # variant -> the profile settings of the deployment it stands for (they fill keys the profile leaves unset)
@@ -489,6 +495,9 @@ class SandboxPostgres:
                 sql.Identifier(STAGING_ROLE)))
             conn.execute(sql.SQL("COMMENT ON ROLE {} IS 'phasegate sandbox: production worker'").format(
                 sql.Identifier(PRODUCTION_ROLE)))
+            if variant not in NO_SUPABASE_ROLES:
+                for statement in supabase.create_roles():
+                    conn.execute(statement)
 
     def _create_database(self, dbname: str) -> None:
         with self._admin() as conn:
@@ -503,6 +512,11 @@ class SandboxPostgres:
             x("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
             _build_production(x)
             _build_staging(x, variant)
+            if variant not in NO_SUPABASE_ROLES:  # a Supabase project: its Data API roles and what they are granted
+                x(supabase.exposed(STAGING_SCHEMA, dbname))
+                if variant != "P4-41":
+                    for statement in supabase.guide_grants(_STS):
+                        x(statement)
             if variant in ISOLATION_GRANTS:
                 x(ISOLATION_GRANTS[variant])
             for statement in DOORS.get(variant, ()):
@@ -650,6 +664,28 @@ def _foreign_server(dbname: str) -> list[sql.Composed | str]:
 
 _TITLES = sql.SQL("SELECT title FROM {}.documents").format(_PRS)
 
+
+def _rule(writer: sql.Identifier) -> list[sql.Composed]:
+    """A staging table of the production role whose INSERT rule reads production, INSERT to ``writer``."""
+    return [
+        sql.SQL("CREATE TABLE {}.document_lookups (owner_id text)").format(_STS),
+        sql.SQL("CREATE RULE lookup AS ON INSERT TO {s}.document_lookups DO INSTEAD "
+                "SELECT d.title, d.storage_key FROM {p}.documents d WHERE d.owner_id = NEW.owner_id").format(
+            s=_STS, p=_PRS),
+        sql.SQL("ALTER TABLE {}.document_lookups OWNER TO {}").format(_STS, _PR),
+        sql.SQL("GRANT INSERT ON {}.document_lookups TO {}").format(_STS, writer),
+    ]
+
+
+def _foreign_table(reader: sql.Identifier) -> list[sql.Composed | str]:
+    """A foreign table whose remote schema is production's, SELECT to ``reader``."""
+    return [
+        *_foreign_server("elsewhere"),
+        sql.SQL("CREATE FOREIGN TABLE {}.remote_documents (id bigint, title text) SERVER production_database "
+                "OPTIONS (schema_name {}, table_name 'documents')").format(_STS, sql.Literal(PRODUCTION_SCHEMA)),
+        sql.SQL("GRANT SELECT ON {}.remote_documents TO {}").format(_STS, reader),
+    ]
+
 # The worlds that open one door into production other than a schema or table grant (or none: the
 # compliant ones), built by the admin after the staging schema, in order. Each lets the worker (or the
 # API) read or write production through it alone; the sandbox's bench and every other criterion are untouched.
@@ -668,14 +704,7 @@ DOORS: dict[str, list[sql.Composed | str]] = {
         sql.SQL("GRANT SELECT ON {}.recent_titles TO {}").format(_STS, _ST),
     ],
     # INSERT INTO document_lookups (owner_id) VALUES ('u-1') returns that owner's production documents.
-    "P4-43-rule": [
-        sql.SQL("CREATE TABLE {}.document_lookups (owner_id text)").format(_STS),
-        sql.SQL("CREATE RULE lookup AS ON INSERT TO {s}.document_lookups DO INSTEAD "
-                "SELECT d.title, d.storage_key FROM {p}.documents d WHERE d.owner_id = NEW.owner_id").format(
-            s=_STS, p=_PRS),
-        sql.SQL("ALTER TABLE {}.document_lookups OWNER TO {}").format(_STS, _PR),
-        sql.SQL("GRANT INSERT ON {}.document_lookups TO {}").format(_STS, _ST),
-    ],
+    "P4-43-rule": _rule(_ST),
     "P4-43-definer-plpgsql": _definer("plpgsql", sql.SQL("AS $$ BEGIN RETURN QUERY {}; END $$").format(_TITLES)),
     "P4-43-definer-sql": _definer("sql", sql.SQL("AS $$ {} $$").format(_TITLES)),
     "P4-43-definer-atomic": _definer("sql", sql.SQL("BEGIN ATOMIC {}; END").format(_TITLES)),
@@ -694,12 +723,7 @@ DOORS: dict[str, list[sql.Composed | str]] = {
         sql.SQL("CREATE TRIGGER copy_document AFTER INSERT ON {s}.document_events "
                 "FOR EACH ROW EXECUTE FUNCTION {s}.copy_document()").format(s=_STS),
     ],
-    "P4-43-foreign-table": [
-        *_foreign_server("elsewhere"),
-        sql.SQL("CREATE FOREIGN TABLE {}.remote_documents (id bigint, title text) SERVER production_database "
-                "OPTIONS (schema_name {}, table_name 'documents')").format(_STS, sql.Literal(PRODUCTION_SCHEMA)),
-        sql.SQL("GRANT SELECT ON {}.remote_documents TO {}").format(_STS, _ST),
-    ],
+    "P4-43-foreign-table": _foreign_table(_ST),
     # The worker may create foreign tables in its own schema through this mapping.
     "P4-43-user-mapping": [
         *_foreign_server("phase4"),
@@ -737,6 +761,9 @@ DOORS: dict[str, list[sql.Composed | str]] = {
         "AS 'gen_random_uuid'",
     ],
 }
+
+
+DOORS.update(supabase.doors(_PRS, _PR, view=_view, definer=_definer, rule=_rule, foreign=_foreign_table))
 
 
 def _api_grants(variant: str) -> sql.Composed:

@@ -17,6 +17,7 @@ import re
 import urllib.parse
 from typing import Any
 
+from . import keys
 from .pages import HttpError, page, page_limit, parse_time, time_param
 
 METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
@@ -33,7 +34,7 @@ class WorldRoutes:
 
     def __init__(self, world: dict, *, substitutions: dict[str, str], page_size_default: int) -> None:
         self.world = world
-        self.substitutions = substitutions
+        self.substitutions = {**keys.DEFAULT_KEYS, **substitutions}  # a served world always holds keys
         self.page_size_default = page_size_default
 
     def get(self, path: str, params: dict[str, list[str]]) -> Any:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError, TargetError
 from ..redact import describe
-from . import worlds
+from . import keys, worlds
 from .settings import DEFAULT_WORLD, SANDBOX_ROLE_URLS, check_faults
 
 # How the worker's DATABASE_URL is served. "real": the seeded database's URL. The others
@@ -28,6 +28,7 @@ URL_STYLES = {
     "remote-without-tls": "postgresql://{user}:{password}@db.staging.example.com:5432/phase4",
     "remote-sslmode-disable": "postgresql://{user}:{password}@db.staging.example.com:5432/phase4?sslmode=disable",
     "remote-with-tls": "postgresql://{user}:{password}@db.staging.example.com:5432/phase4?sslmode=require",
+    "supabase-project": keys.PROJECT_URL,  # names the Supabase project the keys of a world may belong to
 }
 
 
@@ -50,6 +51,7 @@ class SandboxWorld:
 
 def _catalogue() -> dict[str, SandboxWorld]:
     from .postgres import ALSO_AFFECTS, PROFILE_SETTINGS, VARIANTS
+    from .supabase import PROJECT_URL_VARIANTS
 
     entries = {name: SandboxWorld(name, "compliant", "real", cid, worlds.ALSO_AFFECTS.get(name, ()))
                for name, cid in worlds.VIOLATES.items()}
@@ -63,7 +65,8 @@ def _catalogue() -> dict[str, SandboxWorld]:
             entries["api-database-unreachable"] = SandboxWorld("compliant", variant, "real", None,
                                                                ALSO_AFFECTS[variant])
             continue
-        entries[variant] = SandboxWorld("compliant", variant, "real", cid, ALSO_AFFECTS.get(variant, ()),
+        style = "supabase-project" if variant in PROJECT_URL_VARIANTS else "real"
+        entries[variant] = SandboxWorld("compliant", variant, style, cid, ALSO_AFFECTS.get(variant, ()),
                                         settings=PROFILE_SETTINGS.get(variant, {}))
     entries["P4-40"] = SandboxWorld("compliant", "compliant", "remote-without-tls", "P4-40")
     entries["P4-40-sslmode-disable"] = SandboxWorld("compliant", "compliant", "remote-sslmode-disable", "P4-40")
@@ -134,7 +137,7 @@ class SandboxSession:
         self._child = subprocess.Popen([sys.executable, "-m", "phasegate.sandbox.child"], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, text=True)
         try:
-            substitutions = self._database_urls()
+            substitutions = self._substitutions()
             spec = {"world": self.spec.render_world, "key": self.api_key, "faults": self.faults,
                     "substitutions": substitutions, "request_log": self.request_log}
             self._child.stdin.write(json.dumps(spec) + "\n")
@@ -147,6 +150,10 @@ class SandboxSession:
             self.__exit__(None, None, None)
             raise
         return self
+
+    def _substitutions(self) -> dict[str, str]:
+        """What the simulator puts in place of the world's placeholders: the database URLs and the keys."""
+        return {**keys.keys_for(self.spec.database_variant), **self._database_urls()}
 
     def _database_urls(self) -> dict[str, str]:
         if not self.needs & DATABASE_PARTS:

@@ -33,6 +33,8 @@ import json
 import re
 from typing import Callable
 
+from . import keys
+
 STAGING_NAME = "upload-worker-staging"
 STAGING_ID = "srv-d37dlmvfte5s73b6uq0g"
 PRODUCTION_NAME = "upload-worker"
@@ -50,7 +52,10 @@ UNLINKED_ENV_GROUP_ID = "evg-d2k1f8p5pdvs73f4nq3g"
 CANARY = "CANARY"
 PLACEHOLDER_DATABASE_URL = "{{DATABASE_URL}}"
 PLACEHOLDER_PRODUCTION_DATABASE_URL = "{{PRODUCTION_DATABASE_URL}}"
-PLACEHOLDER_API_DATABASE_URL = "{{API_DATABASE_URL}}"  # the same database as the worker's, as the API's own role
+PLACEHOLDER_API_DATABASE_URL = "{{API_DATABASE_URL}}"
+# The Supabase keys each service holds (sandbox/keys.py: a world may replace them).
+PLACEHOLDER_WORKER_SUPABASE_KEY = "{{WORKER_SUPABASE_KEY}}"
+PLACEHOLDER_API_SUPABASE_KEY = "{{API_SUPABASE_KEY}}"  # the same database as the worker's, as the API's own role
 
 # Keys whose values are configuration, not secrets (mirrors the suite's allowlist).
 PLAIN_KEYS = frozenset(
@@ -165,7 +170,7 @@ def _staging_env() -> list[dict]:
         {"key": "TZ", "value": "UTC"},
         {"key": "DATABASE_URL", "value": PLACEHOLDER_DATABASE_URL},
         {"key": "SUPABASE_URL", "value": "https://stagingCANARYref.supabase.co"},
-        {"key": "SUPABASE_SERVICE_ROLE_KEY", "value": "eyJhbGciOiJIUzI1NiJ9.staging-CANARY-service-role-3f9a"},
+        {"key": "SUPABASE_SERVICE_ROLE_KEY", "value": PLACEHOLDER_WORKER_SUPABASE_KEY},
         {"key": "SUPABASE_STORAGE_BUCKET", "value": "uploads-staging-CANARY-b7"},
         {"key": "WORKER_CONCURRENCY", "value": "4"},
         {"key": "WORKER_MAX_RETRIES", "value": "3"},
@@ -188,7 +193,7 @@ def _production_env() -> list[dict]:
         {"key": "TZ", "value": "Etc/UTC"},
         {"key": "DATABASE_URL", "value": PLACEHOLDER_PRODUCTION_DATABASE_URL},
         {"key": "SUPABASE_URL", "value": "https://prodCANARYref.supabase.co"},
-        {"key": "SUPABASE_SERVICE_ROLE_KEY", "value": "eyJhbGciOiJIUzI1NiJ9.production-CANARY-service-role-c4e1"},
+        {"key": "SUPABASE_SERVICE_ROLE_KEY", "value": keys.PRODUCTION_SERVICE_ROLE_KEY},
         {"key": "SUPABASE_STORAGE_BUCKET", "value": "uploads-production-CANARY-d2"},
         {"key": "WORKER_CONCURRENCY", "value": "8"},
         {"key": "WORKER_MAX_RETRIES", "value": "5"},
@@ -456,6 +461,7 @@ def _reference_env_vars() -> dict:
             # The same database as the worker's, with the API's own role (Phase 5: the API enqueues,
             # the worker claims).
             {"key": "DATABASE_URL", "value": PLACEHOLDER_API_DATABASE_URL},
+            {"key": "SUPABASE_KEY", "value": PLACEHOLDER_API_SUPABASE_KEY},
             {"key": "SENTRY_ENVIRONMENT", "value": "staging"},
         ],
     }
@@ -1146,4 +1152,4 @@ def canary_values(world: dict) -> set[str]:
             found.add(node)
 
     walk({k: v for k, v in world.items() if k not in ("name", "description")})
-    return found
+    return found | keys.all_keys()  # the keys the simulator puts in place of the world's key placeholders

@@ -36,7 +36,7 @@ def _read_database(snapshot: Snapshot, profile: Profile, database_route: str | N
         expected = snapshot.expected_role("worker", snapshot.database_source)
         snapshot.database = database.probe(url, stuck_threshold_minutes=profile.stuck_job_minutes,
                                            queue_states=profile.queue_states, expected=expected,
-                                           **_session_options(profile))
+                                           key_roles=snapshot.staging.key_roles(), **_session_options(profile))
         snapshot.database_identity = snapshot.database.identity
     except database.DatabaseWrongRole as exc:
         snapshot.database_identity, snapshot.database_error = exc.identity, exc
@@ -58,7 +58,8 @@ def _read_api_database(snapshot: Snapshot, profile: Profile, route: str | None) 
         return
     try:
         expected = snapshot.expected_role("API", snapshot.api_database_source)
-        snapshot.api_database = database.probe_enqueue(url, expected=expected, **_session_options(profile))
+        snapshot.api_database = database.probe_enqueue(url, expected=expected, key_roles=snapshot.api.key_roles() if snapshot.api else (),
+                                                       **_session_options(profile))
         snapshot.api_database_identity = snapshot.api_database.identity
     except database.DatabaseWrongRole as exc:
         snapshot.api_database_identity, snapshot.api_database_error = exc.identity, exc

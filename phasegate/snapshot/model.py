@@ -15,6 +15,7 @@ from .. import redact
 from ..errors import TargetError
 from ..render.models import Deploy, EnvGroup, Event, SecretFile, Service
 from ..redact import Secret
+from ..supabase_keys import HeldKey, database_project, held_keys
 from .evidence import service_evidence, snapshot_evidence
 
 METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
@@ -119,6 +120,31 @@ class ServiceSnapshot:
         for group in self.env_groups:
             names += [(f.name, f"secret file of env group {group.name}") for f in group.secret_files]
         return names
+
+    def supabase_keys(self) -> list[HeldKey]:
+        """Every Supabase key the service holds: in its effective environment and in its own and its groups'
+        secret files (:mod:`phasegate.supabase_keys`). Raises NotJudgeable when either was not read."""
+        env = self.effective_env
+        self.require("secret_files")
+        files = [(f.name, f.content.reveal(), "service secret file") for f in self.secret_files]
+        for group in self.env_groups:
+            files += [(f.name, f.content.reveal(), f"secret file of env group {group.name}")
+                      for f in group.secret_files]
+        return held_keys([(s.key, s.value.reveal(), s.source) for s in env.values()], files)
+
+    @property
+    def database_project(self) -> str | None:
+        """The Supabase project the service's own DATABASE_URL reaches; None when it cannot be told."""
+        return database_project(own_database_url(self))
+
+    def key_roles(self) -> tuple[str, ...]:
+        """The roles of the keys that front the service's own database; () when its keys cannot be read."""
+        try:
+            keys = self.supabase_keys()
+        except TargetError:
+            return ()
+        project = self.database_project
+        return tuple(dict.fromkeys(k.role for k in keys if k.role and k.fronts(project)))
 
     def redacted(self) -> dict:
         """JSON-ready evidence without a single secret value."""

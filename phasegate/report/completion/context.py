@@ -27,6 +27,11 @@ class ReportContext:
         return self.run.data.get("service_name") or "the worker"
 
     @property
+    def services(self) -> tuple[str, ...]:
+        """The services the phase judges (its phase.yaml's ``services``), else the profile's service under test."""
+        return tuple(self.run.phase.services) or (self.service_name,)
+
+    @property
     def title(self) -> str:
         phase = self.run.phase
-        return f"{phase.report.get('title') or phase.title + ' Completion Report'}: {self.service_name}"
+        return f"{phase.report.get('title') or phase.title + ' Completion Report'}: {', '.join(self.services)}"

@@ -37,7 +37,8 @@ def run_facts(doc: Doc, ctx: ReportContext) -> None:
     doc.p("**Environment**: ", Code(str(d.get("environment"))),
           f" (profile {d.get('profile')}" + (f", sandbox world {d.get('sandbox_world')!r}" if run.sandbox else "")
           + ")  ")
-    doc.p("**Service**: ", Code(str(ctx.service_name)), "  ")
+    names = [part for i, name in enumerate(ctx.services) for part in ([", "] if i else []) + [Code(name)]]
+    doc.p("**Services**: " if len(ctx.services) > 1 else "**Service**: ", *names, "  ")
     doc.p(f"**Snapshot taken**: {d.get('snapshot_taken_at') or 'not taken'} · **Run finished**: "
           f"{d.get('finished_at')} · **Waivers judged as of**: {iso(run.as_of)}  ")
     doc.p(f"**Suite**: phasegate {d.get('phasegate_version')} at commit ", Code(str(d.get("git_commit"))), "  ")
@@ -59,24 +60,28 @@ def provenance(doc: Doc, ctx: ReportContext) -> None:
 
 def executive_summary(doc: Doc, ctx: ReportContext) -> None:
     run, d, r = ctx.run, ctx.run.data, ctx.run.results
+    pending = [x for x in r.values() if x.pending]  # work not done: neither judged nor skipped, waived or not
     counts = run.counts()
+    for x in pending:
+        counts[x.status] -= 1
+    judged = [x for x in run.ran if not x.pending]
     doc.h(2, "Executive Summary")
-    doc.p(f"{len(run.ran)} of {len(r)} {run.phase.title} criteria were judged in this run against "
+    doc.p(f"{len(judged)} of {len(r)} {run.phase.title} criteria were judged in this run against "
           + ("a simulated Render and database (SANDBOX). " if run.sandbox else f"{d.get('api_url')}. ")
           + f"Passed {counts['passed']}, failed {counts['failed']}, broken {counts['broken']}, "
-          f"waived {counts['waived']}, skipped {counts['skipped']}, not run {counts['not run']}. "
+          f"waived {counts['waived']}, skipped {counts['skipped']}, not run {counts['not run']}"
+          + (f", pending {len(pending)}" if pending else "") + ". "
           "Each criterion appears once below, in the section of the hand-written report it replaces, with "
           "its evidence; claims that no machine can check are listed under \"Not verifiable as written\".")
-    pending = [x for x in r.values() if x.pending]
     if pending:
-        doc.p(f"Pending (not yet executable, counted as skipped): {', '.join(x.id for x in pending)}. A pending "
+        doc.p(f"Pending (not yet executable, so not judged): {', '.join(x.id for x in pending)}. A pending "
               "criterion is never a verdict: the phase cannot be signed until each has real steps or its claim is "
               "moved to not verifiable.")
     if ctx.ledger:
         contradicted = sum(1 for _entry, word, _note in ctx.ledger if word in ("failed", "broken"))
-        doc.p(f"The hand-written report ({run.phase.hand_written['file']}): "
-              f"{_claims.summary([entry for entry, _w, _n in ctx.ledger])}; this run contradicts {contradicted} "
-              "(see \"The hand-written report, line by line\").")
+        summary = _claims.summary([entry for entry, _w, _n in ctx.ledger], {x.id for x in pending})
+        doc.p(f"The hand-written report ({run.phase.hand_written['file']}): {summary}; this run contradicts "
+              f"{contradicted} (see \"The hand-written report, line by line\").")
     if ctx.blocking:
         doc.p("Blocking: " + ", ".join(f"{x.id} {x.status} ({ctx.sections.get(x.id, 'below')})" for x in ctx.blocking)
               + ".")
