@@ -196,6 +196,31 @@ def test_an_unknown_sentence_stops_the_run_at_collection_naming_file_line_and_th
     assert 'nearest known: Then its publish path is "dist"' in errors[0] and not run.results
 
 
+def test_a_role_from_an_examples_row_is_read_for_that_row(repo, tmp_path):
+    """Collection renders each row before resolving the role: both services' deploys are read, each once."""
+    outline = repo / "outline-phases" / "phase9"
+    outline.mkdir(parents=True)
+    (outline / "phase.yaml").write_text(PHASE_YAML)
+    (outline / "deploys.feature").write_text("""\
+@render
+Feature: Deploys
+
+  @P9-01 @staging
+  Scenario Outline: The <role> service's latest deploy is live
+    Given the "<role>" service as Render reports it
+    Then its latest deploy is "live"
+
+    Examples:
+      | role |
+      | web  |
+      | api  |
+""")
+    run = run_in(repo, tmp_path, "compliant-web", features="outline-phases")
+    assert run.outcomes == {"P9-01": "passed"}, run.stdout + run.stderr
+    deploys = sorted(r["path"] for r in run.requests if r["path"].endswith("/deploys"))
+    assert len(deploys) == 2 and len(set(deploys)) == 2, deploys
+
+
 def test_the_phase_is_gherkin_and_phase_yaml_only(repo, capsys):
     files = sorted(p.relative_to(repo).as_posix() for p in (repo / "phases").rglob("*") if p.is_file())
     assert files == ["phases/phase9/api.feature", "phases/phase9/phase.yaml", "phases/phase9/web.feature"]

@@ -50,11 +50,8 @@ def reads_of_steps(config, items) -> dict[str, frozenset]:
         # scenario binds the same definitions, so a large environment is resolved once per step.
         union: set[str] = set()
         subject: str | None = None
-        for step in template.steps:
-            key = (item.parent.nodeid, step.type, step.name)
-            if key not in found:
-                found[key] = _step_function(step, item)
-            context_, declared = found[key]
+        for index, step in enumerate(template.steps):
+            context_, declared = _binding(item, template, index, example, found)
             where = f"{_shown(template.feature.filename, config.rootpath)}:{step.line_number}"
             if context_ is None:  # one line, now, rather than a StepDefinitionNotFoundError when it runs
                 unknown[_unknown(where, step)] = None
@@ -72,6 +69,21 @@ def reads_of_steps(config, items) -> dict[str, frozenset]:
     if problems:
         raise pytest.UsageError("phasegate: steps whose needs are unknown:\n" + "\n".join(problems))
     return reads
+
+
+def _binding(item, template, index: int, example: dict, found: dict) -> tuple:
+    """The definition bound to a scenario's step (and what it declares): the template's step, resolved once for
+    every row; a step whose placeholder only a row's value makes match (``the "<role>" service``), per row."""
+    step = template.steps[index]
+    key = (item.parent.nodeid, step.type, step.name)
+    if key not in found:
+        found[key] = _step_function(step, item)
+    if found[key][0] is None and example and "<" in step.name:
+        rendered = template.render(example).steps[index]
+        key = (item.parent.nodeid, rendered.type, rendered.name)
+        if key not in found:
+            found[key] = _step_function(rendered, item)
+    return found[key]
 
 
 def _unknown(where: str, step) -> str:
