@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogue.claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, UNMAPPED, Entry, account, claim_lines, summary, worst
+from .catalogue.claims import (CRITERIA, NOT_APPLICABLE, NOT_VERIFIABLE, PHASE_VERDICT, UNMAPPED, Entry, account,
+                               claim_lines, not_applicable_word, summary, worst)
 from .catalogue.criteria import Phase
 from .catalogue.services import ReportServices, report_services
 from .errors import PhasegateError
@@ -51,6 +52,8 @@ class Audit:
             return worst(self.verdicts.get(cid, "not run") for cid in entry.criteria)
         if entry.status == PHASE_VERDICT and self.phase is not None:
             return self.phase_verdicts.get(self.phase.name, "not run")
+        if entry.status == NOT_APPLICABLE:
+            return not_applicable_word(self.verdicts.get(cid, "not run") for cid in entry.criteria)
         return None
 
     def to_dict(self) -> dict:
@@ -66,6 +69,9 @@ class Audit:
                 what = "phase verdict"
             elif e.status == NOT_VERIFIABLE:
                 what = f"not verifiable: {e.reason}" + (f" (closest {', '.join(e.criteria)})" if e.criteria else "")
+            elif e.status == NOT_APPLICABLE:
+                what = f"not applicable: {e.reason} (proven by {e.field}" + (
+                    f", judged by {', '.join(e.criteria)})" if e.criteria else ")")
             else:
                 what = "UNMAPPED: " + (e.reason or "no entry in the claims table")
             verdict = self.verdict(e)

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from .audit import AuditError, read_report
-from .catalogue.claims import CRITERIA, NOT_VERIFIABLE, PHASE_VERDICT, Claim, ClaimLine, claim_lines, claim_text, vague
+from .catalogue.claims import CRITERIA, NOT_APPLICABLE, NOT_VERIFIABLE, PHASE_VERDICT, Claim, ClaimLine, claim_lines, claim_text, vague
 from .catalogue.criteria import FEATURES, PHASE_FILE, CatalogueError, load_phases
 from .catalogue.services import ReportServices, judges, report_services
 
@@ -70,6 +70,8 @@ def _entry(claim: Claim, text: str, section: str) -> dict:
         return {"claim": text, PHASE_VERDICT: True}
     if claim.status == NOT_VERIFIABLE:
         return {"claim": text, NOT_VERIFIABLE: claim.reason, "closest": list(claim.criteria)}
+    if claim.status == NOT_APPLICABLE:
+        return {"claim": text, NOT_APPLICABLE: claim.reason, "field": claim.field, "closest": list(claim.criteria)}
     return {"claim": text, CRITERIA: list(claim.criteria_under(section))}
 
 

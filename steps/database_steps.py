@@ -1,10 +1,11 @@
 """Steps for the database criteria, read in the worker's own read-only session."""
 
 import pytest
-from pytest_bdd import given, then
+from pytest_bdd import given, parsers, then
 
 from phasegate.record import evidence
 from phasegate.judges import database as judge_db
+from phasegate.judges import advisor as judge_advisor
 from phasegate.judges import keys as judge_keys
 from phasegate.catalogue.criteria import reads
 
@@ -225,3 +226,59 @@ def api_keys_cannot_reach(api, api_database, profile, scenario_criteria):
     show_keys(api, api_database, scenario_criteria)
     judge_keys.keys_cannot_reach(api.supabase_keys(), api.database_project, api_database,
                                  profile.production_db_schema, api.dashboard_url, "the API")
+
+
+def advised(snapshot, database, scenario_criteria) -> str | None:
+    """Show the advisor's evidence and skip when the database has no Data API; the link to Supabase's advisor."""
+    show(database, "advisor", scenario_criteria)
+    if reason := judge_advisor.not_applicable(database):
+        pytest.skip(reason)
+    return judge_advisor.advisor_link(snapshot.staging.database_project, snapshot.staging.dashboard_url)
+
+
+@then("every table the Data API serves to anonymous and signed-in callers has row-level security")
+@reads()
+def rls_on_served_tables(snapshot, database, scenario_criteria):
+    """Every table in a schema the Data API serves, readable by anon or authenticated, has row-level security
+    enabled (Supabase's advisor: rls_disabled_in_public, sensitive columns).
+
+    Example: Then every table the Data API serves to anonymous and signed-in callers has row-level security
+    """
+    judge_advisor.rls_on_served_tables(database, advised(snapshot, database, scenario_criteria))
+
+
+@then("no view the Data API serves runs with its owner's rights")
+@reads()
+def no_definer_views(snapshot, database, scenario_criteria):
+    """No view the Data API serves runs with its owner's rights (Supabase's advisor: security_definer_view).
+
+    Example: Then no view the Data API serves runs with its owner's rights
+    """
+    judge_advisor.no_definer_views(database, advised(snapshot, database, scenario_criteria))
+
+
+@then("every SECURITY DEFINER function the Data API's roles may run pins its search_path")
+@reads()
+def definers_pin_search_path(snapshot, database, scenario_criteria):
+    """Every SECURITY DEFINER function anon or authenticated may run pins its search_path (Supabase's advisor:
+    function_search_path_mutable).
+
+    Example: Then every SECURITY DEFINER function the Data API's roles may run pins its search_path
+    """
+    judge_advisor.definers_pin_search_path(database, advised(snapshot, database, scenario_criteria))
+
+
+@then(parsers.parse('the storage bucket named by "{variable}" is private'))
+@reads()
+def bucket_private(snapshot, database, variable, scenario_criteria):
+    """The Supabase storage bucket the worker's variable names is not public (skipped without Supabase storage).
+
+    Example: Then the storage bucket named by "SUPABASE_STORAGE_BUCKET" is private
+    """
+    show(database, "advisor", scenario_criteria)
+    if reason := judge_advisor.bucket_not_applicable(database):
+        pytest.skip(reason)
+    setting = snapshot.staging.effective_env.get(variable)
+    judge_advisor.bucket_private(database, variable, setting.value.reveal() if setting else None,
+                                 judge_advisor.advisor_link(snapshot.staging.database_project,
+                                                            snapshot.staging.dashboard_url))

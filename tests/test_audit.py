@@ -33,8 +33,9 @@ def test_the_seed_has_88_claims_all_accounted_for(capsys):
     assert code == 0
     assert (data["phase"], data["total"], data["unmapped"]) == ("phase4", 88, 0)
     assert [(c["line"], c["text"]) for c in data["claims"]] == [(line, text) for line, text, _ in SEED]
-    assert all(set(c) == {"line", "text", "status", "criteria", "reason", "verdict"} for c in data["claims"])
-    assert {c["status"] for c in data["claims"]} == {"criteria", "phase_verdict", "not_verifiable"}
+    assert all(set(c) == {"line", "text", "status", "criteria", "reason", "verdict"} | (
+        {"field"} if c["status"] == "not_applicable" else set()) for c in data["claims"])
+    assert {c["status"] for c in data["claims"]} == {"criteria", "phase_verdict", "not_verifiable", "not_applicable"}
     assert all(c["verdict"] is None for c in data["claims"])  # no --run: no verdict
     assert all(c["reason"] for c in data["claims"] if c["status"] == "not_verifiable")
     code, out, _ = audit(capsys, HAND_WRITTEN)
@@ -126,6 +127,8 @@ def test_run_verdicts_equal_the_runs_own_for_every_criterion(branch_run, capsys)
                 assert claim["verdict"] == own[claim["criteria"][0]], claim
         elif claim["status"] == "phase_verdict":
             assert claim["verdict"] == "SANDBOX"
+        elif claim["status"] == "not_applicable":  # holds while the criteria that judge its field pass
+            assert claim["verdict"] == claims.not_applicable_word(own.get(c, "not run") for c in claim["criteria"])
         else:
             assert claim["verdict"] is None
     failed = {c["line"] for c in data["claims"] if c["verdict"] == "failed"}
@@ -143,7 +146,7 @@ def test_the_report_of_a_world_violating_p4_11_shows_exactly_its_claims_failed(b
     failed = [int(r.split("|")[1]) for r in rows if "✘ **failed**" in r]
     mapped = [line for line, _text, what in SEED if "P4-11" in what.split() and not what.startswith("not")]
     assert failed == mapped == [39, 41, 99]
-    assert "88 claims: 74 judged by 43 criteria, 3 phase verdicts, 11 not verifiable; this run contradicts 3" in md
+    assert "88 claims: 74 judged by 45 criteria, 3 phase verdicts, 10 not verifiable, 1 not applicable; this run contradicts 3" in md
     page = (branch_run / "completion-report.html").read_text()
     assert page.count("✘ failed</span>") == 3 and "The hand-written report, line by line" in page
 

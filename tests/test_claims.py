@@ -62,7 +62,7 @@ SEED = [
     (116, 'Service URLs: Staging-specific endpoints', "P4-29"),
     (117, 'Environment Variables: Staging-specific values', "P4-20 P4-28 P4-29"),
     (120, 'JWT_SECRET: Removed from environment', "P4-27"),
-    (121, 'Sensitive Data: Properly isolated', "P4-28 P4-43"),
+    (121, 'Sensitive Data: Properly isolated', "P4-28 P4-43 P4-48 P4-51"),
     (122, 'Database: Schema-level isolation', "P4-43 P4-44"),
     (123, 'API Keys: Staging-specific with limited scope', "P4-26 P4-28 P4-43"),
     (128, 'Service Status: LIVE', "P4-07 P4-08"),
@@ -76,7 +76,7 @@ SEED = [
     (162, 'Current Status: LIVE', "P4-08"),
     (164, 'Auto Deploy: Enabled', "P4-12"),
     (170, 'Service Status: Monitored via Render dashboard', "not verifiable ~ P4-62"),
-    (171, 'Health Checks: Automated health monitoring', "not verifiable ~ P4-62"),
+    (171, 'Health Checks: Automated health monitoring', "not applicable (service.type) ~ P4-03"),
     (172, 'Resource Usage: Memory and CPU monitoring', "P4-60 P4-61"),
     (173, 'Database: Connection monitoring active', "not verifiable ~ P4-47"),
     (176, 'Job Processing: Queue monitoring', "P4-63"),
@@ -121,6 +121,8 @@ def described(entry: claims.Entry) -> str:
         return "verdict"
     if entry.status == claims.NOT_VERIFIABLE:
         return "not verifiable" + (f" ~ {ids}" if ids else "")
+    if entry.status == claims.NOT_APPLICABLE:
+        return f"not applicable ({entry.field}) ~ {ids}"
     return ids if entry.status == claims.CRITERIA else "unmapped"
 
 
@@ -137,7 +139,7 @@ def test_every_check_marked_line_of_the_seed_has_the_expected_entry():
 def test_every_not_verifiable_claim_says_why():
     table = load_phases(ROOT)["phase4"].claims_table()
     assert all(c.reason for c in table.values() if c.status == claims.NOT_VERIFIABLE)
-    assert claims.summary(entries()) == "88 claims: 74 judged by 43 criteria, 3 phase verdicts, 11 not verifiable"
+    assert claims.summary(entries()) == "88 claims: 74 judged by 45 criteria, 3 phase verdicts, 10 not verifiable, 1 not applicable"
 
 
 @pytest.mark.parametrize("written, claim", [
@@ -182,7 +184,26 @@ def test_the_same_claim_twice_in_a_table_is_a_problem():
                                           {"claim": "Memory", "not_verifiable": None}], "phase.yaml")
     assert problems == [
         "phase.yaml: claims[2] 'plan: starter': the same claim as '**Plan**: Starter' (one entry per claim)",
-        "phase.yaml: claims[3] 'Region': needs exactly one of criteria, phase_verdict, not_verifiable "
-        "(has criteria, phase_verdict)",
-        "phase.yaml: claims[4] 'Memory': needs exactly one of criteria, phase_verdict, not_verifiable (has none)",
+        "phase.yaml: claims[3] 'Region': needs exactly one of criteria, phase_verdict, not_verifiable, "
+        "not_applicable (has criteria, phase_verdict)",
+        "phase.yaml: claims[4] 'Memory': needs exactly one of criteria, phase_verdict, not_verifiable, "
+        "not_applicable (has none)",
     ]
+
+
+def test_a_not_applicable_claim_names_the_field_that_proves_it():
+    table, problems = claims.read_table([
+        {"claim": "Health Check: /health", "not_applicable": "a worker has no health check", "field": "service.type",
+         "closest": ["P4-03"]},
+        {"claim": "No field", "not_applicable": "why"},
+        {"claim": "Stray field", "criteria": ["P4-03"], "field": "service.type"},
+    ], "phase.yaml")
+    [claim] = table.values()
+    assert (claim.status, claim.field, claim.criteria) == (claims.NOT_APPLICABLE, "service.type", ("P4-03",))
+    assert len(problems) == 2 and all("field" in p for p in problems)
+
+
+@pytest.mark.parametrize("proving, word", [(["passed"], "not applicable"), ([], "not applicable"),
+                                           (["failed"], "failed"), (["passed", "broken"], "broken")])
+def test_not_applicable_holds_only_while_the_field_is_proven(proving, word):
+    assert claims.not_applicable_word(proving) == word

@@ -48,3 +48,25 @@ Feature: Database isolation
   @P4-47 @staging @production
   Scenario: The worker holds live connections within its pool size
     Then the worker holds at least one session and no more than its pool size
+
+  @P4-48 @critical @security @staging
+  Scenario: Every table the Data API serves has row-level security
+    Supabase's security advisor (rls_disabled_in_public, sensitive_columns_exposed): a table that anonymous
+    or signed-in callers may use through the Data API without row-level security hands out every row.
+    Then every table the Data API serves to anonymous and signed-in callers has row-level security
+
+  @P4-49 @security @staging
+  Scenario: No view the Data API serves bypasses row-level security
+    Supabase's security advisor (security_definer_view): such a view reads with its owner's rights.
+    Then no view the Data API serves runs with its owner's rights
+
+  @P4-50 @security @staging
+  Scenario: Definer functions the Data API may run pin their search_path
+    Supabase's security advisor (function_search_path_mutable), for the SECURITY DEFINER functions
+    anonymous or signed-in callers may run: a caller's schema must not shadow what they name.
+    Then every SECURITY DEFINER function the Data API's roles may run pins its search_path
+
+  @P4-51 @critical @security @staging
+  Scenario: The worker's storage bucket is private
+    The bucket the worker is told to use (SUPABASE_STORAGE_BUCKET) is not public in Supabase Storage.
+    Then the storage bucket named by "SUPABASE_STORAGE_BUCKET" is private

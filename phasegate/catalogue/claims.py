@@ -12,7 +12,10 @@ The table (``claims`` in ``phase.yaml``) gives each claim exactly one of:
 - ``criteria: [IDs]``: the criteria that judge it, of any phase (``by_section`` may narrow
   them for the lines under one heading, e.g. each issue's "Status: ✅ RESOLVED");
 - ``phase_verdict: true``: the document's own status line, which phasegate computes;
-- ``not_verifiable: why``: no machine can check it as worded; ``closest: [IDs]`` come nearest.
+- ``not_verifiable: why``: no machine can check it as worded; ``closest: [IDs]`` come nearest;
+- ``not_applicable: why`` with ``field``: the claim cannot apply to this service, and the field that
+  proves it (``service.type``: a background worker has no health check path); ``closest: [IDs]`` are
+  the criteria that judge that field, so the claim stays not applicable only while they pass.
 
 Pure functions over text and the table; the catalogue (:mod:`phasegate.catalogue.criteria`) checks the
 IDs the table names.
@@ -24,7 +27,9 @@ import re
 from dataclasses import dataclass, field
 
 CRITERIA, PHASE_VERDICT, NOT_VERIFIABLE, UNMAPPED = "criteria", "phase_verdict", "not_verifiable", "unmapped"
-STATUSES = (CRITERIA, PHASE_VERDICT, NOT_VERIFIABLE, UNMAPPED)
+NOT_APPLICABLE = "not_applicable"
+STATUSES = (CRITERIA, PHASE_VERDICT, NOT_VERIFIABLE, NOT_APPLICABLE, UNMAPPED)
+_KINDS = (CRITERIA, PHASE_VERDICT, NOT_VERIFIABLE, NOT_APPLICABLE)
 PENDING = "not yet executable: "  # the skip reason of a scaffolded criterion that has no real steps yet
 
 _MARKS = re.compile(r"[\u2705\u2714\u2611]\ufe0f?")  # ✅ ✔ ☑ (with or without the emoji variation selector)
@@ -144,9 +149,10 @@ class Claim:
     text: str
     status: str  # criteria, phase_verdict or not_verifiable
     criteria: tuple[str, ...] = ()  # judge it (status criteria) or come closest (not_verifiable)
-    reason: str = ""  # why it is not verifiable
+    reason: str = ""  # why it is not verifiable, or not applicable
     by_section: dict = field(default_factory=dict)  # heading key -> the criteria for lines under it
     phase: str = ""  # the phase whose table holds it
+    field: str = ""  # not applicable: the field that proves it (service.<field> or env.<KEY>)
 
     @property
     def key(self) -> str:
@@ -168,20 +174,22 @@ def read_table(entries, where: str, phase: str = "") -> tuple[dict[str, Claim], 
     if entries is None:
         return table, problems
     if not isinstance(entries, list):
-        return table, [f"{where}: claims must be a list of {{claim: …, criteria | phase_verdict | not_verifiable}}"]
+        return table, [f"{where}: claims must be a list of {{claim: …, criteria | phase_verdict | not_verifiable | "
+                       "not_applicable}}"]
     for number, entry in enumerate(entries, 1):
         at = f"{where}: claims[{number}]"
         if not isinstance(entry, dict) or not str(entry.get("claim") or "").strip():
-            problems.append(f"{at}: expected {{claim: TEXT, and one of criteria, phase_verdict, not_verifiable}}")
+            problems.append(f"{at}: expected {{claim: TEXT, and one of criteria, phase_verdict, not_verifiable, "
+                            "not_applicable}}")
             continue
         text = " ".join(str(entry["claim"]).split())
-        kinds = [k for k in (CRITERIA, PHASE_VERDICT, NOT_VERIFIABLE) if entry.get(k) not in (None, False, [], "")]
-        unknown = sorted(set(entry) - {"claim", CRITERIA, PHASE_VERDICT, NOT_VERIFIABLE, "closest", "by_section"})
+        kinds = [k for k in _KINDS if entry.get(k) not in (None, False, [], "")]
+        unknown = sorted(set(entry) - {"claim", *_KINDS, "closest", "by_section", "field"})
         if unknown:
             problems.append(f"{at} {text!r}: unknown key(s) {', '.join(unknown)}")
             continue
         if len(kinds) != 1:
-            problems.append(f"{at} {text!r}: needs exactly one of criteria, phase_verdict, not_verifiable "
+            problems.append(f"{at} {text!r}: needs exactly one of criteria, phase_verdict, not_verifiable, not_applicable "
                             f"(has {', '.join(kinds) or 'none'})")
             continue
         kind = kinds[0]
@@ -190,11 +198,17 @@ def read_table(entries, where: str, phase: str = "") -> tuple[dict[str, Claim], 
         if not _id_list(ids) or not isinstance(by_section, dict) or not all(_id_list(v) for v in by_section.values()):
             problems.append(f"{at} {text!r}: criteria, closest and by_section's values must be lists of IDs")
             continue
-        if kind == NOT_VERIFIABLE and not isinstance(entry[NOT_VERIFIABLE], str):
-            problems.append(f"{at} {text!r}: not_verifiable must say why, as text")
+        if kind in (NOT_VERIFIABLE, NOT_APPLICABLE) and not isinstance(entry[kind], str):
+            problems.append(f"{at} {text!r}: {kind} must say why, as text")
             continue
-        claim = Claim(text, kind, tuple(str(i) for i in ids), str(entry.get(NOT_VERIFIABLE) or ""),
-                      {claim_key(str(h)): tuple(str(i) for i in v) for h, v in by_section.items()}, phase)
+        if (kind == NOT_APPLICABLE) != bool(entry.get("field")) or not isinstance(entry.get("field", ""), str):
+            problems.append(f"{at} {text!r}: field (the service.<field> or env.<KEY> that proves it) goes with "
+                            "not_applicable, and only with it")
+            continue
+        claim = Claim(text, kind, tuple(str(i) for i in ids), str(entry.get(kind) if kind in (NOT_VERIFIABLE,
+                      NOT_APPLICABLE) else ""),
+                      {claim_key(str(h)): tuple(str(i) for i in v) for h, v in by_section.items()}, phase,
+                      str(entry.get("field") or ""))
         if claim.key in table:
             problems.append(f"{at} {text!r}: the same claim as {table[claim.key].text!r} (one entry per claim)")
             continue
@@ -220,10 +234,12 @@ class Entry:
     status: str
     criteria: tuple[str, ...] = ()
     reason: str = ""
+    field: str = ""  # not applicable: the field that proves it
 
     def to_dict(self, verdict: str | None = None) -> dict:
         return {"line": self.line.line, "text": self.line.text, "status": self.status,
-                "criteria": list(self.criteria), "reason": self.reason or None, "verdict": verdict}
+                "criteria": list(self.criteria), "reason": self.reason or None, "verdict": verdict,
+                **({"field": self.field} if self.field else {})}
 
 
 def account(lines: list[ClaimLine], table: dict[str, Claim]) -> list[Entry]:
@@ -234,7 +250,7 @@ def account(lines: list[ClaimLine], table: dict[str, Claim]) -> list[Entry]:
         if claim is None:
             out.append(Entry(line, UNMAPPED))
         else:
-            out.append(Entry(line, claim.status, claim.criteria_under(line.section), claim.reason))
+            out.append(Entry(line, claim.status, claim.criteria_under(line.section), claim.reason, claim.field))
     return out
 
 
@@ -254,6 +270,7 @@ def summary(entries: list[Entry], pending=frozenset()) -> str:
         text += f"{len(waiting)} pending ({len({c for e in waiting for c in e.criteria if c in pending})} criteria), "
     text += (f"{count[PHASE_VERDICT]} phase verdict{'s' if count[PHASE_VERDICT] != 1 else ''}, "
              f"{count[NOT_VERIFIABLE]} not verifiable")
+    text += f", {count[NOT_APPLICABLE]} not applicable" if count[NOT_APPLICABLE] else ""
     return text + (f", {count[UNMAPPED]} unmapped" if count[UNMAPPED] else "")
 
 
@@ -266,3 +283,10 @@ def worst(verdicts) -> str | None:
     if not verdicts:
         return None
     return max(verdicts, key=lambda v: VERDICT_ORDER.index(v) if v in VERDICT_ORDER else len(VERDICT_ORDER))
+
+
+def not_applicable_word(proving) -> str:
+    """A not-applicable claim's verdict from the verdicts of the criteria that judge its field: not applicable
+    while they pass (or there are none); otherwise theirs, since the field that proves it is not established."""
+    word = worst(proving)
+    return "not applicable" if word in (None, "passed") else word

@@ -82,6 +82,7 @@ class DatabaseFacts(_Facts):
     production_doors: list[dict] = field(default_factory=list)  # views, rules, definer functions, foreign tables
     key_roles: dict = field(default_factory=dict)  # role a held Supabase key acts as -> RoleReach
     data_api_schemas: str | None = None  # the authenticator role's pgrst.db_schemas, when the database records it
+    advisor: dict = field(default_factory=dict)  # Supabase's security advisor's findings (database.advisor)
 
 
 

@@ -7,6 +7,7 @@ production isolation, settings, search_path, the queue, sessions, pooling and co
 
 from __future__ import annotations
 
+from phasegate.database.advisor import advisor
 from phasegate.database.connection import read_connection, read_role, read_schemas
 from phasegate.database.facts import DatabaseFacts
 from phasegate.database.isolation import production_isolation
@@ -55,7 +56,8 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
     production_exists = production_schema in schemas
     usage, create, privileges, doors = production_isolation(r, production_schema, production_exists, role, "worker")
     reach = key_reach(r, key_roles, production_schema, production_exists, "worker")
-    exposed = data_api_schemas(r) if key_roles else None
+    exposed = data_api_schemas(r)
+    findings = advisor(r, exposed)
     settings, levels = configured_settings(r)
     sp = search_path(r, levels, ident["current_user"], schemas)
     queue = read_queue_table(r, *split_table(queue_table, staging_schema), queue_states)
@@ -75,4 +77,5 @@ def _probe(session: ReadOnlySession, connect_seconds, *, staging_schema, product
         search_path_current_schemas=sp["current_schemas"], tls_server_side=server_tls,
         stuck_threshold_minutes=int(stuck_threshold_minutes), pooling=pooling, contradictions=contradictions,
         identity=ident["identity"], production_doors=doors, key_roles=reach, data_api_schemas=exposed,
+        advisor=findings,
     )

@@ -6,11 +6,13 @@ so the list marks the worlds whose change is in the database or the stand-in wor
 
 from __future__ import annotations
 
+from .keys import DESCRIPTIONS as SUPABASE_WORLDS
 from .session import CATALOGUE
 from .worlds import DESCRIPTIONS, OUTCOMES, WEB_CLAIMS, WORKER_OUTCOMES, WORKER_WORLDS
 
 # The database variants (phasegate.sandbox.postgres.VARIANTS) and worker URL styles, in words.
 _DATABASE = {
+    **SUPABASE_WORLDS,
     "compliant-role-in-database": "the worker role's settings are set only with ALTER ROLE … IN DATABASE",
     "database-unreachable": "the worker's DATABASE_URL names a database that does not exist: nothing can be read",
     "P4-40": "the worker's DATABASE_URL points at a remote host without TLS",

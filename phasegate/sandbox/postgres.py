@@ -36,7 +36,7 @@ from psycopg import sql
 
 from phasegate import redact
 
-from . import supabase
+from . import keys, supabase
 __all__ = ["SandboxPostgres", "SeededWorld", "VARIANTS", "ALSO_AFFECTS", "default_data_dir",
            "STAGING_ROLE", "PRODUCTION_ROLE", "API_ROLE", "STAGING_SCHEMA", "PRODUCTION_SCHEMA", "QUEUE_TABLE"]
 
@@ -112,7 +112,7 @@ VARIANTS: dict[str, str | None] = {
     "queue-check-unreadable": None,       # CHECK (status ~ '^(…)$'): P5-07 cannot read it, so it is broken
     "P4-63-claimed": "P4-63",             # a job 'claimed' 2 hours ago, a running state of QUEUE_RUNNING_STATUSES
     # A door for a role a Supabase key acts as (sandbox/supabase.py), and the worlds where a key opens none.
-    **supabase.VARIANTS,
+    **keys.VARIANTS,
 }
 
 # variant -> the profile settings of the deployment it stands for (they fill keys the profile leaves unset)
@@ -124,7 +124,8 @@ PROFILE_SETTINGS: dict[str, dict[str, str]] = {
 # variant -> other criteria the variant necessarily changes too (failed, or not judgeable)
 ALSO_AFFECTS: dict[str, tuple[str, ...]] = {
     # Nothing can be read when the connection fails: every other database criterion is broken.
-    "P4-40": ("P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47", "P4-63"),
+    "P4-40": ("P4-41", "P4-42", "P4-43", "P4-44", "P4-45", "P4-46", "P4-47", "P4-48", "P4-49", "P4-50", "P4-51",
+              "P4-63"),
     # The configured search_path names a schema that does not exist (effective path empty); no queue.
     "P4-41": ("P4-44", "P4-46", "P4-63"),
     # A superuser passes every privilege check.
@@ -517,6 +518,8 @@ class SandboxPostgres:
                 if variant != "P4-41":
                     for statement in supabase.guide_grants(_STS):
                         x(statement)
+                for statement in supabase.reference(STAGING_SCHEMA, _ST, _API, keys.STAGING_BUCKET):
+                    x(statement)
             if variant in ISOLATION_GRANTS:
                 x(ISOLATION_GRANTS[variant])
             for statement in DOORS.get(variant, ()):
@@ -764,6 +767,7 @@ DOORS: dict[str, list[sql.Composed | str]] = {
 
 
 DOORS.update(supabase.doors(_PRS, _PR, view=_view, definer=_definer, rule=_rule, foreign=_foreign_table))
+DOORS.update(supabase.advisor_worlds(_STS, _ST, keys.STAGING_BUCKET))
 
 
 def _api_grants(variant: str) -> sql.Composed:

@@ -51,7 +51,6 @@ class SandboxWorld:
 
 def _catalogue() -> dict[str, SandboxWorld]:
     from .postgres import ALSO_AFFECTS, PROFILE_SETTINGS, VARIANTS
-    from .supabase import PROJECT_URL_VARIANTS
 
     entries = {name: SandboxWorld(name, "compliant", "real", cid, worlds.ALSO_AFFECTS.get(name, ()))
                for name, cid in worlds.VIOLATES.items()}
@@ -65,7 +64,7 @@ def _catalogue() -> dict[str, SandboxWorld]:
             entries["api-database-unreachable"] = SandboxWorld("compliant", variant, "real", None,
                                                                ALSO_AFFECTS[variant])
             continue
-        style = "supabase-project" if variant in PROJECT_URL_VARIANTS else "real"
+        style = "supabase-project" if variant in keys.PROJECT_URL_VARIANTS else "real"
         entries[variant] = SandboxWorld("compliant", variant, style, cid, ALSO_AFFECTS.get(variant, ()),
                                         settings=PROFILE_SETTINGS.get(variant, {}))
     entries["P4-40"] = SandboxWorld("compliant", "compliant", "remote-without-tls", "P4-40")

@@ -16,34 +16,47 @@ from psycopg import sql
 SUPABASE_ROLES = ("anon", "authenticated", "service_role", "authenticator")
 DATA_API_ROLES = ("anon", "authenticated", "service_role")
 
-# The worlds: variant -> the criterion it violates (None: compliant). Each opens one door for one role a key acts as.
-VARIANTS: dict[str, str | None] = {
-    "P4-43-key-schema-usage": "P4-43",    # GRANT USAGE ON SCHEMA upload_pipeline TO service_role
-    "P4-43-key-table": "P4-43",           # GRANT SELECT, INSERT ON upload_pipeline.upload_jobs TO service_role
-    "P4-43-key-column": "P4-43",          # GRANT SELECT (id, title) ON upload_pipeline.documents TO service_role
-    "P4-43-key-sequence": "P4-43",        # GRANT USAGE ON SEQUENCE upload_pipeline.documents_id_seq TO service_role
-    "P4-43-key-view": "P4-43",            # a staging view over production, of the production role, SELECT to service_role
-    "P4-43-key-rule": "P4-43",            # a staging table whose INSERT rule reads production, INSERT to service_role
-    "P4-43-key-definer": "P4-43",         # a definer function reading production, EXECUTE to service_role only
-    "P4-43-key-membership": "P4-43",      # GRANT upload_worker_prod TO service_role
-    "P4-43-key-set-role": "P4-43",        # GRANT upload_worker_prod TO service_role WITH INHERIT FALSE
-    "P4-43-key-foreign-table": "P4-43",   # a foreign table of production's remote schema, SELECT to service_role
-    "P4-43-key-read-all-data": "P4-43",   # GRANT pg_read_all_data TO service_role
-    "P4-43-key-supabase-guide": "P4-43",  # production set up by Supabase's guide: service_role reaches it
-    "P4-43-key-anon": "P4-43",            # the worker holds an anon key; GRANT SELECT ON production's documents TO anon
-    "P4-43-key-secret": "P4-43",          # the worker holds an sb_secret_ key; SELECT on production's documents to service_role
-    "P4-43-key-by-name": "P4-43",         # SUPABASE_SERVICE_ROLE_KEY holds no readable key: judged by its name
-    "P4-43-key-same-project": "P4-43",    # Render's DATABASE_URL names the keys' own project; service_role reaches production
-    "P5-05-key-anon": "P5-05",            # the API's anon key: GRANT SELECT ON production's documents TO anon
-    "P5-05-key-service-role": "P5-05",    # the API holds the service_role key, which reaches production
-    "P5-05-key-secret": "P5-05",          # the API holds an sb_secret_ key, which reaches production
-    "compliant-key-other-project": None,  # production reaches service_role and anon, but the keys are another project's
-    "compliant-no-supabase-roles": None,  # a plain PostgreSQL: the keys' roles do not exist, so they open nothing
-}
-# The worlds whose services are served a DATABASE_URL naming a Supabase project (the suite reaches it by route).
-PROJECT_URL_VARIANTS = ("compliant-key-other-project", "P4-43-key-same-project")
-
 _SR, _ANON = sql.Identifier("service_role"), sql.Identifier("anon")
+
+
+def reference(staging: str, worker: sql.Identifier, api: sql.Identifier, bucket: str) -> list:
+    """A Supabase project's reference shape: RLS on the staging queue (a policy for the API that enqueues; the
+    worker owns it), and Supabase Storage with the worker's private bucket, which the worker may read."""
+    return [
+        sql.SQL("DO $$ BEGIN IF to_regclass({q}) IS NOT NULL THEN "
+                "ALTER TABLE {s}.upload_jobs ENABLE ROW LEVEL SECURITY; "
+                "CREATE POLICY api_enqueues ON {s}.upload_jobs TO {api} USING (true) WITH CHECK (true); "
+                "END IF; END $$").format(q=sql.Literal(f"{staging}.upload_jobs"), s=sql.Identifier(staging), api=api),
+        sql.SQL("CREATE SCHEMA storage"),
+        sql.SQL("CREATE TABLE storage.buckets (id text PRIMARY KEY, name text NOT NULL UNIQUE, "
+                "public boolean NOT NULL DEFAULT false, created_at timestamptz DEFAULT now())"),
+        sql.SQL("INSERT INTO storage.buckets (id, name, public) VALUES ({b}, {b}, false), "
+                "('avatars', 'avatars', true)").format(b=sql.Literal(bucket)),
+        sql.SQL("GRANT USAGE ON SCHEMA storage TO {w}; GRANT SELECT ON storage.buckets TO {w}").format(w=worker),
+    ]
+
+
+def advisor_worlds(staging: sql.Identifier, worker: sql.Identifier, bucket: str) -> dict[str, list]:
+    """One finding of Supabase's security advisor each (run after :func:`reference`)."""
+    to_anon = sql.SQL("GRANT SELECT ON {}.{} TO anon, authenticated")
+    return {
+        "P4-48-rls-disabled": [sql.SQL("ALTER TABLE {}.upload_jobs DISABLE ROW LEVEL SECURITY").format(staging)],
+        "P4-48-sensitive-column": [
+            sql.SQL("CREATE TABLE {}.accounts (id bigint PRIMARY KEY, email text, password text)").format(staging),
+            sql.SQL("ALTER TABLE {}.accounts OWNER TO {}").format(staging, worker),
+            to_anon.format(staging, sql.Identifier("accounts"))],
+        "P4-49-definer-view": [
+            sql.SQL("CREATE VIEW {s}.job_overview AS SELECT id, status FROM {s}.upload_jobs").format(s=staging),
+            sql.SQL("ALTER VIEW {}.job_overview OWNER TO {}").format(staging, worker),
+            to_anon.format(staging, sql.Identifier("job_overview"))],
+        "P4-50-mutable-definer": [
+            sql.SQL("CREATE FUNCTION {s}.queued_count() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER AS "
+                    "$$ BEGIN RETURN (SELECT count(*) FROM upload_jobs WHERE status = 'queued'); END $$").format(
+                s=staging),
+            sql.SQL("ALTER FUNCTION {}.queued_count() OWNER TO {}").format(staging, worker)],
+        "P4-51-public-bucket": [sql.SQL("UPDATE storage.buckets SET public = true WHERE id = {}").format(
+            sql.Literal(bucket))],
+    }
 
 
 def create_roles() -> list[sql.Composed]:

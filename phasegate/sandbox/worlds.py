@@ -171,7 +171,7 @@ def _staging_env() -> list[dict]:
         {"key": "DATABASE_URL", "value": PLACEHOLDER_DATABASE_URL},
         {"key": "SUPABASE_URL", "value": "https://stagingCANARYref.supabase.co"},
         {"key": "SUPABASE_SERVICE_ROLE_KEY", "value": PLACEHOLDER_WORKER_SUPABASE_KEY},
-        {"key": "SUPABASE_STORAGE_BUCKET", "value": "uploads-staging-CANARY-b7"},
+        {"key": "SUPABASE_STORAGE_BUCKET", "value": keys.STAGING_BUCKET},
         {"key": "WORKER_CONCURRENCY", "value": "4"},
         {"key": "WORKER_MAX_RETRIES", "value": "3"},
         {"key": "WORKER_POLL_INTERVAL_SECONDS", "value": "5"},

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..gate import assess
 from ..model import Run
-from .claims_sections import hand_written_line_by_line, ledger_of, not_verifiable
+from .claims_sections import hand_written_line_by_line, ledger_of, not_applicable, not_verifiable
 from .closing import appendix as appendix_section
 from .closing import next_steps, sign_off
 from .context import ReportContext
@@ -29,7 +29,7 @@ __all__ = ["SECTIONS", "build_document", "render"]
 
 # The report, top to bottom: each builder appends its section (or nothing) to the document.
 SECTIONS = (title_line, run_facts, provenance, executive_summary, phase_sections, environment_policy,
-            not_verifiable, hand_written_line_by_line, next_steps, sign_off, appendix_section)
+            not_verifiable, not_applicable, hand_written_line_by_line, next_steps, sign_off, appendix_section)
 
 
 def build_document(run: Run, signoff: dict | None = None, appendix: str | None = None) -> tuple[Doc, str]:

@@ -9,6 +9,7 @@ from ...catalogue import claims as _claims
 from ..gate import SIGNABLE
 from ..model import Run
 from .context import ReportContext
+from .phase_sections import line_value
 from .document import Doc, Verdict
 
 
@@ -26,6 +27,32 @@ def _closest(run: Run, cid: str) -> str:
         return f"{cid} {run.results[cid].status}"
     other = run.phase.others.get(cid)
     return f"{cid} ({other})" if other else ""
+
+
+def _field_value(run: Run, field: str) -> str:
+    try:
+        value = line_value(run, field)
+    except ValueError:
+        return "unreadable"
+    return "not read in this run" if value is None else str(value)
+
+
+def not_applicable(doc: Doc, ctx: ReportContext) -> None:
+    """Claims that cannot apply to the service under test, each with the field that proves it, read in this run."""
+    run = ctx.run
+    items = [c for c in run.phase.claims_table().values() if c.status == _claims.NOT_APPLICABLE] \
+        if run.phase.claims else []
+    if not items:
+        return
+    doc.h(2, "Not applicable to this service")
+    doc.p("Claims of the hand-written report that cannot apply to the service under test. They are never counted "
+          "as passed; each holds only while the criteria that judge its field pass.")
+    for claim in items:
+        word = _claims.not_applicable_word(run.results[c].status if c in run.results else "not run"
+                                           for c in claim.criteria)
+        judged = ", ".join(_closest(run, c) for c in claim.criteria if _closest(run, c))
+        doc.li(f"\"{claim.text}\" — {word}: {claim.reason} ({claim.field} = {_field_value(run, claim.field)}"
+               + (f"; judged by {judged})" if judged else ")"))
 
 
 def not_verifiable(doc: Doc, ctx: ReportContext) -> None:
@@ -53,6 +80,9 @@ def ledger_of(run: Run) -> list[tuple]:
     out = []
     for entry in _claims.account(lines, run.phase.claims_table()):
         word, note = "", ""
+        if entry.status == _claims.NOT_APPLICABLE:
+            word = _claims.not_applicable_word(run.results[c].status if c in run.results else "not run"
+                                               for c in entry.criteria)
         if entry.status == _claims.CRITERIA:
             here = [c for c in entry.criteria if c in run.results]
             elsewhere = [c for c in entry.criteria if c not in run.results]
@@ -64,8 +94,12 @@ def ledger_of(run: Run) -> list[tuple]:
     return out
 
 
-def _accounted_for(entry, word: str, note: str, phase_verdict: str) -> tuple[str, Verdict]:
+def _accounted_for(entry, word: str, note: str, phase_verdict: str, run: Run) -> tuple[str, Verdict]:
     """A ledger row's "accounted for by" cell and its verdict today."""
+    if entry.status == _claims.NOT_APPLICABLE:
+        value = _field_value(run, entry.field)
+        proof = f"{entry.field} = {value}" + (f", judged by {', '.join(entry.criteria)}" if entry.criteria else "")
+        return f"not applicable ({entry.field})", Verdict(word, f": {entry.reason} ({proof})")
     if entry.status == _claims.CRITERIA:
         return ", ".join(entry.criteria), (Verdict(word, note) if word else Verdict(note.strip()))
     if entry.status == _claims.PHASE_VERDICT:
@@ -92,6 +126,6 @@ def hand_written_line_by_line(doc: Doc, ctx: ReportContext) -> None:
     verdict = "COMPLETE" if gate.code == SIGNABLE else f"NOT SIGNABLE ({gate.label})"
     rows = []
     for entry, word, note in ctx.ledger:
-        by, today = _accounted_for(entry, word, note, verdict)
+        by, today = _accounted_for(entry, word, note, verdict, run)
         rows.append([str(entry.line.line), _claims.shown(entry.line.raw), by, today])
     doc.table(["line", "the hand-written report says", "accounted for by", "today"], rows)

@@ -41,7 +41,7 @@ def _env_value(run: Run, key: str):
     return None if entry is None else entry.get("value")
 
 
-def _line_value(run: Run, source: str | None):
+def line_value(run: Run, source: str | None):
     """``service.<field>`` of the service under test, ``env.<KEY>`` of its effective environment."""
     if not source:
         return None
@@ -118,7 +118,7 @@ def _section(doc: Doc, run: Run, section: dict, sections: dict[str, str]) -> Non
         res = r[line["criterion"]]
         label = line.get("label")
         criterion_line(doc, res, label.replace("{title}", res.title) if label else None,
-                       _line_value(run, line.get("value")), run)
+                       line_value(run, line.get("value")), run)
     for issue in section.get("issues") or []:  # each judged in its own section: named here, not repeated
         cid = issue["criterion"]
         doc.li(f"{issue['problem']} — guarded by {cid} ({sections.get(cid, 'below')}): ", Status(r[cid].status))
