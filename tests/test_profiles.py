@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import subprocess
 
 import pytest
 
@@ -206,3 +207,83 @@ def test_a_selection_of_no_criterion_stops_with_the_reason(tmp_path):
     assert run.returncode == 4
     (line,) = _error_lines(run)
     assert "-k 'P4-99' selects no criterion for profile environments/sandbox.env" in line
+
+
+# --- a secret in a profile file git would commit --------------------------------------------------
+
+
+def _checkout(tmp_path):
+    """A git checkout with the repository's rule: environments/*.local.env ignored."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("environments/*.local.env\n")
+    return tmp_path
+
+
+SECRETS = [
+    ("RENDER_API_KEY", PASTED_KEY),
+    ("PHASEGATE_DIGEST_KEY", "PASTEDdigestKEY"),
+    ("PHASEGATE_DATABASE_URL", "host=db.example.com user=upload_worker_staging password=PASTEDpw"),
+    ("PHASEGATE_API_DATABASE_URL", "postgresql://upload_api_staging@db.example.com/postgres?password=PASTEDpw"),
+    ("PHASEGATE_CANARY_DATABASE_URL", "postgresql://upload_api_staging:PASTEDpw@db.example.com:6543/postgres"),
+]
+
+
+def _committed_error(root, profile: str, local: str | None = None) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_profile("qa", _root(root, profile, local), environ={"RENDER_API_KEY": "rnd_x"})
+    message = str(caught.value)
+    assert "\n" not in message and "PASTED" not in message, message
+    return message
+
+
+@pytest.mark.parametrize("key, value", SECRETS, ids=[key for key, _ in SECRETS])
+def test_a_secret_in_a_committed_profile_stops_the_run_pointing_at_the_local_file(tmp_path, key, value):
+    message = _committed_error(_checkout(tmp_path), BASE + f"{key}={value}\n")
+    what = "carries a password" if key.endswith("_DATABASE_URL") else "is a secret"
+    assert message == (f"environments/qa.env:5: {key} {what}, and environments/qa.env is not ignored by git (it "
+                       "would be committed): move the line to environments/qa.local.env (git-ignored), or pass "
+                       f"{key} in the process environment")
+
+
+@pytest.mark.parametrize("key, value", SECRETS, ids=[key for key, _ in SECRETS])
+def test_the_same_secret_in_the_git_ignored_local_file_is_taken(tmp_path, key, value):
+    environ = {} if key == "RENDER_API_KEY" else {"RENDER_API_KEY": "rnd_x"}
+    profile = load_profile("qa", _root(_checkout(tmp_path), BASE, local=f"{key}={value}\n"), environ=environ)
+    assert profile.where(key) == "environments/qa.local.env:1"
+
+
+@pytest.mark.parametrize("line", [
+    "PHASEGATE_DATABASE_URL=postgresql://upload_worker_staging@db.example.com:5432/postgres?sslmode=require",
+    "PHASEGATE_API_DATABASE_URL=host=db.example.com user=upload_api_staging",
+    "RENDER_API_KEY=",
+], ids=["url without a password", "keywords without a password", "an empty key"])
+def test_a_setting_without_a_secret_stays_in_the_committed_profile(tmp_path, line):
+    load_profile("qa", _root(_checkout(tmp_path), BASE + line + "\n"), environ={"RENDER_API_KEY": "rnd_x"})
+
+
+def test_a_local_file_git_does_not_ignore_is_committed_too(tmp_path):
+    root = _checkout(tmp_path)
+    (root / ".gitignore").write_text("")  # a checkout that forgot the rule
+    message = _committed_error(root, BASE, local=f"RENDER_API_KEY={PASTED_KEY}\n")
+    assert message.startswith("environments/qa.local.env:1: RENDER_API_KEY is a secret, and "
+                              "environments/qa.local.env is not ignored by git (it would be committed): add "
+                              "qa.local.env to .gitignore")
+
+
+def test_outside_a_git_checkout_the_repository_rule_decides(tmp_path):
+    """No git repository holds the folder: <name>.env is the committed file by the repository's rule."""
+    assert subprocess.run(["git", "-C", str(tmp_path), "rev-parse"], capture_output=True).returncode != 0
+    message = _committed_error(tmp_path, BASE + f"RENDER_API_KEY={PASTED_KEY}\n")
+    assert message.startswith("environments/qa.env:5: RENDER_API_KEY is a secret") and "qa.local.env" in message
+    profile = load_profile("qa", _root(tmp_path, BASE, local=f"RENDER_API_KEY={PASTED_KEY}\n"), environ={})
+    assert profile.render_api_key.reveal() == PASTED_KEY
+
+
+def test_a_secret_in_a_committed_profile_stops_the_suite_with_exit_4(tmp_path, qa_profile):
+    name, path, profiles = qa_profile
+    path.write_text((ROOT / "environments" / "sandbox.env").read_text() + f"RENDER_API_KEY={PASTED_KEY}\n")
+    run = run_suite(tmp_path, "-m", "staging", "--env", name, env=profiles)
+    assert run.returncode == 4, run.stdout + run.stderr
+    (line,) = _error_lines(run)
+    assert f"profiles/{name}.env:" in line and "RENDER_API_KEY is a secret" in line and f"{name}.local.env" in line
+    assert "PASTED" not in run.stdout + run.stderr and "Traceback" not in run.stdout + run.stderr

@@ -13,6 +13,7 @@ import sys
 from .. import redact
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -51,6 +52,9 @@ def run_command(args: argparse.Namespace) -> int:
 
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, never a traceback; 130 as a shell says it (128 + SIGINT)
+        print(f"interrupted: phasegate {args.command} stopped by Ctrl-C", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (PhasegateError, OSError, ValueError, KeyError, TypeError) as exc:
         # An input that cannot be used (a file missing, corrupt or of the wrong shape): one line, exit 2.
         # ValueError covers JSON that does not parse; KeyError and TypeError a record of the wrong shape.

@@ -25,6 +25,9 @@ def register(sub) -> None:
                    help="OpenSSH allowed_signers file: who may sign off")
     p.add_argument("--max-age", default="7d", metavar="AGE",
                    help="how old a sign-off may be: 7d, 36h, 90m (default: 7d)")
+    p.add_argument("--practice", action="store_true",
+                   help="the gate of `phasegate practice`'s folder: opens only on a practice sign-off, every line "
+                        "PRACTICE (without it, a practice sign-off never opens the gate)")
     p.add_argument("--json", action="store_true",
                    help="one JSON object: code, decision, line, causes, signed run, signer, age, later runs")
     p.set_defaults(func=cmd_gate)
@@ -34,7 +37,8 @@ def cmd_gate(args) -> int:
     from ..report.promotion import USAGE, UsageError, decide, parse_age
 
     try:
-        decision = decide(args.env_folder, args.phase, args.allowed_signers, parse_age(args.max_age))
+        decision = decide(args.env_folder, args.phase, args.allowed_signers, parse_age(args.max_age),
+                          practice=args.practice)
     except (UsageError, ValueError) as exc:
         print(f"phasegate gate: {exc}", file=sys.stderr)
         return USAGE

@@ -23,6 +23,9 @@ def _register_signoff(sub) -> None:
     p.add_argument("run", type=run_folder, metavar="RUN", help="run folder")
     p.add_argument("--key", required=True, metavar="KEY", help="SSH private key file (e.g. ~/.ssh/id_ed25519)")
     p.add_argument("--signer", required=True, metavar='"NAME <EMAIL>"', help="who signs, as Name <email>")
+    p.add_argument("--practice", action="store_true",
+                   help="sign a PRACTICE run (pytest --practice on the sandbox, as `phasegate practice` runs it) as "
+                        "PRACTICE, in the namespace phasegate-practice: it never opens a real environment's gate")
     p.set_defaults(func=cmd_signoff)
 
 
@@ -42,11 +45,13 @@ def cmd_signoff(args) -> int:
     from ..report.signoff import Refused, signoff
 
     try:
-        record = signoff(args.run, args.key, args.signer)
+        record = signoff(args.run, args.key, args.signer, practice=args.practice)
     except Refused as exc:
         print(f"phasegate signoff: refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    print(f"signed {args.run.name} as {record['signer']} at {record['signed_at']}: {record['verdict']}")
+    practice = "PRACTICE: " if record.get("practice") else ""
+    print(f"{practice}signed {args.run.name} as {record['signer']} at {record['signed_at']}: {record['verdict']}"
+          + (f" (namespace {record['namespace']}; never opens a real environment's gate)" if practice else ""))
     return EXIT_OK
 
 

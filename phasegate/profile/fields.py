@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 from ..redact import Secret, describe
-from .model import parse_flag
+from .model import SECRET_KEYS, parse_flag
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 STATUS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ -]{0,62}")
@@ -75,5 +75,7 @@ class Fields:
         return value
 
     def secret(self, key: str) -> Secret | None:
+        if key not in SECRET_KEYS:  # a key read as a secret is declared one, so no committed profile may hold it
+            raise AssertionError(f"{key} is read as a secret: add it to SECRET_KEYS in phasegate/profile/model.py")
         value = self.text(key)
         return Secret(value) if value else None

@@ -2,9 +2,10 @@
 
 ``environments/<name>.env`` (plain settings, committed), then the git-ignored
 ``<name>.local.env`` (a QA's secrets), then the process environment (how CI passes secrets):
-later sources win. ``PHASEGATE_PROFILES_DIR`` (process environment) names another folder to
-read both files from. A missing or malformed setting raises :class:`ConfigError` with one
-line naming the key and where its value came from.
+later sources win; a secret in a file git would commit stops the run (:mod:`.committed`).
+``PHASEGATE_PROFILES_DIR`` (process environment) names another folder to read both files from. A
+missing or malformed setting raises :class:`ConfigError` with one line naming the key and where its
+value came from.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..sandbox.settings import DEFAULT_WORLD
 from ..redact import describe
+from .committed import refuse_committed_secrets
 from .envfile import parse_profile_file
 from .fields import Fields
 from .model import KNOWN_KEYS, PROCESS_ENVIRONMENT, Profile, parse_flag
@@ -91,10 +93,12 @@ def _read_files(path: Path, name: str, root: Path) -> tuple[list[str], dict[str,
     for source in (path, path.with_name(f"{name}.local.env")):
         if source.is_file():
             files.append(_shown(source, root))
-            for key, (value, where) in parse_profile_file(source, _shown(source, root)).items():
+            found = parse_profile_file(source, _shown(source, root))
+            for key, (value, where) in found.items():
                 if key not in KNOWN_KEYS:
                     raise ConfigError(f"{where}: unknown key {key}")
                 values[key], sources[key] = value, where
+            refuse_committed_secrets(source, _shown(source, root), found)
     return files, values, sources
 
 

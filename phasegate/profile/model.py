@@ -69,6 +69,11 @@ KNOWN_KEYS = frozenset(
     }
 )
 
+# The keys whose value is a secret: never in a profile file git would commit (:mod:`.committed`), read only
+# through ``Fields.secret``. A database URL is a secret when it carries a password (SECRET_WHEN_PASSWORD).
+SECRET_KEYS = frozenset({"RENDER_API_KEY", "PHASEGATE_DIGEST_KEY"})
+SECRET_WHEN_PASSWORD = frozenset(key for key in KNOWN_KEYS if key.endswith("_DATABASE_URL"))
+
 # Deprecated key -> the key that replaced it (same meaning: the queue's states are not the canary's).
 RENAMED_KEYS = {"CANARY_DONE_STATUS": "QUEUE_DONE_STATUS", "CANARY_FAILED_STATUS": "QUEUE_FAILED_STATUS"}
 

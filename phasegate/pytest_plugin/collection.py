@@ -139,6 +139,9 @@ def select(config, items) -> bool:
         config.stash[WAIVERS] = load_waivers(profile.name, config.rootpath)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if config.getoption("phasegate_practice") and not profile.sandbox:
+        raise pytest.UsageError(f"--practice runs only on the sandbox (--env sandbox), not {profile.source}: a "
+                                "practice run is never a real environment's")
     if profile.digest_key is not None:
         redact.set_digest_key(profile.digest_key.reveal().encode())
     phases = chosen_phases(config, profile)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from . import allure_labels, collection, hookspecs, logscrub, options, outcomes, round_trip, run_folders, terminal
+from . import (allure_labels, collection, hookspecs, interrupt, logscrub, options, outcomes, round_trip, run_folders,
+               terminal)
 from .context import close_context
 from .stash import OUTCOMES
 
@@ -29,7 +30,8 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    close_context(config)
+    with interrupt.deferred_interrupt():  # Ctrl-C now waits until the simulator and the sessions are closed
+        close_context(config)
     outcomes.rewrite_junit_outcomes(config)
 
 
@@ -77,6 +79,7 @@ def pytest_sessionfinish_round_trip(session, exitstatus):
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if OUTCOMES not in config.stash or config.option.collectonly:
+        interrupt.before_any_criterion(session)
         return
     outcomes.not_green_if_pending_or_nothing_judged(session, exitstatus)
     run_folders.finish_run_folders(session)

@@ -15,6 +15,9 @@ def add_options(parser) -> None:
                          "PHASEGATE_PHASES lists, else every phase)")
     group.addoption("--no-report", dest="phasegate_no_report", action="store_true", default=False,
                     help="write the run folder (results, run.json) but not the completion report and HTML")
+    group.addoption("--practice", dest="phasegate_practice", action="store_true", default=False,
+                    help="a PRACTICE run (the sandbox profile only): every artefact stamped PRACTICE, signable with "
+                         "`phasegate signoff --practice` and never for a real gate (`phasegate practice` runs it)")
     parser.getgroup("phasegate").addoption(
         "--active", dest="phasegate_active", action="store_true", default=False,
         help="run the round trip: write canary jobs with PHASEGATE_CANARY_DATABASE_URL, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ..catalogue.criteria import Phase
+from . import interrupt
 from .context import context
 from .stash import EXPECTED, OUTCOMES, PROFILE, RUN_FOLDERS, RUN_PHASES, SCENARIOS, SELECTION, SNAPSHOT, WAIVERS
 from .terminal import end_progress_line
@@ -26,7 +27,8 @@ def start_run_folders(session) -> None:
     started = utc_now()  # one moment for the session: its phases' folders sort and read together
     config.stash[RUN_FOLDERS] = {phase.name: start_run_folder(
         config.stash[PROFILE], phase, report_root=config.rootpath / config.getoption("phasegate_report_dir"),
-        selection=config.stash[SELECTION], started=started) for phase in config.stash[RUN_PHASES]}
+        selection=config.stash[SELECTION], started=started, practice=config.getoption("phasegate_practice"))
+        for phase in config.stash[RUN_PHASES]}
 
 
 def _completeness(config, phase: Phase, *, stopped_early: bool) -> dict:
@@ -47,18 +49,39 @@ def _completeness(config, phase: Phase, *, stopped_early: bool) -> dict:
 
 
 def finish_run_folders(session) -> None:
-    """Write each phase's run folder (one per phase: a signature covers one phase, all of it)."""
+    """Write each phase's run folder (one per phase: a signature covers one phase, all of it), every run.json
+    before any report, so that Ctrl-C while the reports are built leaves every record saying what ran."""
     config = session.config
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    for phase in config.stash[RUN_PHASES]:
-        folder = _write_phase_folder(session, phase)
-        if reporter is not None:
-            end_progress_line(reporter)
-            reporter.write_line(f"phasegate: {phase.title}: run folder {folder}")
-        config.hook.pytest_phasegate_run_folder_written(config=config, folder=folder, phase=phase)
+    interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+    why = interrupt.cause(reporter)
+    with interrupt.deferred_interrupt() as deferred:  # the records are written whatever Ctrl-C does meanwhile
+        written = [(phase, *_write_phase_folder(session, phase)) for phase in config.stash[RUN_PHASES]]
+    if interrupted:
+        interrupt.say(reporter, interrupt.while_judging(
+            why, [interrupt.phase_line(phase.title, done) for phase, _, done in written],
+            [folder for _, folder, _ in written]), instead_of_pytest_banner=True)
+    built: list[str] = []
+    try:
+        if deferred.caught:
+            raise KeyboardInterrupt
+        for phase, folder, _ in written:
+            if reporter is not None:
+                end_progress_line(reporter)
+                reporter.write_line(f"phasegate: {phase.title}: run folder {folder}")
+            config.hook.pytest_phasegate_run_folder_written(config=config, folder=folder, phase=phase)
+            built.append(phase.title)
+    except KeyboardInterrupt:
+        with interrupt.deferred_interrupt():
+            unbuilt = [folder for _, folder, _ in written[len(built):]]
+            if reporter is not None:
+                end_progress_line(reporter)
+            interrupt.say(reporter, interrupt.while_reporting("Ctrl-C", built, unbuilt, judged=not interrupted),
+                          instead_of_pytest_banner=False)
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
 
 
-def _write_phase_folder(session, phase: Phase):
+def _write_phase_folder(session, phase: Phase) -> tuple:
     from ..catalogue.waivers import record
     from ..record.configuration import configuration
     from ..record.folder import write_run_folder
@@ -66,11 +89,12 @@ def _write_phase_folder(session, phase: Phase):
     config = session.config
     interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     profile, phases, outcomes = config.stash[PROFILE], config.stash[RUN_PHASES], config.stash[OUTCOMES]
+    completeness = _completeness(config, phase, stopped_early=bool(session.shouldstop or session.shouldfail))
     folder = write_run_folder(
         profile, phase,
         folder=config.stash.get(RUN_FOLDERS, {}).get(phase.name),
         state="interrupted" if interrupted else "finished",
-        completeness=_completeness(config, phase, stopped_early=bool(session.shouldstop or session.shouldfail)),
+        completeness=completeness,
         sandbox=context(config).is_sandbox(),
         selection=config.stash[SELECTION],
         outcomes={cid: state for cid, state in outcomes.items() if cid in phase.criteria},
@@ -82,10 +106,11 @@ def _write_phase_folder(session, phase: Phase):
         exit_status=int(session.exitstatus),
         render=context(config).render_stats(),
         session_phases=[p.name for p in phases],
+        practice=config.getoption("phasegate_practice"),
     )
     # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
     waivers = [w for w in config.stash.get(WAIVERS, []) if w.criterion in phase.criteria]
     record(folder, waivers, digests_comparable=profile.digest_key is not None,
            configuration=configuration(config.rootpath, profile, phase,
                                        {w.source for w in config.stash.get(WAIVERS, []) if w.source}))
-    return folder
+    return folder, completeness

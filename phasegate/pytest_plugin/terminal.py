@@ -15,9 +15,9 @@ def end_progress_line(reporter) -> None:
         reporter.write("\n")
 
 
-def _header(profile: Profile) -> list[str]:
+def _header(profile: Profile, practice: bool = False) -> list[str]:
     if profile.sandbox:
-        return [f"phasegate: SANDBOX run (profile {profile.source}, world {profile.sandbox_world!r}): "
+        return [f"phasegate: {'PRACTICE ' if practice else ''}SANDBOX run (profile {profile.source}, world {profile.sandbox_world!r}): "
                 "a simulated Render and database, never a sign-off"]
     return [f"phasegate: profile {profile.source}, Render API {profile.render_api_url}, "
             f"service {profile.service_name!r}"]
@@ -29,7 +29,7 @@ def write_header(config) -> None:
     if reporter is None:
         return
     profile = config.stash[PROFILE]
-    for line in _header(profile):
+    for line in _header(profile, config.getoption("phasegate_practice")):
         reporter.write_line(line, bold=True)
     for line in profile.deprecations:  # a deprecated key the profile used: said once, at the start
         reporter.write_line(line, yellow=True)

@@ -41,7 +41,7 @@ def _new_folder(report_root: Path, env: str, moment: _dt.datetime, phase: Phase)
 
 
 def start_run_folder(profile, phase: Phase, *, report_root: Path, selection: dict,
-                     started: _dt.datetime | None = None) -> Path:
+                     started: _dt.datetime | None = None, practice: bool = False) -> Path:
     """The run folder, created before the first criterion runs, with a run.json that says "running".
 
     A session killed before its end leaves this record behind: the run reads as interrupted
@@ -52,16 +52,22 @@ def start_run_folder(profile, phase: Phase, *, report_root: Path, selection: dic
     run = {"format": 2, "state": "running", "phase": phase.to_dict(), "environment": profile.name,
            "profile": profile.source,
            "sandbox": profile.sandbox, "started_at": zulu(started), "selection": selection,
-           "phasegate_version": __version__}
+           "phasegate_version": __version__, **_practice(practice)}
     (folder / "run.json").write_text(_scrubbed_json(run))
     return folder
+
+
+def _practice(practice: bool) -> dict:
+    """A PRACTICE run (``pytest --practice`` on the sandbox, as ``phasegate practice`` runs it) says so; others say
+    nothing of it."""
+    return {"practice": True} if practice else {}
 
 
 def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
                      exit_status: int, render: dict | None = None, folder: Path | None = None,
                      state: str = "finished", completeness: dict | None = None,
                      sandbox: bool | None = None, selection: dict | None = None,
-                     session_phases: list[str] | None = None) -> Path:
+                     session_phases: list[str] | None = None, practice: bool = False) -> Path:
     """Write the run's record. ``render`` holds the request statistics and the provenance of the API read."""
     finished = utc_now()
     folder = _folder_to_write(folder, report_root, profile.name, finished, phase)
@@ -82,6 +88,7 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
     run = {
         "format": 2,
         "state": state,
+        **_practice(practice),
         "phase": phase.to_dict(),
         **_what_ran(commit),
         **_target(profile, sandbox=sandbox, api_url=api_url, service_id=service_id, redacted=redacted),

@@ -50,7 +50,8 @@ def build_reports(folder, *, html: bool = True, history: bool = True, now=None) 
         try:
             allure_html.generate(
                 folder / RESULTS, out,
-                name=("SANDBOX — " if run.sandbox else "") + f"{run.phase.title} — {run.data.get('environment')}",
+                name=("PRACTICE — " if run.practice else "") + ("SANDBOX — " if run.sandbox else "")
+                + f"{run.phase.title} — {run.data.get('environment')}",
                 history=trend,
             )
             html_status = {"generated": True, "file": HTML_REPORT, "reason": None}

@@ -94,9 +94,10 @@ def _when(run: Run) -> str:
     return str(run.data.get("finished_at") or run.data.get("started_at") or run.folder.name)
 
 
-def _cannot_tell(run: Run) -> str | None:
-    if target_reasons(run):
-        return "not judged against the real target: " + "; ".join(target_reasons(run))
+def _cannot_tell(run: Run, practice: bool = False) -> str | None:
+    if target_reasons(run, practice):
+        target = "the practice target" if practice else "the real target"
+        return f"not judged against {target}: " + "; ".join(target_reasons(run, practice))
     if run.state == "interrupted":
         return "interrupted before its end"
     if run.state != "finished":
@@ -140,8 +141,10 @@ def compare(signed: Run, later: Run) -> list[Regression]:
     return out
 
 
-def since(signed: Run, later_folders: list[Path], now: _dt.datetime | None = None) -> list[LaterRun]:
-    """What each later run of the signed run's phase says, oldest first."""
+def since(signed: Run, later_folders: list[Path], now: _dt.datetime | None = None,
+          practice: bool = False) -> list[LaterRun]:
+    """What each later run of the signed run's phase says, oldest first (``practice``: of a practice sign-off,
+    whose later runs are judged against the practice target, the sandbox of ``phasegate practice``)."""
     out = []
     for folder in later_folders:
         try:
@@ -149,7 +152,7 @@ def since(signed: Run, later_folders: list[Path], now: _dt.datetime | None = Non
         except (OSError, ValueError, KeyError, TypeError) as exc:
             out.append(LaterRun(folder, folder.name, cannot_tell=f"run.json cannot be read ({type(exc).__name__})"))
             continue
-        hole = _cannot_tell(run) or _uncovered(signed, run)
+        hole = _cannot_tell(run, practice) or _uncovered(signed, run)
         # A run that judged nothing real (broken as a whole, another target) shows no drift, only a hole;
         # what a partial or interrupted run did judge counts.
         blind = hole is not None and hole.startswith(("broken as a whole", "not judged against"))
@@ -215,7 +218,7 @@ def status_line(env_folder: Path, phase: str, now: _dt.datetime | None = None) -
         run = load_run(folder, signed_at(record))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return f"{head}; its run.json cannot be read ({type(exc).__name__})"
-    later = since(run, runs[runs.index(folder) + 1:], now)
+    later = since(run, runs[runs.index(folder) + 1:], now, practice=bool(record.get("practice")))
     drift = drift_text(later)
     hole = hole_text(later)
     if drift:

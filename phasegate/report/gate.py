@@ -6,7 +6,8 @@ every criterion of the phase has a verdict: passed, or failed/broken/skipped/not
 a waiver in force. Exit codes, most fundamental first:
 
 - 3: not the real target — a sandbox profile, an answer from the phasegate simulator, or a
-  Render API base URL other than Render's that no profile file declares real;
+  Render API base URL other than Render's that no profile file declares real; a PRACTICE run
+  (``phasegate practice``) is said to be one first, with what it would be as practice;
 - 2: incomplete — interrupted, a criterion (or one of its scenarios) not run or skipped
   without a waiver, a criterion broken without a waiver, or nothing passed;
 - 1: complete, and a criterion failed without a valid waiver;
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from .model import RENDER_API_URL, Run
 
 SIGNABLE, FAILED, INCOMPLETE, NOT_REAL_TARGET = 0, 1, 2, 3
+PRACTICE_RUN = ("a PRACTICE run of the sandbox (`phasegate practice`): signed only with `phasegate signoff "
+                "--practice`, and a practice sign-off never opens a real environment's gate")
 
 
 @dataclass
@@ -37,8 +40,15 @@ class Assessment:
                 "reasons": self.reasons, "verdict": self.verdict or None}
 
 
-def target_reasons(run: Run) -> list[str]:
-    """Why the run was not judged against the real target; empty when it was."""
+def target_reasons(run: Run, practice: bool = False) -> list[str]:
+    """Why the run was not judged against the real target; empty when it was.
+
+    ``practice``: the target is the practice one instead (``phasegate practice``): a practice run of the
+    sandbox is judged against it, any other run is not.
+    """
+    if practice:
+        return [] if run.practice else [f"not a PRACTICE run: --practice signs and gates only a run of "
+                                        "`phasegate practice` (pytest --practice on the sandbox)"]
     reasons = []
     data, render = run.data, run.render_provenance
     api_url = str(render.get("api_url") or data.get("api_url") or "").rstrip("/")
@@ -61,8 +71,12 @@ def _ids(results) -> str:
     return ", ".join(r.id + (f" ({r.partly})" if r.partly else "") for r in results)
 
 
-def assess(run: Run) -> Assessment:
-    not_real = target_reasons(run)
+def assess(run: Run, practice: bool = False) -> Assessment:
+    """Whether the run may be signed (``practice``: signed as PRACTICE, :func:`target_reasons`)."""
+    if run.practice and not practice:  # said first: signable for practice at most, never for real
+        inner = assess(run, practice=True)
+        return Assessment(NOT_REAL_TARGET, "PRACTICE", [PRACTICE_RUN, inner.verdict or "; ".join(inner.reasons)])
+    not_real = target_reasons(run, practice)
     incomplete = []
     if run.state == "interrupted":
         incomplete.append("the session was interrupted before its end")
@@ -91,8 +105,8 @@ def assess(run: Run) -> Assessment:
         incomplete.append("no criterion passed: nothing to sign")
     broken = any(r.status == "broken" for r in blocking)
     if not_real:
-        return Assessment(NOT_REAL_TARGET, "SANDBOX" if run.sandbox else "NOT THE REAL TARGET",
-                          not_real + incomplete + ([failed_or_broken] if blocking else []))
+        label = "NOT A PRACTICE RUN" if practice else "SANDBOX" if run.sandbox else "NOT THE REAL TARGET"
+        return Assessment(NOT_REAL_TARGET, label, not_real + incomplete + ([failed_or_broken] if blocking else []))
     if incomplete or broken:
         label = "PARTIAL" if incomplete else "BROKEN"
         return Assessment(INCOMPLETE, label, incomplete + ([failed_or_broken] if blocking else []))

@@ -106,6 +106,11 @@ class Run:
         return bool(self.data.get("sandbox")) or bool(self.render_provenance.get("answered_as_simulator"))
 
     @property
+    def practice(self) -> bool:
+        """A run of ``phasegate practice`` (pytest --practice, on the sandbox only): stamped PRACTICE everywhere."""
+        return bool(self.data.get("practice")) and self.sandbox
+
+    @property
     def provenance(self) -> dict:
         return self.data.get("provenance") or {}
 

@@ -11,6 +11,11 @@ Open (exit 0) only when the newest signed run of the phase in ``reports/<env>/``
    complete run has superseded since;
 3. is younger than ``--max-age``, and no waiver it relied on has expired since.
 
+A practice sign-off (``phasegate practice``: a sandbox run, a throwaway key, its own namespace) never opens
+the gate: it is refused in one line before its signature is checked. ``--practice`` asks the gate of a
+practice folder instead: only a practice sign-off counts, later runs are judged against the practice
+target, and every line starts PRACTICE.
+
 The first of these that does not hold decides the code, in this order: 2 no valid signature,
 1 drifted, 4 a later run cannot tell, 3 expired; the line names it and then any other. 64 is
 a usage error (bad arguments, no such folder or allowed-signers file): a pipeline can tell a
@@ -76,6 +81,7 @@ class Decision:
     max_age_seconds: int | None = None
     later_runs: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the signed run, e.g. an earlier phasegate's attestation
+    practice: bool = False  # asked with --practice: of a practice sign-off (phasegate practice), never a real gate
 
     @property
     def label(self) -> str:
@@ -88,7 +94,8 @@ class Decision:
                                                                                        key=lambda i: _PRIORITY.index(i[0]))],
                 "signed_run": self.signed_run, "signer": self.signer, "signed_at": self.signed_at,
                 "age_seconds": self.age_seconds, "max_age_seconds": self.max_age_seconds,
-                "later_runs": [r.to_dict() for r in self.later_runs], "notes": list(self.notes)}
+                "later_runs": [r.to_dict() for r in self.later_runs], "notes": list(self.notes),
+                "practice": self.practice}
 
 
 def _closed(code: int, text: str, phase: str, env: str, **extra) -> Decision:
@@ -117,7 +124,8 @@ class _SignedRun:
     note: str | None = None  # how its attestation was read, when an earlier phasegate wrote it
 
 
-def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path) -> Decision | _SignedRun:
+def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path,
+                   practice: bool = False) -> Decision | _SignedRun:
     """Signature: the newest signed run of the phase, if it verifies; else the closed gate that says why not."""
     env = env_folder.name
     if not runs:
@@ -129,12 +137,30 @@ def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path
         return _closed(NO_SIGNATURE, f"no signed run in {env_folder} ({len(runs)} run(s), none signed; newest "
                                      f"{runs[-1].name})", phase, env)
     folder = signed[-1]
+    refused = _practice_refusal(folder, practice)
+    if refused:
+        return _closed(NO_SIGNATURE, refused, phase, env, signed_run=folder.name)
     try:
         verify(folder, allowed)
     except VerifyFailed as exc:
         return _closed(NO_SIGNATURE, f"the newest signed run {folder.name} does not verify: {exc}", phase, env,
                        signed_run=folder.name)
     return _signed_for(folder, phase, env, attestation_note(folder))
+
+
+def _practice_refusal(folder: Path, practice: bool) -> str | None:
+    """A practice sign-off opens only a gate asked with --practice, and --practice only a practice sign-off: said
+    before the signature is checked (its signed record decides; a changed one no longer verifies)."""
+    try:
+        signed_practice = bool((read_manifest(folder).get("signoff") or {}).get("practice"))
+    except (OSError, ValueError):
+        return None  # verify names what is wrong with it
+    if signed_practice and not practice:
+        return (f"{folder.name} carries a PRACTICE signature (`phasegate practice`, a sandbox run and a throwaway "
+                "key): a practice sign-off never opens a real environment's gate")
+    if practice and not signed_practice:
+        return f"--practice opens only on a practice sign-off; {folder.name} is signed for real (ask without --practice)"
+    return None
 
 
 def _signed_for(folder: Path, phase: str, env: str, note: str | None = None) -> Decision | _SignedRun:
@@ -179,17 +205,24 @@ def _expired(signed: _SignedRun, signed_run: Run, age: _dt.timedelta, max_age: _
 
 
 def decide(env_folder, phase: str, allowed_signers, max_age: _dt.timedelta,
-           now: _dt.datetime | None = None) -> Decision:
-    env_folder, allowed = Path(env_folder), Path(allowed_signers)
-    now = now or utc_now()
+           now: _dt.datetime | None = None, practice: bool = False) -> Decision:
+    """The gate's decision (``practice``: on a practice sign-off of ``phasegate practice``, every line PRACTICE)."""
+    decision = _decide(Path(env_folder), phase, Path(allowed_signers), max_age, now or utc_now(), practice)
+    if practice:
+        decision.line, decision.practice = f"PRACTICE {decision.line}", True
+    return decision
+
+
+def _decide(env_folder: Path, phase: str, allowed: Path, max_age: _dt.timedelta, now: _dt.datetime,
+            practice: bool) -> Decision:
     _check_call(env_folder, allowed)
     env = env_folder.name
     runs = drift.runs_of(env_folder, phase)
-    signed = _newest_signed(env_folder, phase, runs, allowed)
+    signed = _newest_signed(env_folder, phase, runs, allowed, practice)
     if isinstance(signed, Decision):
         return signed
     signed_run = load_run(signed.folder, signed.moment)
-    later = drift.since(signed_run, runs[runs.index(signed.folder) + 1:], now)
+    later = drift.since(signed_run, runs[runs.index(signed.folder) + 1:], now, practice)
     head = drift.signed_line(signed.folder, signed.record)
     age = now - signed.moment
     found = {DRIFTED: _drifted(later), CANNOT_TELL: _cannot_tell(later),

@@ -14,7 +14,8 @@ Order of a sign-off, so that the signature covers everything:
 5. sign the manifest: ``manifest.json.sig``.
 
 ``verify`` checks the signature over the manifest first (against an allowed-signers file,
-for the signer the manifest names), then every hash, and names the first file that does
+for the signer the manifest names, in the namespace its record names: ``phasegate``, or
+``phasegate-practice`` for a practice sign-off), then every hash, and names the first file that does
 not match; then that the attestation matches the run (its subjects the files, its verdicts
 run.json's as of the sign-off). A statement an earlier phasegate wrote (``result`` ``pass`` or
 ``fail``, not the spec's ``PASSED``/``WARNED``/``FAILED``) still verifies, and verify says how
@@ -39,6 +40,12 @@ from .model import ATTESTATION, MANIFEST, SIGNATURE, SIGNOFF, iso, load_run, pro
 from ..timefmt import parse_zulu
 
 NAMESPACE = "phasegate"
+# A practice sign-off (``phasegate practice``: a sandbox run, a throwaway key) is signed in a namespace of its own,
+# so no allowed-signers entry for "phasegate" accepts it; its record says PRACTICE, and the gate refuses it
+# unless asked with --practice.
+PRACTICE_NAMESPACE = "phasegate-practice"
+PRACTICE_NOTE = ("PRACTICE sign-off: a sandbox run signed with a throwaway key by `phasegate practice`; it never "
+                 "opens a real environment's gate")
 _SIGNER = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s@]+@[^<>\s@]+)>\s*$")
 
 
@@ -64,15 +71,21 @@ def _ssh_keygen() -> str:
     return path
 
 
-def check_signable(folder: Path, now=None):
-    """The run, if it may be signed; else :class:`Refused` with every reason on one line."""
+def namespace_of(record: dict) -> str:
+    """The namespace a sign-off record was signed in: the practice one for a practice sign-off."""
+    return PRACTICE_NAMESPACE if record.get("practice") else NAMESPACE
+
+
+def check_signable(folder: Path, now=None, practice: bool = False):
+    """The run, if it may be signed (``practice``: as PRACTICE); else :class:`Refused` with every reason on one
+    line."""
     folder = Path(folder)
     if not (folder / "run.json").is_file():
         raise Refused(f"{folder} is not a run folder (no run.json)")
     run = load_run(folder, now)
-    target = target_reasons(run)
+    target = target_reasons(run, practice)
     if target:  # before anything else: a stand-in's results are never signed, whatever their state
-        raise Refused(f"{folder.name}: " + "; ".join(assess(run).reasons))
+        raise Refused(f"{folder.name}: " + "; ".join(assess(run, practice).reasons))
     if not (folder / MANIFEST).is_file():
         raise Refused(f"{folder.name} has no manifest.json: run `phasegate report {folder}` first")
     if (folder / SIGNOFF).exists() or (folder / SIGNATURE).exists():
@@ -80,17 +93,18 @@ def check_signable(folder: Path, now=None):
     mismatch = _manifest.first_mismatch(folder, _manifest.read(folder))
     if mismatch:
         raise Refused(f"{mismatch}: the run folder was changed after its report")
-    assessment = assess(run)
+    assessment = assess(run, practice)
     if assessment.code != SIGNABLE:
         raise Refused(f"{folder.name} is not signable ({assessment.label}): " + "; ".join(assessment.reasons))
     return run
 
 
-def signoff(folder, key, signer: str, now=None) -> dict:
+def signoff(folder, key, signer: str, now=None, practice: bool = False) -> dict:
+    """Sign the run (``practice``: a practice run, as PRACTICE, in :data:`PRACTICE_NAMESPACE`); the sign-off record."""
     folder = Path(folder)
     name, email = parse_signer(signer)
     now = now or utc_now()
-    run = check_signable(folder, now)
+    run = check_signable(folder, now, practice)
     key = Path(key)
     if not key.is_file():
         raise Refused(f"signing key {key} does not exist")
@@ -98,7 +112,9 @@ def signoff(folder, key, signer: str, now=None) -> dict:
     previous = _manifest.read(folder)
     record = {"signer": f"{name} <{email}>", "email": email, "signed_at": iso(now), "verdict": verdict_of(run),
               "phase": run.phase.title,
-              "namespace": NAMESPACE, "manifest_before_signoff_sha256": _manifest.sha256(folder / MANIFEST)}
+              "namespace": PRACTICE_NAMESPACE if practice else NAMESPACE,
+              "manifest_before_signoff_sha256": _manifest.sha256(folder / MANIFEST),
+              **({"practice": True, "note": PRACTICE_NOTE} if practice else {})}
     (folder / SIGNOFF).write_text(redact.scrub(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False))
                                   + "\n", encoding="utf-8")
     try:
@@ -107,7 +123,7 @@ def signoff(folder, key, signer: str, now=None) -> dict:
         _attestation.write(folder, _attestation.build(run, files))
         data = _manifest.build(run, html=previous.get("allure_html") or {}, signoff=record)
         _manifest.write(folder, data)
-        done = subprocess.run([keygen, "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(folder / MANIFEST)],
+        done = subprocess.run([keygen, "-Y", "sign", "-f", str(key), "-n", record["namespace"], str(folder / MANIFEST)],
                               capture_output=True, text=True, timeout=120)
         if done.returncode != 0 or not (folder / SIGNATURE).exists():
             raise Refused("ssh-keygen could not sign: " + " ".join((done.stderr or done.stdout).split())[-300:])
@@ -142,7 +158,7 @@ def verify(folder, allowed_signers) -> str:
     if keygen is None:
         raise VerifyFailed("ssh-keygen (OpenSSH) is not installed")
     with open(folder / MANIFEST, "rb") as stdin:
-        done = subprocess.run([keygen, "-Y", "verify", "-f", str(allowed), "-I", email, "-n", NAMESPACE,
+        done = subprocess.run([keygen, "-Y", "verify", "-f", str(allowed), "-I", email, "-n", namespace_of(record),
                                "-s", str(folder / SIGNATURE)], stdin=stdin, capture_output=True, text=True,
                               timeout=120)
     if done.returncode != 0:
@@ -153,7 +169,8 @@ def verify(folder, allowed_signers) -> str:
         raise VerifyFailed(mismatch)
     statement = check_attestation(folder, data)
     phase = (data.get("phase") or {}).get("title") or "the phase"
-    head = (f"OK: {folder.name} ({phase}) signed by {record.get('signer')} at {record.get('signed_at')}; "
+    practice = "PRACTICE " if record.get("practice") else ""
+    head = (f"OK: {practice}{folder.name} ({phase}) signed by {record.get('signer')} at {record.get('signed_at')}; "
             f"signature good; {len(data.get('files') or {})} files match; verdict: {record.get('verdict')}")
     # Read from the signed manifest, so what is shown is what was signed.
     lines = provenance_lines(data.get("provenance") or {}, data.get("api_url"))

@@ -5,16 +5,18 @@ server's work would slow the client's, which Render never does. The parent start
 module early, then writes one JSON line to its stdin (world, key, faults, substitutions,
 request log path); the child prints its base URL on one line and serves until its stdin
 closes, then writes the request log and exits. Secrets travel on the pipe, not in argv
-or the environment.
+or the environment. Ctrl-C is the suite's: the child ignores SIGINT and stops when its pipe closes.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 
 
 def main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the suite; it stops this child by closing stdin
     spec = json.loads(sys.stdin.readline() or "{}")
     if not spec:
         return 0  # the parent gave up before sending a world

@@ -43,4 +43,5 @@ def build_document(run: Run, signoff: dict | None = None, appendix: str | None =
 
 def render(run: Run, signoff: dict | None = None, appendix: str | None = None) -> tuple[str, str]:
     doc, title = build_document(run, signoff, appendix)
-    return to_markdown(doc), to_html(doc, ("SANDBOX — " if run.sandbox else "") + title, run.sandbox)
+    stamp = ("PRACTICE — " if run.practice else "") + ("SANDBOX — " if run.sandbox else "")
+    return to_markdown(doc), to_html(doc, stamp + title, run.sandbox)

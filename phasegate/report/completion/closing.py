@@ -51,7 +51,12 @@ def next_steps(doc: Doc, ctx: ReportContext) -> None:
 def sign_off(doc: Doc, ctx: ReportContext) -> None:
     signoff = ctx.signoff
     doc.h(2, "Sign-off")
-    if signoff:
+    if signoff and signoff.get("practice"):
+        doc.li(f"PRACTICE — signed by: {signoff['signer']}, a throwaway key, namespace \"{signoff.get('namespace')}\"")
+        doc.li(f"Signed at (UTC): {signoff['signed_at']}")
+        doc.p(f"{signoff.get('note')}. Check it with `phasegate verify RUN --allowed-signers FILE` (the practice's "
+              "allowed-signers file).")
+    elif signoff:
         doc.li(f"Signed by: {signoff['signer']}")
         doc.li(f"Signed at (UTC): {signoff['signed_at']}")
         doc.li(f"Verdict: {signoff['verdict']}")
@@ -60,7 +65,8 @@ def sign_off(doc: Doc, ctx: ReportContext) -> None:
               "(the same verdicts as an in-toto test-result Statement whose subjects are this folder's files). "
               "Check them with `phasegate verify RUN --allowed-signers FILE`.")
     else:
-        doc.p("Unsigned." + (" A sandbox run cannot be signed." if ctx.run.sandbox else ""))
+        doc.p("Unsigned." + (" A practice run is signed only as PRACTICE (`phasegate signoff RUN --practice`)."
+                             if ctx.run.practice else " A sandbox run cannot be signed." if ctx.run.sandbox else ""))
 
 
 def appendix(doc: Doc, ctx: ReportContext) -> None:

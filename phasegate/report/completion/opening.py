@@ -16,7 +16,9 @@ def title_line(doc: Doc, ctx: ReportContext) -> None:
     if run.partial:  # said on the first line: a partial run is never mistaken for the phase's report
         missing = [x.id for x in run.results.values() if x.status == "not run"]
         partial = "PARTIAL RUN" + (f" (not run: {', '.join(missing)})" if missing else f" ({run.state})") + " — "
-    if run.sandbox:
+    if run.practice:  # phasegate practice: signed as PRACTICE at most, never for a real gate
+        doc.h(1, f"PRACTICE — SANDBOX — {partial}{ctx.title} (simulated; a practice sign-off at most)")
+    elif run.sandbox:
         doc.h(1, f"SANDBOX — {partial}{ctx.title} (simulated; not a sign-off)")
     else:
         doc.h(1, f"{partial}{ctx.title}")
