@@ -4,6 +4,8 @@ pytest_plugins = [
     "phasegate.pytest_plugin.hooks",
     "phasegate.pytest_plugin.fixtures",
     "phasegate.report.at_session_end",
+    "steps.subject",
+    "steps.service_vocabulary",
     "steps.service_steps",
     "steps.environment_steps",
     "steps.database_steps",

@@ -11,5 +11,9 @@ from phasegate.catalogue.criteria import reads
 @then("this claim is not yet executable")
 @reads()
 def not_yet_executable(request):
+    """A scaffolded claim no sentence judges yet: the criterion is pending (a skip that says so), never passed.
+
+    Example: Then this claim is not yet executable
+    """
     scenario = scenario_wrapper_template_registry.get(getattr(request.node, "function", None))
     pytest.skip(PENDING + (scenario.name if scenario is not None else request.node.name))

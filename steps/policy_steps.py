@@ -11,6 +11,10 @@ from phasegate.judges.violation import Violation
 @given(parsers.parse('the environment\'s service "{name}" on Render'), target_fixture="service_name")
 @reads()
 def environment_service(environment, name):
+    """One service of the environment (every service whose name matches POLICY_SERVICE_PATTERN: one scenario each).
+
+    Example: Given the environment's service "<service>" on Render
+    """
     if name == "none-matched":
         raise Violation(f"services matching {environment.policy.pattern!r}", "at least one", "none")
     target = environment.services[name]
@@ -22,5 +26,10 @@ def environment_service(environment, name):
 @then("it follows every rule of the environment's policy:")
 @reads()
 def follows_policy(environment, service_name):
+    """The service follows each rule of the table: branch, not suspended, ENVIRONMENT, no secret shared with its
+    production counterpart, no key forbidden for its type.
+
+    Example: Then it follows every rule of the environment's policy:
+    """
     checked = policy.judge_service(environment, service_name)
     evidence.attach_text("Rules checked", "\n".join(checked))

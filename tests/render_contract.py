@@ -14,6 +14,7 @@ import re
 from importlib.metadata import version
 from typing import Any, Callable
 
+from render.public_api.models.custom_domain_with_cursor import CustomDomainWithCursor
 from render.public_api.models.deploy_with_cursor import DeployWithCursor
 from render.public_api.models.env_group import EnvGroup
 from render.public_api.models.env_group_meta import EnvGroupMeta
@@ -22,6 +23,7 @@ from render.public_api.models.secret_file_with_cursor import SecretFileWithCurso
 from render.public_api.models.service import Service
 from render.public_api.models.service_event_with_cursor import ServiceEventWithCursor
 from render.public_api.models.service_with_cursor import ServiceWithCursor
+from render.public_api.models.static_site_details import StaticSiteDetails
 from render.public_api.models.time_series import TimeSeries
 
 SDK_VERSION = version("render")
@@ -65,14 +67,29 @@ def _events(body: Any) -> list:
     return events
 
 
+def _services(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The SDK reads ``serviceDetails`` through a loose union too (it tries StaticSiteDetails first and keeps
+    whatever fits), so a static site's details are read again with StaticSiteDetails, which checks them."""
+    def check_details(body: Any) -> Any:
+        parsed = parse(body)
+        items = body if isinstance(body, list) else [{"service": body}]
+        for item in items:
+            service = item.get("service") or {}
+            if service.get("type") == "static_site":
+                StaticSiteDetails.from_dict(drop_nulls(service["serviceDetails"]))
+        return parsed
+    return check_details
+
+
 # Every endpoint phasegate reads, as the SDK's operation for it parses the 200 body.
 ENDPOINTS: list[tuple[re.Pattern, Callable[[Any], Any]]] = [
-    (re.compile(r"^/services$"), _each(ServiceWithCursor)),  # list_services
-    (re.compile(r"^/services/[^/]+$"), _one(Service)),  # retrieve_service
+    (re.compile(r"^/services$"), _services(_each(ServiceWithCursor))),  # list_services
+    (re.compile(r"^/services/[^/]+$"), _services(_one(Service))),  # retrieve_service
     (re.compile(r"^/services/[^/]+/env-vars$"), _each(EnvVarWithCursor)),  # get_env_vars_for_service
     (re.compile(r"^/services/[^/]+/secret-files$"), _each(SecretFileWithCursor)),  # list_secret_files_for_service
     (re.compile(r"^/services/[^/]+/deploys$"), _each(DeployWithCursor)),  # list_deploys
     (re.compile(r"^/services/[^/]+/events$"), _events),  # list_events
+    (re.compile(r"^/services/[^/]+/custom-domains$"), _each(CustomDomainWithCursor)),  # list_custom_domains
     (re.compile(r"^/env-groups$"), _each(EnvGroupMeta)),  # list_env_groups: a bare array
     (re.compile(r"^/env-groups/[^/]+$"), _one(EnvGroup)),  # retrieve_env_group
     (re.compile(r"^/metrics/(memory|cpu|memory-limit|cpu-limit)$"), _each(TimeSeries)),  # get_memory …

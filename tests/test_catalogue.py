@@ -88,19 +88,21 @@ def test_an_inconsistent_catalogue_stops_the_run_with_one_line(tmp_path, case, c
 
 def test_a_step_that_does_not_declare_what_it_reads_stops_the_run(tmp_path):
     repo = copy_repo(tmp_path)
-    edit(repo / "steps" / "service_steps.py", '@reads()\ndef not_suspended', 'def not_suspended')
+    edit(repo / "steps" / "service_vocabulary.py", '@reads("service")\ndef not_suspended', 'def not_suspended')
     done = collect(repo)
     assert done.returncode == 4, done.stdout + done.stderr
     assert ("features/phase4/service.feature:42: step Then 'it is not suspended' "
-            "(steps.service_steps.not_suspended) does not declare what it reads: @reads(...)") in done.stderr
+            "(steps.service_vocabulary.not_suspended) does not declare what it reads: @reads(...)") in done.stderr
 
 
 def test_a_step_that_reads_an_unknown_part_stops_the_run(tmp_path):
     repo = copy_repo(tmp_path)
-    edit(repo / "steps" / "service_steps.py", '@reads()\ndef not_suspended', '@reads("logs")\ndef not_suspended')
+    edit(repo / "steps" / "service_vocabulary.py", '@reads("service")\ndef not_suspended',
+         '@reads("logs")\ndef not_suspended')
     done = collect(repo)
     assert done.returncode == 4, done.stdout + done.stderr
-    assert "step steps.service_steps.not_suspended reads 'logs', which the snapshot does not know" in done.stderr
+    assert ("step Then 'it is not suspended' (steps.service_vocabulary.not_suspended) reads 'logs', which the "
+            "snapshot does not know") in done.stderr
 
 
 def test_the_snapshot_reads_the_union_of_what_the_selected_steps_declare(tmp_path):

@@ -14,7 +14,7 @@ from acceptance import run_suite
 from cli_runner import phasegate, phasegate_started
 
 COMMANDS = [[], ["audit"], ["report"], ["signoff"], ["verify"], ["status"], ["gate"], ["diff"], ["prune"],
-            ["summary"], ["sandbox"], ["sandbox", "serve"],
+            ["summary"], ["steps"], ["sandbox"], ["sandbox", "serve"],
             ["sandbox", "worlds"]]
 
 

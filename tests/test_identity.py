@@ -133,7 +133,7 @@ def test_a_mismatch_names_both_roles_and_the_route_in_one_line():
 
 def test_without_a_database_url_on_render_the_role_is_unknown():
     snapshot = Snapshot("staging", False, "https://api.render.com/v1", "2026-12-01T00:00:00Z",
-                        ServiceSnapshot("upload-worker-staging", read={"env"}))
+                        {"worker": ServiceSnapshot("upload-worker-staging", read={"env"})})
     with pytest.raises(NotJudgeable, match="so the worker's role that PHASEGATE_DATABASE_URL from x must log in "
                                            "as is unknown"):
         snapshot.expected_role("worker", "PHASEGATE_DATABASE_URL from x")

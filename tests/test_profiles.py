@@ -111,6 +111,50 @@ def test_an_unknown_profile_is_an_error_never_a_fallback(tmp_path):
                                  "copy environments/production.env.example to environments/production.env")
 
 
+def test_render_services_names_each_role_and_the_older_keys_keep_theirs(tmp_path):
+    root = _root(tmp_path, "RENDER_SERVICES=web:upload-web-staging, api:upload-api-staging\n"
+                           "RENDER_SERVICE_NAME=upload-worker-staging\nRENDER_PRODUCTION_SERVICE_NAME=upload-worker\n")
+    profile = load_profile("qa", root, environ={"RENDER_API_KEY": "rnd_x"})
+    assert profile.services == {"worker": "upload-worker-staging", "api": "upload-api-staging",
+                                "web": "upload-web-staging"}
+    assert (profile.service_name, profile.api_service_name) == ("upload-worker-staging", "upload-api-staging")
+    assert profile.production_services == {"worker": "upload-worker"}
+    assert list(profile.services) == ["worker", "api", "web"], "the worker first, then the API, then the rest"
+    assert "set RENDER_SERVICES (a pair docs:<service name>) in environments/qa.env" in profile.role_unnamed("docs")
+
+
+def test_render_services_alone_names_the_worker(tmp_path):
+    root = _root(tmp_path, "RENDER_SERVICES=worker:upload-worker-staging,web:upload-web-staging\n")
+    profile = load_profile("qa", root, environ={"RENDER_API_KEY": "rnd_x"})
+    assert profile.service_name == "upload-worker-staging" and profile.api_service_name is None
+
+
+def test_a_profile_that_names_no_service_stops(tmp_path):
+    message = _error(tmp_path, "DB_SCHEMA=upload_pipeline_staging\n")
+    assert message.startswith("environments/qa.env: RENDER_SERVICE_NAME is not set")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("web:upload-web-staging,,api:x", "pair 2 is empty"),
+    ("upload-web-staging", "pair 1 has no ':'"),
+    ("Web:upload-web-staging", "the role of pair 1 must be a lower-case word"),
+    ("web:upload web staging ", None),  # inner spaces are a name's; the pair is trimmed
+    ("web:" + PASTED_KEY, "the service name of pair 1 must be a Render service name"),
+    ("web:a/b", "the service name of pair 1 must be a Render service name"),
+    ("web:a,web:b", "pairs 1 and 2 name the same role"),
+    ("worker:other-worker", "RENDER_SERVICE_NAME and RENDER_SERVICES (environments/qa.env:5) name different services "
+                            "for the worker role; keep one"),
+])
+def test_render_services_is_read_strictly_in_one_line_never_echoing_a_bad_value(tmp_path, value, expected):
+    profile = BASE + f"RENDER_SERVICES={value}\n"
+    if expected is None:
+        load_profile("qa", _root(tmp_path, profile), environ={"RENDER_API_KEY": "rnd_x"})
+        return
+    message = _error(tmp_path, profile)
+    assert message.startswith("environments/qa.env:") and expected in message, message
+    assert PASTED_KEY not in message and "a/b" not in message and "other-worker" not in message
+
+
 # --- replays of the commands, through the acceptance suite ------------------------------
 
 

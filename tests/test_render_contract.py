@@ -40,7 +40,8 @@ def every_read(w: dict) -> list[tuple[str, dict]]:
         sid = service["id"]
         reads += [(f"/services/{sid}", {}), (f"/services/{sid}/env-vars", {"limit": 100}),
                   (f"/services/{sid}/secret-files", {"limit": 100}), (f"/services/{sid}/deploys", {"limit": 100}),
-                  (f"/services/{sid}/events", {"limit": 100, "startTime": "2025-01-01T00:00:00Z"})]
+                  (f"/services/{sid}/events", {"limit": 100, "startTime": "2025-01-01T00:00:00Z"}),
+                  (f"/services/{sid}/custom-domains", {"limit": 100})]
         for kind in ("memory", "cpu", "memory-limit", "cpu-limit"):
             reads.append((f"/metrics/{kind}", {"resource": sid, "resolutionSeconds": 60}))
     reads += [(f"/env-groups/{g['id']}", {}) for g in w["envGroups"]]
@@ -90,6 +91,10 @@ def sdk_payloads() -> dict[str, object]:
     """One response per endpoint, built with Render's SDK models and serialised by ``to_dict()``."""
     from render.public_api.models.build_ended import BuildEnded
     from render.public_api.models.build_deploy_end_reason import BuildDeployEndReason
+    from render.public_api.models.custom_domain import CustomDomain
+    from render.public_api.models.custom_domain_domain_type import CustomDomainDomainType
+    from render.public_api.models.custom_domain_verification_status import CustomDomainVerificationStatus
+    from render.public_api.models.custom_domain_with_cursor import CustomDomainWithCursor
     from render.public_api.models.deploy import Deploy
     from render.public_api.models.deploy_status import DeployStatus
     from render.public_api.models.deploy_with_cursor import DeployWithCursor
@@ -132,6 +137,10 @@ def sdk_payloads() -> dict[str, object]:
             deploy=Deploy(id="dep-1", status=DeployStatus.LIVE, created_at=t0), cursor="c1").to_dict()],
         "/v1/services/srv-1/events": [ServiceEventWithCursor(event=event, cursor="c1").to_dict()],
         "/v1/metrics/memory": [series.to_dict()],
+        "/v1/services/srv-1/custom-domains": [CustomDomainWithCursor(cursor="c1", custom_domain=CustomDomain(
+            id="cdm-1", name="staging.uploads.example.com", domain_type=CustomDomainDomainType.SUBDOMAIN,
+            public_suffix="example.com", redirect_for_name="", created_at=t0,
+            verification_status=CustomDomainVerificationStatus.UNVERIFIED)).to_dict()],
     }
 
 
@@ -151,6 +160,7 @@ def test_the_client_reads_every_payload_built_by_renders_sdk():
         deploys = client.list_deploys("srv-1")
         events = client.list_events("srv-1", start="2025-10-14T08:02:11Z", end="2025-10-15T00:00:00Z")
         memory = client.get_metrics("memory", {"resource": "srv-1"})
+        domains = client.list_custom_domains("srv-1")
     assert [(g.id, g.service_links[0].type, g.service_links[0].service_type) for g in groups] == [
         ("evg-1", "worker", "background_worker")]
     assert [v.key for v in group.env_vars] == ["JWT_SECRET"] and [f.name for f in group.secret_files] == ["ca.pem"]
@@ -159,6 +169,35 @@ def test_the_client_reads_every_payload_built_by_renders_sdk():
     assert [(d.id, d.status) for d in deploys] == [("dep-1", "live")]
     assert [(e.type, e.details["buildStatus"]) for e in events] == [("build_ended", "failed")]
     assert memory[0].unit == "MB" and memory[0].points[0][1] == 200.0
+    assert [(d.name, d.verification_status, d.domain_type) for d in domains] == [
+        ("staging.uploads.example.com", "unverified", "subdomain")]
+
+
+def test_the_client_reads_a_static_site_built_by_renders_sdk():
+    from render.public_api.models.auto_deploy import AutoDeploy
+    from render.public_api.models.build_plan import BuildPlan
+    from render.public_api.models.notify_setting import NotifySetting
+    from render.public_api.models.service import Service
+    from render.public_api.models.service_service_suspended_state import ServiceServiceSuspendedState
+    from render.public_api.models.service_type import ServiceType
+    from render.public_api.models.static_site_details import StaticSiteDetails
+
+    t0 = dt.datetime(2025, 10, 20, 9, 41, 7, tzinfo=dt.timezone.utc)
+    site = Service(id="srv-web", auto_deploy=AutoDeploy.YES, created_at=t0, updated_at=t0, name="upload-web-staging",
+                   dashboard_url="https://dashboard.render.com/static/srv-web", notify_on_fail=NotifySetting.DEFAULT,
+                   owner_id="tea-1", root_dir="frontend", slug="upload-web-staging",
+                   suspended=ServiceServiceSuspendedState.NOT_SUSPENDED, suspenders=[], type_=ServiceType.STATIC_SITE,
+                   branch="staging", service_details=StaticSiteDetails(
+                       build_command="npm ci && npm run build", publish_path="dist", build_plan=BuildPlan.STARTER,
+                       url="https://upload-web-staging.onrender.com")).to_dict()
+    body = json.loads(json.dumps(site))
+    check("/services/srv-web", body)
+    with RenderClient("https://api.render.com/v1", API_KEY,
+                      transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body))) as client:
+        service = client.get_service("srv-web")
+    assert (service.type, service.build_command, service.publish_path, service.url, service.root_dir) == (
+        "static_site", "npm ci && npm run build", "dist", "https://upload-web-staging.onrender.com", "frontend")
+    assert service.runtime is None and service.region is None and service.health_check_path is None
 
 
 def test_env_group_list_of_any_size_is_read_whole_by_splitting_on_creation_time():

@@ -8,7 +8,7 @@ Gherkin cannot: the phase's title and prefix, the services it judges (``services
 hand-written report's section names), the hand-written report the phase replaces (beside it)
 and its claims table (:mod:`phasegate.catalogue.claims`: every claim mapped to criteria of any phase, the
 phase verdict, or not verifiable). What the snapshot must read is declared by the step
-definitions (:func:`reads`).
+definitions (:func:`reads`, per service role: :mod:`phasegate.catalogue.reads`).
 
 The IDs are the contract between the feature files (tags), the Allure results (labels,
 severity), the completion report (sections), waivers and the sign-off.
@@ -16,6 +16,7 @@ severity), the completion report (sections), waivers and the sign-off.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ import yaml
 from pytest_bdd.parser import FeatureParser
 
 from .claims import claim_lines, read_table, unknown_ids
+from .reads import declared_reads, reads  # noqa: F401  (steps import them from here)
 from .services import read_services
 from ..errors import ConfigError
 
@@ -31,7 +33,7 @@ CRITERION_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d{2}$")
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # Allure's; a tag names one, else normal
 PHASE_FILE = "phase.yaml"
 FEATURES = "features"
-READS = "__phasegate_reads__"
+FEATURES_DIR = "PHASEGATE_FEATURES_DIR"  # a folder of phases instead of the checkout's features/
 
 
 class CatalogueError(ConfigError):
@@ -88,31 +90,16 @@ class Phase:
                    tuple(data.get("services") or ()))
 
 
-def reads(*parts: str):
-    """Declare what a step definition needs the snapshot to have read (none: ``@reads()``).
-
-    Put it under ``@given``/``@then``. The union over a scenario's steps is what the
-    snapshot reads for it; a step without a declaration stops the run at collection.
-    """
-
-    def mark(func):
-        setattr(func, READS, frozenset(parts))
-        return func
-
-    return mark
-
-
-def declared_reads(func) -> frozenset[str] | None:
-    return getattr(func, READS, None)
-
-
 def criterion_ids(tags) -> list[str]:
     """The criterion IDs among a scenario's tags or marker names."""
     return sorted({t for t in tags if CRITERION_TAG.match(t)})
 
 
 def features_root(root: Path) -> Path:
-    return Path(root) / FEATURES
+    """Where the phases are: ``features/`` of the checkout, or the folder ``PHASEGATE_FEATURES_DIR`` names
+    (process environment; relative to the checkout) - phases kept outside it, or a test's own."""
+    other = os.environ.get(FEATURES_DIR)
+    return Path(root) / other if other else Path(root) / FEATURES
 
 
 def phase_names(root: Path) -> list[str]:
@@ -199,7 +186,7 @@ def load_phases(root: Path) -> dict[str, Phase]:
             owner[cid] = phase.name
     for name, phase in phases.items():  # a claim may name a criterion of any phase, but of a phase
         table = phase.claims_table()
-        where = f"{FEATURES}/{name}/{PHASE_FILE}"
+        where = _shown(features_root(root) / name / PHASE_FILE, root)
         problems.extend(unknown_ids(table, set(owner), where))
         named = set().union(*(c.ids() for c in table.values())) if table else set()
         others = {cid: phases[owner[cid]].title for cid in sorted(named) if owner.get(cid, name) != name}
@@ -207,6 +194,10 @@ def load_phases(root: Path) -> dict[str, Phase]:
     if problems:
         raise CatalogueError("\n".join(problems))
     return phases
+
+
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def _phase_file(path: Path) -> dict:

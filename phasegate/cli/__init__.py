@@ -1,8 +1,8 @@
 """The ``phasegate`` command: reports, sign-off, verification, status, the gate, diff, audit, and the sandbox for curl.
 
 Wiring only: one module per command (``report``, ``signoff`` with ``verify``, ``status``, ``audit``, ``gate``,
-``diff``, ``prune``, ``summary``, ``sandbox``, ``practice``), each registering its own sub-parser; :mod:`.base` holds what
-they share, :mod:`.folders` the run folders they name.
+``diff``, ``prune``, ``summary``, ``sandbox``, ``practice``, ``steps``: the step vocabulary), each registering its
+own sub-parser; :mod:`.base` holds what they share, :mod:`.folders` the run folders they name.
 
 Exit codes: 0 done; 1 verification failed, ``diff`` found an outcome that regressed, or a
 report rebuilt without its Allure HTML; 2 refused, bad usage, or an input that cannot be used
@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 
-from . import audit, diff, gate, practice, prune, report, sandbox, signoff, status, summary
+from . import audit, diff, gate, practice, prune, report, sandbox, signoff, status, steps, summary
 from .base import command_parser, run_command
 
 # In the order `phasegate --help` lists them.
-COMMANDS = (report, signoff, status, audit, gate, diff, prune, summary, sandbox, practice)
+COMMANDS = (report, signoff, status, audit, gate, diff, prune, summary, sandbox, practice, steps)
 
 
 def build_parser() -> argparse.ArgumentParser:

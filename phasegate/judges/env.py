@@ -5,7 +5,7 @@ Secrets are compared by keyed digest and shown masked; a violation never carries
 
 from __future__ import annotations
 
-from ..snapshot import ServiceSnapshot
+from ..snapshot import NotJudgeable, ServiceSnapshot
 from .violation import Violation
 
 # Keys judged as service URLs (values_differ): no_shared_secrets leaves them to it, so one mistake fails one criterion.
@@ -22,6 +22,19 @@ def env_equals(target: ServiceSnapshot, key: str, expected: str) -> None:
     same = actual.strip().lower() == expected.lower() if expected.lower() in ("true", "false") else actual == expected
     if not same:
         raise Violation(f"environment variable {key}", expected, f"{setting.shown()} (from {setting.source})",
+                        link=service.dashboard_url)
+
+
+def env_is_url_of(target: ServiceSnapshot, key: str, other: ServiceSnapshot) -> None:
+    """``key`` holds the other service's URL as Render reports it (a trailing / aside)."""
+    service, url = target.service, other.service.url
+    if not url:
+        raise NotJudgeable(f"cannot judge: {other.name!r} has no URL on Render (a background worker has none)")
+    setting = target.effective_env.get(key)
+    actual = setting.value.reveal() if setting is not None else None
+    if actual is None or actual.rstrip("/") != url.rstrip("/"):
+        shown = "<not set>" if setting is None else f"{setting.shown()} (from {setting.source})"
+        raise Violation(f"environment variable {key}", f"{url} (the URL of {other.name!r})", shown,
                         link=service.dashboard_url)
 
 

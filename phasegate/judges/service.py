@@ -19,22 +19,41 @@ def exactly_one_named(target: ServiceSnapshot) -> None:
         )
 
 
+def _command(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _path(value: str) -> str:
+    """A path in the repository, read the same with or without a leading ./ or a trailing /."""
+    value = value[2:] if value.startswith("./") else value
+    return value.rstrip("/") or value
+
+
 # How a criterion's wording maps to a service attribute, and how values are compared.
-_FIELDS = {
+FIELDS = {
     "id": ("id", str),
     "type": ("type", str),
     "runtime": ("runtime", str),
     "region": ("region", str),
     "plan": ("plan", str),
     "branch": ("branch", str),
-    "start command": ("docker_command", lambda v: " ".join(v.split())),
-    "Dockerfile": ("dockerfile_path", lambda v: v[2:] if v.startswith("./") else v),
+    "start command": ("docker_command", _command),
+    "Dockerfile": ("dockerfile_path", _path),
+    "Docker context": ("docker_context", _path),
+    "build command": ("build_command", _command),
+    "pre-deploy command": ("pre_deploy_command", _command),
+    "publish path": ("publish_path", _path),
+    "health check path": ("health_check_path", str),
+    "root directory": ("root_dir", _path),
+    "auto-deploy trigger": ("auto_deploy_trigger", str),
+    "URL": ("url", lambda v: v.rstrip("/")),
+    "number of instances": ("num_instances", lambda v: str(v).strip()),
 }
 
 
 def service_field(target: ServiceSnapshot, wording: str, expected: str) -> None:
     service = target.service
-    attribute, normalise = _FIELDS[wording]
+    attribute, normalise = FIELDS[wording]
     actual = getattr(service, attribute)
     if wording == "start command" and not actual:
         # Native runtimes keep the command in startCommand; Docker's empty string means the image's CMD.
@@ -42,6 +61,31 @@ def service_field(target: ServiceSnapshot, wording: str, expected: str) -> None:
     if actual is None or normalise(actual) != normalise(expected):
         shown = "<not set>" if actual in (None, "") else actual
         raise Violation(f"service {wording}", expected, shown, link=service.dashboard_url)
+
+
+def build_filter(target: ServiceSnapshot, pattern: str, ignored: bool = False) -> None:
+    """The service's build filter includes (or ``ignored``: ignores) the path pattern, as written."""
+    service = target.service
+    patterns = service.build_filter_ignored if ignored else service.build_filter_paths
+    if pattern not in patterns:
+        kind = "ignored paths" if ignored else "included paths"
+        raise Violation(f"build filter {kind}", f"{pattern!r} among them",
+                        ", ".join(repr(p) for p in patterns) or "<none>", link=service.dashboard_url)
+
+
+def custom_domain_verified(target: ServiceSnapshot, name: str) -> None:
+    """A custom domain of that name is on the service and Render reports it verified."""
+    service = target.service
+    target.require("custom_domains")
+    wanted = name.strip().lower().rstrip(".")
+    found = [d for d in target.custom_domains if d.name.lower().rstrip(".") == wanted]
+    if not found:
+        names = ", ".join(d.name for d in target.custom_domains) or "none"
+        raise Violation(f"custom domain {name}", "on the service, verified",
+                        f"not on the service (its domains: {names})", link=service.dashboard_url)
+    if found[0].verification_status != "verified":
+        raise Violation(f"custom domain {name}", "verificationStatus 'verified'",
+                        f"verificationStatus {found[0].verification_status!r}", link=service.dashboard_url)
 
 
 def not_suspended(target: ServiceSnapshot) -> None:

@@ -1,7 +1,7 @@
 """Profiles: which environment a run judges and its settings, read strictly and validated by concern.
 
 ``envfile`` reads a profile file (python-dotenv's parser, strict), ``model`` is the validated
-:class:`Profile`, ``fields`` reads one setting, ``validate`` checks each concern, and ``load``
+:class:`Profile`, ``fields`` reads one setting, ``validate`` checks each concern (``roles``: the services by role), and ``load``
 chooses the profile and merges its files with the process environment.
 """
 

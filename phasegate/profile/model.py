@@ -23,6 +23,7 @@ KNOWN_KEYS = frozenset(
         "RENDER_API_URL",
         "RENDER_API_URL_IS_REAL",
         "RENDER_SERVICE_NAME",
+        "RENDER_SERVICES",
         "RENDER_SERVICE_ID",
         "RENDER_PRODUCTION_SERVICE_NAME",
         "RENDER_API_SERVICE_NAME",
@@ -77,6 +78,16 @@ SECRET_WHEN_PASSWORD = frozenset(key for key in KNOWN_KEYS if key.endswith("_DAT
 RENAMED_KEYS = {"CANARY_DONE_STATUS": "QUEUE_DONE_STATUS", "CANARY_FAILED_STATUS": "QUEUE_FAILED_STATUS"}
 
 
+SERVICES_KEY = "RENDER_SERVICES"  # the services by role (phasegate.profile.roles reads it)
+# The keys that named a role before RENDER_SERVICES, and the role each names.
+ROLE_KEYS = {"worker": "RENDER_SERVICE_NAME", "api": "RENDER_API_SERVICE_NAME"}
+
+
+def role_key(role: str) -> str:
+    """What a profile sets to name the service of ``role``: its own key, or a RENDER_SERVICES pair."""
+    return ROLE_KEYS.get(role) or f"{SERVICES_KEY} (a pair {role}:<service name>)"
+
+
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
@@ -104,7 +115,7 @@ class Profile:
     sandbox: bool
     render_api_url: str
     render_api_key: Secret | None = field(repr=False)
-    service_name: str
+    service_name: str | None  # the worker role's service (RENDER_SERVICE_NAME or RENDER_SERVICES' worker)
     service_id: str | None
     production_service_name: str | None
     render_timeout: float
@@ -144,6 +155,10 @@ class Profile:
         """Where a key's value came from, for messages; the profile file when it was not set at all."""
         return self.origins.get(key, self.source)
     api_service_name: str | None = None  # the API that hands the worker jobs (Phase 5); its criteria skip without it
+    # Role -> the service's name in this environment (RENDER_SERVICES, RENDER_SERVICE_NAME, RENDER_API_SERVICE_NAME).
+    services: dict = field(default_factory=dict, compare=False)
+    # Role -> its production counterpart's name (RENDER_PRODUCTION_SERVICE_NAME is the worker's).
+    production_services: dict = field(default_factory=dict, compare=False)
     # PHASEGATE_PHASES: the phase folders a run judges (features/<name>/); None: every phase of the repository.
     phases: tuple[str, ...] | None = None
     # The round trip, opt-in: PHASEGATE_ACTIVE (or --active) and the API role's credential.
@@ -155,6 +170,10 @@ class Profile:
     queue_states: QueueStates = QueueStates()
     # One line per deprecated key the profile used, printed once at the start of a run.
     deprecations: tuple[str, ...] = ()
+
+    def role_unnamed(self, role: str) -> str:
+        """Why the criteria of a role the profile does not name are skipped: the key to set, and where."""
+        return f"no service plays the {role} role: set {role_key(role)} in {self.source}"
 
     @property
     def canary_done_status(self) -> str:  # the old name of queue_states.done

@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ..queue_states import DEFAULT_DONE, DEFAULT_FAILED, DEFAULT_RUNNING, QueueStates
 from ..sandbox import settings as sandbox_settings
 from ..redact import Secret, describe
+from . import roles
 from .fields import IDENTIFIER, STATUS_NAME, Fields
 from .model import RENAMED_KEYS, SANDBOX_ROLE_URLS, Profile, is_production
 
@@ -59,14 +60,21 @@ def render(fields: Fields, sandbox: bool) -> dict:
                           f"{describe(service_id)}")
     return {
         "render_api_url": api_url, "render_api_key": api_key, "service_id": service_id,
-        "service_name": fields.required("RENDER_SERVICE_NAME"),
-        "production_service_name": fields.text("RENDER_PRODUCTION_SERVICE_NAME"),
-        "api_service_name": fields.text("RENDER_API_SERVICE_NAME"),
+        **_services(fields),
         "render_timeout": fields.number("RENDER_TIMEOUT_SECONDS", 10.0, float),
         "render_retry_budget": fields.number("RENDER_RETRY_BUDGET_SECONDS", 30.0, float, minimum=-1),
         # Pacing to Render's 400 GETs a minute: 15 minutes reads about 6,000 resources.
         "render_rate_wait": fields.number("RENDER_RATE_WAIT_SECONDS", 900.0, float),
     }
+
+
+def _services(fields: Fields) -> dict:
+    """The services by role (RENDER_SERVICES and the older keys) and the worker's production counterpart."""
+    named = roles.services(fields)
+    production = fields.text("RENDER_PRODUCTION_SERVICE_NAME")
+    return {"services": named, "service_name": named.get("worker"), "api_service_name": named.get("api"),
+            "production_service_name": production,
+            "production_services": {"worker": production} if production else {}}
 
 
 def scenarios(fields: Fields) -> dict:

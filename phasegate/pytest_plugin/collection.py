@@ -13,7 +13,7 @@ import pytest
 from .. import redact
 from ..record.ci_results import CRITERION_PROPERTY
 from ..profile import Profile
-from ..catalogue.criteria import CatalogueError, Phase, SEVERITIES, load_phases
+from ..catalogue.criteria import FEATURES_DIR, CatalogueError, Phase, SEVERITIES, features_root, load_phases
 from ..errors import ConfigError, PhasegateError
 from .context import RunContext, context
 from .introspection import reads_of_steps, selected_by_markexpr
@@ -23,7 +23,13 @@ from .stash import (COLLECTED, EXPECTED, NEEDS, OUTCOMES, PHASE_READS, PHASES, P
 
 
 def load_catalogue(config) -> None:
-    """Every phase of features/, and its criterion IDs and severities as markers (--strict-markers)."""
+    """Every phase of features/ (or PHASEGATE_FEATURES_DIR), and its criterion IDs and severities as markers
+    (--strict-markers)."""
+    root = features_root(config.rootpath)
+    if not root.resolve().is_relative_to(config.rootpath.resolve()):
+        raise pytest.UsageError(f"phasegate: {FEATURES_DIR} (the process environment) names a folder outside the "
+                                f"checkout ({root}); Allure's pytest-bdd plugin names each result by its feature's "
+                                f"path under {config.rootpath}: keep the phases there")
     try:
         phases = load_phases(config.rootpath)
     except CatalogueError as exc:  # one line per problem, before anything is collected

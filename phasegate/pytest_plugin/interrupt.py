@@ -48,7 +48,7 @@ def deferred_interrupt():
 
 
 def phase_line(title: str, completeness: dict) -> str:
-    """``Phase 5: 3 of 12 criteria judged (not run: P5-04, …)``, from what the run folder records."""
+    """``Phase 5: 3 of 12 criteria judged (not run: <IDs>)``, from what the run folder records."""
     criteria = completeness.get("phase_criteria") or []
     not_run = completeness.get("not_run") or []
     partly = sorted(completeness.get("partly_run") or {})

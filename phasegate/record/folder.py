@@ -125,7 +125,7 @@ def _folder_to_write(folder: Path | None, report_root: Path, env: str, finished:
 
 def _service_id(redacted: dict | None) -> str | None:
     """The staging service's id, when its name matched exactly one service."""
-    if redacted and len(redacted["staging"]["matches"]) == 1:
+    if redacted and redacted.get("staging") and len(redacted["staging"]["matches"]) == 1:
         return redacted["staging"]["matches"][0]["id"]
     return None
 

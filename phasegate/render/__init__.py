@@ -22,8 +22,8 @@ from ._exceptions import (AuthenticationError, NetworkError, NotFoundError, Rate
                           ResponseFormatError, ServerError)
 from ._wire import WIRE_DEVIATIONS
 from .client import SIMULATOR_HEADER, RenderClient
-from .models import (DASHBOARD, DEPLOY_IN_FLIGHT, DEPLOY_SETTLED, LINK_TYPES, Deploy, EnvGroup, EnvVar, Event,
-                     SecretFile, Series, Service, ServiceLink)
+from .models import (DASHBOARD, DEPLOY_IN_FLIGHT, DEPLOY_SETTLED, LINK_TYPES, CustomDomain, Deploy, EnvGroup, EnvVar,
+                     Event, SecretFile, Series, Service, ServiceLink)
 
 __all__ = [
     "RenderError",
@@ -35,6 +35,7 @@ __all__ = [
     "ResponseFormatError",
     "RenderClient",
     "Service",
+    "CustomDomain",
     "EnvVar",
     "SecretFile",
     "ServiceLink",

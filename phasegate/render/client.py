@@ -27,7 +27,7 @@ from ._exceptions import ResponseFormatError
 from ._pacing import RateWindow
 from ._transport import seg as _seg
 from ._wire import _kind, on_request, read_items
-from .models import Deploy, EnvGroup, EnvVar, SecretFile, Series, Service, Event
+from .models import CustomDomain, Deploy, EnvGroup, EnvVar, SecretFile, Series, Service, Event
 
 SIMULATOR_HEADER = "X-Phasegate-Simulator"  # phasegate's own Render simulator says so on every answer
 
@@ -215,6 +215,11 @@ class RenderClient:
     def list_secret_files(self, service_id: str) -> list[SecretFile]:
         path = f"/services/{_seg(service_id)}/secret-files"
         return read_items(path, SecretFile, self.list_all(path, "secretFile"), "secretFile")
+
+    def list_custom_domains(self, service_id: str) -> list[CustomDomain]:
+        """Every custom domain of the service, all pages (items wrapped as ``{cursor, customDomain}``)."""
+        path = f"/services/{_seg(service_id)}/custom-domains"
+        return read_items(path, CustomDomain, self.list_all(path, "customDomain"), "customDomain")
 
     def list_deploys(self, service_id: str, *, max_pages: int | None = 1, fresh: bool = False) -> list[Deploy]:
         """The newest deploys first (one page of 100 unless ``max_pages`` says otherwise).

@@ -51,27 +51,25 @@ class Service:
     updated_at: str | None = None
     owner_id: str | None = None
     slug: str | None = None
+    root_dir: str | None = None
+    build_command: str | None = None  # a static site's serviceDetails, or a native runtime's envSpecificDetails
+    pre_deploy_command: str | None = None
+    publish_path: str | None = None  # static sites
+    url: str | None = None  # web services and static sites (a background worker has none)
+    health_check_path: str | None = None  # web services
+    build_filter_paths: tuple[str, ...] = ()
+    build_filter_ignored: tuple[str, ...] = ()
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_wire(cls, d: Any, where: str = "service") -> "Service":
         w = _Wire(d, where)
-        details = w.obj("serviceDetails")
-        specific = details.obj("envSpecificDetails") if details else None
         sid = w.text("id", required=True)
         stype = w.text("type", required=True)
         dashboard_url = w.text("dashboardUrl")
         if not dashboard_url and stype in _DASHBOARD_KIND:
             dashboard_url = f"{DASHBOARD}/{_DASHBOARD_KIND[stype]}/{sid}"
-        start = specific.text("startCommand") if specific else None
-        if start is None and details:
-            start = details.text("startCommand")
-        runtime = details.text("runtime") if details else None
-        if runtime is None and details:
-            runtime = details.text("env")
-        region = details.text("region") if details else None
-        if region is None:
-            region = w.text("region")
+        build_filter = w.obj("buildFilter")
         return cls(
             id=sid,
             name=w.text("name", required=True),
@@ -83,20 +81,63 @@ class Service:
             auto_deploy_trigger=w.text("autoDeployTrigger"),
             suspended=w.text("suspended"),
             suspenders=w.texts("suspenders"),
-            runtime=runtime,
-            region=region,
-            plan=details.text("plan") if details else None,
-            dockerfile_path=specific.text("dockerfilePath") if specific else None,
-            docker_command=specific.text("dockerCommand") if specific else None,
-            docker_context=specific.text("dockerContext") if specific else None,
-            start_command=start,
-            num_instances=details.integer("numInstances") if details else None,
             created_at=w.text("createdAt"),
             updated_at=w.text("updatedAt"),
             owner_id=w.text("ownerId"),
             slug=w.text("slug"),
+            root_dir=w.text("rootDir"),
+            build_filter_paths=build_filter.texts("paths") if build_filter else (),
+            build_filter_ignored=build_filter.texts("ignoredPaths") if build_filter else (),
             raw=d,
+            **_details(w),
         )
+
+
+def _details(w: _Wire) -> dict:
+    """The fields of ``serviceDetails`` (and its ``envSpecificDetails``): their shape differs by service type."""
+    details = w.obj("serviceDetails")
+    if details is None:
+        return {"region": w.text("region")}
+    specific = details.obj("envSpecificDetails")
+
+    def either(name: str) -> str | None:  # a native runtime's command sits in envSpecificDetails
+        value = specific.text(name) if specific else None
+        return value if value is not None else details.text(name)
+
+    return {
+        "runtime": details.text("runtime") if details.text("runtime") is not None else details.text("env"),
+        "region": details.text("region") if details.text("region") is not None else w.text("region"),
+        "plan": details.text("plan"),
+        "dockerfile_path": specific.text("dockerfilePath") if specific else None,
+        "docker_command": specific.text("dockerCommand") if specific else None,
+        "docker_context": specific.text("dockerContext") if specific else None,
+        "start_command": either("startCommand"),
+        "build_command": either("buildCommand"),
+        "pre_deploy_command": either("preDeployCommand"),
+        "num_instances": details.integer("numInstances"),
+        "publish_path": details.text("publishPath"),
+        "url": details.text("url"),
+        "health_check_path": details.text("healthCheckPath"),
+    }
+
+
+@dataclass(frozen=True)
+class CustomDomain:
+    """One custom domain of a service (``GET /services/{id}/custom-domains``)."""
+
+    id: str
+    name: str
+    verification_status: str  # Render's verified | unverified; another value is kept as text
+    domain_type: str | None = None  # apex | subdomain
+    redirect_for_name: str | None = None
+    created_at: str | None = None
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "customDomain") -> "CustomDomain":
+        w = _Wire(d, where)
+        return cls(id=w.text("id", required=True), name=w.text("name", required=True),
+                   verification_status=w.text("verificationStatus", required=True), domain_type=w.text("domainType"),
+                   redirect_for_name=w.text("redirectForName"), created_at=w.text("createdAt"))
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from .signoff import PRACTICE_NAMESPACE
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: features/, conftest.py
 PHASE = "phase4"
-COMPLIANT, VIOLATING = "compliant", "P4-43-public-usage"  # the world a practice signs, the one that drifts it
+COMPLIANT = "compliant"  # the world a practice signs; the one that drifts it is the caller's (the sandbox's)
 SIGNER = "Practice Signer <practice@phasegate.invalid>"
 ALLOWED_SIGNERS = "allowed_signers.practice"
 TIMEOUT = 300
@@ -146,9 +146,11 @@ def _signed_steps(run: Path, key: Path, allowed: Path, env_folder: Path) -> list
             _gate("ask the gate (--practice): OPEN", env_folder, allowed, 0)]
 
 
-def walk(root: Path, out=print) -> int:
-    """Walk the flow into ``root`` (the practice report root); 0 when OPEN then DRIFTED, 1 when a step did not end
-    as it should. :class:`PracticeError` when it cannot start."""
+def walk(root: Path, out=print, *, drift: tuple[str, str]) -> int:
+    """Walk the flow into ``root`` (the practice report root); ``drift``: (the world of the later run, the criterion
+    it fails). 0 when OPEN then DRIFTED, 1 when a step did not end as it should. :class:`PracticeError` when it
+    cannot start."""
+    violating, criterion = drift
     if not (ROOT / "conftest.py").is_file() or not (ROOT / "features" / PHASE).is_dir():
         raise PracticeError(f"phasegate practice runs from a checkout of phasegate (features/{PHASE}, conftest.py); "
                             f"{ROOT} is not one")
@@ -164,17 +166,17 @@ def walk(root: Path, out=print) -> int:
                              env_folder)
         if signed is None or not all(steps.step(s) for s in _signed_steps(signed, key, allowed, env_folder)):
             return 1
-        later = steps.suite(suite_step(f"a later run: a world that violates P4-43 ({VIOLATING})", root, VIOLATING, 1),
-                            env_folder)
+        later = steps.suite(suite_step(f"a later run: a world that violates {criterion} ({violating})", root,
+                                       violating, 1), env_folder)
         if later is None or not steps.step(_gate("ask the gate again: DRIFTED", env_folder, allowed, 1)):
             return 1
-    _summary(out, signed, later, allowed, time.monotonic() - started)
+    _summary(out, signed, later, allowed, time.monotonic() - started, criterion)
     return 0
 
 
-def _summary(out, signed: Path, later: Path, allowed: Path, seconds: float) -> None:
+def _summary(out, signed: Path, later: Path, allowed: Path, seconds: float, criterion: str) -> None:
     out(f"practice done in {seconds:.0f} s: the gate opened on the practice sign-off, then DRIFTED once a later run "
-        "failed P4-43. Where the artefacts are (all stamped PRACTICE):")
+        f"failed {criterion}. Where the artefacts are (all stamped PRACTICE):")
     out(f"  signed run:      {_shown(signed)}/ (completion-report.html, allure-report.html, run.json, signoff.json, "
         "manifest.json.sig)")
     out(f"  later run:       {_shown(later)}/")

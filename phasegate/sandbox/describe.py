@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .keys import DESCRIPTIONS as SUPABASE_WORLDS
 from .session import CATALOGUE
-from .worlds import DESCRIPTIONS, OUTCOMES, WORKER_OUTCOMES, WORKER_WORLDS
+from .worlds import DESCRIPTIONS, OUTCOMES, WEB_CLAIMS, WORKER_OUTCOMES, WORKER_WORLDS
 
 # The database variants (phasegate.sandbox.postgres.VARIANTS) and worker URL styles, in words.
 _DATABASE = {
@@ -102,6 +102,8 @@ def violation(name: str) -> str:
         return f"fails {spec.violates}{also}"
     if spec.also_affects:
         return f"breaks {', '.join(spec.also_affects)} (nothing can be judged)"
+    if WEB_CLAIMS.get(name):  # a claim of a phase the repository does not hold
+        return "fails one claim of the web frontend's phase (tests/test_unwired_phase.py)"
     return "violates nothing (compliant)"
 
 

@@ -2,7 +2,7 @@
 
 A world (see :mod:`phasegate.sandbox.worlds`) is plain dicts written exactly as Render's API sends
 them (camelCase keys, explicit ``null``s). :class:`WorldRoutes` answers ``/services`` (filtered, a
-page) and a service with its env vars, secret files, deploys and events; ``/env-groups`` (a bare
+page) and a service with its env vars, secret files, deploys, events and custom domains; ``/env-groups`` (a bare
 array, as Render's spec declares it) and one group; ``/metrics/{kind}``. ``{{NAME}}`` placeholders
 in env-var values are substituted (the sandbox's database URLs). Unknown paths and ids raise
 :class:`~phasegate.sandbox.pages.HttpError` 404 ``not found: ...``; a world's ``failingRoutes``
@@ -60,7 +60,8 @@ class WorldRoutes:
         raise not_found("/v1" + path)
 
     def _service_route(self, path: str, parts: list[str], params: dict[str, list[str]]) -> Any:
-        """``/services/{id}`` and what is under it: env-vars, secret-files, deploys (a page or one), events."""
+        """``/services/{id}`` and what is under it: env-vars, secret-files, deploys, custom-domains (a page or one),
+        events."""
         world = self.world
         service_id = parts[1]
         service = self._service(service_id)
@@ -76,6 +77,10 @@ class WorldRoutes:
         if sub == "deploys":
             deploys = copy.deepcopy(world.get("deploys", {}).get(service_id, []))
             return self._page_or_item(path, parts, params, f"deploys/{service_id}", "deploy", deploys, "id")
+        if sub == "custom-domains":
+            domains = copy.deepcopy(world.get("customDomains", {}).get(service_id, []))
+            return self._page_or_item(path, parts, params, f"custom-domains/{service_id}", "customDomain", domains,
+                                      "id")
         if sub == "events" and len(parts) == 3:
             return self._events(service_id, params)
         raise not_found("/v1" + path)

@@ -11,6 +11,7 @@ from ..errors import ConfigError
 from .faults import Faults
 
 DEFAULT_WORLD = "compliant"
+PRACTICE_DRIFT_WORLD = "P4-43-public-usage"  # phasegate practice's later run: a world that drifts a signed phase
 
 # Every sandbox role a route key (PHASEGATE_DATABASE_URL, PHASEGATE_API_DATABASE_URL,
 # PHASEGATE_CANARY_DATABASE_URL) may name in a sandbox profile, as the sandbox's role names it:

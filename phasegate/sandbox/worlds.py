@@ -976,6 +976,121 @@ _SPECS += [
 ]
 
 
+# --------------------------------------------------------------------------- a static site, for a phase no one wired
+
+WEB_STAGING_ID = "srv-d3d2w8bipnbs73e4k1c0"
+WEB_STAGING_NAME = "upload-web-staging"  # the web frontend (a Render static site) beside the API and the worker
+WEB_DOMAIN = "staging.uploads.example.com"
+PRODUCTION_API_URL = "https://upload-api.onrender.com"
+
+
+def _web_staging() -> dict:
+    """A static site as ``GET /v1/services/{id}`` returns it: serviceDetails are Render's StaticSiteDetails."""
+    sid = WEB_STAGING_ID
+    return {
+        "autoDeploy": "yes",
+        "autoDeployTrigger": "commit",
+        "branch": "staging",
+        "buildFilter": {"paths": ["frontend/**"], "ignoredPaths": ["frontend/docs/**"]},
+        "createdAt": "2025-10-20T09:41:07.220914Z",
+        "dashboardUrl": f"https://dashboard.render.com/static/{sid}",
+        "environmentId": "evm-d37dkqvfte5s73b6u2tg",
+        "id": sid,
+        "imagePath": None,
+        "name": WEB_STAGING_NAME,
+        "notifyOnFail": "default",
+        "ownerId": OWNER_ID,
+        "repo": "https://github.com/acme-docs/upload-pipeline",
+        "rootDir": "frontend",
+        "serviceDetails": {
+            "buildCommand": "npm ci && npm run build",
+            "buildPlan": "starter",
+            "parentServer": None,
+            "previews": {"generation": "off"},
+            "publishPath": "dist",
+            "pullRequestPreviewsEnabled": "no",
+            "renderSubdomainPolicy": "enabled",
+            "url": "https://upload-web-staging.onrender.com",
+        },
+        "slug": "upload-web-staging",
+        "suspended": "not_suspended",
+        "suspenders": [],
+        "type": "static_site",
+        "updatedAt": "2025-10-21T16:12:40.771305Z",
+    }
+
+
+def _custom_domain(name: str, status: str) -> dict:
+    """One custom domain as ``GET /v1/services/{id}/custom-domains`` lists it (Render's CustomDomain)."""
+    return {"id": "cdm-d3d3a1r3ipnbs73f2q9g0", "name": name, "domainType": "subdomain",
+            "publicSuffix": "example.com", "redirectForName": "", "verificationStatus": status,
+            "createdAt": "2025-10-20T10:02:55.301177Z", "server": {"id": WEB_STAGING_ID, "name": WEB_STAGING_NAME}}
+
+
+def _add_web(world: dict) -> None:
+    """The web frontend beside the API: a static site building the frontend, calling the API by its URL."""
+    world["services"].append(_web_staging())
+    api_url = _api(world)["serviceDetails"]["url"]
+    world["envVars"][WEB_STAGING_ID] = [{"key": "ENVIRONMENT", "value": "staging"},
+                                        {"key": "NODE_ENV", "value": "production"},
+                                        {"key": "VITE_API_URL", "value": api_url}]
+    world.setdefault("customDomains", {})[WEB_STAGING_ID] = [_custom_domain(WEB_DOMAIN, "verified")]
+    world["deploys"][WEB_STAGING_ID] = [_deploy(
+        "dep-d3d2x4n3ipnbs73c9p2g", "live", "new_commit", "2025-10-21T16:09:02.118240Z",
+        "2025-10-21T16:12:40.771305Z",
+        _commit("5e2d8a1c7b3f9e0d4a6c8b2e1f3a5c7d9e0b2a4c", "web: call the API by its Render URL",
+                "2025-10-21T16:08:40Z"))]
+
+
+def _web(world: dict) -> dict:
+    return next(s for s in world["services"] if s["id"] == WEB_STAGING_ID)
+
+
+def _web_deploy_failed(world: dict) -> None:
+    now = _iso(_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(minutes=5))
+    world["deploys"][WEB_STAGING_ID].insert(0, _deploy("dep-d3f4webfailed0000000", "build_failed", "new_commit",
+                                                       now, now, None))
+
+
+# Worlds for a phase the repository does not hold (tests/test_unwired_phase.py writes it: a static site and
+# the API, in Gherkin and phase.yaml only). Each breaks one claim of that phase, said here in words; the
+# test names the criterion of its own phase each must fail.
+WEB_CLAIMS = {
+    "compliant-web": None,
+    "web-type": "the static site was created as a web service",
+    "web-branch": "the static site deploys from main",
+    "web-build-command": "the static site builds with npm install && npm run build",
+    "web-publish-path": "the static site publishes build/, not dist/",
+    "web-suspended": "the static site is suspended by a user",
+    "web-deploy-failed": "the static site's newest deploy failed to build",
+    "web-auto-deploy-off": "the static site does not deploy automatically",
+    "web-api-url": "VITE_API_URL calls production's API, not the staging API's URL",
+    "web-jwt-secret": "JWT_SECRET is set on the static site",
+    "web-domain-unverified": f"the custom domain {WEB_DOMAIN} is not verified",
+    "web-api-health-check": "the API's health check path is /, not /healthz",
+}
+_WEB_CHANGES: dict[str, Callable[[dict], None]] = {
+    "compliant-web": lambda w: None,
+    "web-type": lambda w: _web(w).update(type="web_service"),
+    "web-branch": lambda w: _web(w).update(branch="main"),
+    "web-build-command": lambda w: _web(w)["serviceDetails"].update(buildCommand="npm install && npm run build"),
+    "web-publish-path": lambda w: _web(w)["serviceDetails"].update(publishPath="build"),
+    "web-suspended": lambda w: _web(w).update(suspended="suspended", suspenders=["user"]),
+    "web-deploy-failed": _web_deploy_failed,
+    "web-auto-deploy-off": lambda w: _web(w).update(autoDeploy="no", autoDeployTrigger="off"),
+    "web-api-url": lambda w: _set_env(w, WEB_STAGING_ID, "VITE_API_URL", PRODUCTION_API_URL),
+    "web-jwt-secret": lambda w: _set_env(w, WEB_STAGING_ID, "JWT_SECRET", "web-staging-CANARY-jwt-8e8e"),
+    "web-domain-unverified": lambda w: w["customDomains"][WEB_STAGING_ID][0].update(verificationStatus="unverified"),
+    "web-api-health-check": lambda w: _api(w)["serviceDetails"].update(healthCheckPath="/"),
+}
+_SPECS += [
+    (name, None, f"the web frontend {WEB_STAGING_NAME} (a static site) beside the API" +
+     (f": {claim}" if claim else ", every claim of it holding"),
+     lambda w, name=name: (_add_web(w), _WEB_CHANGES[name](w)))
+    for name, claim in WEB_CLAIMS.items()
+]
+
+
 def _registry() -> tuple[dict[str, Callable[[], dict]], dict[str, str | None], dict[str, dict[str, str]]]:
     worlds: dict[str, Callable[[], dict]] = {}
     violates: dict[str, str | None] = {}

@@ -9,5 +9,6 @@ The names below are re-exported so imports of ``phasegate.snapshot`` from before
 """
 
 from .jobs import collect, links, submit_env  # noqa: F401
-from .model import METRIC_KINDS, PARTS, NotJudgeable, ServiceSnapshot, Setting, Snapshot, own_database_url  # noqa: F401
+from .model import (METRIC_KINDS, OTHER_PARTS, PARTS, SERVICE_PARTS, NotJudgeable, ServiceSnapshot,  # noqa: F401
+                    Setting, Snapshot, own_database_url)
 from .take import DEPLOY_POLL_SECONDS, metrics_window, read_deploys_and_events, take  # noqa: F401

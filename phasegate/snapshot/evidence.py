@@ -24,6 +24,9 @@ def service_evidence(target) -> dict:
         data["deploys"] = [_deploy_fields(d) for d in target.deploys]
     if "events" in target.read:
         data["events"] = [{"id": e.id, "type": e.type, "timestamp": e.timestamp} for e in target.events]
+    if "custom_domains" in target.read:
+        data["custom_domains"] = [{"name": d.name, "verification_status": d.verification_status}
+                                  for d in target.custom_domains]
     if "metrics" in target.read:
         data["metrics"] = {kind: [{"unit": s.unit, "points": len(s.points)} for s in series]
                            for kind, series in target.metrics.items()}
@@ -37,12 +40,18 @@ def snapshot_evidence(snapshot) -> dict:
         "sandbox": snapshot.sandbox,
         "api_url": snapshot.api_url,
         "taken_at": snapshot.taken_at,
-        "staging": snapshot.staging.redacted(),
+        "staging": snapshot.staging.redacted() if snapshot.staging else None,  # the worker role, by its old name
         "production": snapshot.production.redacted() if snapshot.production else None,
         "requests_made": snapshot.requests_made,
     }
     if snapshot.api is not None:
         data["api"] = snapshot.api.redacted()
+    others = {role: target.redacted() for role, target in snapshot.services.items() if role not in ("worker", "api")}
+    if others:  # every other role the run read, by role
+        data["services"] = others
+    counterparts = {role: t.redacted() for role, t in snapshot.production_services.items() if role != "worker"}
+    if counterparts:
+        data["production_services"] = counterparts
     if snapshot.database_source is not None:
         data["database"] = {
             "source": snapshot.database_source,
@@ -91,6 +100,9 @@ def _service_fields(service: Service) -> dict:
         "id", "name", "type", "runtime", "region", "plan", "branch", "auto_deploy", "auto_deploy_trigger",
         "suspended", "suspenders", "dockerfile_path", "docker_command", "start_command", "dashboard_url",
     )
+    extra = ("build_command", "publish_path", "url", "health_check_path", "root_dir", "pre_deploy_command")
+    # A field the worker's evidence never carried is shown only when Render gives it (the worker's stays as it was).
+    fields += tuple(name for name in extra if getattr(service, name, None))
     return {name: _plain(getattr(service, name, None)) for name in fields}
 
 

@@ -55,6 +55,16 @@ class SecretFilesJob(Job):
 
 
 @dataclass(frozen=True)
+class CustomDomainsJob(Job):
+    """The service's custom domains (``GET /services/{id}/custom-domains``)."""
+
+    breaks = ("custom_domains",)
+
+    def store(self, value) -> None:
+        self.target.custom_domains = value
+
+
+@dataclass(frozen=True)
 class DeploysJob(Job):
     """The newest deploys (waiting for one in flight) and, ``with_events``, the events since the live one."""
 

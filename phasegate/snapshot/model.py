@@ -1,7 +1,8 @@
 """The snapshot's model: one point-in-time, read-only picture of what the selected criteria need.
 
-A :class:`Snapshot` holds a :class:`ServiceSnapshot` per Render service it read (the worker, its
-production counterpart, the API) and the database facts of each read-only session. A read that
+A :class:`Snapshot` holds a :class:`ServiceSnapshot` per service role it read (``worker``, ``api``,
+``web``…, as the profile names them), the production counterpart of a role where one was read, and
+the database facts of each read-only session. A read that
 failed is kept as the cause, so every criterion that needed it is *broken* with that cause, and
 none is judged on half a picture. Judges and steps see only this.
 """
@@ -18,11 +19,13 @@ from ..supabase_keys import HeldKey, database_project, held_keys
 from .evidence import service_evidence, snapshot_evidence
 
 METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
-# What a snapshot can read; a step definition declares which of these it needs (criteria.reads).
-PARTS = frozenset({"service", "env", "secret_files", "deploys", "events", "metrics", "production", "database",
-                   "api",            # the API service that hands the worker jobs, read like the worker (env, deploys)
-                   "api_database",   # a second read-only session, with the API's own DATABASE_URL
-                   "api_secret_files"})  # the API's own secret files (the Supabase keys it holds)
+# What a snapshot can read of a service, per role; a step definition declares which it needs (catalogue.reads),
+# the snapshot's needs say whose: "worker:env", "web:custom_domains".
+SERVICE_PARTS = frozenset({"service", "env", "secret_files", "deploys", "events", "metrics", "custom_domains",
+                           "production"})  # the role's production counterpart: its service and environment
+# What a snapshot reads that is no service's: the worker's read-only session, and the API's own.
+OTHER_PARTS = frozenset({"database", "api_database"})
+PARTS = SERVICE_PARTS | OTHER_PARTS
 
 
 class NotJudgeable(TargetError):
@@ -51,6 +54,7 @@ class ServiceSnapshot:
     """One Render service, found by name, with what was read about it."""
 
     name: str
+    role: str = ""  # the role it plays in the profile (worker, api, web…); "" for a service of the policy's
     matches: list[Service] = field(default_factory=list)
     env_vars: list = field(default_factory=list, repr=False)
     env_groups: list[EnvGroup] = field(default_factory=list, repr=False)
@@ -59,6 +63,7 @@ class ServiceSnapshot:
     events: list[Event] = field(default_factory=list, repr=False)  # since the live deploy
     deploy_waited: float = 0.0  # seconds spent waiting for a deploy in flight
     metrics: dict[str, list] = field(default_factory=dict, repr=False)  # kind -> Render series
+    custom_domains: list = field(default_factory=list, repr=False)
     read: set[str] = field(default_factory=set)  # which parts were read
     errors: dict = field(default_factory=dict, repr=False)  # part -> the TargetError that prevented it
     lookup_error: TargetError | None = field(default=None, repr=False)
@@ -154,9 +159,8 @@ class Snapshot:
     sandbox: bool
     api_url: str
     taken_at: str
-    staging: ServiceSnapshot
-    production: ServiceSnapshot | None = None
-    api: ServiceSnapshot | None = None  # the API service, when its criteria were selected and it is named
+    services: dict = field(default_factory=dict)  # role -> ServiceSnapshot, for the roles the criteria read
+    production_services: dict = field(default_factory=dict)  # role -> its production counterpart, when read
     database: object | None = None  # DatabaseFacts, when database criteria were selected
     database_error: TargetError | None = None
     database_source: str | None = None  # which connection string was used, in words
@@ -169,9 +173,28 @@ class Snapshot:
     api_database_identity: dict | None = None
     requests_made: int = 0
 
+    def role(self, role: str) -> ServiceSnapshot | None:
+        """The service playing ``role``, when the run read it (None: the profile names none, or none was needed)."""
+        return self.services.get(role)
+
+    @property
+    def staging(self) -> ServiceSnapshot | None:
+        """The worker (the service Phase 4 judges), under the name it has always had here."""
+        return self.services.get("worker")
+
+    @property
+    def api(self) -> ServiceSnapshot | None:
+        return self.services.get("api")
+
+    @property
+    def production(self) -> ServiceSnapshot | None:
+        """The worker's production counterpart."""
+        return self.production_services.get("worker")
+
     def __repr__(self) -> str:
         label = "SANDBOX " if self.sandbox else ""
-        return f"<{label}snapshot of {self.staging.name!r} in {self.environment} at {self.taken_at}>"
+        names = ", ".join(repr(s.name) for s in self.services.values()) or "no service"
+        return f"<{label}snapshot of {names} in {self.environment} at {self.taken_at}>"
 
     def redacted(self) -> dict:
         """JSON-ready evidence without a single secret value."""

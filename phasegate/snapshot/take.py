@@ -1,8 +1,8 @@
 """Take the snapshot: read what the selected criteria need, each resource once, independent reads together.
 
-Three levels in order of dependency: the services by name and the env-group list; everything
-keyed by a service id (typed jobs, see :mod:`.jobs`) and the linked groups' details; then the
-database sessions. Each read's failure is kept as its cause on the snapshot.
+Three levels in order of dependency: the services of every role read (and production counterparts)
+by name and the env-group list; everything keyed by a service id (typed jobs, see :mod:`.jobs`) and
+the linked groups' details; then the database sessions. Each read's failure is kept as its cause on the snapshot.
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ from ..errors import TargetError
 from ..render import DEPLOY_IN_FLIGHT, RenderClient
 from ..timefmt import parse_zulu, utc_now, zulu
 from .databases import _read_api_database, _read_database
-from .jobs import DeploysJob, MetricJob, SecretFilesJob, collect, submit_env
-from .model import METRIC_KINDS, NotJudgeable, ServiceSnapshot, Snapshot
+from ..catalogue.reads import roles_of
+from .jobs import CustomDomainsJob, DeploysJob, MetricJob, SecretFilesJob, collect, submit_env
+from .model import METRIC_KINDS, OTHER_PARTS, NotJudgeable, ServiceSnapshot, Snapshot
+
+# The parts that need a service's effective environment (its env vars and its linked groups' details).
+ENV_PARTS = frozenset({"env", "secret_files"})
 
 if TYPE_CHECKING:
     from ..profile.model import Profile
@@ -32,91 +36,101 @@ def metrics_window(taken_at: str, hours: int = 1) -> dict:
 
 def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
          database_route: str | None = None, database_ready=None, api_database_route: str | None = None) -> Snapshot:
-    """Read what ``needs`` asks for, each resource once, independent reads concurrently."""
+    """Read what ``needs`` asks for ("worker:env", "web:service", "database"), each resource once, independent
+    reads concurrently. A role the profile does not name is not read (its criteria say which key to set)."""
     taken_at = zulu(utc_now())
-    staging = ServiceSnapshot(profile.service_name)
-    production = None
-    if "production" in needs and profile.production_service_name:
-        production = ServiceSnapshot(profile.production_service_name)
-    api = None
-    if "api" in needs and profile.api_service_name:
-        api = ServiceSnapshot(profile.api_service_name)
-    _read_render(profile, client, needs, taken_at, staging, production, api)
-    snapshot = Snapshot(
-        environment=profile.name,
-        sandbox=profile.sandbox,
-        api_url=profile.render_api_url,
-        taken_at=taken_at,
-        staging=staging,
-        production=production,
-        api=api,
-    )
-    if needs & {"database", "api_database"}:
+    wanted = wanted_parts(needs)
+    services = {role: ServiceSnapshot(profile.services[role], role=role) for role in wanted if role in profile.services}
+    production = {role: ServiceSnapshot(profile.production_services[role], role=role) for role in services
+                  if "production" in wanted[role] and role in profile.production_services}
+    _read_render(profile, client, wanted, taken_at, services, production)
+    snapshot = Snapshot(environment=profile.name, sandbox=profile.sandbox, api_url=profile.render_api_url,
+                        taken_at=taken_at, services=services, production_services=production)
+    if needs & OTHER_PARTS:
         _read_databases(snapshot, profile, needs, database_route, database_ready, api_database_route)
     snapshot.requests_made = client.request_count
     return snapshot
 
 
-def _read_render(profile: Profile, client: RenderClient, needs: frozenset[str], taken_at: str,
-                 staging: ServiceSnapshot, production: ServiceSnapshot | None, api: ServiceSnapshot | None) -> None:
+def wanted_parts(needs: frozenset[str]) -> dict[str, set[str]]:
+    """Role -> the parts read of it. A database session reads its service's DATABASE_URL: the worker's
+    environment for the worker's session, the API's for the API's."""
+    wanted = roles_of(needs)
+    for part, role in (("database", "worker"), ("api_database", "api")):
+        if part in needs:
+            wanted.setdefault(role, set()).update({"service", "env"})
+    return wanted
+
+
+def _parts_of(target: ServiceSnapshot, wanted: dict[str, set[str]], production: dict) -> set[str]:
+    """What is read of one target: a production counterpart gives its service and environment."""
+    if production.get(target.role) is target:
+        return {"service", "env"}
+    return wanted.get(target.role, set())
+
+
+def _read_render(profile: Profile, client: RenderClient, wanted: dict[str, set[str]], taken_at: str,
+                 services: dict[str, ServiceSnapshot], production: dict[str, ServiceSnapshot]) -> None:
     """Levels 1 and 2: the services by name and the env-group list, then everything keyed by a service id."""
-    targets = [s for s in (staging, production, api) if s is not None]
-    wants_env = bool(needs & {"env", "secret_files", "database", "api"})
+    targets = [*services.values(), *production.values()]
+    parts = {id(t): _parts_of(t, wanted, production) for t in targets}
+    wants_env = any(parts[id(t)] & ENV_PARTS for t in targets)
     # Wide enough that every read of a level goes out at once (level 2 is about a dozen GETs).
     with ThreadPoolExecutor(max_workers=16, thread_name_prefix="phasegate-read") as pool:
         # Level 1: the services by name, and the env group list (it needs no id).
         found = {id(t): pool.submit(client.find_services, t.name) for t in targets}
         groups_meta = pool.submit(client.list_env_groups) if wants_env else None
-        for target in targets:
-            try:
-                target.matches = found[id(target)].result()
-            except TargetError as exc:
-                if target is staging:
-                    raise  # without the service nothing at all can be judged
-                target.lookup_error = exc
+        _found_services(targets, found, anchor=services.get("worker") or next(iter(services.values()), None))
         all_groups, groups_error = [], None
         if groups_meta is not None:
             try:
                 all_groups = groups_meta.result()
             except TargetError as exc:
                 groups_error = exc
-
         # Level 2: everything keyed by a service id, and linked env groups' details.
         jobs: list = []
         group_details: dict[str, object] = {}
         for target in targets:
-            if len(target.matches) != 1:
-                continue
-            if wants_env:
-                submit_env(pool, client, target, all_groups, group_details, jobs)
-            if target is api and "api_secret_files" in needs:
-                jobs.append(SecretFilesJob(target, pool.submit(client.list_secret_files, target.matches[0].id)))
-            if target is api:  # the API is read with the worker's code: its environment and its deploys
-                jobs.append(DeploysJob(target, pool.submit(
-                    read_deploys_and_events, client, target.matches[0].id, False, profile.deploy_wait_seconds)))
-            if target is staging:
-                _submit_worker(pool, client, profile, needs, taken_at, target, jobs)
+            if len(target.matches) == 1:
+                _submit(pool, client, profile, parts[id(target)], taken_at, target, all_groups, group_details, jobs,
+                        judged=target in services.values())
         collect(targets, jobs, all_groups, group_details, groups_error if wants_env else None)
 
 
-def _submit_worker(pool, client: RenderClient, profile: Profile, needs: frozenset[str], taken_at: str,
-                   target: ServiceSnapshot, jobs: list) -> None:
-    """Queue the worker's own level-2 reads: secret files, deploys (and events), metrics.
+def _found_services(targets: list[ServiceSnapshot], found: dict, anchor: ServiceSnapshot | None) -> None:
+    """Each target's services by name. The anchor's lookup failing (the worker's, when it is read) fails the
+    whole read: without it nothing at all can be judged; another's is kept as that service's cause."""
+    for target in targets:
+        try:
+            target.matches = found[id(target)].result()
+        except TargetError as exc:
+            if target is anchor:
+                raise
+            target.lookup_error = exc
 
-    Its deploys are read in every run, whatever the criteria declare: the run records what it judged,
-    the live deploy's commit (``run.json``'s ``judged_services``). A deploy in flight is waited for only
-    when a criterion reads the deploys.
-    """
+
+def _submit(pool, client: RenderClient, profile: Profile, parts: set[str], taken_at: str, target: ServiceSnapshot,
+            all_groups: list, group_details: dict, jobs: list, judged: bool = False) -> None:
+    """Queue one service's level-2 reads: environment, secret files, deploys (and events), metrics, domains."""
     sid = target.matches[0].id
-    if "secret_files" in needs:
+    if parts & ENV_PARTS:
+        submit_env(pool, client, target, all_groups, group_details, jobs)
+    if "secret_files" in parts:
         jobs.append(SecretFilesJob(target, pool.submit(client.list_secret_files, sid)))
-    with_events = "events" in needs
-    wait = profile.deploy_wait_seconds if needs & {"deploys", "events"} else 0
-    jobs.append(DeploysJob(target, pool.submit(read_deploys_and_events, client, sid, with_events, wait), with_events))
-    if "metrics" in needs:
+    # A judged service's deploys are read in every run, whatever the criteria declare: the run records what it
+    # judged, the live deploy's commit (run.json's judged_services). One in flight is waited for only when a
+    # criterion reads the deploys.
+    if judged or parts & {"deploys", "events"}:
+        with_events = "events" in parts
+        wait = profile.deploy_wait_seconds if parts & {"deploys", "events"} else 0
+        jobs.append(DeploysJob(target, pool.submit(read_deploys_and_events, client, sid, with_events, wait),
+                               with_events))
+    if "metrics" in parts:
         window = metrics_window(taken_at)
         for kind in METRIC_KINDS:
             jobs.append(MetricJob(target, pool.submit(client.get_metrics, kind, dict(window, resource=sid)), kind))
+    if "custom_domains" in parts:
+        jobs.append(CustomDomainsJob(target, pool.submit(client.list_custom_domains, sid)))
 
 
 def _read_databases(snapshot: Snapshot, profile: Profile, needs: frozenset[str], database_route: str | None,
