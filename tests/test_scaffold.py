@@ -42,8 +42,8 @@ def test_the_scaffold_writes_a_phase_and_says_how_to_enable_it(scaffolded):
     assert lines == [
         "wrote features/phase6/: phase.yaml, hand-written-report.md, 2 feature(s) "
         "(01_end_to_end_uploads.feature, 02_alerting.feature)",
-        "10 claims: 5 pending (P6-01…P6-05, not yet executable), 2 judged by existing criteria, 2 phase verdict(s), "
-        "1 not verifiable",
+        "10 claims: 0 executable, 5 pending (P6-01…P6-05, not yet executable), 2 judged by existing criteria, "
+        "2 phase verdict(s), 1 not verifiable",
         "services: upload-api-staging, upload-worker-staging (as the report names them); a claim of another phase's "
         "table is reused only when that phase judges the same service",
         "run it: pytest -m staging --env sandbox --phase phase6",
@@ -87,7 +87,7 @@ def test_a_check_mark_without_a_claim_is_left_out_and_said(tmp_path):
     (tmp_path / "report.md").write_text("# Phase 7\n\n## Backups\n\n- ✅\n- ✅ **Backups**: Nightly\n")
     done = phasegate("audit", tmp_path / "report.md", "--scaffold", "features/phase7", "--prefix", "P7", cwd=repo)
     assert done.returncode == 0, done.stderr
-    assert "1 claims: 1 pending (P7-01…P7-01, not yet executable)" in done.stdout
+    assert "1 claims: 0 executable, 1 pending (P7-01, not yet executable)" in done.stdout
     assert "left out: a check mark with no claim on line(s) 5" in done.stdout
     assert {c.title for c in load_phases(repo)["phase7"].criteria.values()} == {"Backups: Nightly"}
 

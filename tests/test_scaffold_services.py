@@ -54,11 +54,20 @@ def test_a_report_about_another_service_borrows_no_phase4_criterion(web_phase):
         "P6-01": "Plan: Starter", "P6-02": COLLIDING[1], "P6-03": "Auto Deploy: Enabled",
         "P6-04": "Custom Domain: staging.uploads.example.com verified"}
     assert phase.others == {}
-    assert said[1:3] == [
-        "8 claims: 4 pending (P6-01…P6-04, not yet executable), 0 judged by existing criteria, 2 phase verdict(s), "
+    assert said[1:5] == [
+        "8 claims: 4 executable (P6-01…P6-04), 0 pending, 0 judged by existing criteria, 2 phase verdict(s), "
         "2 not verifiable",
         "services: upload-web-staging (as the report names them); a claim of another phase's table is reused only "
-        "when that phase judges the same service"]
+        "when that phase judges the same service",
+        "roles: web = upload-web-staging (from the word 'web' of its name) — another role: --role NAME=ROLE, or edit "
+        "the features' Given lines and the profile together",
+        "add to the profile (environments/<env>.env): RENDER_SERVICES=web:upload-web-staging"]
+    # Its own claims, judged on the web role (not the worker's criteria with the same words).
+    feature = (repo / "features" / "phase6" / "01_site_details.feature").read_text()
+    for cid, then in [("P6-01", 'its plan is "starter"'), ("P6-02", 'its branch is "staging"'),
+                      ("P6-03", "it deploys automatically")]:
+        assert (f"  @{cid} @staging @render\n  Scenario: {phase.criteria[cid].title}\n"
+                f"    Given the \"web\" service as Render reports it\n    Then {then}\n") in feature
 
 
 def test_vague_claims_are_proposed_not_verifiable_with_the_reason(web_phase):
@@ -94,7 +103,8 @@ def test_the_checkout_audit_lends_the_web_report_nothing():
 
 
 def _pending_run(folder, phase) -> None:
-    """A sandbox run folder of ``phase`` in which every criterion was pending (its step not yet executable)."""
+    """A sandbox run folder of ``phase`` in which every criterion was pending (as a scenario whose step is not yet
+    executable records it)."""
     folder.mkdir()
     criteria = {cid: {"outcome": "skipped", "title": c.title, "concern": c.concern, "severity": c.severity,
                       "scenarios": [{"message": PENDING + c.title, "outcome": "skipped"}]}

@@ -28,11 +28,15 @@ def register(sub) -> None:
                    help='one JSON object: phase, total, unmapped, claims [{line, text, status, criteria, reason, '
                         'verdict}]')
     p.add_argument("--scaffold", type=Path, default=None, metavar="features/<phase>",
-                   help="write a new phase folder: phase.yaml, one feature per section, a pending scenario per "
-                        "claim no phase accounts for (refuses an existing folder)")
+                   help="write a new phase folder: phase.yaml, one feature per section, a scenario per claim no "
+                        "phase accounts for: real steps when the step vocabulary covers it, else pending (refuses "
+                        "an existing folder)")
     p.add_argument("--prefix", default=None, metavar="PREFIX", help="the new phase's criterion prefix, e.g. P6")
     p.add_argument("--title", default=None, metavar="TITLE",
                    help='the new phase\'s title (default: "Phase N" from the prefix PN)')
+    p.add_argument("--role", action="append", default=[], metavar="NAME=ROLE",
+                   help="with --scaffold: the role a service of the report is named by in the steps and in "
+                        "RENDER_SERVICES (default: from its name, upload-web-staging -> web, or its type); repeatable")
     p.set_defaults(func=cmd_audit)
 
 
@@ -40,6 +44,16 @@ def _catalogue_root() -> Path:
     """The folder holding features/: the current one when it has them, else this checkout."""
     here = Path.cwd()
     return here if (here / "features").is_dir() else Path(__file__).resolve().parents[2]
+
+
+def _role(pair: str) -> tuple[str, str]:
+    """``--role upload-web-staging=web`` as (service name, role)."""
+    from ..audit import AuditError
+
+    name, equals, role = pair.partition("=")
+    if not equals or not name.strip() or not role.strip():
+        raise AuditError(f"--role needs NAME=ROLE (e.g. upload-web-staging=web), got {pair!r}")
+    return name.strip(), role.strip()
 
 
 def cmd_audit(args) -> int:
@@ -50,7 +64,8 @@ def cmd_audit(args) -> int:
         if args.scaffold is not None:
             from ..scaffold import scaffold
 
-            for line in scaffold(args.report, args.scaffold, args.prefix, args.title):
+            roles = dict(_role(pair) for pair in args.role)
+            for line in scaffold(args.report, args.scaffold, args.prefix, args.title, roles):
                 print(line)
             return EXIT_OK
         result = audit(args.report, load_phases(_catalogue_root()), args.phase)
