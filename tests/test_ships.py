@@ -67,9 +67,9 @@ def _service(name: str, service_id: str, deploys: list[dict]) -> ServiceSnapshot
 def test_judged_services_name_each_live_deploy_commit_and_image_and_never_production():
     newer_failed = dict(IMAGE_DEPLOY, id="dep-failed", status="build_failed")
     snapshot = Snapshot("staging", False, "https://api.render.com/v1", "2026-12-02T03:05:00Z",
-                        staging=_service("upload-worker-staging", "srv-w", WORKER),
-                        production=_service("upload-worker", "srv-p", WORKER),
-                        api=_service("upload-api-staging", "srv-a", [newer_failed, IMAGE_DEPLOY]))
+                        services={"worker": _service("upload-worker-staging", "srv-w", WORKER),
+                                  "api": _service("upload-api-staging", "srv-a", [newer_failed, IMAGE_DEPLOY])},
+                        production_services={"worker": _service("upload-worker", "srv-p", WORKER)})
     judged = judged_services(snapshot, ("worker", "api"))
     assert [(e["role"], e["name"], e["service_id"]) for e in judged] == [
         ("worker", "upload-worker-staging", "srv-w"), ("api", "upload-api-staging", "srv-a")]
@@ -86,7 +86,7 @@ def test_judged_services_name_each_live_deploy_commit_and_image_and_never_produc
 def test_a_service_whose_deploy_cannot_be_told_is_recorded_with_why():
     unread = ServiceSnapshot("upload-worker-staging", matches=[Service(id="srv-w", name="upload-worker-staging")])
     ambiguous = ServiceSnapshot("upload-api-staging", matches=[Service(id="srv-1"), Service(id="srv-2")])
-    snapshot = Snapshot("staging", False, "u", "t", staging=unread, api=ambiguous)
+    snapshot = Snapshot("staging", False, "u", "t", services={"worker": unread, "api": ambiguous})
     worker, api = judged_services(snapshot, ("worker", "api"))
     assert worker["deploy"] is None and worker["service_id"] == "srv-w"
     assert worker["not_recorded"] == "cannot judge: deploys of 'upload-worker-staging' was not read in this run"

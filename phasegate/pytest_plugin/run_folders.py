@@ -83,9 +83,12 @@ def finish_run_folders(session) -> None:
 
 
 def judged_roles(config, phase: Phase) -> tuple[str, ...]:
-    """The services the phase judged, by role: the worker always; the API when the phase's criteria read it."""
+    """The services the phase judged, by role: every role its selected criteria's steps read ("worker:env",
+    "web:service"; a database session reads its service), the worker first, then the others by name."""
+    from ..snapshot.take import wanted_parts
+
     reads = config.stash.get(PHASE_READS, {}).get(phase.name, frozenset())
-    return ("worker",) + (("api",) if "api" in reads else ())
+    return tuple(sorted(wanted_parts(reads), key=lambda role: (role != "worker", role)))
 
 
 def _write_phase_folder(session, phase: Phase) -> tuple:

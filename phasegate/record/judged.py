@@ -1,7 +1,7 @@
 """What a run judged: each judged service's live deploy as Render reported it when the snapshot was taken.
 
-``run.json``'s ``judged_services`` holds one entry per service the phase judged (the worker; the API
-when the phase's criteria read it; never the production counterpart, which is only compared with):
+``run.json``'s ``judged_services`` holds one entry per service the phase judged, by role: every role its
+criteria read, the worker first (never a production counterpart, which is only compared with):
 
     {"role": "worker", "name": "upload-worker-staging", "service_id": "srv-…",
      "deploy": {"id": "dep-…", "commit": "<sha>", "created_at": …, "finished_at": …,
@@ -18,17 +18,13 @@ from __future__ import annotations
 from ..errors import TargetError, one_line
 from ..timefmt import minute_utc
 
-# A role -> the snapshot's attribute that holds that service.
-SNAPSHOT_ATTRIBUTE = {"worker": "staging", "api": "api"}
-
-
 def judged_services(snapshot, roles) -> list[dict]:
     """One entry per judged role the snapshot read (``roles`` in order: the worker first)."""
     if snapshot is None:
         return []
     out = []
     for role in roles:
-        target = getattr(snapshot, SNAPSHOT_ATTRIBUTE[role], None)
+        target = snapshot.role(role)
         if target is not None:
             out.append(_entry(role, target))
     return out
