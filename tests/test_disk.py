@@ -30,6 +30,8 @@ def test_prune_keeps_the_newest_n_per_environment_and_every_signed_run(tmp_path)
     _runs(root, "staging", [f"2026010{d}T000000Z" for d in range(1, 6)], signed=("20260101T000000Z",))
     _runs(root, "sandbox", ["20260101T000000Z", "20260102T000000Z", "20260102T000000Z-2"])
     (root / "staging" / "notes").mkdir()  # not a run folder: never touched
+    (root / "allure-results").mkdir()  # a plain pytest run's results beside the environments: no environment
+    (root / "allure-results" / "x-result.json").write_text("{}")
     history = root / "staging" / "allure-history.jsonl"
     history.write_text("".join(json.dumps({"run": i}) + "\n" for i in range(HISTORY_RUNS + 5)))
 
@@ -43,6 +45,8 @@ def test_prune_keeps_the_newest_n_per_environment_and_every_signed_run(tmp_path)
         "20260101T000000Z", "20260104T000000Z", "20260105T000000Z", "allure-history.jsonl", "notes"]
     assert sorted(p.name for p in (root / "sandbox").iterdir()) == ["20260102T000000Z", "20260102T000000Z-2"]
     assert "staging: removed 2 run folder(s)" in done.stdout and "1 older signed" in done.stdout
+    assert "allure-results" not in done.stdout and (root / "allure-results" / "x-result.json").is_file()
+    assert "(the newest 2 of each phase)" in done.stdout
     assert [json.loads(ln)["run"] for ln in history.read_text().splitlines()] == list(range(5, HISTORY_RUNS + 5))
 
 

@@ -80,7 +80,11 @@ def prune(report_root: Path, keep: int, *, environment: str | None = None, dry_r
     report_root = Path(report_root)
     if not report_root.is_dir():
         raise FileNotFoundError(f"{report_root}: no such report folder")
-    envs = [report_root / environment] if environment else sorted(p for p in report_root.iterdir() if p.is_dir())
+    # An environment is a folder that holds run folders (or their history): a stray folder beside them (an
+    # allure-results left by a plain pytest run) is no environment and is left alone.
+    envs = [report_root / environment] if environment else sorted(
+        p for p in report_root.iterdir() if p.is_dir() and (any(is_run_folder(c) for c in p.iterdir())
+                                                            or any(p.glob("allure-history*.jsonl"))))
     done = []
     for env in envs:
         if not env.is_dir():
