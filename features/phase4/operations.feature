@@ -34,3 +34,22 @@ Feature: Operations
   Scenario: No job is stuck in a running state
     Given the worker's database, reached with the worker's own credentials
     Then no job has been running for longer than the stuck threshold
+
+  @P4-64 @render @staging @production
+  Scenario: Its log lines are structured
+    The report says "Logging: Structured logging implemented". Render's logs of the last hour are read
+    (counts and a few scrubbed samples are the evidence, never the lines); an hour without a line is not judged.
+    Given the worker service as Render reports it
+    Then at least 95% of its log lines in the last hour are structured (JSON with a level)
+
+  @P4-65 @render @staging @production
+  Scenario: No error logged since the deploy that is live
+    Given the worker service as Render reports it
+    Then it logged no line at level "error" since its live deploy
+
+  @P4-66 @critical @render @staging @production
+  Scenario: A failing deploy notifies someone
+    The report says "Service Status: Monitored via Render dashboard": whether a failing deploy reaches a
+    person is Render's notification settings, the owner's and the service's own override.
+    Given the worker service as Render reports it
+    Then a failing deploy of it notifies someone
