@@ -356,11 +356,13 @@ def _worker_logs(structured: bool = True, error_at: float | None = None) -> list
     lines = [_log_line(0, 50.5, "Starting enhanced base worker (poll every 5 s)", "info")]
     for n in range(1, 60):
         body = {"level": "info", "event": "job.polled", "queue": "upload_jobs", "claimed": n % 3}
-        text = json.dumps(body) if structured or n % 2 else f"INFO polled upload_jobs, claimed {n % 3}"
+        text = json.dumps(body) if structured or n % 2 else (
+            f"INFO polled upload_jobs, claimed {n % 3} via postgresql://w:pw-CANARY-log-{n:02d}@db.local/phase4")
         lines.append(_log_line(n, 50 - n * 0.8, text, "info"))
     if error_at is not None:
         lines.append(_log_line(99, error_at, json.dumps({"level": "error", "event": "job.failed",
-                                                         "error": "OCR timeout after 30 s"}), "error"))
+                                                         "error": "OCR timeout after 30 s",
+                                                         "token": "sk-ocrTOKENCANARY0123456789abcdef"}), "error"))
     return lines
 
 
