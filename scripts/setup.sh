@@ -58,4 +58,4 @@ say "virtual environment .venv: pip install -e '.[test]'"
 say "npm ci (the Allure 3 CLI, pinned in package-lock.json)"
 npm ci --no-audit --no-fund --loglevel=error
 
-say "done. Next: . .venv/bin/activate && python -m pytest tests"
+say "done. Next: . .venv/bin/activate && pytest -m staging --env sandbox   (then: phasegate practice)"

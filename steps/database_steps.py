@@ -36,6 +36,11 @@ def api_database_session(snapshot):
     return snapshot.require_api_database()
 
 
+def db_link(service) -> str | None:
+    """Where a database criterion is fixed: the database's console (Supabase's SQL editor), else the dashboard."""
+    return judge_advisor.console_link(service.database_project, service.dashboard_url)
+
+
 def show(database, fact: str, scenario_criteria) -> None:
     """Attach the SQL and rows of the fact a step judges, under its criterion's ID."""
     cid = " ".join(scenario_criteria)
@@ -52,7 +57,7 @@ def connection_secure(snapshot, database, scenario_criteria):
     Example: Then the connection is encrypted unless the database is local
     """
     show(database, "connection", scenario_criteria)
-    judge_db.connection_secure(snapshot.worker_database, database, snapshot.staging.dashboard_url)
+    judge_db.connection_secure(snapshot.worker_database, database, db_link(snapshot.staging))
 
 
 @then("the environment's schema exists")
@@ -63,7 +68,7 @@ def schema_exists(snapshot, database, profile, scenario_criteria):
     Example: Then the environment's schema exists
     """
     show(database, "schemas", scenario_criteria)
-    judge_db.schema_exists(database, profile.db_schema, snapshot.staging.dashboard_url)
+    judge_db.schema_exists(database, profile.db_schema, db_link(snapshot.staging))
 
 
 @then("the worker's role is staging-specific: not production's, not a superuser, not postgres")
@@ -74,7 +79,7 @@ def staging_credentials(snapshot, database, profile, scenario_criteria):
     Example: Then the worker's role is staging-specific: not production's, not a superuser, not postgres
     """
     show(database, "role", scenario_criteria)
-    judge_db.staging_credentials(database, profile.production_db_role, snapshot.staging.dashboard_url)
+    judge_db.staging_credentials(database, profile.production_db_role, db_link(snapshot.staging))
 
 
 @then("the worker's role has no privilege on the production schema or any of its tables")
@@ -86,7 +91,7 @@ def production_unreachable(snapshot, database, profile, scenario_criteria):
     Example: Then the worker's role has no privilege on the production schema or any of its tables
     """
     show(database, "production_isolation", scenario_criteria)
-    judge_db.production_unreachable(database, profile.production_db_schema, snapshot.staging.dashboard_url)
+    judge_db.production_unreachable(database, profile.production_db_schema, db_link(snapshot.staging))
 
 
 @then("no Supabase key the worker holds opens a door into the production schema")
@@ -99,7 +104,7 @@ def keys_cannot_reach(snapshot, database, profile, scenario_criteria):
     """
     show_keys(snapshot.staging, database, scenario_criteria)
     judge_keys.keys_cannot_reach(snapshot.staging.supabase_keys(), snapshot.staging.database_project, database,
-                                 profile.production_db_schema, snapshot.staging.dashboard_url, "the worker")
+                                 profile.production_db_schema, db_link(snapshot.staging), "the worker")
 
 
 def show_keys(service, database, scenario_criteria) -> None:
@@ -119,7 +124,7 @@ def search_path(snapshot, database, profile, scenario_criteria):
     """
     show(database, "search_path", scenario_criteria)
     judge_db.search_path_staging(database, profile.db_schema, profile.production_db_schema,
-                                 snapshot.staging.dashboard_url)
+                                 db_link(snapshot.staging))
 
 
 @then("statement and idle-in-transaction timeouts are set for the worker")
@@ -130,7 +135,7 @@ def timeouts(snapshot, database, scenario_criteria):
     Example: Then statement and idle-in-transaction timeouts are set for the worker
     """
     show(database, "timeouts", scenario_criteria)
-    judge_db.timeouts_set(database, snapshot.staging.dashboard_url)
+    judge_db.timeouts_set(database, db_link(snapshot.staging))
 
 
 @then("the queue table exists with a status and retry bookkeeping")
@@ -141,7 +146,7 @@ def queue(snapshot, database, profile, scenario_criteria):
     Example: Then the queue table exists with a status and retry bookkeeping
     """
     show(database, "queue", scenario_criteria)
-    judge_db.queue_ready(database, profile.db_queue_table, snapshot.staging.dashboard_url)
+    judge_db.queue_ready(database, profile.db_queue_table, db_link(snapshot.staging))
 
 
 @then("the worker holds at least one session and no more than its pool size")
@@ -154,7 +159,7 @@ def sessions(snapshot, database, profile, scenario_criteria):
     show(database, "sessions", scenario_criteria)
     if reason := judge_db.sessions_not_judgeable(database):
         pytest.skip(reason)
-    judge_db.sessions_within_pool(database, profile.worker_pool_max, snapshot.staging.dashboard_url)
+    judge_db.sessions_within_pool(database, profile.worker_pool_max, db_link(snapshot.staging))
 
 
 @then("no job has been running for longer than the stuck threshold")
@@ -165,7 +170,7 @@ def stuck_jobs(snapshot, database, profile, scenario_criteria):
     Example: Then no job has been running for longer than the stuck threshold
     """
     show(database, "stuck_jobs", scenario_criteria)
-    judge_db.no_stuck_jobs(database, profile.stuck_job_minutes, snapshot.staging.dashboard_url,
+    judge_db.no_stuck_jobs(database, profile.stuck_job_minutes, db_link(snapshot.staging),
                            profile.queue_states.running)
 
 
@@ -177,7 +182,7 @@ def can_claim(snapshot, database, profile, scenario_criteria):
     Example: Then the worker's role may read and update the queue table
     """
     show(database, "claim", scenario_criteria)
-    judge_db.worker_can_claim(database, profile.db_queue_table, snapshot.staging.dashboard_url)
+    judge_db.worker_can_claim(database, profile.db_queue_table, db_link(snapshot.staging))
 
 
 @then("the queue records failures: a last_error, a failed state, and no job past its attempts elsewhere")
@@ -189,7 +194,7 @@ def failures_recorded(snapshot, database, profile, scenario_criteria):
     Example: Then the queue records failures: a last_error, a failed state, and no job past its attempts elsewhere
     """
     show(database, "failures", scenario_criteria)
-    judge_db.failures_recorded(database, profile.db_queue_table, profile.queue_states, snapshot.staging.dashboard_url)
+    judge_db.failures_recorded(database, profile.db_queue_table, profile.queue_states, db_link(snapshot.staging))
 
 
 @then("the API's role may insert jobs into the queue table and draw their ids")
@@ -200,7 +205,7 @@ def api_can_enqueue(api, api_database, profile, scenario_criteria):
     Example: Then the API's role may insert jobs into the queue table and draw their ids
     """
     show(api_database, "enqueue", scenario_criteria)
-    ids = judge_db.api_can_enqueue(api_database, profile.db_queue_table, api.dashboard_url)
+    ids = judge_db.api_can_enqueue(api_database, profile.db_queue_table, db_link(api))
     evidence.attach_text("How the queue's ids get their values", "\n".join(ids))
 
 
@@ -212,7 +217,7 @@ def api_production_unreachable(api, api_database, profile, scenario_criteria):
     Example: Then the API's role has no privilege on the production schema or any of its tables
     """
     show(api_database, "production_isolation", scenario_criteria)
-    judge_db.production_unreachable(api_database, profile.production_db_schema, api.dashboard_url, "the API's")
+    judge_db.production_unreachable(api_database, profile.production_db_schema, db_link(api), "the API's")
 
 
 @then("no Supabase key the API holds opens a door into the production schema")
@@ -225,7 +230,7 @@ def api_keys_cannot_reach(api, api_database, profile, scenario_criteria):
     """
     show_keys(api, api_database, scenario_criteria)
     judge_keys.keys_cannot_reach(api.supabase_keys(), api.database_project, api_database,
-                                 profile.production_db_schema, api.dashboard_url, "the API")
+                                 profile.production_db_schema, db_link(api), "the API")
 
 
 def advised(snapshot, database, scenario_criteria) -> str | None:
@@ -281,4 +286,4 @@ def bucket_private(snapshot, database, variable, scenario_criteria):
     setting = snapshot.staging.effective_env.get(variable)
     judge_advisor.bucket_private(database, variable, setting.value.reveal() if setting else None,
                                  judge_advisor.advisor_link(snapshot.staging.database_project,
-                                                            snapshot.staging.dashboard_url))
+                                                            db_link(snapshot.staging)))

@@ -79,3 +79,12 @@ def test_the_link_is_supabase_advisor_when_the_project_is_known():
     assert advisor.advisor_link("abc", "https://dashboard.render.com/x") == \
         "https://supabase.com/dashboard/project/abc/advisors/security"
     assert advisor.advisor_link(None, "https://dashboard.render.com/x") == "https://dashboard.render.com/x"
+
+
+def test_a_database_failure_links_the_database_console_when_its_project_is_known():
+    link = advisor.console_link("abcdefghijklmnopqrst", "https://dashboard.render.com/worker/srv-1")
+    assert link == "https://supabase.com/dashboard/project/abcdefghijklmnopqrst/sql/new"
+    text = str(Violation("timeouts", "set", "unset", link=link))
+    assert "  database: https://supabase.com/dashboard/project/abcdefghijklmnopqrst/sql/new" in text
+    fallback = advisor.console_link(None, "https://dashboard.render.com/worker/srv-1")
+    assert "  service:  https://dashboard.render.com/worker/srv-1" in str(Violation("x", "y", "z", link=fallback))

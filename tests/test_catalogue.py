@@ -64,7 +64,7 @@ def test_markers_are_registered_from_the_features():
 
 @pytest.mark.parametrize("case, change, expected", [
     ("duplicate ID", ("service.feature", "@P4-02 @staging", "@P4-01 @staging"),
-     "features/phase4/service.feature:13: duplicate criterion ID P4-01 (also features/phase4/service.feature:8)"),
+     "features/phase4/service.feature:15: duplicate criterion ID P4-01 (also features/phase4/service.feature:8)"),
     ("scenario without an ID", ("service.feature", "@P4-04 @staging", "@staging"),
      "scenario 'The service runs on Docker' has no criterion ID tag (@P4-NN)"),
     ("ID of another phase", ("service.feature", "@P4-04 @staging", "@P9-04 @staging"),
@@ -91,7 +91,7 @@ def test_a_step_that_does_not_declare_what_it_reads_stops_the_run(tmp_path):
     edit(repo / "steps" / "service_vocabulary.py", '@reads("service")\ndef not_suspended', 'def not_suspended')
     done = collect(repo)
     assert done.returncode == 4, done.stdout + done.stderr
-    assert ("features/phase4/service.feature:42: step Then 'it is not suspended' "
+    assert ("features/phase4/service.feature:55: step Then 'it is not suspended' "
             "(steps.service_vocabulary.not_suspended) does not declare what it reads: @reads(...)") in done.stderr
 
 
@@ -113,3 +113,18 @@ def test_the_snapshot_reads_the_union_of_what_the_selected_steps_declare(tmp_pat
     assert run.returncode == 0, run.stdout[-2000:]
     paths = {r["path"].split("?")[0].rsplit("/", 1)[-1] for r in run.requests}
     assert "deploys" in paths and "env-vars" not in paths and "events" not in paths, paths
+
+
+def test_every_criterion_says_how_to_fix_it():
+    """A failure says what to change: every scenario of every phase has a "Fix:" paragraph."""
+    from phasegate.catalogue.criteria import load_phase
+
+    missing = [cid for name in ("phase4", "phase5") for cid, c in load_phase(ROOT, name).criteria.items() if not c.fix]
+    assert missing == []
+
+
+def test_a_fix_is_the_description_paragraph_from_its_word_on():
+    from phasegate.catalogue.criteria import fix_of
+
+    assert fix_of("What it checks.\nFix: ALTER ROLE w\n  SET x = 1;") == "ALTER ROLE w SET x = 1;"
+    assert fix_of("What it checks.") == "" and fix_of(None) == ""

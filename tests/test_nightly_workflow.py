@@ -103,13 +103,17 @@ def test_the_nightly_run_opts_in_to_the_round_trip_with_its_own_credential(steps
     assert step["env"]["PHASEGATE_CANARY_DATABASE_URL"] == "${{ secrets.PHASEGATE_CANARY_DATABASE_URL }}"
 
 
-def readme_commands() -> tuple[str, str]:
-    """The README quickstart's set-up command and test command: its first code block's two lines."""
-    block = re.search(r"^## Quickstart\n.*?```sh\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"),
+def readme_block(heading: str) -> list[str]:
+    """The commands of the first sh block under a README heading (comments dropped)."""
+    block = re.search(rf"^## {heading}.*?\n.*?```sh\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"),
                       re.S | re.M)
-    assert block, "the README has a Quickstart with a sh block"
-    setup, test = [ln.split("  #", 1)[0].strip() for ln in block.group(1).splitlines() if ln.strip()]
-    return setup, test
+    assert block, f"the README has a '{heading}' section with a sh block"
+    return [ln.split("  #", 1)[0].strip() for ln in block.group(1).splitlines() if ln.strip()]
+
+
+def readme_commands() -> tuple[str, str]:
+    """The README's set-up command (its Set up section) and the suite's test command (For contributors)."""
+    return readme_block("Set up")[0], readme_block("For contributors")[0]
 
 
 def test_the_readme_set_up_is_the_set_up_script_and_ci_runs_it_then_the_test_command():

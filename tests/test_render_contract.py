@@ -84,9 +84,9 @@ def test_captured_real_responses_fit_renders_models(sample, path):
     check(path, json.loads((SAMPLES / sample).read_text()))
 
 
-def test_the_sdk_release_is_the_one_the_readme_names():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert f"render {SDK_VERSION}" in readme
+def test_the_sdk_release_is_the_one_the_docs_name():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "render.md").read_text()
+    assert f"render {SDK_VERSION}" in docs
 
 
 # --------------------------------------------------------------------------- the client on SDK-built payloads

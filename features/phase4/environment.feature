@@ -9,6 +9,8 @@ Feature: Environment variables
 
   @P4-20 @critical @security
   Scenario Outline: ENVIRONMENT names the environment
+    Fix: set ENVIRONMENT to the environment's name on the service or its environment group (Environment →
+    Edit) and deploy again.
     Then "ENVIRONMENT" is "<environment>"
 
     @staging
@@ -23,14 +25,18 @@ Feature: Environment variables
 
   @P4-21 @critical @security @staging @production
   Scenario: Debug mode is off
+    Fix: set DEBUG=false on the service or its environment group (Environment → Edit) and deploy again.
     Then "DEBUG" is "false"
 
   @P4-22 @staging @production
   Scenario: Log level is INFO
+    Fix: set LOG_LEVEL=INFO on the service or its environment group (Environment → Edit) and deploy again.
     Then "LOG_LEVEL" is "INFO"
 
   @P4-23 @critical @regression @staging @production
   Scenario Outline: Database connection variables are set
+    Fix: add the missing database variables (Environment → Edit) with the staging database's values, never
+    production's, and deploy again.
     Then "<variable>" is set and not empty
 
     Examples:
@@ -39,6 +45,8 @@ Feature: Environment variables
 
   @P4-24 @critical @staging @production
   Scenario Outline: Supabase variables are set
+    Fix: add the missing Supabase variables (Environment → Edit) with the staging project's values and deploy
+    again.
     Then "<variable>" is set and not empty
 
     Examples:
@@ -48,6 +56,7 @@ Feature: Environment variables
 
   @P4-25 @staging @production
   Scenario Outline: Worker variables are set
+    Fix: add the missing worker variables (Environment → Edit) and deploy again.
     Then "<variable>" is set and not empty
 
     Examples:
@@ -58,6 +67,8 @@ Feature: Environment variables
 
   @P4-26 @staging @production
   Scenario Outline: External API keys are set
+    Fix: add the missing external API keys (Environment → Edit), each a staging key of its own, and deploy
+    again.
     Then "<variable>" is set and not empty
 
     Examples:
@@ -67,14 +78,19 @@ Feature: Environment variables
 
   @P4-27 @critical @security @staging @production
   Scenario: JWT_SECRET is absent
+    Fix: delete JWT_SECRET from the service, its environment groups and its secret files (the worker signs no
+    token), and deploy again.
     Then "JWT_SECRET" is absent from the service, its environment groups and its secret files
 
   @P4-28 @critical @security @staging
   Scenario: No secret is shared with production
+    Fix: rotate each shared secret: issue a staging-only value at its provider, set it on the staging service,
+    and revoke nothing production uses.
     Given production's effective environment on Render
     Then no secret has the same value in both environments
 
   @P4-29 @critical @security @staging
   Scenario: Service URLs are staging-specific
+    Fix: point each service URL at the staging endpoint (Environment → Edit) and deploy again.
     Given production's effective environment on Render
     Then "SUPABASE_URL" differs from production's

@@ -9,6 +9,9 @@ Feature: Enqueuing from the API
   Scenario: The API's database role can enqueue and cannot reach production
     It may insert into the queue and draw the job ids; it has no privilege in the production schema,
     neither through its own role nor through a Supabase key it holds.
+    Fix: as the queue's owner: GRANT USAGE ON SCHEMA <staging schema> TO <the API's role>; GRANT INSERT ON
+    <the queue> TO <the API's role>; GRANT USAGE ON SEQUENCE <its id sequence> TO <the API's role>; and close
+    every door into production the message names (REVOKE …, for the API's role and the roles its keys act as).
     Given the API service as Render reports it
     And the API's database, reached with the API's own credentials
     Then the API's role may insert jobs into the queue table and draw their ids

@@ -49,9 +49,11 @@ class Criterion:
     phase: str  # the phase folder's name
     where: str = ""  # feature file and line, for messages
     tags: frozenset[str] = frozenset()  # the scenario's and its Feature's tags
+    fix: str = ""  # what to change when it fails: the scenario description's "Fix:" paragraph
 
     def to_dict(self) -> dict:
-        return {"title": self.title, "concern": self.concern, "severity": self.severity}
+        return {"title": self.title, "concern": self.concern, "severity": self.severity,
+                **({"fix": self.fix} if self.fix else {})}
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class Phase:
     @classmethod
     def from_dict(cls, data: dict) -> "Phase":
         name = data["name"]
-        criteria = {cid: Criterion(cid, c["title"], c["concern"], c["severity"], name)
+        criteria = {cid: Criterion(cid, c["title"], c["concern"], c["severity"], name, fix=c.get("fix") or "")
                     for cid, c in (data.get("criteria") or {}).items()}
         return cls(name, data["title"], data["prefix"], criteria, data.get("report") or {},
                    tuple(data.get("claims") or ()), data.get("hand_written") or {}, data.get("others") or {},
@@ -106,6 +108,15 @@ def phase_names(root: Path) -> list[str]:
     """Every folder of features that holds a phase file, in name order."""
     base = features_root(root)
     return sorted(p.parent.name for p in base.glob(f"*/{PHASE_FILE}")) if base.is_dir() else []
+
+
+def fix_of(description: str | None) -> str:
+    """The scenario description's ``Fix:`` paragraph (from that word to the end), on one line; "" without one."""
+    text = description or ""
+    at = next((i for i, line in enumerate(text.splitlines()) if line.strip().startswith("Fix:")), None)
+    if at is None:
+        return ""
+    return " ".join(" ".join(text.splitlines()[at:]).split()).removeprefix("Fix:").strip()
 
 
 def parse_features(folder: Path):
@@ -142,7 +153,7 @@ def load_phase(root: Path, name: str) -> Phase:
                 problems.append(f"{where}: duplicate criterion ID {cid} (also {criteria[cid].where})")
                 continue
             criteria[cid] = Criterion(cid, scenario.name, feature.name, severities[0] if severities else "normal",
-                                      name, where, frozenset(tags))
+                                      name, where, frozenset(tags), fix_of(scenario.description))
     for cid in sorted(_ids_named_by(meta.get("report") or {}) - set(criteria)):
         problems.append(f"{folder / PHASE_FILE}: {cid} is named but no scenario carries it")
     problems.extend(_unplaced(folder, meta.get("report") or {}, criteria))

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 from ..redact import digest
 from ..snapshot import NotJudgeable
-from .violation import Violation
+from .violation import ConsoleLink, Violation
 
 
 def advisor_link(project: str | None, fallback: str | None) -> str | None:
     """Supabase's security advisor for the project, else the fallback (the service's dashboard)."""
-    return f"https://supabase.com/dashboard/project/{project}/advisors/security" if project else fallback
+    return ConsoleLink(f"https://supabase.com/dashboard/project/{project}/advisors/security") if project else fallback
+
+
+def console_link(project: str | None, fallback: str | None) -> str | None:
+    """Where a database criterion is fixed: Supabase's SQL editor for the project, else the fallback (the service's
+    Render dashboard: a database phasegate cannot place has no console it knows)."""
+    return ConsoleLink(f"https://supabase.com/dashboard/project/{project}/sql/new") if project else fallback
 
 
 def not_applicable(facts) -> str | None:

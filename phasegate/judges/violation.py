@@ -8,14 +8,20 @@ comparisons of secrets use keyed digests.
 from __future__ import annotations
 
 
+class ConsoleLink(str):
+    """A link to where the fix is made that is not the service's Render dashboard: the database's console."""
+
+    label = "database"
+
+
 class Violation(AssertionError):
     """A criterion is violated. The message is expected vs actual, one fact per line."""
 
     def __init__(self, what: str, expected: str, actual: str, *, link: str | None = None, details=()):
         lines = [what, f"  expected: {expected}", f"  actual:   {actual}"]
         lines += [f"  {line}" for line in details]
-        if link:
-            lines.append(f"  service:  {link}")
+        if link:  # a database console link says so (ConsoleLink); else the service's Render dashboard
+            lines.append(f"  {getattr(link, 'label', 'service') + ':':<10}{link}")
         super().__init__("\n".join(lines))
         self.expected, self.actual, self.link = expected, actual, link
 

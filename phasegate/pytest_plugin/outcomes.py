@@ -38,7 +38,7 @@ def rewrite_report(item, call, report) -> None:
 def _shorten(item, report, ids: list[str], error) -> None:
     label = "[sandbox] " if PROFILE in item.config.stash and context(item.config).is_sandbox() else ""
     if isinstance(error, Violation):
-        report.longrepr = redact.scrub(f"{label}{' '.join(ids)} violated: {error}")
+        report.longrepr = redact.scrub(f"{label}{' '.join(ids)} violated: {error}{fixes(item.config, ids)}")
     elif isinstance(error, PhasegateError):
         kind = "broken" if isinstance(error, TargetError) else "not run"
         report.longrepr = redact.scrub(f"{label}{' '.join(ids)} {kind}: {error}")
@@ -64,12 +64,23 @@ def _record(item, call, report, ids: list[str], error, outcomes: dict) -> None:
             outcomes[cid] = _worst(outcomes.get(cid), state)
     item.user_properties.append((OUTCOME_PROPERTY, state))
     if error is not None and state in ("failed", "broken"):  # read by allure-pytest-bdd, an outer wrapper
-        call.excinfo = pytest.ExceptionInfo.from_exception(
-            readable(error, ids, "violated" if isinstance(error, Violation) else state))
+        call.excinfo = pytest.ExceptionInfo.from_exception(readable(
+            error, ids, "violated" if isinstance(error, Violation) else state,
+            fixes(item.config, ids) if isinstance(error, Violation) else ""))
     item.config.stash[SCENARIOS].append({
         "criteria": ids, "name": item.name, "nodeid": item.nodeid, "outcome": state,
         "message": redact.scrub(message),
     })
+
+
+def fixes(config, ids: list[str]) -> str:
+    """The lines that say how to fix a violated criterion (its scenario's ``Fix:``), under the violation."""
+    lines = []
+    for cid in ids:
+        phase = phase_of(config, cid)
+        if phase is not None and phase.criteria[cid].fix:
+            lines.append(f"\n  fix:      {phase.criteria[cid].fix}")
+    return "".join(lines)
 
 
 def _outcome(report, error) -> str:

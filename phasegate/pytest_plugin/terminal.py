@@ -35,6 +35,9 @@ def write_header(config) -> None:
         reporter.write_line(line, yellow=True)
     reporter.write_line("phasegate: judging " + ", ".join(
         f"{phase.title} ({phase.name})" for phase in config.stash[RUN_PHASES]), bold=True)
+    unfixed = [cid for phase in config.stash[RUN_PHASES] for cid, c in phase.criteria.items() if not c.fix]
+    if unfixed:  # a failure of these says what is wrong but not what to change: a "Fix:" paragraph is missing
+        reporter.write_line(f"phasegate: no Fix: in the scenario of {', '.join(unfixed)}", yellow=True)
 
 
 def pending_criteria(config) -> list[str]:

@@ -14,7 +14,7 @@ OUTCOME_PROPERTY = "phasegate_outcome"
 CRITERION_PROPERTY = "criterion"
 
 
-def readable(error: BaseException, ids: list[str], outcome: str) -> BaseException:
+def readable(error: BaseException, ids: list[str], outcome: str, extra: str = "") -> BaseException:
     """The same error under a name that reads as the outcome: ``<ID> violated: service type …``.
 
     Allure titles an error with its one-line form, ``module.Class: message``; a class made for
@@ -24,7 +24,7 @@ def readable(error: BaseException, ids: list[str], outcome: str) -> BaseExceptio
     base = AssertionError if isinstance(error, AssertionError) else Exception
     name = f"{' '.join(ids)} {outcome}"
     shown = type(name, (base,), {"__module__": "builtins", "__qualname__": name})
-    return shown(str(error)).with_traceback(error.__traceback__)
+    return shown(str(error) + extra).with_traceback(error.__traceback__)
 
 
 def rewrite_junit(path: Path) -> None:

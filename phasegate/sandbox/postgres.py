@@ -133,8 +133,8 @@ ALSO_AFFECTS: dict[str, tuple[str, ...]] = {
     # postgres: superuser (P4-43), no role settings -> server default "$user", public (P4-44), no timeouts (P4-45).
     "P4-42-postgres": ("P4-43", "P4-44", "P4-45"),
     # The production role owns the production schema (P4-43), its search_path is upload_pipeline (P4-44),
-    # and it cannot read the staging queue (P4-63 not judgeable).
-    "P4-42-production-role": ("P4-43", "P4-44", "P4-63"),
+    # and it cannot read the staging queue (P4-63 not judgeable) nor the storage buckets (P4-51 not judgeable).
+    "P4-42-production-role": ("P4-43", "P4-44", "P4-51", "P4-63"),
     "P4-46": ("P4-63",),  # no queue table: stuck jobs cannot be read
     # The API's session cannot open: P5-05, judged in it, is broken; the worker's criteria are untouched.
     "P5-05-unreachable": ("P5-05",),

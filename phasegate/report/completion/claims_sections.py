@@ -37,35 +37,48 @@ def _field_value(run: Run, field: str) -> str:
     return "not read in this run" if value is None else str(value)
 
 
+def _listed(ctx: ReportContext, status: str) -> list[tuple[str, object]]:
+    """(where, claim) to list under a status: each claim line of the hand-written report with it (so the list has
+    as many items as the summary counts), else (no report on file) each entry of the claims table."""
+    run = ctx.run
+    if ctx.ledger:
+        table = run.phase.claims_table()
+        return [(f"line {entry.line.line}: ", table[entry.line.key]) for entry, _w, _n in ctx.ledger
+                if entry.status == status and entry.line.key in table]
+    return [("", c) for c in run.phase.claims_table().values() if c.status == status] if run.phase.claims else []
+
+
 def not_applicable(doc: Doc, ctx: ReportContext) -> None:
     """Claims that cannot apply to the service under test, each with the field that proves it, read in this run."""
     run = ctx.run
-    items = [c for c in run.phase.claims_table().values() if c.status == _claims.NOT_APPLICABLE] \
-        if run.phase.claims else []
+    items = _listed(ctx, _claims.NOT_APPLICABLE)
     if not items:
         return
     doc.h(2, "Not applicable to this service")
     doc.p("Claims of the hand-written report that cannot apply to the service under test. They are never counted "
           "as passed; each holds only while the criteria that judge its field pass.")
-    for claim in items:
+    for where, claim in items:
         word = _claims.not_applicable_word(run.results[c].status if c in run.results else "not run"
                                            for c in claim.criteria)
         judged = ", ".join(_closest(run, c) for c in claim.criteria if _closest(run, c))
-        doc.li(f"\"{claim.text}\" — {word}: {claim.reason} ({claim.field} = {_field_value(run, claim.field)}"
+        doc.li(f"{where}\"{claim.text}\" — {word}: {claim.reason} ({claim.field} = {_field_value(run, claim.field)}"
                + (f"; judged by {judged})" if judged else ")"))
 
 
 def not_verifiable(doc: Doc, ctx: ReportContext) -> None:
     run = ctx.run
     doc.h(2, "Not verifiable as written")
-    items = _not_verifiable(run.phase)
+    items = ([(where, {"claim": c.text, "why": c.reason, "closest": list(c.criteria)})
+              for where, c in _listed(ctx, _claims.NOT_VERIFIABLE)] if ctx.ledger
+             else [("", item) for item in _not_verifiable(run.phase)])
     if not items:  # the summary points here: say why nothing is listed
         doc.p(f"None: every claim of the hand-written report for {run.phase.title} is a criterion above.")
     else:
-        doc.p("Claims of the hand-written report that no machine can check as worded. They are not counted as "
-              "passed; the closest criterion is given where one exists.")
-    for item in items:
-        parts: list = [f"\"{item['claim']}\" — not verifiable: {item['why']}."]
+        doc.p("Claims of the hand-written report that no machine can check as worded, one item per line of it (as "
+              "the summary counts them). They are not counted as passed; the closest criterion is given where one "
+              "exists.")
+    for where, item in items:
+        parts: list = [f"{where}\"{item['claim']}\" — not verifiable: {item['why']}."]
         closest = [_closest(run, c) for c in item.get("closest") or []]
         if any(closest):
             parts.append(" Closest: " + ", ".join(c for c in closest if c))

@@ -1,0 +1,31 @@
+"""Every count of the completion report equals the list it counts (read off the golden Phase 4 reports)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+GOLDEN = sorted((Path(__file__).resolve().parent / "golden").glob("phase4-*.report.txt"))
+
+
+def items_under(text: str, heading: str) -> int:
+    section = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    return len(re.findall(r"^- ", section.group(1), re.M)) if section else 0
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.stem)
+def test_the_summary_counts_what_the_sections_list(path):
+    text = path.read_text(encoding="utf-8")
+    summary = re.search(r"(\d+) claims: (\d+) judged by \d+ criteria, (\d+) phase verdicts?, (\d+) not verifiable"
+                        r"(?:, (\d+) not applicable)?", text)
+    total, judged, verdicts, not_verifiable, not_applicable = (int(g or 0) for g in summary.groups())
+    assert items_under(text, "Not verifiable as written") == not_verifiable
+    assert items_under(text, "Not applicable to this service") == not_applicable
+    ledger = re.search(r"^## The hand-written report, line by line\n(.*?)(?=^## |\Z)", text, re.S | re.M).group(1)
+    rows = [r for r in re.findall(r"^\| (\d+) \|", ledger, re.M)]
+    assert len(rows) == total
+    criteria = re.search(r"(\d+) of (\d+) Phase 4 criteria were judged", text)
+    counted = re.search(r"Passed (\d+), failed (\d+), broken (\d+), waived (\d+), skipped (\d+), not run (\d+)", text)
+    assert sum(int(n) for n in counted.groups()) == int(criteria.group(2))
