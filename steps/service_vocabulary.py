@@ -8,7 +8,7 @@ Each step's docstring says what it judges and gives an example: ``phasegate step
 from pytest_bdd import given, parsers, then
 
 from phasegate.catalogue.criteria import reads
-from phasegate.judges import env, service
+from phasegate.judges import env, logs, service
 from phasegate.judges.service import FIELDS
 from phasegate.record import evidence
 
@@ -168,3 +168,56 @@ def variable_absent(services_named, key):
     Example: Then "JWT_SECRET" is absent from the service, its environment groups and its secret files
     """
     env.key_absent(services_named.it, key)
+
+
+@then(parsers.re(r"at least (?P<percent>\d+(?:\.\d+)?)% of its log lines in the last hour are structured "
+                 r"\(JSON with a level\)"))
+@reads("logs")
+def logs_structured(services_named, percent):
+    """Of the service's log lines in the last hour (Render's GET /logs), at least that share are JSON objects naming
+    their level (level, levelname or severity). No line in the hour: broken, never passed. Evidence: counts and a
+    few scrubbed, truncated samples.
+
+    Example: Then at least 95% of its log lines in the last hour are structured (JSON with a level)
+    """
+    evidence.attach_json("Render log lines of the last hour (counts, scrubbed samples)",
+                         logs.log_summary(services_named.it))
+    logs.structured_share(services_named.it, float(percent))
+
+
+@then('it logged no line at level "error" since its live deploy')
+@reads("deploys", "logs", "log_errors")
+def no_error_logged(services_named):
+    """Render's logs hold no line labelled level error since the live deploy was created. A service that logged
+    nothing in the last hour is broken, never passed. Evidence: counts and a few scrubbed, truncated samples.
+
+    Example: Then it logged no line at level "error" since its live deploy
+    """
+    evidence.attach_json("Render log lines at level error since the live deploy (counts, scrubbed samples)",
+                         _errors_evidence(services_named.it))
+    logs.no_error_lines(services_named.it)
+
+
+def _errors_evidence(target) -> dict:
+    read = target.log_errors if "log_errors" in target.read else None
+    if read is None:
+        return {"read": False}
+    return {"since": read.start, "error_lines": len(read.lines), "more_unread": read.more,
+            "samples": [logs.sample(line.message) for line in read.lines[:logs.SAMPLES]]}
+
+
+@then("a failing deploy of it notifies someone")
+@reads("service", "notifications")
+def failing_deploy_notifies(services_named):
+    """The owner's notification settings send email or Slack and failure notifications (failure or all), and the
+    service's own override does not turn them to none.
+
+    Example: Then a failing deploy of it notifies someone
+    """
+    target = services_named.it
+    if "notifications" in target.read and target.notifications:
+        settings, override = target.notifications
+        evidence.attach_json("Render notification settings (owner) and the service's override", {
+            "email_enabled": settings.email_enabled, "slack_enabled": settings.slack_enabled,
+            "owner_sends": settings.notifications_to_send, "service_override": override.notifications_to_send})
+    logs.failing_deploy_notifies(target)

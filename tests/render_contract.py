@@ -19,6 +19,9 @@ from render.public_api.models.deploy_with_cursor import DeployWithCursor
 from render.public_api.models.env_group import EnvGroup
 from render.public_api.models.env_group_meta import EnvGroupMeta
 from render.public_api.models.env_var_with_cursor import EnvVarWithCursor
+from render.public_api.models.list_logs_response_200 import ListLogsResponse200
+from render.public_api.models.notification_service_override import NotificationServiceOverride
+from render.public_api.models.notification_setting import NotificationSetting
 from render.public_api.models.secret_file_with_cursor import SecretFileWithCursor
 from render.public_api.models.service import Service
 from render.public_api.models.service_event_with_cursor import ServiceEventWithCursor
@@ -93,6 +96,10 @@ ENDPOINTS: list[tuple[re.Pattern, Callable[[Any], Any]]] = [
     (re.compile(r"^/env-groups$"), _each(EnvGroupMeta)),  # list_env_groups: a bare array
     (re.compile(r"^/env-groups/[^/]+$"), _one(EnvGroup)),  # retrieve_env_group
     (re.compile(r"^/metrics/(memory|cpu|memory-limit|cpu-limit)$"), _each(TimeSeries)),  # get_memory …
+    (re.compile(r"^/logs$"), _one(ListLogsResponse200)),  # list_logs
+    (re.compile(r"^/notification-settings/owners/[^/]+$"), _one(NotificationSetting)),  # retrieve_owner_…
+    (re.compile(r"^/notification-settings/overrides/services/[^/]+$"),
+     _one(NotificationServiceOverride)),  # retrieve_service_notification_overrides
 ]
 
 

@@ -37,7 +37,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_phase4_is_derived_from_its_features():
     phase = load_phase(ROOT, "phase4")
-    assert (phase.title, phase.prefix, len(phase.criteria)) == ("Phase 4", "P4", 38)
+    assert (phase.title, phase.prefix, len(phase.criteria)) == ("Phase 4", "P4", 41)
     p403 = phase.criteria["P4-03"]
     assert (p403.title, p403.concern, p403.severity) == ("The service is a background worker",
                                                          "Service configuration", "critical")
@@ -69,9 +69,9 @@ def test_markers_are_registered_from_the_features():
      "scenario 'The service runs on Docker' has no criterion ID tag (@P4-NN)"),
     ("ID of another phase", ("service.feature", "@P4-04 @staging", "@P9-04 @staging"),
      "P9-04 does not carry the phase's prefix P4"),
-    ("ID without a scenario", ("phase.yaml", "lines: [P4-62]", "lines: [P4-62, P4-99]"),
+    ("ID without a scenario", ("phase.yaml", "lines: [P4-62, P4-64, P4-65, P4-66]", "lines: [P4-62, P4-64, P4-65, P4-66, P4-99]"),
      "P4-99 is named but no scenario carries it"),
-    ("criterion in no section of the report", ("phase.yaml", "lines: [P4-62]", "lines: []"),
+    ("criterion in no section of the report", ("phase.yaml", "lines: [P4-62, P4-64, P4-65, P4-66]", "lines: []"),
      "P4-62 (features/phase4/operations.feature:"),
 ])
 def test_an_inconsistent_catalogue_stops_the_run_with_one_line(tmp_path, case, change, expected):
@@ -98,10 +98,10 @@ def test_a_step_that_does_not_declare_what_it_reads_stops_the_run(tmp_path):
 def test_a_step_that_reads_an_unknown_part_stops_the_run(tmp_path):
     repo = copy_repo(tmp_path)
     edit(repo / "steps" / "service_vocabulary.py", '@reads("service")\ndef not_suspended',
-         '@reads("logs")\ndef not_suspended')
+         '@reads("rumours")\ndef not_suspended')
     done = collect(repo)
     assert done.returncode == 4, done.stdout + done.stderr
-    assert ("step Then 'it is not suspended' (steps.service_vocabulary.not_suspended) reads 'logs', which the "
+    assert ("step Then 'it is not suspended' (steps.service_vocabulary.not_suspended) reads 'rumours', which the "
             "snapshot does not know") in done.stderr
 
 

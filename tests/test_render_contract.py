@@ -44,6 +44,11 @@ def every_read(w: dict) -> list[tuple[str, dict]]:
                   (f"/services/{sid}/custom-domains", {"limit": 100})]
         for kind in ("memory", "cpu", "memory-limit", "cpu-limit"):
             reads.append((f"/metrics/{kind}", {"resource": sid, "resolutionSeconds": 60}))
+        reads += [("/logs", {"ownerId": service["ownerId"], "resource": sid, "limit": 100}),
+                  ("/logs", {"ownerId": service["ownerId"], "resource": sid, "limit": 5, "level": "error",
+                             "startTime": "2025-01-01T00:00:00Z"}),
+                  (f"/notification-settings/overrides/services/{sid}", {})]
+    reads += [(f"/notification-settings/owners/{owner}", {}) for owner in w.get("notificationSettings", {})]
     reads += [(f"/env-groups/{g['id']}", {}) for g in w["envGroups"]]
     return reads
 
@@ -245,3 +250,81 @@ def test_a_foreign_item_in_the_env_group_list_is_a_format_error():
                       transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body))) as client:
         with pytest.raises(ResponseFormatError, match=r"envGroupMeta\[1\]\.id is null, expected a string"):
             client.list_env_groups()
+
+
+# --------------------------------------------------------------------------- logs and notification settings
+
+
+def _sdk_logs_pages() -> list[dict]:
+    """Two pages of GET /logs built with Render's SDK: the first says where the second is."""
+    from render.public_api.models.list_logs_response_200 import ListLogsResponse200
+    from render.public_api.models.log import Log
+    from render.public_api.models.log_label import LogLabel
+    from render.public_api.models.log_label_name import LogLabelName
+
+    t0 = dt.datetime(2025, 10, 14, 9, 0, 0, tzinfo=dt.timezone.utc)
+
+    def line(n: int) -> Log:
+        return Log(id=f"log-{n}", message='{"level": "info", "n": %d}' % n, timestamp=t0 + dt.timedelta(minutes=n),
+                   labels=[LogLabel(name=LogLabelName.LEVEL, value="info"),
+                           LogLabel(name=LogLabelName.RESOURCE, value="srv-1")])
+
+    first = ListLogsResponse200(has_more=True, next_start_time=t0, next_end_time=t0 + dt.timedelta(minutes=2),
+                                logs=[line(4), line(3), line(2)])
+    last = ListLogsResponse200(has_more=False, next_start_time=t0, next_end_time=t0 + dt.timedelta(minutes=2),
+                               logs=[line(2), line(1)])  # line 2 again, on the boundary: counted once
+    return [json.loads(json.dumps(first.to_dict())), json.loads(json.dumps(last.to_dict()))]
+
+
+def test_the_client_reads_logs_and_notification_settings_built_by_renders_sdk():
+    from render.public_api.models.notification_service_override import NotificationServiceOverride
+    from render.public_api.models.notification_setting import NotificationSetting
+    from render.public_api.models.notify_override import NotifyOverride
+    from render.public_api.models.notify_preview_override import NotifyPreviewOverride
+    from render.public_api.models.notify_setting_v2 import NotifySettingV2
+
+    pages = _sdk_logs_pages()
+    owner = NotificationSetting(owner_id="tea-1", slack_enabled=False, email_enabled=True,
+                                preview_notifications_enabled=False,
+                                notifications_to_send=NotifySettingV2.FAILURE).to_dict()
+    override = NotificationServiceOverride(service_id="srv-1", preview_notifications_enabled=NotifyPreviewOverride.DEFAULT,
+                                           notifications_to_send=NotifyOverride.NONE).to_dict()
+    for body in pages:
+        check("/logs", body)
+    check("/notification-settings/owners/tea-1", owner)
+    check("/notification-settings/overrides/services/srv-1", override)
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        if request.url.path.endswith("/logs"):
+            return httpx.Response(200, json=pages[0] if len(seen) == 1 else pages[1])
+        return httpx.Response(200, json=owner if "/owners/" in request.url.path else override)
+
+    with RenderClient("https://api.render.com/v1", API_KEY, transport=httpx.MockTransport(handler)) as client:
+        lines, more = client.list_logs("tea-1", "srv-1", start="2025-10-14T08:00:00Z", end="2025-10-14T10:00:00Z")
+        settings = client.get_notification_settings("tea-1")
+        service_override = client.get_notification_override("srv-1")
+        assert client.request_count == 4
+    assert [x.id for x in lines] == ["log-4", "log-3", "log-2", "log-1"] and not more
+    assert lines[0].label("level") == "info" and lines[0].label("resource") == "srv-1"
+    assert (seen[0]["ownerId"], seen[0]["resource"], seen[0]["startTime"], seen[0]["limit"]) == (
+        "tea-1", "srv-1", "2025-10-14T08:00:00Z", "100")
+    assert (seen[1]["startTime"], seen[1]["endTime"]) == (pages[0]["nextStartTime"], pages[0]["nextEndTime"])
+    assert (settings.email_enabled, settings.slack_enabled, settings.notifications_to_send) == (True, False, "failure")
+    assert service_override.notifications_to_send == "none"
+
+
+def test_log_paging_that_does_not_advance_or_an_unknown_shape_is_one_line():
+    page = _sdk_logs_pages()[0]
+    page["nextStartTime"], page["nextEndTime"] = "2025-10-14T08:00:00Z", "2025-10-14T10:00:00Z"  # the same window
+    with RenderClient("https://api.render.com/v1", API_KEY,
+                      transport=httpx.MockTransport(lambda r: httpx.Response(200, json=page))) as client:
+        with pytest.raises(ResponseFormatError, match="log paging did not advance"):
+            client.list_logs("tea-1", "srv-1", start="2025-10-14T08:00:00Z", end="2025-10-14T10:00:00Z")
+    foreign = dict(page, logs=[{"id": "log-1", "message": "x", "timestamp": "2025-10-14T09:00:00Z"}])  # no labels
+    with RenderClient("https://api.render.com/v1", API_KEY,
+                      transport=httpx.MockTransport(lambda r: httpx.Response(200, json=foreign))) as client:
+        with pytest.raises(ResponseFormatError) as caught:
+            client.list_logs("tea-1", "srv-1", start="2025-10-14T08:00:00Z", end="2025-10-14T10:00:00Z")
+    assert "\n" not in str(caught.value) and "logs[0].labels" in str(caught.value) and "GET /logs" in str(caught.value)

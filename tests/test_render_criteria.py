@@ -14,7 +14,7 @@ from acceptance import run_suite
 from phasegate.sandbox.simulator import RenderSimulator
 from phasegate.sandbox.worlds import OUTCOMES, VIOLATES, world
 
-RENDER_CRITERIA = [f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30), *range(60, 63)]]
+RENDER_CRITERIA = [f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30), *range(60, 63), *range(64, 67)]]
 RENDER_ONLY = ("-m", "staging and render", "--env", "sandbox")
 DUMMY_URLS = {
     "DATABASE_URL": "postgresql://upload_worker_staging:pw-CANARY-db-1a2b@db.sandbox.invalid:5432/phase4?sslmode=require",
@@ -32,7 +32,7 @@ def test_every_render_criterion_has_a_world_that_violates_it():
     # Spelled out so that a criterion added to the features without a violating world is caught.
     required = {"P4-01", "P4-02", "P4-03", "P4-04", "P4-05", "P4-06", "P4-07", "P4-08", "P4-09", "P4-10",
                 "P4-11", "P4-12", "P4-20", "P4-21", "P4-22", "P4-23", "P4-24", "P4-25", "P4-26", "P4-27",
-                "P4-28", "P4-29", "P4-60", "P4-61", "P4-62"}
+                "P4-28", "P4-29", "P4-60", "P4-61", "P4-62", "P4-64", "P4-65", "P4-66"}
     assert required == set(RENDER_CRITERIA)
     assert required <= set(VIOLATES.values())
 
@@ -125,7 +125,8 @@ def test_a_database_url_set_only_through_a_group_is_used(tmp_path):
 
 def test_missing_metrics_break_memory_and_cpu_never_pass(tmp_path):
     run = run_suite(tmp_path, "-m", "staging and operations and render", "--env", "sandbox", world="metrics-missing")
-    assert run.outcomes == {"P4-60": "broken", "P4-61": "broken", "P4-62": "passed"}
+    assert run.outcomes == {"P4-60": "broken", "P4-61": "broken", "P4-62": "passed", "P4-64": "passed",
+                            "P4-65": "passed", "P4-66": "passed"}
     assert "no memory samples" in run.messages("P4-60")[0]
 
 
@@ -201,6 +202,17 @@ def test_canary_secrets_appear_nowhere(tmp_path, simulator):
     text = run.artifacts_text()
     assert "CANARY" not in text
     assert KEY_CANARY not in text
+
+
+@pytest.mark.parametrize("name", ["P4-64", "P4-65"])
+def test_log_lines_are_evidence_only_as_counts_and_scrubbed_samples(tmp_path, name):
+    """The worlds' offending lines carry a database password and a token: neither is written anywhere."""
+    run = run_suite(tmp_path, *RENDER_ONLY, world=name)
+    assert run.outcomes[name] == "failed"
+    text = run.artifacts_text()
+    assert "CANARY" not in text and "ocrTOKENCANARY" not in text
+    message = "\n".join(run.messages(name))
+    assert ("error:" if name == "P4-65" else "unstructured:") in message and "***" in message
 
 
 def test_missing_production_name_skips_the_comparisons_with_the_reason(tmp_path):

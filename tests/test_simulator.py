@@ -504,7 +504,7 @@ def test_world_names_and_violations():
             assert criterion == "policy"
         else:
             assert criterion is not None and name.startswith(criterion)
-    expected = {f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30), *range(60, 63)]}
+    expected = {f"P4-{n:02d}" for n in [*range(1, 13), *range(20, 30), *range(60, 63), *range(64, 67)]}
     expected |= {"P5-01", "P5-02", "P5-03", "P5-04", "P5-08"}  # Phase 5's Render criteria
     assert {c for c in VIOLATES.values() if c} == expected | {"policy"}
     with pytest.raises(KeyError, match="known worlds"):

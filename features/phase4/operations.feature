@@ -42,3 +42,28 @@ Feature: Operations
     'queued' WHERE id IN (…)) once the worker that held them is gone, and fix what stalled it.
     Given the worker's database, reached with the worker's own credentials
     Then no job has been running for longer than the stuck threshold
+
+  @P4-64 @render @staging @production
+  Scenario: Its log lines are structured
+    The report says "Logging: Structured logging implemented". Render's logs of the last hour are read
+    (counts and a few scrubbed samples are the evidence, never the lines); an hour without a line is not judged.
+    Fix: configure the worker's logger to write one JSON object per line with its level (e.g. python-json-logger
+    or structlog's JSONRenderer), including at start-up, and deploy again.
+    Given the worker service as Render reports it
+    Then at least 95% of its log lines in the last hour are structured (JSON with a level)
+
+  @P4-65 @render @staging @production
+  Scenario: No error logged since the deploy that is live
+    Fix: open the service's Logs page filtered to level error since the live deploy, fix the cause of each line,
+    and deploy again.
+    Given the worker service as Render reports it
+    Then it logged no line at level "error" since its live deploy
+
+  @P4-66 @critical @render @staging @production
+  Scenario: A failing deploy notifies someone
+    The report says "Service Status: Monitored via Render dashboard": whether a failing deploy reaches a
+    person is Render's notification settings, the owner's and the service's own override.
+    Fix: in the workspace's Notification settings enable email or Slack and send failure notifications (or all),
+    and set the service's own notification override to the default (not none).
+    Given the worker service as Render reports it
+    Then a failing deploy of it notifies someone

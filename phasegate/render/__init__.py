@@ -23,7 +23,8 @@ from ._exceptions import (AuthenticationError, NetworkError, NotFoundError, Rate
 from ._wire import WIRE_DEVIATIONS
 from .client import SIMULATOR_HEADER, RenderClient
 from .models import (DASHBOARD, DEPLOY_IN_FLIGHT, DEPLOY_SETTLED, LINK_TYPES, CustomDomain, Deploy, EnvGroup, EnvVar,
-                     Event, SecretFile, Series, Service, ServiceLink)
+                     Event, LogEntry, NotificationOverride, NotificationSettings, SecretFile, Series, Service,
+                     ServiceLink)
 
 __all__ = [
     "RenderError",
@@ -43,6 +44,9 @@ __all__ = [
     "Deploy",
     "Event",
     "Series",
+    "LogEntry",
+    "NotificationSettings",
+    "NotificationOverride",
     "DASHBOARD",
     "DEPLOY_IN_FLIGHT",
     "DEPLOY_SETTLED",

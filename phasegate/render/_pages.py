@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 from phasegate.timefmt import zulu
 
 from ._exceptions import ResponseFormatError
-from ._wire import _describe_item, _kind, read_items
+from ._wire import _describe_item, _kind, on_request, read_items
 from .models import EnvGroup
 
 DEFAULT_PAGE_SIZE = 20  # Render's page size when no limit is honoured
@@ -135,3 +135,37 @@ def _bisect(get_json: GetJson, after: _dt.datetime, before: _dt.datetime | None,
 
 def _rfc3339(moment: _dt.datetime) -> str:
     return zulu(moment.astimezone(_dt.timezone.utc), "milliseconds")
+
+
+LOG_PAGE_CAP = 1000  # a log window that does not end after 100,000 lines is a server bug, not data
+
+
+def logs(get_json: GetJson, page_model: Any, params: dict, start: str, end: str, *,
+         max_pages: int | None = None) -> tuple[list, bool]:
+    """Every log line of ``GET /logs`` in the window, following ``hasMore``/``nextStartTime``/``nextEndTime``;
+    (lines in served order without repeats, whether ``max_pages`` left some unread)."""
+    path = "/logs"
+    out, seen_ids, seen_windows = [], set(), set()
+    pages = 0
+    while True:
+        body = get_json(path, dict(params, startTime=start, endTime=end))
+        if not isinstance(body, dict):
+            raise ResponseFormatError(f"Render API returned {_kind(body)} where an object was expected on GET {path}",
+                                      path=path)
+        page = on_request(path, lambda: page_model.from_wire(body))
+        pages += 1
+        for line in page.logs:
+            if line.id not in seen_ids:
+                seen_ids.add(line.id)
+                out.append(line)
+        if not page.has_more:
+            return out, False
+        if max_pages is not None and pages >= max_pages:
+            return out, True
+        seen_windows.add((start, end))
+        start, end = page.next_start_time, page.next_end_time
+        if (start, end) in seen_windows:
+            raise ResponseFormatError(f"Render API log paging did not advance (window {start}..{end} repeated on "
+                                      f"page {pages + 1}) on GET {path}", path=path)
+        if pages >= LOG_PAGE_CAP:
+            raise ResponseFormatError(f"Render API logs did not end after {pages} pages on GET {path}", path=path)

@@ -92,6 +92,13 @@ class _Wire:
             raise self._bad(name, "an integer or null")
         return value
 
+    def boolean(self, name: str) -> bool:
+        """A required boolean (Render's notification settings: ``emailEnabled``…)."""
+        value = self.data.get(name)
+        if not isinstance(value, bool):
+            raise self._bad(name, "a boolean")
+        return value
+
     def number(self, name: str) -> float:
         value = self.data.get(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -27,7 +27,8 @@ from ._exceptions import ResponseFormatError
 from ._pacing import RateWindow
 from ._transport import seg as _seg
 from ._wire import _kind, on_request, read_items
-from .models import CustomDomain, Deploy, EnvGroup, EnvVar, SecretFile, Series, Service, Event
+from .models import (CustomDomain, Deploy, EnvGroup, EnvVar, Event, LogEntry, LogPage, NotificationOverride,
+                     NotificationSettings, SecretFile, Series, Service)
 
 SIMULATOR_HEADER = "X-Phasegate-Simulator"  # phasegate's own Render simulator says so on every answer
 
@@ -267,3 +268,24 @@ class RenderClient:
                 f"Render API returned {_kind(body)} where a list of series was expected on GET {path}", path=path
             )
         return read_items(path, Series, body, "series")
+
+    def list_logs(self, owner_id: str, resource: str, *, start: str, end: str, level: str | None = None,
+                  limit: int = 100, max_pages: int | None = None) -> tuple[list[LogEntry], bool]:
+        """(the service's log lines between ``start`` and ``end``, newest first; whether more were left unread).
+
+        ``GET /logs`` pages by time, not by cursor: while ``hasMore``, the next page is the window
+        ``nextStartTime``..``nextEndTime`` the answer names. A line served twice (on a page boundary) counts once.
+        """
+        return _pages.logs(self.get_json, LogPage, {"ownerId": owner_id, "resource": resource, "level": level,
+                                                    "direction": "backward", "limit": max(1, min(100, int(limit)))},
+                           start, end, max_pages=max_pages)
+
+    def get_notification_settings(self, owner_id: str) -> NotificationSettings:
+        path = f"/notification-settings/owners/{_seg(owner_id)}"
+        body = self._get_object(path)
+        return on_request(path, lambda: NotificationSettings.from_wire(body))
+
+    def get_notification_override(self, service_id: str) -> NotificationOverride:
+        path = f"/notification-settings/overrides/services/{_seg(service_id)}"
+        body = self._get_object(path)
+        return on_request(path, lambda: NotificationOverride.from_wire(body))

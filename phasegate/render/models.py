@@ -287,3 +287,77 @@ class Series:
                        for x in w.items("values", required=True))
         return cls(unit=w.text("unit", required=True), points=points, labels=labels)
 
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One log line (Render's ``Log``): its text may hold a secret, so evidence carries counts and scrubbed samples."""
+
+    id: str
+    message: str = field(repr=False)
+    timestamp: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "log") -> "LogEntry":
+        w = _Wire(d, where)
+        labels = tuple((x.text("name", required=True), x.text("value", required=True))
+                       for x in w.items("labels", required=True))
+        return cls(id=w.text("id", required=True), message=w.text("message", required=True),
+                   timestamp=w.text("timestamp", required=True), labels=labels)
+
+    def label(self, name: str) -> str | None:
+        return next((value for key, value in self.labels if key == name), None)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One answer of ``GET /logs`` (Render's ``ListLogsResponse200``): the lines and where the next page is."""
+
+    has_more: bool
+    next_start_time: str
+    next_end_time: str
+    logs: tuple[LogEntry, ...]
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "logs") -> "LogPage":
+        w = _Wire(d, where)
+        return cls(has_more=w.boolean("hasMore"), next_start_time=w.text("nextStartTime", required=True),
+                   next_end_time=w.text("nextEndTime", required=True),
+                   logs=tuple(LogEntry.from_wire(x.data, x.where) for x in w.items("logs", required=True)))
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    """An owner's notification settings (Render's ``NotificationSetting``); notificationsToSend: all | failure | none."""
+
+    owner_id: str
+    slack_enabled: bool
+    email_enabled: bool
+    preview_notifications_enabled: bool
+    notifications_to_send: str
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "notificationSetting") -> "NotificationSettings":
+        w = _Wire(d, where)
+        return cls(owner_id=w.text("ownerId", required=True), slack_enabled=w.boolean("slackEnabled"),
+                   email_enabled=w.boolean("emailEnabled"),
+                   preview_notifications_enabled=w.boolean("previewNotificationsEnabled"),
+                   notifications_to_send=w.text("notificationsToSend", required=True))
+
+
+@dataclass(frozen=True)
+class NotificationOverride:
+    """A service's override of its owner's settings (Render's ``NotificationServiceOverride``);
+    notificationsToSend: default (the owner's) | all | failure | none."""
+
+    service_id: str
+    preview_notifications_enabled: str
+    notifications_to_send: str
+
+    @classmethod
+    def from_wire(cls, d: Any, where: str = "notificationServiceOverride") -> "NotificationOverride":
+        w = _Wire(d, where)
+        return cls(service_id=w.text("serviceId", required=True),
+                   preview_notifications_enabled=w.text("previewNotificationsEnabled", required=True),
+                   notifications_to_send=w.text("notificationsToSend", required=True))

@@ -3,7 +3,7 @@
 A world (see :mod:`phasegate.sandbox.worlds`) is plain dicts written exactly as Render's API sends
 them (camelCase keys, explicit ``null``s). :class:`WorldRoutes` answers ``/services`` (filtered, a
 page) and a service with its env vars, secret files, deploys, events and custom domains; ``/env-groups`` (a bare
-array, as Render's spec declares it) and one group; ``/metrics/{kind}``. ``{{NAME}}`` placeholders
+array, as Render's spec declares it) and one group; ``/metrics/{kind}``; ``/logs`` and ``/notification-settings/…`` (:mod:`.logs`). ``{{NAME}}`` placeholders
 in env-var values are substituted (the sandbox's database URLs). Unknown paths and ids raise
 :class:`~phasegate.sandbox.pages.HttpError` 404 ``not found: ...``; a world's ``failingRoutes``
 answer 503 and its ``foreignItems`` routes carry one item of a shape Render does not allow.
@@ -17,7 +17,7 @@ import re
 import urllib.parse
 from typing import Any
 
-from . import keys
+from . import keys, logs
 from .pages import HttpError, page, page_limit, parse_time, time_param
 
 METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
@@ -57,6 +57,10 @@ class WorldRoutes:
             return self._env_group(parts[1])
         if len(parts) == 2 and parts[0] == "metrics":
             return self._metrics(parts[1], params)
+        if parts == ["logs"]:
+            return logs.page(self.world, params)
+        if parts[:1] == ["notification-settings"]:
+            return logs.notification_route(self.world, parts)
         raise not_found("/v1" + path)
 
     def _service_route(self, path: str, parts: list[str], params: dict[str, list[str]]) -> Any:

@@ -341,6 +341,37 @@ def _metrics(memory_peak: float | None = None, cpu_peak: float | None = None) ->
     }
 
 
+def _log_line(index: int, minutes_ago: float, message: str, level: str) -> dict:
+    """One line of ``GET /logs`` as Render's ``Log`` carries it."""
+    moment = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(minutes=minutes_ago)
+    return {"id": f"log-{index:06d}-{STAGING_ID[-6:]}", "message": message,
+            "timestamp": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "labels": [{"name": "resource", "value": STAGING_ID}, {"name": "instance", "value": "srv-inst-a1"},
+                       {"name": "type", "value": "app"}, {"name": "level", "value": level}]}
+
+
+def _worker_logs(structured: bool = True, error_at: float | None = None) -> list[dict]:
+    """The worker's last hour: 60 JSON lines with a level, one plain banner line among them (98 % structured);
+    ``structured=False``: every other line plain text; ``error_at``: an error line that many minutes ago."""
+    lines = [_log_line(0, 50.5, "Starting enhanced base worker (poll every 5 s)", "info")]
+    for n in range(1, 60):
+        body = {"level": "info", "event": "job.polled", "queue": "upload_jobs", "claimed": n % 3}
+        text = json.dumps(body) if structured or n % 2 else (
+            f"INFO polled upload_jobs, claimed {n % 3} via postgresql://w:pw-CANARY-log-{n:02d}@db.local/phase4")
+        lines.append(_log_line(n, 50 - n * 0.8, text, "info"))
+    if error_at is not None:
+        lines.append(_log_line(99, error_at, json.dumps({"level": "error", "event": "job.failed",
+                                                         "error": "OCR timeout after 30 s",
+                                                         "token": "sk-ocrTOKENCANARY0123456789abcdef"}), "error"))
+    return lines
+
+
+def _notification_settings(email: bool = True, slack: bool = False, sends: str = "failure") -> dict:
+    """The owner's notification settings (Render's ``NotificationSetting``)."""
+    return {OWNER_ID: {"ownerId": OWNER_ID, "slackEnabled": slack, "emailEnabled": email,
+                       "previewNotificationsEnabled": False, "notificationsToSend": sends}}
+
+
 def _failure_event(timestamp: str, event_id: str) -> dict:
     return {
         "id": event_id,
@@ -416,6 +447,8 @@ def _reference() -> dict:
         "deploys": _reference_deploys(),
         "events": {STAGING_ID: _staging_events()},
         "metrics": _metrics(),
+        "logs": {STAGING_ID: _worker_logs()},
+        "notificationSettings": _notification_settings(),
         "database": {"variant": "compliant"},
     }
 
@@ -875,6 +908,18 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
     ("events-unavailable", {"P4-62": "broken"},
      "Render answers 503 on the service's events: only P4-62 is broken, every other criterion is judged",
      lambda w: w.update(failingRoutes=["events"])),
+    ("P4-64", "P4-64", "half of the worker's log lines in the last hour are plain text, not JSON with a level",
+     lambda w: w["logs"].update({STAGING_ID: _worker_logs(structured=False)})),
+    ("P4-65", "P4-65", "the worker logged a line at level error 7 minutes ago, after its live deploy",
+     lambda w: w["logs"].update({STAGING_ID: _worker_logs(error_at=7)})),
+    ("logs-silent", {"P4-64": "broken", "P4-65": "broken"},
+     "the worker logged nothing in the last hour: neither log criterion can be judged (broken, never passed)",
+     lambda w: w["logs"].update({STAGING_ID: []})),
+    ("P4-66", "P4-66", "the owner has neither email nor Slack notifications enabled",
+     lambda w: w.update(notificationSettings=_notification_settings(email=False))),
+    ("P4-66-override-none", "P4-66", "the worker overrides its owner's notification settings to none",
+     lambda w: w.update(notificationOverrides={STAGING_ID: {
+         "serviceId": STAGING_ID, "previewNotificationsEnabled": "default", "notificationsToSend": "none"}})),
     ("policy-branch", "policy", "thumbnail-worker-staging deploys from main",
      lambda w: _thumbnail(w).update(branch="main")),
     ("policy-suspended", "policy", "thumbnail-worker-staging is suspended",
@@ -965,7 +1010,7 @@ def _compliant() -> dict:
 # shape in that list breaks exactly these, and every other criterion is still judged.
 _ENV = ["P4-20", "P4-21", "P4-22", "P4-23", "P4-24", "P4-25", "P4-26", "P4-27", "P4-28", "P4-29"]
 FOREIGN_ITEM_BREAKS = {
-    "env-vars": _ENV, "env-groups": _ENV, "secret-files": ["P4-27"], "deploys": ["P4-08", "P4-62"],
+    "env-vars": _ENV, "env-groups": _ENV, "secret-files": ["P4-27"], "deploys": ["P4-08", "P4-62", "P4-65"],
     "events": ["P4-62"], "memory": ["P4-60"], "cpu-limit": ["P4-61"],
 }
 _SPECS += [

@@ -27,10 +27,22 @@ def service_evidence(target) -> dict:
     if "custom_domains" in target.read:
         data["custom_domains"] = [{"name": d.name, "verification_status": d.verification_status}
                                   for d in target.custom_domains]
+    for part in ("logs", "log_errors"):  # a log line may hold a secret: counts and the window only
+        read = getattr(target, part) if part in target.read else None
+        if read is not None:
+            data[part] = {"lines": len(read.lines), "from": read.start, "to": read.end, "more_unread": read.more}
+    if "notifications" in target.read and target.notifications:
+        data["notifications"] = _notifications(*target.notifications)
     if "metrics" in target.read:
         data["metrics"] = {kind: [{"unit": s.unit, "points": len(s.points)} for s in series]
                            for kind, series in target.metrics.items()}
     return data
+
+
+def _notifications(settings, override) -> dict:
+    return {"owner": {"email_enabled": settings.email_enabled, "slack_enabled": settings.slack_enabled,
+                      "notifications_to_send": settings.notifications_to_send},
+            "service_override": {"notifications_to_send": override.notifications_to_send}}
 
 
 def snapshot_evidence(snapshot) -> dict:

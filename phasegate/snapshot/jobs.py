@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..errors import TargetError
 from ..render import EnvGroup, RenderClient, Service
-from .model import ServiceSnapshot
+from .model import LogRead, NotJudgeable, ServiceSnapshot
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,36 @@ class CustomDomainsJob(Job):
 
 
 @dataclass(frozen=True)
+class LogsJob(Job):
+    """The service's log lines of the last hour (a LogRead)."""
+
+    breaks = ("logs",)
+
+    def store(self, value) -> None:
+        self.target.logs = value
+
+
+@dataclass(frozen=True)
+class LogErrorsJob(Job):
+    """The service's log lines at level error since its live deploy (a LogRead)."""
+
+    breaks = ("log_errors",)
+
+    def store(self, value) -> None:
+        self.target.log_errors = value
+
+
+@dataclass(frozen=True)
+class NotificationsJob(Job):
+    """The owner's notification settings and the service's override of them."""
+
+    breaks = ("notifications",)
+
+    def store(self, value) -> None:
+        self.target.notifications = value
+
+
+@dataclass(frozen=True)
 class DeploysJob(Job):
     """The newest deploys (waiting for one in flight) and, ``with_events``, the events since the live one."""
 
@@ -97,6 +127,42 @@ class MetricJob(Job):
 
     def store(self, value) -> None:
         self.target.metrics[self.kind] = value or []
+
+
+# The last hour's log lines are read up to this many pages of 100 (the newest first); past it, the newest
+# LOG_PAGES * 100 lines stand for the hour, and the evidence says so.
+LOG_PAGES = 20
+
+
+def read_logs(client: RenderClient, service: Service, start: str, end: str) -> LogRead:
+    """The service's log lines between ``start`` and ``end``, newest first, every page up to LOG_PAGES."""
+    lines, more = client.list_logs(_owner(service), service.id, start=start, end=end, max_pages=LOG_PAGES)
+    return LogRead(tuple(lines), start, end, more)
+
+
+def read_log_errors(client: RenderClient, service: Service, end: str) -> LogRead:
+    """The service's lines at level error since its live deploy: one page (an error line is a failure; a
+    hundred or more is said as such). The deploys are this run's read (the client reads each page once)."""
+    deploys = client.list_deploys(service.id)
+    live = next((d for d in deploys if d.status == "live"), None)
+    if live is None or not live.created_at:
+        raise NotJudgeable(f"cannot judge: none of the {len(deploys)} newest deploys of {service.name!r} is live, "
+                           "so there is no window of log lines since it")
+    lines, more = client.list_logs(_owner(service), service.id, start=live.created_at, end=end, level="error",
+                                   max_pages=1)
+    return LogRead(tuple(lines), live.created_at, end, more)
+
+
+def read_notifications(client: RenderClient, service: Service) -> tuple:
+    """(the owner's notification settings, the service's override): two GETs, the owner's once per run."""
+    return client.get_notification_settings(_owner(service)), client.get_notification_override(service.id)
+
+
+def _owner(service: Service) -> str:
+    if not service.owner_id:
+        raise NotJudgeable(f"cannot judge: Render reports no ownerId for {service.name!r}, and its logs and "
+                           "notification settings are read by owner")
+    return service.owner_id
 
 
 def links(group: EnvGroup, service: Service) -> bool:

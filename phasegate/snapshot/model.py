@@ -22,6 +22,9 @@ METRIC_KINDS = ("memory", "cpu", "memory-limit", "cpu-limit")
 # What a snapshot can read of a service, per role; a step definition declares which it needs (catalogue.reads),
 # the snapshot's needs say whose: "worker:env", "web:custom_domains".
 SERVICE_PARTS = frozenset({"service", "env", "secret_files", "deploys", "events", "metrics", "custom_domains",
+                           "logs",  # its log lines of the last hour (GET /logs, every page up to a cap)
+                           "log_errors",  # its log lines at level error since its live deploy (one page)
+                           "notifications",  # its owner's notification settings and its own override
                            "production"})  # the role's production counterpart: its service and environment
 # What a snapshot reads that is no service's: the worker's read-only session, and the API's own.
 OTHER_PARTS = frozenset({"database", "api_database"})
@@ -30,6 +33,16 @@ PARTS = SERVICE_PARTS | OTHER_PARTS
 
 class NotJudgeable(TargetError):
     """The evidence a criterion needs could not be read, or does not exist to be read."""
+
+
+@dataclass(frozen=True)
+class LogRead:
+    """Log lines read for one window (``start``..``end``, RFC 3339); ``more``: lines were left unread (the cap)."""
+
+    lines: tuple = field(repr=False)
+    start: str
+    end: str
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,9 @@ class ServiceSnapshot:
     deploy_waited: float = 0.0  # seconds spent waiting for a deploy in flight
     metrics: dict[str, list] = field(default_factory=dict, repr=False)  # kind -> Render series
     custom_domains: list = field(default_factory=list, repr=False)
+    logs: object | None = field(default=None, repr=False)  # LogRead: the last hour's lines
+    log_errors: object | None = field(default=None, repr=False)  # LogRead: error lines since the live deploy
+    notifications: tuple | None = field(default=None, repr=False)  # (NotificationSettings, NotificationOverride)
     read: set[str] = field(default_factory=set)  # which parts were read
     errors: dict = field(default_factory=dict, repr=False)  # part -> the TargetError that prevented it
     lookup_error: TargetError | None = field(default=None, repr=False)

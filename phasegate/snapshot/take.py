@@ -17,7 +17,8 @@ from ..render import DEPLOY_IN_FLIGHT, RenderClient
 from ..timefmt import parse_zulu, utc_now, zulu
 from .databases import _read_api_database, _read_database
 from ..catalogue.reads import roles_of
-from .jobs import CustomDomainsJob, DeploysJob, MetricJob, SecretFilesJob, collect, submit_env
+from .jobs import (CustomDomainsJob, DeploysJob, LogErrorsJob, LogsJob, MetricJob, NotificationsJob, SecretFilesJob,
+                   collect, read_log_errors, read_logs, read_notifications, submit_env)
 from .model import METRIC_KINDS, OTHER_PARTS, NotJudgeable, ServiceSnapshot, Snapshot
 
 # The parts that need a service's effective environment (its env vars and its linked groups' details).
@@ -131,6 +132,21 @@ def _submit(pool, client: RenderClient, profile: Profile, parts: set[str], taken
             jobs.append(MetricJob(target, pool.submit(client.get_metrics, kind, dict(window, resource=sid)), kind))
     if "custom_domains" in parts:
         jobs.append(CustomDomainsJob(target, pool.submit(client.list_custom_domains, sid)))
+    _submit_logs(pool, client, parts, taken_at, target, jobs)
+
+
+def _submit_logs(pool, client: RenderClient, parts: set[str], taken_at: str, target: ServiceSnapshot,
+                 jobs: list) -> None:
+    """Queue the service's log reads (the last hour; errors since the live deploy) and its notification settings."""
+    service = target.matches[0]
+    if "logs" in parts:
+        window = metrics_window(taken_at)
+        jobs.append(LogsJob(target, pool.submit(read_logs, client, service, window["startTime"],
+                                                window["endTime"])))
+    if "log_errors" in parts:
+        jobs.append(LogErrorsJob(target, pool.submit(read_log_errors, client, service, taken_at)))
+    if "notifications" in parts:
+        jobs.append(NotificationsJob(target, pool.submit(read_notifications, client, service)))
 
 
 def _read_databases(snapshot: Snapshot, profile: Profile, needs: frozenset[str], database_route: str | None,
