@@ -42,8 +42,8 @@ def test_the_scaffold_writes_a_phase_and_says_how_to_enable_it(scaffolded):
     assert lines == [
         "wrote features/phase6/: phase.yaml, hand-written-report.md, 2 feature(s) "
         "(01_end_to_end_uploads.feature, 02_alerting.feature)",
-        "10 claims: 0 executable, 5 pending (P6-01…P6-05, not yet executable), 2 judged by existing criteria, "
-        "2 phase verdict(s), 1 not verifiable",
+        "10 claims: 0 executable, 5 pending (P6-01…P6-05, not yet executable), 3 judged by existing criteria, "
+        "2 phase verdict(s), 0 not verifiable",
         "services: upload-api-staging, upload-worker-staging (as the report names them); a claim of another phase's "
         "table is reused only when that phase judges the same service",
         "run it: pytest -m staging --env sandbox --phase phase6",
@@ -59,7 +59,7 @@ def test_the_scaffold_writes_a_phase_and_says_how_to_enable_it(scaffolded):
     # Under "Environment", the report is about the worker, which Phase 4 judges: mapped, not scaffolded.
     assert table["ENVIRONMENT=staging"] == ("criteria", ("P4-20",), "")
     assert table["Worker Service: Ready for API integration"] == ("criteria", ("P5-01",), "")
-    assert table["Logging: Structured logging implemented"][0] == "not_verifiable"
+    assert table["Logging: Structured logging implemented"] == ("criteria", ("P4-64",), "")  # the worker's logs
     assert table["Status: COMPLETED"][0] == table["Phase 6 Status: COMPLETED"][0] == "phase_verdict"
     assert [s["heading"] for s in phase.report["sections"]] == ["Environment", "End-to-End Uploads", "Alerting"]
     assert (repo / "features/phase6/hand-written-report.md").read_bytes() == REPORT.read_bytes()
@@ -125,7 +125,7 @@ def test_a_scaffolded_phase_runs_every_claim_pending_and_nothing_passes(pending_
     for cid, claim in NEW.items():
         assert f"- ⏳ **pending** {cid} {claim} — not yet executable" in md
     assert "0 of 5 Phase 6 criteria were judged" in md and ", skipped 0, not run 0, pending 5." in md
-    assert "11 claims: 2 judged by 2 criteria, 6 pending (5 criteria), 2 phase verdicts, 1 not verifiable" in md
+    assert "11 claims: 3 judged by 3 criteria, 6 pending (5 criteria), 2 phase verdicts, 0 not verifiable" in md
     assert "| 23 | **Upload Flow**: Files uploaded through the API reach storage | P6-01 | … **pending** |" in md
     assert "| 16 | `ENVIRONMENT=staging` | P4-20 | judged in Phase 4's run |" in md
 
