@@ -46,7 +46,7 @@ def test_status_is_a_word_with_its_mark(report):
     md = (report / "completion-report.md").read_text()
     assert re.search(r"^- ❌ \*\*failed\*\* P4-08 ", md, re.M) and re.search(r"^- ✅ \*\*passed\*\* P4-01 ", md, re.M)
     page = (report / "completion-report.html").read_text()
-    assert '<span class="st st-failed">✗ failed</span> P4-08' in page
+    assert '<span class="st st-failed">✗ failed</span> <span class="cid">P4-08</span>' in page
     assert "✅" not in page and "❌" not in page, "no emoji in the HTML: boxes where no emoji font exists"
 
 

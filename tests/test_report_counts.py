@@ -1,4 +1,5 @@
-"""Every count of the completion report equals the list it counts (read off the golden Phase 4 reports)."""
+"""Every count of the completion report equals the list it counts (read off the golden Phase 4 reports), and its IDs
+never wrap."""
 
 from __future__ import annotations
 
@@ -29,3 +30,10 @@ def test_the_summary_counts_what_the_sections_list(path):
     criteria = re.search(r"(\d+) of (\d+) Phase 4 criteria were judged", text)
     counted = re.search(r"Passed (\d+), failed (\d+), broken (\d+), waived (\d+), skipped (\d+), not run (\d+)", text)
     assert sum(int(n) for n in counted.groups()) == int(criteria.group(2))
+
+
+def test_a_criterion_id_never_wraps_in_the_html_report():
+    from phasegate.report.completion.html_renderer import _html_inline
+
+    shown = _html_inline(["P4-43 failed; see **P5-05**"])
+    assert shown == ('<span class="cid">P4-43</span> failed; see <strong><span class="cid">P5-05</span></strong>')

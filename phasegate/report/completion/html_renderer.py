@@ -22,11 +22,15 @@ code,pre{background:#f4f4f4;border-radius:3px;overflow-wrap:anywhere}pre{padding
 .st{display:inline-block;min-width:5.5rem;font-weight:bold;padding:0 .3rem;border-radius:3px}
 .st-passed{color:#11632a;background:#e3f4e8}.st-failed,.st-broken{color:#9b1c1c;background:#fde8e8}
 .st-waived{color:#7a5200;background:#fff3cd}
-.st-skipped,.st-not-run,.st-pending{color:#555;background:#eee}
+.st-skipped,.st-not-run,.st-pending,.st-not-applicable{color:#555;background:#eee}
+.cid{white-space:nowrap}
 figure{margin:.4rem 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}figcaption{font-size:.85rem;color:#555}
 .sandbox{background:#fff3cd;border:2px solid #d39e00;padding:.5rem 1rem;font-weight:bold}
 ul{padding-left:1.4rem}li{margin:.15rem 0}
 """
+
+
+_CRITERION_ID = re.compile(r"\b([A-Z][A-Z0-9]*\d-\d+)\b")
 
 
 def _html_inline(parts) -> str:
@@ -46,6 +50,7 @@ def _html_inline(parts) -> str:
         else:
             text = html.escape(str(part), quote=False)
             text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+            text = _CRITERION_ID.sub(r'<span class="cid">\1</span>', text)  # a criterion ID never wraps
             out.append(re.sub(r"`([^`]+)`", r"<code>\1</code>", text))
     return "".join(out)
 
