@@ -212,7 +212,7 @@ def test_status_exit_codes(tmp_path):
     [folder] = [p for p in (tmp_path / "sandbox" / "reports").glob("sandbox/*") if p.is_dir()]
     completeness = json.loads((folder / "run.json").read_text())["completeness"]
     assert (completeness["not_run"], completeness["partly_run"]) == ([], {})
-    assert len(completeness["phase_criteria"]) == 38 and sum(completeness["expected_scenarios"].values()) == 42
+    assert len(completeness["phase_criteria"]) == 41 and sum(completeness["expected_scenarios"].values()) == 45
     code, data = status(folder)
     assert code == 3 and not any("partial" in reason or "interrupted" in reason for reason in data["reasons"])
     # The environment's folder means its newest run; the plain line says the verdict.
