@@ -40,7 +40,8 @@ def test_sandbox_folder_holds_reports_and_manifest(sandbox_run):
                     "Database Integration", "Security Validation", "Performance Metrics", "Deployment History",
                     "Issues Resolved", "Not verifiable as written", "Next Steps", "Sign-off"):
         assert f"## {section}" in md, section
-    assert "Memory Usage: Stable" in md and "Health Check: Import validation" in md
+    assert "\"Security configurations\" — not verifiable" in md  # each not-verifiable line of the hand-written report
+    assert "\"Health Checks: Automated health monitoring\" — not applicable" in md
     run = json.loads((folder / "run.json").read_text())
     assert run["criteria"], "no criterion ran"
     for cid, entry in run["criteria"].items():
