@@ -49,6 +49,21 @@ def role_named_by(user: str, host: str | None, options: str | None = None) -> tu
     return user, None
 
 
+def project_named_by(user: str, host: str | None, options: str | None = None) -> str | None:
+    """The Supabase project a URL names (its host ``db.<ref>.supabase.co``, the tenant suffix of a pooler user as
+    :func:`role_named_by` strips it, or the pooler's ``reference=<ref>`` option); None when none does."""
+    host = (host or "").split(",")[0].strip()
+    if project := PROJECT_HOST.match(host):
+        return project.group("ref").lower()
+    if not SUPAVISOR_HOST.search(host):
+        return None
+    if reference := re.search(r"reference=([a-z0-9]+)", options or "", re.IGNORECASE):
+        return reference.group(1).lower()
+    role, how = role_named_by(user, host, options)
+    suffix = user[len(role) + 1:] if how and user.startswith(role + ".") else ""
+    return suffix.lower() if re.fullmatch(r"[a-z0-9]+", suffix, re.IGNORECASE) else None
+
+
 @dataclass(frozen=True)
 class ExpectedRole:
     """The role a session must log in as, where that name comes from, and the route used to get there.

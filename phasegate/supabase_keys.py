@@ -31,7 +31,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from . import redact
-from .identity import PROJECT_HOST, SUPAVISOR_HOST
+from .identity import project_named_by
 
 __all__ = ["HeldKey", "held_keys", "database_project", "key_role"]
 
@@ -146,8 +146,8 @@ def held_keys(settings, files) -> list[HeldKey]:
 
 
 def database_project(url: str | None) -> str | None:
-    """The Supabase project a ``DATABASE_URL`` reaches (``db.<ref>.supabase.co``, or the user ``<role>.<ref>``
-    on Supabase's pooler, or its ``reference=<ref>`` option); None when it cannot be told."""
+    """The Supabase project a ``DATABASE_URL`` reaches (:func:`phasegate.identity.project_named_by`); None when it
+    cannot be told."""
     if not url:
         return None
     try:
@@ -156,11 +156,4 @@ def database_project(url: str | None) -> str | None:
         options = urllib.parse.parse_qs(parts.query).get("options", [""])[0]
     except ValueError:
         return None
-    if project := PROJECT_HOST.match(host):
-        return project.group("ref").lower()
-    if SUPAVISOR_HOST.search(host):
-        if match := re.search(r"reference=([a-z0-9]+)", options, re.IGNORECASE):
-            return match.group(1).lower()
-        ref = user.rpartition(".")[2] if "." in user else ""
-        return ref.lower() or None
-    return None
+    return project_named_by(user, host, options)

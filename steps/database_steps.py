@@ -102,17 +102,18 @@ def keys_cannot_reach(snapshot, database, profile, scenario_criteria):
 
     Example: Then no Supabase key the worker holds opens a door into the production schema
     """
-    show_keys(snapshot.staging, database, scenario_criteria)
-    judge_keys.keys_cannot_reach(snapshot.staging.supabase_keys(), snapshot.staging.database_project, database,
-                                 profile.production_db_schema, db_link(snapshot.staging), "the worker")
+    judge_service_keys(snapshot.staging, database, profile, scenario_criteria, "the worker")
 
 
-def show_keys(service, database, scenario_criteria) -> None:
-    """Attach the keys the service holds (by variable, never a value) and what the roles they act as reach."""
+def judge_service_keys(service, database, profile, scenario_criteria, whose: str) -> None:
+    """Attach the keys the service holds (by variable, never a value) and what the roles they act as reach, then
+    judge them: the keys are read off the snapshot once, for the evidence and the judgement alike."""
+    keys, project = service.supabase_keys(), service.database_project
     cid = " ".join(scenario_criteria)
     evidence.attach_json(f"{cid} Supabase keys and what their roles reach",
-                         judge_keys.key_evidence(service.supabase_keys(), service.database_project, database))
+                         judge_keys.key_evidence(keys, project, database))
     show(database, "key_doors", scenario_criteria)
+    judge_keys.keys_cannot_reach(keys, project, database, profile.production_db_schema, db_link(service), whose)
 
 
 @then("unqualified names resolve to the environment's schema and never to production's")
@@ -228,9 +229,7 @@ def api_keys_cannot_reach(api, api_database, profile, scenario_criteria):
 
     Example: Then no Supabase key the API holds opens a door into the production schema
     """
-    show_keys(api, api_database, scenario_criteria)
-    judge_keys.keys_cannot_reach(api.supabase_keys(), api.database_project, api_database,
-                                 profile.production_db_schema, db_link(api), "the API")
+    judge_service_keys(api, api_database, profile, scenario_criteria, "the API")
 
 
 def advised(snapshot, database, scenario_criteria) -> str | None:

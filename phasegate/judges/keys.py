@@ -32,9 +32,10 @@ def key_evidence(keys, database_project: str | None, facts) -> dict:
             "roles the keys act as": roles or "none"}
 
 
-def _doors_through(keys, database_project: str | None, facts, schema: str) -> tuple[list[str], list[str]]:
-    """(one line per door through a key, the keys judged and what they reach, one line each)."""
-    doors, judged = [], []
+def _doors_through(keys, database_project: str | None, facts, schema: str) -> tuple[list[str], list[str], list[str]]:
+    """(one line per door through a key, the variables of the keys that open one, the keys judged and what they
+    reach, one line each)."""
+    doors, opening, judged = [], [], []
     for key in keys:
         if key.role is None:
             continue
@@ -50,23 +51,23 @@ def _doors_through(keys, database_project: str | None, facts, schema: str) -> tu
             continue
         lines = production_doors(reach, schema)
         doors += [f"door via {key.variable} (acts as {key.role}): {line}" for _, line in lines]
+        opening += [key.variable] if lines else []
         placed = f" ({key.how})" if key.kind == "by its name" else ""
         judged.append(f"{key.describe()}: {len(lines)} door(s){placed}")
-    return doors, judged
+    return doors, opening, judged
 
 
 def keys_cannot_reach(keys, database_project: str | None, facts, schema: str, link: str | None,
                       whose: str = "the worker") -> None:
     """No Supabase key the service holds acts as a role with a door into the production schema."""
-    doors, judged = _doors_through(keys, database_project, facts, schema)
+    doors, opening, judged = _doors_through(keys, database_project, facts, schema)
     unplaced = [k for k in keys if k.role is None]
     exposed = [f"the Data API serves: {facts.data_api_schemas} (exposure is a dashboard switch: "
                "it never closes a door)"] if facts.data_api_schemas else []
     if doors:
         raise Violation(f"{whose}'s Supabase keys reaching production schema {schema} through the Data API",
                         "no door: no key acts as a role with any privilege on the production schema or a way into it",
-                        f"{len(doors)} door(s) through "
-                        + ", ".join(dict.fromkeys(d.split(" (acts as ")[0].removeprefix("door via ") for d in doors)),
+                        f"{len(doors)} door(s) through {', '.join(dict.fromkeys(opening))}",
                         link=link,
                         details=doors + [f"key: {line}" for line in judged]
                         + [f"key: {k.describe()}: {k.how}" for k in unplaced] + exposed)
