@@ -80,6 +80,23 @@ def scrub(text: str) -> str:
     return text
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.]{24,}")
+_SECRET_PAIR = re.compile(r"(?i)((?:secret|token|password|passwd|pwd|key|authorization|bearer)[\"']?\s*[:=]\s*"
+                          r"[\"']?)[^\s\"',}]+")
+_URL_CREDENTIALS = re.compile(r"(://[^/\s:@]+:)[^@\s]+@")
+
+
+def sample(text: str, limit: int = 120) -> str:
+    """Untrusted text (a log line, a response body) as evidence may carry it: scrubbed of every registered
+    secret, of credentials in URLs, of ``key=value`` secrets and of long token-like runs; one line, at most
+    ``limit`` characters."""
+    text = scrub(text).replace("\n", " ").replace("\r", " ")
+    text = _URL_CREDENTIALS.sub(rf"\g<1>{MASK}@", text)
+    text = _SECRET_PAIR.sub(rf"\g<1>{MASK}", text)
+    text = _TOKEN.sub(MASK, text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def set_digest_key(key: bytes) -> None:
     """Use a given digest key (for digests comparable across runs); default: random per run."""
     global _run_key

@@ -8,9 +8,8 @@ A log line may hold a secret: a judge never puts one in a message whole. Evidenc
 from __future__ import annotations
 
 import json
-import re
 
-from ..redact import MASK, scrub
+from ..redact import sample as redact_sample
 from ..snapshot import NotJudgeable, ServiceSnapshot
 from .violation import Violation
 
@@ -19,19 +18,11 @@ SAMPLE_CHARS = 120
 # The keys a structured log line names its level by: structlog/pino/zap ("level"), python-json-logger
 # ("levelname"), Google Cloud / Stackdriver ("severity").
 LEVEL_KEYS = ("level", "levelname", "severity")
-_TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.]{24,}")
-_SECRET_PAIR = re.compile(r"(?i)((?:secret|token|password|passwd|pwd|key|authorization|bearer)[\"']?\s*[:=]\s*"
-                          r"[\"']?)[^\s\"',}]+")
-_URL_CREDENTIALS = re.compile(r"(://[^/\s:@]+:)[^@\s]+@")
 
 
 def sample(message: str) -> str:
-    """One log line as evidence may carry it: scrubbed, secrets masked, one line, at most SAMPLE_CHARS."""
-    text = scrub(message).replace("\n", " ").replace("\r", " ")
-    text = _URL_CREDENTIALS.sub(rf"\g<1>{MASK}@", text)
-    text = _SECRET_PAIR.sub(rf"\g<1>{MASK}", text)
-    text = _TOKEN.sub(MASK, text)
-    return text if len(text) <= SAMPLE_CHARS else text[: SAMPLE_CHARS - 1] + "…"
+    """One log line as evidence may carry it: :func:`phasegate.redact.sample`, at most SAMPLE_CHARS."""
+    return redact_sample(message, SAMPLE_CHARS)
 
 
 def structured(message: str) -> bool:
