@@ -10,7 +10,7 @@ A step declares parts (``@reads("service", "env")``). A part of a service is rea
 
 Parts that are not a service's (a database session) are never qualified. :func:`resolve` turns a
 scenario's steps, in order, into the snapshot's needs: ``"worker:env"``, ``"web:custom_domains"``,
-``"database"``. Pure: collection (``phasegate.pytest_plugin.introspection``) parses the arguments.
+``"database"``; a public endpoint's probe is a need of its own (``"probe GET api /healthz"``). Pure: collection (``phasegate.pytest_plugin.introspection``) parses the arguments.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 READS = "__phasegate_reads__"
 ARGUMENT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ROLE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+PROBE = "probe "  # a need that is a public endpoint's, not a service's: "probe GET {role} {path}"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ def resolve(declared: Declared, subject: str | None, arguments: dict[str, str], 
         raise ValueError(f"names the role {role!r}, which is not a lower-case word (letters, digits, _, -)")
     needs: set[str] = set()
     for part in declared.parts:
+        if part.startswith(PROBE):  # a public endpoint (phasegate.endpoints.probe): its arguments filled in
+            needs.add(ARGUMENT.sub(lambda m: _role(m.group(0), arguments), part))
+            continue
         qualifier, _, name = part.rpartition(":")
         if name in other_parts and not qualifier:
             needs.add(name)
@@ -97,6 +101,8 @@ def roles_of(needs) -> dict[str, set[str]]:
     """Role -> the parts the needs ask of it, in the order roles first appear (sorted needs)."""
     found: dict[str, set[str]] = {}
     for need in sorted(needs):
+        if need.startswith(PROBE):
+            continue
         role, colon, part = need.partition(":")
         if colon:
             found.setdefault(role, set()).add(part)

@@ -104,6 +104,10 @@ def snapshot_evidence(snapshot) -> dict:
                     f"{g.get('privilege')} on {g.get('table')}" for g in api_facts.production_table_privileges),
                 "production_doors": sorted(f"{d['kind']} {d['object']}" for d in api_facts.production_doors),
             }
+    if snapshot.endpoints or snapshot.endpoint_errors:  # a body only as a redacted sample (endpoints.facts)
+        data["endpoints"] = {need[len("probe "):]: fact.evidence() for need, fact in sorted(snapshot.endpoints.items())}
+        data["endpoints"].update({need[len("probe "):]: {"error": str(error)}
+                                  for need, error in sorted(snapshot.endpoint_errors.items())})
     return data
 
 

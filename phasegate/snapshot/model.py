@@ -188,6 +188,18 @@ class Snapshot:
     database_identity: dict | None = None
     api_database_identity: dict | None = None
     requests_made: int = 0
+    # The public endpoints probed (phasegate.endpoints): need -> Answer, Preflight or Certificate, or its cause.
+    endpoints: dict = field(default_factory=dict, repr=False)
+    endpoint_errors: dict = field(default_factory=dict, repr=False)
+    endpoint_requests: int = 0
+
+    def endpoint(self, need: str):
+        """What a probe read, or why it could not be (the criterion is then broken)."""
+        if need in self.endpoint_errors:
+            raise self.endpoint_errors[need]
+        if need not in self.endpoints:
+            raise NotJudgeable(f"cannot judge: {need[len('probe '):]} was not read in this run")
+        return self.endpoints[need]
 
     def role(self, role: str) -> ServiceSnapshot | None:
         """The service playing ``role``, when the run read it (None: the profile names none, or none was needed)."""

@@ -16,6 +16,7 @@ from ..errors import TargetError
 from ..render import DEPLOY_IN_FLIGHT, RenderClient
 from ..timefmt import parse_zulu, utc_now, zulu
 from .databases import _read_api_database, _read_database
+from .endpoints import probes_of, read_endpoints
 from ..catalogue.reads import roles_of
 from .jobs import (CustomDomainsJob, DeploysJob, LogErrorsJob, LogsJob, MetricJob, NotificationsJob, SecretFilesJob,
                    collect, read_log_errors, read_logs, read_notifications, submit_env)
@@ -36,9 +37,12 @@ def metrics_window(taken_at: str, hours: int = 1) -> dict:
 
 
 def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
-         database_route: str | None = None, database_ready=None, api_database_route: str | None = None) -> Snapshot:
+         database_route: str | None = None, database_ready=None, api_database_route: str | None = None,
+         endpoint_route=None) -> Snapshot:
     """Read what ``needs`` asks for ("worker:env", "web:service", "database"), each resource once, independent
-    reads concurrently. A role the profile does not name is not read (its criteria say which key to set)."""
+    reads concurrently. A role the profile does not name is not read (its criteria say which key to set).
+    Public endpoints (``"probe …"`` needs) are probed beside the database sessions, through ``endpoint_route``
+    (the sandbox's loopback hosts and CA; None: DNS and the system's store)."""
     taken_at = zulu(utc_now())
     wanted = wanted_parts(needs)
     services = {role: ServiceSnapshot(profile.services[role], role=role) for role in wanted if role in profile.services}
@@ -47,8 +51,12 @@ def take(profile: Profile, client: RenderClient, needs: frozenset[str], *,
     _read_render(profile, client, wanted, taken_at, services, production)
     snapshot = Snapshot(environment=profile.name, sandbox=profile.sandbox, api_url=profile.render_api_url,
                         taken_at=taken_at, services=services, production_services=production)
-    if needs & OTHER_PARTS:
-        _read_databases(snapshot, profile, needs, database_route, database_ready, api_database_route)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="phasegate-probes") as pool:
+        probing = pool.submit(read_endpoints, snapshot, needs, endpoint_route) if probes_of(needs) else None
+        if needs & OTHER_PARTS:
+            _read_databases(snapshot, profile, needs, database_route, database_ready, api_database_route)
+        if probing is not None:
+            probing.result()
     snapshot.requests_made = client.request_count
     return snapshot
 

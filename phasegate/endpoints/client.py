@@ -1,0 +1,104 @@
+"""The one HTTP client for public endpoints: it can only read.
+
+GET, HEAD and OPTIONS are the only methods it sends (:data:`ALLOWED_METHODS`, checked before any request,
+the first included, like the database's read-only session); every request is bounded in time; it sends no
+credentials (no ``Authorization``, no cookies: its jar accepts none, and ``trust_env`` is off so no netrc
+or proxy credentials are picked up); it follows a redirect only on the same scheme, host and port. A body
+is never kept: at most :data:`BODY_BYTES` are read, and only a redacted sample of them
+(:func:`phasegate.redact.sample`) leaves this module.
+"""
+
+from __future__ import annotations
+
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import httpcore
+
+from .. import redact
+from .causes import unreachable
+from .facts import Answer
+from .route import EndpointRoute, RoutedBackend
+
+ALLOWED_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TIMEOUT_SECONDS = 10.0
+BODY_BYTES = 2048
+SAMPLE_CHARS = 160
+MAX_REDIRECTS = 3
+USER_AGENT = "phasegate (read-only acceptance check)"
+
+
+class ReadOnlyClient:
+    """An httpx client that reads public endpoints and refuses to send anything but GET, HEAD or OPTIONS."""
+
+    def __init__(self, route: EndpointRoute | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.route = route or EndpointRoute()
+        transport = httpx.HTTPTransport(verify=self.route.ssl_context(), trust_env=False)
+        if self.route.resolve:  # the sandbox's hosts on loopback (the TLS name stays the URL's host)
+            transport._pool = httpcore.ConnectionPool(ssl_context=self.route.ssl_context(),
+                                                      network_backend=RoutedBackend(self.route))
+        self._http = httpx.Client(transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=False,
+                                  trust_env=False, headers={"User-Agent": USER_AGENT},
+                                  cookies=httpx.Cookies(CookieJar(DefaultCookiePolicy(allowed_domains=[]))))
+        self.requests_made = 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "ReadOnlyClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def read(self, method: str, url: str, headers: dict | None = None) -> Answer:
+        """One answer to ``method url`` (same-origin redirects followed): its status, the headers judges read,
+        a redacted sample of its body. Raises Unreachable (one line) when no answer came."""
+        check_method(method)
+        seen = [url]
+        while True:
+            answer = self._once(method, seen[-1], headers or {})
+            location = answer.headers.get("location")
+            if not (300 <= answer.status < 400 and location) or len(seen) > MAX_REDIRECTS:
+                return answer.with_redirects(tuple(seen[:-1]))
+            target = urljoin(seen[-1], location)
+            if not same_origin(url, target):  # never followed to another host: the answer is the redirect
+                return answer.with_redirects(tuple(seen[:-1]))
+            seen.append(target)
+
+    def _once(self, method: str, url: str, headers: dict) -> Answer:
+        check_method(method)
+        request = self._http.build_request(method, url, headers=headers)
+        if "authorization" in request.headers or "cookie" in request.headers:  # never, by construction
+            raise ValueError("the endpoint client sends no credentials")
+        self.requests_made += 1
+        try:
+            with self._http.stream(method, url, headers=headers) as response:
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) >= BODY_BYTES:
+                        break
+                return Answer.of(method, url, response.status_code, dict(response.headers),
+                                 redact.sample(body[:BODY_BYTES].decode("utf-8", "replace"), SAMPLE_CHARS))
+        except httpx.HTTPError as exc:
+            raise unreachable(_origin(url), exc) from None
+
+
+def check_method(method: str) -> None:
+    """Refuse, before it is sent, any method that is not GET, HEAD or OPTIONS."""
+    if method.upper() not in ALLOWED_METHODS or method != method.upper():
+        raise PermissionError(f"the endpoint client is read-only: {method!r} is not one of "
+                              f"{', '.join(sorted(ALLOWED_METHODS))}")
+
+
+def same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
