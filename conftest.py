@@ -6,6 +6,7 @@ pytest_plugins = [
     "phasegate.report.at_session_end",
     "steps.subject",
     "steps.service_vocabulary",
+    "steps.endpoint_steps",
     "steps.service_steps",
     "steps.environment_steps",
     "steps.database_steps",

@@ -53,6 +53,10 @@ class RunContext:
         self._sandbox = SandboxSession(api_key=key, needs=needs, **profile.sandbox_arguments()).__enter__()
         self._targets = Targets(self._sandbox.base_url, key, self._sandbox.database_route,
                                 self._sandbox.database_ready, self._sandbox.api_database_route)
+        if self._sandbox.endpoint_hosts:  # the sandbox's public endpoints: its hosts on loopback, its CA only
+            from ..endpoints import EndpointRoute
+
+            self._targets.endpoint_route = EndpointRoute(self._sandbox.endpoint_hosts, self._sandbox.endpoint_ca_file)
         return self._targets
 
     def client(self, needs: frozenset[str]):
@@ -110,6 +114,7 @@ class Targets:
         self.api_url, self._api_key, self.database_route = api_url, api_key, database_route
         self.api_database_route = api_database_route  # the sandbox's route to the API's database, like the worker's
         self.database_ready = database_ready  # the sandbox builds its database while Render is read
+        self.endpoint_route = None  # public endpoints: DNS and the system's trust store, unless the sandbox says
         redact.register(api_key)
 
     def api_key(self) -> str:

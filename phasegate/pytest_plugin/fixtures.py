@@ -46,7 +46,8 @@ def snapshot(profile, targets, pytestconfig):
         profile = profile.with_routes(context(pytestconfig).sandbox.role_url)
     try:
         snapshot = take(profile, client, pytestconfig.stash[NEEDS], database_route=targets.database_route,
-                        database_ready=targets.database_ready, api_database_route=targets.api_database_route)
+                        database_ready=targets.database_ready, api_database_route=targets.api_database_route,
+                        endpoint_route=targets.endpoint_route)
     except TargetError as exc:  # no snapshot at all: every criterion is broken by this one cause
         raise whole_target(exc, "Render API") from None
     pytestconfig.stash[SNAPSHOT] = snapshot

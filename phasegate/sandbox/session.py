@@ -8,11 +8,13 @@ one criterion it must fail and the criteria it necessarily affects as well.
 from __future__ import annotations
 
 import fcntl
+from pathlib import Path
 import json
 import subprocess
 import sys
 import threading
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError, TargetError
@@ -129,6 +131,10 @@ class SandboxSession:
         self._building: threading.Thread | None = None
         self._build_error: BaseException | None = None
         self._worker: subprocess.Popen | None = None  # the stand-in worker, for the round trip
+        self._endpoints = None  # the world's public endpoints (phasegate.sandbox.endpoints), when a criterion probes
+        self._endpoint_dir: tempfile.TemporaryDirectory | None = None
+        self.endpoint_hosts: dict[str, tuple[str, int]] = {}  # host -> where the run reaches it (loopback)
+        self.endpoint_ca_file: str | None = None  # the only CA the run trusts for them
 
     def __enter__(self) -> "SandboxSession":
         check_faults(self.faults_at, self.faults)
@@ -145,10 +151,27 @@ class SandboxSession:
             if not line.startswith("http"):
                 raise TargetError(f"the sandbox's Render simulator did not start: {line or 'no answer'}")
             self.base_url = line
+            self._start_endpoints()
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
+
+    def _start_endpoints(self) -> None:
+        """Serve the world's public endpoints over TLS on loopback, when a selected criterion probes one."""
+        if not any(need.startswith("probe ") for need in self.needs):
+            return
+        from .endpoints import EndpointServer
+
+        self._endpoint_dir = tempfile.TemporaryDirectory(prefix="phasegate-sandbox-tls-")
+        self._endpoints = EndpointServer(self.world["endpoints"], Path(self._endpoint_dir.name))
+        self.endpoint_hosts = self._endpoints.start()
+        self.endpoint_ca_file = str(self._endpoints.ca_file)
+
+    @property
+    def endpoint_refusals(self) -> list[str]:
+        """Methods the endpoint server was sent that it refuses (anything but GET, HEAD, OPTIONS): none, ever."""
+        return list(self._endpoints.refused) if self._endpoints is not None else []
 
     def _substitutions(self) -> dict[str, str]:
         """What the simulator puts in place of the world's placeholders: the database URLs and the keys."""
@@ -257,6 +280,12 @@ class SandboxSession:
 
     def __exit__(self, *exc) -> None:
         self._stop_worker()
+        if self._endpoints is not None:
+            self._endpoints.stop()
+            self._endpoints = None
+        if self._endpoint_dir is not None:
+            self._endpoint_dir.cleanup()
+            self._endpoint_dir = None
         if self._building is not None:
             self._building.join()
         _close_child(self._child)  # the simulator writes its request log and exits

@@ -450,7 +450,19 @@ def _reference() -> dict:
         "logs": {STAGING_ID: _worker_logs()},
         "notificationSettings": _notification_settings(),
         "database": {"variant": "compliant"},
+        "endpoints": _endpoints(),
     }
+
+
+API_HOST = "api-staging-x1c3.onrender.com"  # the API's serviceDetails.url, as Render reports it
+ENDPOINT_CANARY = "endpoint-body-CANARY-token-5f1e9a7c"  # in every response body: never written anywhere whole
+
+
+def _endpoints() -> dict:
+    """What the services answer on their public addresses (phasegate.sandbox.endpoints serves it over TLS)."""
+    hosts = [API_HOST, "staging.uploads.example.com", "upload-web-staging.onrender.com"]
+    return {"hosts": hosts, "paths": {"/healthz": 200, "/": 200}, "cors": ["https://staging.uploads.example.com"],
+            "certificate": {"days": 90, "names": hosts}, "reachable": True, "secret": ENDPOINT_CANARY}
 
 
 def _reference_services() -> list[dict]:
@@ -995,6 +1007,19 @@ _SPECS += [
     ("P5-04", "P5-04", "the API's DATABASE_URL names another database host", _p5_04),
     ("P5-08", "P5-08", "the API says SENTRY_ENVIRONMENT=production", _p5_08),
     ("P5-08-project", "P5-08", "the API and the worker report to two different Sentry projects", _p5_08_project),
+    ("P5-09", "P5-09", "the API answers its health check path /healthz with 503",
+     lambda w: w["endpoints"]["paths"].update({"/healthz": 503})),
+    ("P5-10", "P5-10", f"the certificate {API_HOST} presents expires in 7 days",
+     lambda w: w["endpoints"]["certificate"].update(days=7)),
+    ("P5-10-wrong-name", "P5-10", f"the certificate {API_HOST} presents names only the web frontend's hosts",
+     lambda w: w["endpoints"]["certificate"].update(names=w["endpoints"]["hosts"][1:])),
+    ("P5-11", "P5-11", "the API's CORS allows no origin: a preflight from the web frontend gets no "
+     "Access-Control-Allow-Origin", lambda w: w["endpoints"].update(cors=[])),
+    ("P5-12", "P5-12", "the API's CORS allows every origin (Access-Control-Allow-Origin: *)",
+     lambda w: w["endpoints"].update(cors=["*"])),
+    ("endpoint-unreachable", {"P5-09": "broken", "P5-10": "broken", "P5-11": "broken", "P5-12": "broken"},
+     "nothing listens where the public addresses lead (connection refused): the endpoint criteria are broken, "
+     "never failed", lambda w: w["endpoints"].update(reachable=False)),
 ]
 
 
@@ -1157,7 +1182,8 @@ criterion of a ``P4-01`` world also breaks the rest, said in its tests)."""
 
 # World -> criteria its one mistake necessarily changes as well (broken or failed): an API whose
 # DATABASE_URL names another host (P5-04) cannot open its own session there (P5-05 broken).
-ALSO_AFFECTS: dict[str, tuple[str, ...]] = {"P5-04": ("P5-05",)}
+# A certificate that does not name the API's host also leaves its HTTPS answers unread (TLS refuses the host).
+ALSO_AFFECTS: dict[str, tuple[str, ...]] = {"P5-04": ("P5-05",), "P5-10-wrong-name": ("P5-09", "P5-11", "P5-12")}
 
 DESCRIPTIONS = {name: description for name, _, description, _ in _SPECS}
 """World name -> one line on what it changes from the reference deployment (``phasegate sandbox worlds``)."""
