@@ -40,24 +40,27 @@ class RunContext:
         return self._profile
 
     def targets(self, needs: frozenset[str]) -> "Targets":
-        if self._targets is not None:
-            return self._targets
+        if self._targets is None:
+            self._targets = self._start(needs)
+        if self._sandbox is not None and self._targets.endpoint_route is None and any(
+                need.startswith("probe ") for need in needs):  # its public endpoints: its hosts on loopback, its CA
+            from ..endpoints import EndpointRoute
+
+            self._targets.endpoint_route = EndpointRoute(self._sandbox.start_endpoints(),
+                                                         self._sandbox.endpoint_ca_file)
+        return self._targets
+
+    def _start(self, needs: frozenset[str]) -> "Targets":
         profile = self.profile()
         if not profile.sandbox:
-            self._targets = Targets(profile.render_api_url, profile.render_api_key.reveal(), None, None)
-            return self._targets
+            return Targets(profile.render_api_url, profile.render_api_key.reveal(), None, None)
         from ..sandbox.session import SandboxSession
 
         # The sandbox accepts the profile's key when one is given (leak tests use a canary), else a random one.
         key = profile.render_api_key.reveal() if profile.render_api_key else "rnd_sandbox_" + secrets.token_hex(12)
         self._sandbox = SandboxSession(api_key=key, needs=needs, **profile.sandbox_arguments()).__enter__()
-        self._targets = Targets(self._sandbox.base_url, key, self._sandbox.database_route,
-                                self._sandbox.database_ready, self._sandbox.api_database_route)
-        if self._sandbox.endpoint_hosts:  # the sandbox's public endpoints: its hosts on loopback, its CA only
-            from ..endpoints import EndpointRoute
-
-            self._targets.endpoint_route = EndpointRoute(self._sandbox.endpoint_hosts, self._sandbox.endpoint_ca_file)
-        return self._targets
+        return Targets(self._sandbox.base_url, key, self._sandbox.database_route, self._sandbox.database_ready,
+                       self._sandbox.api_database_route)
 
     def client(self, needs: frozenset[str]):
         if self._client is None:

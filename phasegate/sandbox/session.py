@@ -151,22 +151,23 @@ class SandboxSession:
             if not line.startswith("http"):
                 raise TargetError(f"the sandbox's Render simulator did not start: {line or 'no answer'}")
             self.base_url = line
-            self._start_endpoints()
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
 
-    def _start_endpoints(self) -> None:
-        """Serve the world's public endpoints over TLS on loopback, when a selected criterion probes one."""
-        if not any(need.startswith("probe ") for need in self.needs):
-            return
+    def start_endpoints(self) -> dict[str, tuple[str, int]]:
+        """Serve the world's public endpoints over TLS on loopback (once; when a selected criterion probes one):
+        where the run reaches each host. ``endpoint_ca_file`` is then the one CA the run trusts for them."""
+        if self._endpoints is not None:
+            return self.endpoint_hosts
         from .endpoints import EndpointServer
 
         self._endpoint_dir = tempfile.TemporaryDirectory(prefix="phasegate-sandbox-tls-")
         self._endpoints = EndpointServer(self.world["endpoints"], Path(self._endpoint_dir.name))
         self.endpoint_hosts = self._endpoints.start()
         self.endpoint_ca_file = str(self._endpoints.ca_file)
+        return self.endpoint_hosts
 
     @property
     def endpoint_refusals(self) -> list[str]:
