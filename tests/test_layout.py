@@ -29,7 +29,7 @@ FLOW = (
     ("base",),                      # helpers every layer may use; they import only each other
     ("canary_payload",),            # the canary's payload templates, checked when a profile loads
     ("profile", "catalogue"),       # the two inputs: where (the target) and what (the criteria, claims, waivers)
-    ("render", "database"),         # the two readers of the outside world
+    ("render", "database", "endpoints"),  # the readers of the outside world (endpoints: public addresses, read-only)
     ("snapshot", "canary"),         # one read of one instant; the one writer (Phase 5's round trip)
     ("judges",),                    # pure functions over the snapshot
     ("record",),                    # the run folder's format: the run writes through it, the report reads it back
@@ -58,6 +58,7 @@ PLACES = {
     "phasegate.catalogue": "catalogue",
     "phasegate.render": "render",
     "phasegate.database": "database",
+    "phasegate.endpoints": "endpoints",
     "phasegate.snapshot": "snapshot",
     "phasegate.canary": "canary",
     "phasegate.judges": "judges",

@@ -18,13 +18,16 @@ PHASE5 = ("-m", "staging", "--env", "sandbox", "--phase", "phase5")
 READINESS = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-05", "P5-06", "P5-07", "P5-08"}
 THROUGH_THE_POOLER = {"PHASEGATE_SANDBOX_POOLER": "1"}
 ROUND_TRIP = {"P5-20", "P5-21"}  # opt-in (--active): skipped here, proven in test_round_trip.py
-SKIPPED = {cid: "skipped" for cid in ROUND_TRIP}
+ENDPOINTS = {"P5-09", "P5-10", "P5-11", "P5-12"}  # the API's public endpoints: their worlds in test_endpoints.py
+# What a whole Phase 5 run judges beside the readiness criteria: the round trip skipped, the endpoints passed
+# (no readiness world touches the API's public endpoints).
+SKIPPED = {**{cid: "skipped" for cid in ROUND_TRIP}, **{cid: "passed" for cid in ENDPOINTS}}
 
 
 def test_phase5_is_read_from_its_features():
     phase = load_phase(ROOT, "phase5")
     assert (phase.title, phase.prefix) == ("Phase 5", "P5")
-    assert set(phase.criteria) == READINESS | ROUND_TRIP
+    assert set(phase.criteria) == READINESS | ENDPOINTS | ROUND_TRIP
     assert phase.criteria["P5-01"].severity == "blocker" and phase.criteria["P5-04"].concern == "Service integration"
 
 
@@ -48,13 +51,13 @@ def test_a_phase5_run_names_its_phase(compliant_run):
     tmp, run = compliant_run
     [folder] = (tmp / "reports" / "sandbox").glob("*-phase5")
     record = json.loads((folder / "run.json").read_text())
-    assert record["phase"]["name"] == "phase5" and set(record["criteria"]) == READINESS | ROUND_TRIP
-    assert record["completeness"]["phase_criteria"] == sorted(READINESS | ROUND_TRIP)
+    assert record["phase"]["name"] == "phase5" and set(record["criteria"]) == READINESS | ENDPOINTS | ROUND_TRIP
+    assert record["completeness"]["phase_criteria"] == sorted(READINESS | ENDPOINTS | ROUND_TRIP)
     report = (folder / "completion-report.md").read_text()
     # The phase's own services (phase.yaml), not only the profile's worker.
     assert report.startswith("# SANDBOX — Phase 5 Readiness Report: upload-api-staging, upload-worker-staging (")
     assert "**Services**: `upload-api-staging`, `upload-worker-staging`" in report
-    assert "10 of 10 Phase 5 criteria were judged" in report and "skipped 2" in report and "P4-" not in report
+    assert "14 of 14 Phase 5 criteria were judged" in report and "skipped 2" in report and "P4-" not in report
     assert "API-Worker Communication: Ready for configuration — The API's database role" in report
     assert "not in this catalogue" not in report
     epics = {lb["value"] for r in run.results for lb in r["labels"] if lb["name"] == "epic"}
@@ -77,7 +80,7 @@ def test_violating_world_fails_exactly_its_phase5_criterion(tmp_path, name):
 
 def test_without_an_api_service_name_phase5_skips_with_the_reason(tmp_path):
     run = run_suite(tmp_path, *PHASE5, env={"RENDER_API_SERVICE_NAME": ""})
-    api = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-05", "P5-08"}
+    api = {"P5-01", "P5-02", "P5-03", "P5-04", "P5-05", "P5-08", "P5-09", "P5-11", "P5-12"}
     assert {run.outcomes[cid] for cid in api} == {"skipped"}, run.outcomes
     assert "RENDER_API_SERVICE_NAME is not set" in run.messages("P5-02")[0]
 

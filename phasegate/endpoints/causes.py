@@ -15,8 +15,11 @@ class Unreachable(TargetError):
 
 
 def unreachable(where: str, exc: BaseException) -> Unreachable:
-    """One line: what could not be reached and why, without the library's traceback."""
-    return Unreachable(f"cannot judge: {where} is unreachable from this runner: {reason(exc)}")
+    """One line: what could not be reached (or not trusted) and why, without the library's traceback."""
+    why = reason(exc)
+    if why.startswith("its certificate"):
+        return Unreachable(f"cannot judge: {where} answered, but {why}")
+    return Unreachable(f"cannot judge: {where} is unreachable from this runner: {why}")
 
 
 def reason(exc: BaseException) -> str:
