@@ -51,7 +51,7 @@ def service_answers(snapshot, profile, role, path, status):
     endpoints.answers_status(answer, int(status), link=target.dashboard_url)
 
 
-@then(parsers.re(r'the certificate of "(?P<host>[A-Za-z0-9.-]+)" is valid for at least (?P<days>\d+) days? '
+@then(parsers.re(r'the certificate of "(?P<host>[A-Za-z0-9.-]+)" is valid for at least (?P<days>\d+) days '
                  r'and names it'))
 @reads("probe TLS {host}")
 def certificate_valid(snapshot, host, days):

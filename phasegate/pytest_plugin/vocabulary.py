@@ -87,7 +87,11 @@ def _reads_in_words(declared) -> str:
     own, others, sessions = [], [], []
     for part in declared.parts:
         whose, _, name = part.rpartition(":")
-        if name in _OTHER_PARTS and not whose:
+        if part.startswith("probe TLS "):  # a public endpoint, read-only (phasegate.endpoints.probe)
+            sessions.append(f"the certificate `{part[len('probe TLS '):]}` presents (a TLS handshake, nothing sent)")
+        elif part.startswith("probe "):
+            sessions.append(f"the public endpoint `{part[len('probe '):]}` (GET, HEAD, OPTIONS only)")
+        elif name in _OTHER_PARTS and not whose:
             sessions.append(_OTHER_PARTS[name])
         elif whose:
             others.append(f"`{name}` of the service whose role it names" if "{" in whose else

@@ -84,31 +84,42 @@ def snapshot_evidence(snapshot) -> dict:
                 "search_path": list(facts.search_path_effective),
             }
     if snapshot.api_database_source is not None:
-        api_facts = snapshot.api_database
-        data["api_database"] = {
-            "source": snapshot.api_database_source,
-            "url": api_facts.target.describe() if api_facts is not None else None,
-            "error": str(snapshot.api_database_error) if snapshot.api_database_error else None,
-            "pooling": api_facts.pooling if api_facts is not None else None,
-            "identity": snapshot.api_database_identity,
-        }
-        if api_facts is not None:  # what a diff between runs should see: what the API's role may do
-            queue = api_facts.queue_table
-            data["api_database"]["grants"] = {
-                "role": api_facts.current_user,
-                "member_of": sorted(api_facts.role.get("member_of") or []),
-                "queue": {k: queue.get(k) for k in ("schema_usage", "insert")},
-                "id_sequences": [f"{s['column']}: {s['kind']}, USAGE {s['usage']}" for s in queue["id_sequences"]],
-                "production_schema_usage": api_facts.production_schema_usage,
-                "production_table_privileges": sorted(
-                    f"{g.get('privilege')} on {g.get('table')}" for g in api_facts.production_table_privileges),
-                "production_doors": sorted(f"{d['kind']} {d['object']}" for d in api_facts.production_doors),
-            }
-    if snapshot.endpoints or snapshot.endpoint_errors:  # a body only as a redacted sample (endpoints.facts)
-        data["endpoints"] = {need[len("probe "):]: fact.evidence() for need, fact in sorted(snapshot.endpoints.items())}
-        data["endpoints"].update({need[len("probe "):]: {"error": str(error)}
-                                  for need, error in sorted(snapshot.endpoint_errors.items())})
+        data["api_database"] = _api_database(snapshot)
+    if snapshot.endpoints or snapshot.endpoint_errors:
+        data["endpoints"] = endpoints_evidence(snapshot)
     return data
+
+
+def _api_database(snapshot) -> dict:
+    """The API's read-only session as evidence: where, how pooled, and what its role may do."""
+    api_facts = snapshot.api_database
+    session = {
+        "source": snapshot.api_database_source,
+        "url": api_facts.target.describe() if api_facts is not None else None,
+        "error": str(snapshot.api_database_error) if snapshot.api_database_error else None,
+        "pooling": api_facts.pooling if api_facts is not None else None,
+        "identity": snapshot.api_database_identity,
+    }
+    if api_facts is not None:  # what a diff between runs should see: what the API's role may do
+        queue = api_facts.queue_table
+        session["grants"] = {
+            "role": api_facts.current_user,
+            "member_of": sorted(api_facts.role.get("member_of") or []),
+            "queue": {k: queue.get(k) for k in ("schema_usage", "insert")},
+            "id_sequences": [f"{s['column']}: {s['kind']}, USAGE {s['usage']}" for s in queue["id_sequences"]],
+            "production_schema_usage": api_facts.production_schema_usage,
+            "production_table_privileges": sorted(
+                f"{g.get('privilege')} on {g.get('table')}" for g in api_facts.production_table_privileges),
+            "production_doors": sorted(f"{d['kind']} {d['object']}" for d in api_facts.production_doors),
+        }
+    return session
+
+
+def endpoints_evidence(snapshot) -> dict:
+    """What each probe read (a body only as a redacted sample: endpoints.facts), or why it could not."""
+    found = {need[len("probe "):]: fact.evidence() for need, fact in sorted(snapshot.endpoints.items())}
+    found.update({need[len("probe "):]: {"error": str(error)} for need, error in sorted(snapshot.endpoint_errors.items())})
+    return found
 
 
 def _service_fields(service: Service) -> dict:
