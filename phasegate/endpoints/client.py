@@ -14,12 +14,11 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-import httpcore
 
 from .. import redact
 from .causes import unreachable
 from .facts import Answer
-from .route import EndpointRoute, RoutedBackend
+from .route import EndpointRoute
 
 ALLOWED_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TIMEOUT_SECONDS = 10.0
@@ -34,12 +33,11 @@ class ReadOnlyClient:
 
     def __init__(self, route: EndpointRoute | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
         self.route = route or EndpointRoute()
-        transport = httpx.HTTPTransport(verify=self.route.ssl_context(), trust_env=False)
-        if self.route.resolve:  # the sandbox's hosts on loopback (the TLS name stays the URL's host)
-            transport._pool = httpcore.ConnectionPool(ssl_context=self.route.ssl_context(),
-                                                      network_backend=RoutedBackend(self.route))
-        self._http = httpx.Client(transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=False,
-                                  trust_env=False, headers={"User-Agent": USER_AGENT},
+        # A routed (sandbox) client keeps no connection alive: hosts that share a loopback address must each
+        # get their own TLS handshake, under their own name.
+        limits = httpx.Limits(max_keepalive_connections=0) if self.route.resolve else httpx.Limits()
+        self._http = httpx.Client(verify=self.route.ssl_context(), timeout=httpx.Timeout(timeout), limits=limits,
+                                  follow_redirects=False, trust_env=False, headers={"User-Agent": USER_AGENT},
                                   cookies=httpx.Cookies(CookieJar(DefaultCookiePolicy(allowed_domains=[]))))
         self.requests_made = 0
 
@@ -72,18 +70,32 @@ class ReadOnlyClient:
         request = self._http.build_request(method, url, headers=headers)
         if "authorization" in request.headers or "cookie" in request.headers:  # never, by construction
             raise ValueError("the endpoint client sends no credentials")
+        self._route(request)
         self.requests_made += 1
         try:
-            with self._http.stream(method, url, headers=headers) as response:
+            response = self._http.send(request, stream=True)
+            try:
                 body = b""
                 for chunk in response.iter_bytes():
                     body += chunk
                     if len(body) >= BODY_BYTES:
                         break
-                return Answer.of(method, url, response.status_code, dict(response.headers),
-                                 redact.sample(body[:BODY_BYTES].decode("utf-8", "replace"), SAMPLE_CHARS))
+            finally:
+                response.close()
+            return Answer.of(method, url, response.status_code, dict(response.headers),
+                             redact.sample(body[:BODY_BYTES].decode("utf-8", "replace"), SAMPLE_CHARS))
         except httpx.HTTPError as exc:
             raise unreachable(_origin(url), exc) from None
+
+    def _route(self, request: httpx.Request) -> None:
+        """Send a request for a host the route maps (the sandbox's) to its address, with the URL's host still
+        in the Host header and as the TLS name (httpx's ``sni_hostname`` extension): the certificate is
+        checked against the name the criterion names, never the loopback address."""
+        host, port = request.url.host, request.url.port or (443 if request.url.scheme == "https" else 80)
+        address = self.route.address(host, port)
+        if address != (host, port):
+            request.url = request.url.copy_with(host=address[0], port=address[1])
+            request.extensions = {**request.extensions, "sni_hostname": host}
 
 
 def check_method(method: str) -> None:

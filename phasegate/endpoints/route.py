@@ -10,8 +10,6 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass, field
 
-import httpcore
-
 
 @dataclass(frozen=True)
 class EndpointRoute:
@@ -37,15 +35,3 @@ class EndpointRoute:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         return context
-
-
-class RoutedBackend(httpcore.SyncBackend):
-    """httpcore's network backend, connecting where the route says (the TLS name stays the URL's host)."""
-
-    def __init__(self, route: EndpointRoute) -> None:
-        self.route = route
-
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        address, real_port = self.route.address(host, port)
-        return super().connect_tcp(address, real_port, timeout=timeout, local_address=local_address,
-                                   socket_options=socket_options)
