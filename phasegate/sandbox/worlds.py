@@ -1138,6 +1138,7 @@ WEB_CLAIMS = {
     "web-jwt-secret": "JWT_SECRET is set on the static site",
     "web-domain-unverified": f"the custom domain {WEB_DOMAIN} is not verified",
     "web-api-health-check": "the API's health check path is /, not /healthz",
+    "web-unavailable": "the static site's address answers 503 to a GET of /",
 }
 _WEB_CHANGES: dict[str, Callable[[dict], None]] = {
     "compliant-web": lambda w: None,
@@ -1152,6 +1153,7 @@ _WEB_CHANGES: dict[str, Callable[[dict], None]] = {
     "web-jwt-secret": lambda w: _set_env(w, WEB_STAGING_ID, "JWT_SECRET", "web-staging-CANARY-jwt-8e8e"),
     "web-domain-unverified": lambda w: w["customDomains"][WEB_STAGING_ID][0].update(verificationStatus="unverified"),
     "web-api-health-check": lambda w: _api(w)["serviceDetails"].update(healthCheckPath="/"),
+    "web-unavailable": lambda w: w["endpoints"]["paths"].update({"/": 503}),
 }
 _SPECS += [
     (name, None, f"the web frontend {WEB_STAGING_NAME} (a static site) beside the API" +
