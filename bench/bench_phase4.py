@@ -33,7 +33,8 @@ with ``latency_ms`` injected into every Render response, ``--repeat`` times, and
     compliant-fleet-1000) under Render's real budget, enforced by the simulator (400 GETs
     per 60 s window, 429 once spent), default settings, no injected latency: GETs made,
     responses 429, and wall / (GETs / 400 per minute), the floor the budget itself sets.
-    Takes about five minutes; ``--no-budget`` leaves it out.
+    Takes about eight minutes (3,031 GETs: each staging worker's secret files are read for the
+    policy's forbidden-keys rule); ``--no-budget`` leaves it out.
 
 (e) Phase 4 + 5 together: one ``pytest -m staging`` judging both phases (the profile's
     ``PHASEGATE_PHASES``), as the nightly job runs them: wall time, Render GETs / distinct
@@ -150,7 +151,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency-ms", type=int, default=100, help="latency per Render response (default 100)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; medians are printed (default 3)")
-    parser.add_argument("--no-budget", action="store_true", help="leave out (d'), the five-minute run under Render's budget")
+    parser.add_argument("--no-budget", action="store_true", help="leave out (d'), the eight-minute run under Render's budget")
     opts = parser.parse_args()
 
     from phasegate.sandbox.postgres import SandboxPostgres

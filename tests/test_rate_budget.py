@@ -43,6 +43,8 @@ def test_a_fleet_larger_than_one_window_is_paced_with_zero_429s(tmp_path):
     assert statuses.count(429) == 0, statuses.count(429)
     gets = len(statuses)
     assert gets > 3 * BUDGET  # more than three windows' worth
+    # The forbidden-keys rule reads each background worker's own secret files (102 of the 103; the API is a web service).
+    assert sum(r["path"].endswith("/secret-files") for r in run.requests) == 102
     # Window arithmetic: the reads need ceil(GETs / budget) windows; all but the last are waited out.
     floor = (math.ceil(gets / BUDGET) - 1) * WINDOW_S
     assert floor <= wall <= floor + 20, (gets, floor, wall)

@@ -1,55 +1,69 @@
-"""Judgement of the environment-wide policy: every rule, for one service of the environment snapshot."""
+"""Judgement of the environment-wide policy: every rule, for one service of the environment snapshot.
+
+Each rule is judged by the judge the criteria use for it (one rule, one place): the branch by
+``service_field``, suspension by ``not_suspended``, ENVIRONMENT by ``env_equals``, shared secrets by
+``no_shared_secrets`` and each forbidden key by ``key_absent`` (the service's variables, its linked
+groups' and its own and its groups' secret files). The policy collects what they raise into one
+Violation, a line per broken rule in that judge's words.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from .env import SERVICE_URL_KEYS, same_name
+from ..errors import TargetError
+from .env import env_equals, key_absent, no_shared_secrets
+from .service import not_suspended, service_field
 from .violation import Violation
 
 if TYPE_CHECKING:
     from ..snapshot.environment import EnvironmentSnapshot
 
 
-def judge_service(env: EnvironmentSnapshot, name: str) -> list[str]:
-    """Every rule of the policy for one service: returns what was checked, raises on violations."""
-    policy = env.policy
-    target = env.services[name]
-    service = target.service  # NotJudgeable when the name is ambiguous
-    problems: list[str] = []
-    if service.branch != policy.branch:
-        problems.append(f"deploys from {service.branch!r}, not {policy.branch!r}")
-    if service.suspended != "not_suspended" or service.suspenders:
-        problems.append(f"is suspended ({service.suspended}, suspenders {list(service.suspenders)})")
-    settings = target.effective_env
-    environment = settings.get("ENVIRONMENT")
-    actual_env = environment.value.reveal() if environment is not None else "<not set>"
-    if actual_env != policy.environment:
-        problems.append(f"ENVIRONMENT is {actual_env!r}, not {policy.environment!r}")
+def rules(env: EnvironmentSnapshot, name: str) -> list[tuple[str, Callable[[], object]]]:
+    """(what the rule checks, in words; the judge that checks it) for one service of the environment."""
+    policy, target = env.policy, env.services[name]
+    kind = target.service.type or ""  # NotJudgeable when the name is ambiguous: no rule can be judged
     counterpart = env.counterparts.get(name)
+    forbidden = policy.forbidden.get(kind, ())
+    out: list[tuple[str, Callable[[], object]]] = [
+        (f"branch {policy.branch}", lambda: service_field(target, "branch", policy.branch)),
+        ("not suspended", lambda: not_suspended(target)),
+        (f"ENVIRONMENT={policy.environment}", lambda: env_equals(target, "ENVIRONMENT", policy.environment)),
+    ]
     if counterpart is not None:
-        counterpart.service  # noqa: B018 - ambiguous counterpart: not judgeable
-        theirs = counterpart.effective_env
-        shared = sorted(
-            key for key, setting in settings.items()
-            if key in theirs and not setting.plain and key not in SERVICE_URL_KEYS
-            and not setting.value.is_empty() and setting.value.digest == theirs[key].value.digest
-        )
-        if shared:
-            problems.append(f"shares {', '.join(shared)} with {counterpart.name} (same value)")
-    forbidden = policy.forbidden.get(service.type or "", ())
-    wanted = {f.upper() for f in forbidden}
-    held = sorted(k for k in settings if k.upper() in wanted)
-    # A linked group's secret file carries the key as well as a variable does.
-    held += sorted(f"{f.name} (secret file of env group {g.name})" for g in target.env_groups
-                   for f in g.secret_files if any(same_name(f.name, key) for key in forbidden))
-    if held:
-        problems.append(f"holds {', '.join(held)}, forbidden for a {service.type}")
-    if problems:
-        raise Violation(f"{name} breaks the environment policy ({policy.pattern})",
-                        "every rule of the policy holds", f"{len(problems)} rule(s) broken",
-                        link=service.dashboard_url, details=problems)
-    checked = [f"branch {policy.branch}", "not suspended", f"ENVIRONMENT={policy.environment}",
-               f"no secret shared with {counterpart.name}" if counterpart else "no production counterpart",
-               f"none of {', '.join(forbidden) or 'no keys'} (forbidden for {service.type})"]
+        out.append((f"no secret shared with {counterpart.name}", lambda: no_shared_secrets(target, counterpart)))
+    else:  # nothing to compare with: the rule holds by having no counterpart
+        out.append(("no production counterpart", lambda: None))
+    out += [(f"no {key} (forbidden for a {kind})", lambda key=key: key_absent(target, key)) for key in forbidden]
+    if not forbidden:
+        out.append((f"no key is forbidden for a {kind}", lambda: None))
+    return out
+
+
+def judge_service(env: EnvironmentSnapshot, name: str) -> list[str]:
+    """Every rule of the policy for one service: returns what was checked, raises on violations.
+
+    A rule that cannot be judged (a read failed, the counterpart is ambiguous) does not hide one that is
+    broken: the Violation names both. With none broken, the first such cause is raised (not judgeable).
+    """
+    policy = env.policy
+    checked, broken, unjudged = [], [], []
+    for label, judge in rules(env, name):
+        try:
+            judge()
+        except Violation as violation:
+            broken.append(violation.line)
+        except TargetError as exc:
+            unjudged.append((label, exc))
+        else:
+            checked.append(label)
+    if broken:
+        counterpart = env.counterparts.get(name)
+        where = f"{policy.pattern}; production counterpart {counterpart.name}" if counterpart else policy.pattern
+        details = broken + [f"not judged ({label}): {exc}" for label, exc in unjudged]
+        raise Violation(f"{name} breaks the environment policy ({where})", "every rule of the policy holds",
+                        f"{len(broken)} rule(s) broken", link=env.services[name].dashboard_url, details=details)
+    if unjudged:
+        raise unjudged[0][1]
     return checked

@@ -23,5 +23,11 @@ class Violation(AssertionError):
         if link:  # a database console link says so (ConsoleLink); else the service's Render dashboard
             lines.append(f"  {getattr(link, 'label', 'service') + ':':<10}{link}")
         super().__init__("\n".join(lines))
-        self.expected, self.actual, self.link = expected, actual, link
+        self.what, self.expected, self.actual, self.link, self.details = what, expected, actual, link, tuple(details)
+
+    @property
+    def line(self) -> str:
+        """The same judgement on one line: what a judge composing others (the policy) lists per broken rule."""
+        more = f" ({'; '.join(self.details)})" if self.details else ""
+        return f"{self.what}: expected {self.expected}, actual {self.actual}{more}"
 

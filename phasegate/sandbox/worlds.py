@@ -948,6 +948,10 @@ _SPECS: list[tuple[str, str | None, str, Callable[[dict], None] | None]] = [
     ("policy-forbidden-key-group-secret-file", "policy",
      "thumbnail-worker-staging receives JWT_SECRET as a secret file of its linked env group",
      lambda w: _thumbnail_group(w, [], [{"name": "JWT_SECRET", "content": "thumb-CANARY-grp-jwt-file-5f5f"}])),
+    ("policy-forbidden-key-own-secret-file", "policy",
+     "thumbnail-worker-staging holds JWT_SECRET as a secret file of its own (not of a group)",
+     lambda w: w["secretFiles"].setdefault(THUMBNAIL_STAGING_ID, []).append(
+         {"name": "jwt_secret.pem", "content": "thumb-CANARY-own-jwt-file-7b7b"})),
     ("policy-fleet-100-forbidden-key", "policy",
      "100 more staging workers and their counterparts; thumbnail-worker-staging holds JWT_SECRET",
      lambda w: (_fleet(w, 100), _set_env(w, THUMBNAIL_STAGING_ID, "JWT_SECRET", "thumb-CANARY-jwt-6a6a"))),

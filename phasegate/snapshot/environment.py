@@ -1,5 +1,8 @@
 """The environment's snapshot for the policy: every service a name pattern selects, with its counterpart.
 
+Per service: its effective environment (env vars, linked groups) and, when its type has forbidden keys,
+its own secret files; per counterpart, its effective environment only.
+
 The environment is read once, concurrently, through the run's single Render client (so a resource
 the phase's criteria also need is not read again), with the snapshot's own reads and its one rule
 for env-group links.
@@ -12,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from ..errors import TargetError
 from ..render import RenderClient, Service
-from .jobs import collect, links, submit_env
+from .jobs import SecretFilesJob, collect, links, submit_env
 from .progress import Progress, estimate_seconds
 from .model import ServiceSnapshot
 
@@ -50,7 +53,11 @@ def read_environment(policy, client: RenderClient) -> EnvironmentSnapshot:
     except TargetError as exc:
         groups_error = exc
     linked = {g.id for g in all_groups for t in targets if links(g, t.matches[0])}
-    reads, start = len(targets) + len(linked), client.request_count
+    # The forbidden-keys rule is key_absent's, which looks in the service's own secret files too: one more
+    # GET for each selected service of a type with forbidden keys (a counterpart is only compared, by env).
+    with_files = [t for t in services.values()
+                  if len(t.matches) == 1 and policy.forbidden.get(t.matches[0].type or "")]
+    reads, start = len(targets) + len(linked) + len(with_files), client.request_count
     progress = Progress("environment policy", reads, lambda: client.request_count - start)
     wait = estimate_seconds(reads, client.ratelimit_remaining)
     if wait:  # said once: a large environment is slow by Render's budget, not stuck
@@ -63,5 +70,7 @@ def read_environment(policy, client: RenderClient) -> EnvironmentSnapshot:
         details: dict = {}
         for target in targets:
             submit_env(pool, client, target, all_groups, details, jobs)
+        for target in with_files:
+            jobs.append(SecretFilesJob(target, pool.submit(client.list_secret_files, target.matches[0].id)))
         collect(targets, jobs, all_groups, details, groups_error)
     return EnvironmentSnapshot(policy, services, counterparts, client.request_count)
