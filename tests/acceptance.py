@@ -7,14 +7,18 @@ so a test here sees exactly what a person would see.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from phasegate.catalogue.criteria import CRITERION_TAG, load_phase
+from phasegate.sandbox.postgres import ENV_DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 _ORDER = ("passed", "skipped", "failed", "broken")
@@ -74,7 +78,8 @@ def suite_command(tmp_path: Path, *args: str, world: str | None = "compliant", f
     """The pytest command line and environment of one suite run (``cache``: keep pytest's cache in tmp)."""
     allure_dir = tmp_path / "allure-results"
     request_log = tmp_path / "requests.jsonl"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("RENDER_", "PHASEGATE_", "DB_"))}
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("RENDER_", "PHASEGATE_", "DB_")) or k == ENV_DATA_DIR}
     if world is not None:
         environ["PHASEGATE_SANDBOX_WORLD"] = world
     environ["PHASEGATE_SANDBOX_FAULTS"] = faults
@@ -92,12 +97,53 @@ def suite_command(tmp_path: Path, *args: str, world: str | None = "compliant", f
     return cmd, environ
 
 
+class _SuiteServer:
+    """One warm ``tests/suite_server.py`` per test process: each run is a process forked from it."""
+
+    _process: subprocess.Popen | None = None
+
+    @classmethod
+    def run(cls, cmd: list[str], environ: dict[str, str], out: Path, err: Path, timeout: float) -> int:
+        assert cmd[:3] == [sys.executable, "-m", "pytest"], cmd
+        if cls._process is None or cls._process.poll() is not None:
+            clean = {k: v for k, v in os.environ.items() if not k.startswith(("RENDER_", "PHASEGATE_", "DB_"))}
+            cls._process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "suite_server.py")], cwd=ROOT,
+                                            env=clean, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            atexit.register(cls._process.stdin.close)
+        request = {"argv": cmd[3:], "env": environ, "cwd": str(ROOT), "stdout": str(out), "stderr": str(err),
+                   "timeout": timeout}
+        cls._process.stdin.write(json.dumps(request) + "\n")
+        cls._process.stdin.flush()
+        reply = cls._process.stdout.readline()
+        if not reply:
+            raise RuntimeError("tests/suite_server.py ended; run one suite with PHASEGATE_TESTS_SUBPROCESS=1 to see why")
+        returncode = json.loads(reply)["returncode"]
+        if returncode == -9:
+            raise subprocess.TimeoutExpired(cmd, timeout)
+        return returncode
+
+
 def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", faults: str = "",
               env: dict[str, str] | None = None, timeout: float = 240, cache: bool = False) -> SuiteRun:
+    """One run of the acceptance suite, as ``python -m pytest`` would make it: in a process forked from a warm
+    interpreter (``PHASEGATE_TESTS_SUBPROCESS=1``: a new interpreter, as before)."""
     allure_dir = tmp_path / "allure-results"
+    started = time.monotonic()
     cmd, environ = suite_command(tmp_path, *args, world=world, faults=faults, env=env, cache=cache)
-    done = subprocess.run(cmd, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
-    run = SuiteRun(done.returncode, done.stdout, done.stderr, allure_dir, tmp_path / "requests.jsonl")
+    if os.environ.get("PHASEGATE_TESTS_SUBPROCESS") == "1" or not hasattr(os, "fork"):
+        done = subprocess.run(cmd, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
+        returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
+    else:
+        with tempfile.TemporaryDirectory(prefix="phasegate-suite-") as streams:
+            # The run's streams live outside tmp_path: a test may list its folder, or pass one not made yet.
+            out, err = Path(streams, "stdout"), Path(streams, "stderr")
+            returncode = _SuiteServer.run(cmd, environ, out, err, timeout)
+            stdout, stderr = out.read_text(errors="replace"), err.read_text(errors="replace")
+    if os.environ.get("PHASEGATE_TESTS_RUNLOG"):
+        with open(os.environ["PHASEGATE_TESTS_RUNLOG"], "a") as log:
+            log.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST", ""), "world": world, "args": list(args),
+                                  "seconds": round(time.monotonic() - started, 2)}) + "\n")
+    run = SuiteRun(returncode, stdout, stderr, allure_dir, tmp_path / "requests.jsonl")
     if allure_dir.is_dir():
         run.results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
     return run

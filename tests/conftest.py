@@ -7,12 +7,20 @@ every canary the tests make (``pw-CANARY-…``, a secret by name) before pytest 
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 
 import pytest
 
 from phasegate import redact
+from phasegate.sandbox.postgres import ENV_DATA_DIR, default_data_dir
+
+# Under pytest-xdist each worker has a PostgreSQL cluster of its own: a sandbox world's roles are cluster-wide,
+# so one cluster serves one world at a time, and two workers on one cluster would only take turns.
+if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get(ENV_DATA_DIR):
+    _shared = default_data_dir()
+    os.environ[ENV_DATA_DIR] = str(_shared.parent / os.environ["PYTEST_XDIST_WORKER"] / _shared.name)
 # A test run started in the background of a non-interactive shell (`cmd &`) inherits SIGINT ignored,
 # and an ignored signal stays ignored across exec: every suite the tests start would then shrug off
 # Ctrl-C, and the tests that interrupt a run would see it finish. Ctrl-C means Ctrl-C here.

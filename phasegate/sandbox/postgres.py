@@ -145,13 +145,19 @@ ALSO_AFFECTS: dict[str, tuple[str, ...]] = {
 _RUNNING_AGE = {"default": "1 minute", "P4-63": "2 hours"}
 
 
+ENV_DATA_DIR = "PHASEGATE_SANDBOX_PGDATA"
+
+
 def default_data_dir() -> Path:
-    """~/.cache/phasegate/pgdata-<uid> (XDG_CACHE_HOME honoured).
+    """``PHASEGATE_SANDBOX_PGDATA`` when set (a cluster of its own: sandboxes with different data directories run
+    side by side, e.g. parallel CI jobs on one machine); else ~/.cache/phasegate/pgdata-<uid> (XDG_CACHE_HOME honoured).
 
     As root with a private home (e.g. /root mode 700), /var/tmp/phasegate/pgdata-0 instead:
     pgserver makes every parent of the data directory traversable by its ``pgserver`` user
     (chmod o+rx up to /), and loosening /root is not a side effect a test may have.
     """
+    if os.environ.get(ENV_DATA_DIR):
+        return Path(os.environ[ENV_DATA_DIR]).expanduser()
     uid = os.getuid()
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     candidate = cache / "phasegate" / f"pgdata-{uid}"

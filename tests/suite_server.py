@@ -1,0 +1,95 @@
+"""A warm Python that runs ``python -m pytest`` for the tests, one forked process per run.
+
+Most of a sandbox run's wall time on a small machine is the interpreter starting and importing
+pytest, pytest-bdd, Allure, httpx, psycopg and phasegate. This server imports them once, then for
+each request forks: the child is a fresh process in every way a test can observe (its own
+environment, working directory, standard streams, exit code, process state), and exits with
+``python -m pytest``'s code. The parent never runs a test, starts no thread and configures nothing,
+so every child starts from the same clean state.
+
+Protocol: one JSON request per line on stdin (``argv``, ``env``, ``cwd``, ``stdout``, ``stderr``: file
+paths, ``timeout``: seconds), one JSON reply per line on stdout (``returncode``: the child's exit
+code, or minus the signal that ended it; ``-9`` after a timeout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+
+# What every run imports; importing it here is the whole point of the server.
+import _pytest.config  # noqa: F401
+import allure_commons  # noqa: F401
+import allure_pytest_bdd  # noqa: F401
+import httpx  # noqa: F401
+import psycopg  # noqa: F401
+import pytest
+import pytest_bdd  # noqa: F401
+
+import phasegate.pytest_plugin.fixtures  # noqa: F401
+import phasegate.pytest_plugin.hooks  # noqa: F401
+import phasegate.report.at_session_end  # noqa: F401
+
+
+def _child(request: dict) -> None:
+    """Become ``python -m pytest ARGV`` in the request's environment and folder; never returns."""
+    code = 1
+    try:
+        os.setpgid(0, 0)  # a timeout ends the run and whatever it started
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        sys.path[0] = request["cwd"]  # as `python -m` puts the working directory first
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+            os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.argv = [pytest.__file__, *request["argv"]]
+        code = pytest.console_main()
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:  # noqa: BLE001 - reported on the run's stderr, as an interpreter would
+        import traceback
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - a closed stream has nothing left to say
+                pass
+        os._exit(code)
+
+
+def _wait(pid: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            return -9
+        time.sleep(0.005)
+
+
+def main() -> None:
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(request)
+        reply = {"returncode": _wait(pid, float(request.get("timeout", 240)))}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
