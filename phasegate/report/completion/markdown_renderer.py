@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .document import LEDGER_MARK, Code, Doc, Link, Status, Verdict
+from .document import LEDGER_MARK, Anchor, Code, Doc, Link, Status, Verdict
 
 MD_MARK = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖",
            "pending": "⏳"}
@@ -15,6 +15,8 @@ def _md_inline(parts) -> str:
             out.append(f"[{part.text}]({part.href})")
         elif isinstance(part, Code):
             out.append(f"`{part.text}`")
+        elif isinstance(part, Anchor):
+            out.append(f'<a id="{part.id}"></a>')
         elif isinstance(part, Status):
             out.append(f"{MD_MARK.get(part.word, '?')} **{part.word}**")
         elif isinstance(part, Verdict):
