@@ -72,7 +72,7 @@ def test_needs_attention_comes_first_and_each_link_lands_on_its_criterion(report
     assert re.findall(r"^## (.+)$", md, re.M)[0] == "Needs attention"
     block = md.split("## Needs attention", 1)[1].split("\n## ", 1)[0]
     assert sorted(re.findall(r"^- ❌ \*\*(?:failed|broken)\*\* \[(P4-\d\d)\]", block, re.M)) == bad
-    assert "Fix: " in block
+    assert "**Fix:** " in block
     page = (report / "completion-report.html").read_text()
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids)) and set(CATALOGUE) <= {i.upper() for i in ids}, "one anchor per criterion"

@@ -15,6 +15,7 @@ from .context import ReportContext
 from .document import Doc, Link, Status
 
 _REASON_CAP = 200  # characters: one line in the block; the whole message is at the criterion's entry
+_FIX_CAP = 360  # a fix cut short misleads: room for the catalogue's longest first sentence (P4-43's)
 
 
 def anchor_of(cid: str) -> str:
@@ -37,16 +38,18 @@ def reason(result: Result) -> str:
     first = re.sub(rf"^{re.escape(result.id)} (violated|failed|broken):\s*", "", first)
     fields = dict(re.match(r"\s*(expected|actual):\s*(.*)$", ln).groups() for ln in rest
                   if re.match(r"\s*(expected|actual):", ln))
-    if fields:  # what was found first: an expectation can be long, and the cap must not cut the finding
-        first += f": {fields.get('actual', '?')} (expected {_cap(fields.get('expected', '?'), 80)})"
-    return _cap(first)
+    if not fields:
+        return _cap(first)
+    # What was found first: an expectation can be long, and its cap must not cut the finding.
+    found = _cap(f"{first}: {fields.get('actual', '?')}", 160)
+    return f"{found} (expected {_cap(fields.get('expected', '?'), 80)})"
 
 
 def _fix(ctx: ReportContext, result: Result) -> str:
     """The catalogue's ``Fix:`` paragraph, its first sentence (the entry below has the rest)."""
     criterion = ctx.run.phase.criteria.get(result.id)
     text = criterion.fix if criterion else ""
-    return _cap(re.split(r"(?<=\.)\s", text, maxsplit=1)[0]) if text else ""
+    return _cap(re.split(r"(?<=\.)\s", text, maxsplit=1)[0], _FIX_CAP) if text else ""
 
 
 def _entry(doc: Doc, ctx: ReportContext, result: Result, word: str, why: str) -> None:
@@ -57,7 +60,7 @@ def _entry(doc: Doc, ctx: ReportContext, result: Result, word: str, why: str) ->
         parts.append(f" — {why}" + ("" if why.endswith((".", "…")) else "."))
     fix = _fix(ctx, result) if word in ("failed", "broken") else ""
     if fix:
-        parts.append(f" Fix: {fix}")
+        parts.append(f" **Fix:** {fix}")
     doc.li(*parts)
 
 
