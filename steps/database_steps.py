@@ -42,11 +42,12 @@ def db_link(service) -> str | None:
 
 
 def show(database, fact: str, scenario_criteria) -> None:
-    """Attach the SQL and rows of the fact a step judges, under its criterion's ID."""
-    cid = " ".join(scenario_criteria)
-    evidence.attach_json(f"{cid} SQL and rows", database.evidence_for(fact))
+    """Attach the SQL and rows of the fact a step judges, under its criterion's ID and the fact's name (one
+    criterion's steps read several facts: each file says which)."""
+    cid, what = " ".join(scenario_criteria), fact.replace("_", " ")
+    evidence.attach_json(f"{cid} SQL and rows: {what}", database.evidence_for(fact))
     if database.contradictions_for(fact):
-        evidence.attach_json(f"{cid} CONTRADICTING evidence", database.contradictions_for(fact))
+        evidence.attach_json(f"{cid} CONTRADICTING evidence: {what}", database.contradictions_for(fact))
 
 
 @then("the connection is encrypted unless the database is local")

@@ -29,7 +29,8 @@ def _judge_with_chart(worker, profile, kind, unit, scale):
     points, limit = judge_ops.usage(worker, kind)
     evidence.attach_svg(f"{kind} over the last hour against the limit",
                         charts.usage_chart(f"{worker.name}: {kind}", points, limit,
-                                           profile.metrics_threshold_percent, unit, scale))
+                                           profile.metrics_threshold_percent, unit, scale,
+                                           quantity=("CPU" if kind == "cpu" else kind) + " used"))
     judge_ops.under_threshold(worker, kind, profile.metrics_threshold_percent, unit, scale)
 
 

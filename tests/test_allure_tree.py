@@ -5,11 +5,13 @@ beside epic / feature / story), each once: allure-pytest-bdd adds no suite label
 label only when none is set. Headless Chromium then opens each run's single-file Allure HTML,
 expands its tree and finds every criterion's results under phase > concern > criterion; the same
 results without those labels (the tree before: one "features" node, then folders) fail the check.
+The same run's completion reports name each criterion's evidence files apart.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -93,3 +95,17 @@ def test_the_tree_check_fails_on_results_without_suite_labels(folders, tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     [line] = [ln for ln in done.stdout.splitlines() if ln.startswith("allure tree:")]
     assert "1 top node(s) (features)" in line and "WRONG: Phase 4 > " in line, line
+
+
+@pytest.mark.parametrize("phase", ["phase4", "phase5"])
+def test_no_criterion_links_two_evidence_files_by_the_same_name(folders, phase):
+    """Rows of one Scenario Outline, and the facts one scenario reads, attach files of the same kind: the completion
+    report names each by what tells it apart (the row, the fact), so a signer knows which link to open."""
+    md = (folders[phase] / "completion-report.md").read_text()
+    lines = [ln for ln in md.splitlines() if " · evidence: " in ln]
+    assert lines
+    for line in lines:
+        names = re.findall(r"\[([^\]]+)\]\(allure-results/", line.split(" · evidence: ", 1)[1])
+        assert len(names) == len(set(names)), line
+    if phase == "phase4":
+        assert "(redacted) — variable WORKER_CONCURRENCY]" in md and "P4-43 SQL and rows: key doors]" in md

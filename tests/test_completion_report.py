@@ -1,8 +1,11 @@
-"""The completion report is made for the signer: each criterion once, in the seed's sections; status as a word with
-its mark; evidence named by what it holds; charts inline; messages keep their lines; tables fit in a real browser."""
+"""The completion report is made for the signer: what needs attention first, each link landing on its criterion; each
+criterion once, in the seed's sections; status as a word with its mark; evidence named by what it holds; charts inline,
+with labelled axes, the threshold and the peak; messages keep their lines; tables fit in a real browser."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shutil
 import subprocess
@@ -57,6 +60,42 @@ def test_evidence_links_are_named_by_what_they_hold(report):
     assert not [t for t, _ in labels if re.fullmatch(r"evidence( \d+)?", t)]
     assert not [h for _, h in labels if h.endswith("-result.json")], "no link to Allure's result JSON"
     assert "P4-43 SQL and rows" in md and "Secrets compared by keyed fingerprint" in md
+
+
+def test_needs_attention_comes_first_and_each_link_lands_on_its_criterion(report):
+    """The failed and broken criteria of the run (run.json's outcomes) are listed before every other section, and each
+    link of the page lands on an element of the page: the criterion's entry."""
+    outcomes = json.loads((report / "run.json").read_text())["criteria"]
+    bad = sorted(cid for cid, c in outcomes.items() if c["outcome"] in ("failed", "broken"))
+    assert bad == ["P4-08", "P4-62"]
+    md = (report / "completion-report.md").read_text()
+    assert re.findall(r"^## (.+)$", md, re.M)[0] == "Needs attention"
+    block = md.split("## Needs attention", 1)[1].split("\n## ", 1)[0]
+    assert sorted(re.findall(r"^- ❌ \*\*(?:failed|broken)\*\* \[(P4-\d\d)\]", block, re.M)) == bad
+    assert "**Fix:** " in block
+    page = (report / "completion-report.html").read_text()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) and set(CATALOGUE) <= {i.upper() for i in ids}, "one anchor per criterion"
+    targets = re.findall(r'href="#([^"]+)"', page)
+    assert set(targets) >= {c.lower() for c in bad} and set(targets) <= set(ids)
+    assert re.search(r'<li id="p4-08"><span class="st st-failed">', page), "the entry itself carries the id"
+
+
+def _chart(page: str, kind: str) -> str:
+    for alt, data in ((a, d) for d, a in re.findall(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" '
+                                                    r'alt="([^"]+)"', page)):
+        if alt.startswith(kind):
+            return base64.b64decode(data).decode()
+    raise AssertionError(f"no {kind} chart")
+
+
+def test_charts_label_their_axes_and_draw_the_threshold_and_the_peak(report):
+    page = (report / "completion-report.html").read_text()
+    for kind, axis in (("memory", "memory used (GiB)"), ("cpu", "CPU used (CPU)")):
+        svg = _chart(page, kind)
+        assert axis in svg and "time (UTC)" in svg, kind
+        assert re.search(r'stroke-dasharray="[^"]+"/>\s*<text[^>]*>80 % threshold \(\d', svg), kind
+        assert re.search(r">peak \d+\.\d\d \S+ = \d+ % of the limit at \d{4}-", svg), kind
 
 
 def test_charts_are_shown_inline_and_messages_keep_their_lines(report):

@@ -4,7 +4,9 @@ The golden files were written by the code that held the catalogue in Python (bef
 features became the catalogue); ``PHASEGATE_WRITE_GOLDEN=1`` rewrites them, which a change
 to Phase 4's outputs must do deliberately. The one such change so far: the Allure labels'
 last column, each result's parentSuite > suite > subSuite (the Allure tree by phase, concern,
-criterion), added with those labels; every earlier column is as it was.
+criterion), added with those labels; every earlier column is as it was. The report's own, since: a
+*Needs attention* block under the status (the failed and broken criteria, each linked to its entry) and an
+explicit anchor on every criterion's line.
 """
 
 from __future__ import annotations

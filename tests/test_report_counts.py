@@ -1,5 +1,5 @@
-"""Every count of the completion report equals the list it counts (read off the golden Phase 4 reports), and its IDs
-never wrap."""
+"""Every count of the completion report equals the list it counts (read off the golden Phase 4 reports), its
+*Needs attention* block lists exactly the failed and broken criteria, and its IDs never wrap."""
 
 from __future__ import annotations
 
@@ -37,3 +37,23 @@ def test_a_criterion_id_never_wraps_in_the_html_report():
 
     shown = _html_inline(["P4-43 failed; see **P5-05**"])
     assert shown == ('<span class="cid">P4-43</span> failed; see <strong><span class="cid">P5-05</span></strong>')
+
+
+def needs_attention(text: str) -> str:
+    return re.search(r"^## Needs attention\n(.*?)(?=^## )", text, re.S | re.M).group(1)
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.stem)
+def test_needs_attention_lists_exactly_the_failed_and_broken_criteria_before_every_section(path):
+    text = path.read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", text, re.M)
+    assert headings[0] == "Needs attention", "the first section a signer reads"
+    block = needs_attention(text)
+    listed = re.findall(r"^- ❌ \*\*(?:failed|broken)\*\* \[(P4-\d\d)\]\(#(p4-\d\d)\)", block, re.M)
+    assert all(cid.lower() == anchor for cid, anchor in listed)
+    below = text.split("## Needs attention", 1)[1].split("\n## ", 1)[1]
+    failed = re.findall(r"^- ❌ \*\*(?:failed|broken)\*\* (P4-\d\d) <a id=\"(p4-\d\d)\"></a>", below, re.M)
+    assert sorted(cid for cid, _ in listed) == sorted(cid for cid, _ in failed), "exactly the failed and broken"
+    assert {a for _, a in listed} <= {a for _, a in failed}, "each links to its entry below"
+    if not failed:
+        assert block.strip().splitlines()[0].startswith("No criterion failed or broke")

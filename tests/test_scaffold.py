@@ -123,7 +123,7 @@ def test_a_scaffolded_phase_runs_every_claim_pending_and_nothing_passes(pending_
     assert md.startswith("# SANDBOX — Phase 6 Completion Report: upload-api-staging, upload-worker-staging (")
     assert "**Services**: `upload-api-staging`, `upload-worker-staging`" in md
     for cid, claim in NEW.items():
-        assert f"- ⏳ **pending** {cid} {claim} — not yet executable" in md
+        assert f"- ⏳ **pending** {cid} <a id=\"{cid.lower()}\"></a>{claim} — not yet executable" in md
     assert "0 of 5 Phase 6 criteria were judged" in md and ", skipped 0, not run 0, pending 5." in md
     assert "11 claims: 3 judged by 3 criteria, 6 pending (5 criteria), 2 phase verdicts, 0 not verifiable" in md
     assert "| 23 | **Upload Flow**: Files uploaded through the API reach storage | P6-01 | … **pending** |" in md

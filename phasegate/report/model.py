@@ -35,6 +35,7 @@ class Evidence:
     label: str  # what the file holds: the attachment's name
     href: str  # relative to the run folder
     kind: str = ""  # its media type; image/* is shown inline in the completion report
+    row: str = ""  # the Examples row of the scenario that attached it ("variable WORKER_CONCURRENCY"), if any
 
 
 @dataclass
@@ -197,12 +198,14 @@ def _evidence_index(results_dir: Path, known: dict) -> dict[str, list[Evidence]]
         ids = sorted({lb.get("value") for lb in result.get("labels", [])
                       if lb.get("name") == "tag" and str(lb.get("value", "")) in known})
         found: list[Evidence] = []
+        # Several rows of one Scenario Outline attach files of the same name: the row tells them apart.
+        row = ", ".join(f"{p.get('name')} {p.get('value')}" for p in result.get("parameters") or [])
 
         def walk(node):
             for att in node.get("attachments") or []:
                 if att.get("source") and (results_dir / att["source"]).exists():
                     found.append(Evidence(att.get("name") or att["source"], f"{RESULTS}/{att['source']}",
-                                          str(att.get("type") or "")))
+                                          str(att.get("type") or ""), row))
             for step in node.get("steps") or []:
                 walk(step)
 

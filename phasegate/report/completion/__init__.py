@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..gate import assess
 from ..model import Run
+from .attention import needs_attention
 from .claims_sections import hand_written_line_by_line, ledger_of, not_applicable, not_verifiable
 from .closing import appendix as appendix_section
 from .closing import next_steps, sign_off
@@ -27,8 +28,9 @@ from .phase_sections import environment_policy, phase_sections, section_of
 
 __all__ = ["SECTIONS", "build_document", "render"]
 
-# The report, top to bottom: each builder appends its section (or nothing) to the document.
-SECTIONS = (title_line, run_facts, provenance, executive_summary, phase_sections, environment_policy,
+# The report, top to bottom: each builder appends its section (or nothing) to the document. What needs
+# attention comes right under the status, before the long sections, so a signer reads the problems first.
+SECTIONS = (title_line, run_facts, needs_attention, provenance, executive_summary, phase_sections, environment_policy,
             not_verifiable, not_applicable, hand_written_line_by_line, next_steps, sign_off, appendix_section)
 
 

@@ -5,8 +5,22 @@ from __future__ import annotations
 
 import base64
 
-from ..model import Result, Run
-from .document import Code, Doc, Image, Link, Status
+from ..model import Evidence, Result, Run
+from .attention import anchor_of
+from .document import Anchor, Code, Doc, Image, Link, Status
+
+
+def evidence_names(files: list[Evidence]) -> list[str]:
+    """Each file's name, unique within its criterion: a name several files share gets what tells them apart
+    (the Examples row that attached it), and a number where even that is shared."""
+    names = [ev.label for ev in files]
+    names = [f"{name} — {ev.row}" if ev.row and names.count(name) > 1 else name for name, ev in zip(names, files)]
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(f"{name} ({seen[name]} of {names.count(name)})" if names.count(name) > 1 else name)
+    return out
 
 
 def _evidence_parts(result: Result) -> list:
@@ -15,9 +29,9 @@ def _evidence_parts(result: Result) -> list:
     if not files:
         return []
     parts: list = [" · evidence: "]
-    for i, ev in enumerate(files):
+    for i, (ev, name) in enumerate(zip(files, evidence_names(files))):
         parts.extend([", "] if i else [])
-        parts.append(Link(ev.label, ev.href))
+        parts.append(Link(name, ev.href))
     return parts
 
 
@@ -36,7 +50,9 @@ def _images(run: Run, result: Result) -> list[Image]:
 
 def criterion_line(doc: Doc, result: Result, label: str | None = None, value=None, run: Run | None = None) -> None:
     """One criterion, once: status word and mark, ID, claim, value, evidence; its message and charts below."""
-    parts: list = [Status("pending" if result.pending else result.status), f" {result.id} "]
+    # The anchor follows the ID: "- ❌ **failed** P4-03 " stays the line's searchable start.
+    parts: list = [Status("pending" if result.pending else result.status), f" {result.id} ",
+                   Anchor(anchor_of(result.id))]
     parts.append(label if label else result.title)
     if value is not None:
         parts.extend([": ", Code(str(value))])

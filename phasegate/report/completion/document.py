@@ -17,6 +17,14 @@ class Link:
 
 
 @dataclass
+class Anchor:
+    """Where a link inside the report lands (a criterion's entry): an explicit ``<a id>`` in Markdown, which
+    GitHub keeps; the ``id`` of the list item in HTML."""
+
+    id: str
+
+
+@dataclass
 class Code:
     text: str
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from .document import LEDGER_MARK, Code, Doc, Link, Status, Verdict
+from .document import LEDGER_MARK, Anchor, Code, Doc, Link, Status, Verdict
 
 # Marks every common font has (emoji fonts are often missing, and then show as empty boxes).
 HTML_MARK = {"passed": "✓", "failed": "✗", "broken": "✗", "waived": "!", "skipped": "–", "not run": "·",
@@ -37,7 +37,10 @@ def _html_inline(parts) -> str:
     out = []
     for part in parts if isinstance(parts, list) else [parts]:
         if isinstance(part, Link):
-            out.append(f'<a href="{html.escape(part.href, quote=True)}">{html.escape(part.text)}</a>')
+            text = _CRITERION_ID.sub(r'<span class="cid">\1</span>', html.escape(part.text))
+            out.append(f'<a href="{html.escape(part.href, quote=True)}">{text}</a>')
+        elif isinstance(part, Anchor):
+            continue  # the list item carries the id (see _block)
         elif isinstance(part, Code):
             out.append(f"<code>{html.escape(part.text)}</code>")
         elif isinstance(part, Status):
@@ -76,7 +79,8 @@ def _block(block: tuple) -> list[str]:
         detail = f"<pre>{html.escape(block[2])}</pre>" if block[2] else ""
         images = "".join(f'<figure><img src="{image.data_uri}" alt="{html.escape(image.label, quote=True)}">'
                          f"<figcaption>{html.escape(image.label)}</figcaption></figure>" for image in block[3])
-        return [f"<li>{_html_inline(block[1])}{detail}{images}</li>"]
+        anchor = next((f' id="{html.escape(p.id, quote=True)}"' for p in block[1] if isinstance(p, Anchor)), "")
+        return [f"<li{anchor}>{_html_inline(block[1])}{detail}{images}</li>"]
     if kind == "table":
         return (["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in block[1]) + "</tr>"]
                 + ["<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row) + "</tr>" for row in block[2]]

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from .document import LEDGER_MARK, Code, Doc, Link, Status, Verdict
+import re
+
+from .document import LEDGER_MARK, Anchor, Code, Doc, Link, Status, Verdict
 
 MD_MARK = {"passed": "✅", "failed": "❌", "broken": "❌", "waived": "⚠", "skipped": "⏭", "not run": "➖",
            "pending": "⏳"}
+
+
+def _text(text: str) -> str:
+    """Plain text with a tag-like ``<`` escaped outside code spans: GitHub would take ``<the table>`` (a fix's
+    placeholder) for a tag and drop it; an autolink (``<ana@example.com>``) is left as it is."""
+    pieces = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") else re.sub(r"<(?=/?[A-Za-z][A-Za-z0-9-]*[\s/>])", r"\\<", p) for p in pieces)
 
 
 def _md_inline(parts) -> str:
@@ -15,13 +24,15 @@ def _md_inline(parts) -> str:
             out.append(f"[{part.text}]({part.href})")
         elif isinstance(part, Code):
             out.append(f"`{part.text}`")
+        elif isinstance(part, Anchor):
+            out.append(f'<a id="{part.id}"></a>')
         elif isinstance(part, Status):
             out.append(f"{MD_MARK.get(part.word, '?')} **{part.word}**")
         elif isinstance(part, Verdict):
             mark = LEDGER_MARK.get(part.word)
             out.append((f"{mark} **{part.word}**" if mark else part.word) + part.note)
         else:
-            out.append(str(part))
+            out.append(_text(str(part)))
     return "".join(out)
 
 
