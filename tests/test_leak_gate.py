@@ -2,7 +2,8 @@
 
 Every secret of the run carries a canary: the Render API key, the digest key, the database
 password (``pw-CANARY-…``, set by the sandbox), every secret env var of both services,
-every env group value and secret file. Every artifact a person or CI could read — stdout,
+every env group value and secret file, every public endpoint's response body (both phases run).
+Every artifact a person or CI could read — stdout,
 stderr, the log file, JUnit XML, Allure results, the Allure HTML, the completion report,
 run.json, the manifest — is scanned for each canary raw, URL-encoded and base64-encoded.
 """
@@ -40,7 +41,9 @@ def full_run(tmp_path_factory):
     log_file, junit = tmp / "run.log", tmp / "junit.xml"
     run = run_suite(tmp, "-m", "staging", "--env", "sandbox", f"--report-dir={tmp / 'reports'}",
                     f"--junitxml={junit}", f"--log-file={log_file}", "--log-file-level=DEBUG",
-                    env={"RENDER_API_KEY": KEY, "PHASEGATE_DIGEST_KEY": DIGEST_KEY})
+                    env={"RENDER_API_KEY": KEY, "PHASEGATE_DIGEST_KEY": DIGEST_KEY,
+                         # Both phases: Phase 5 reads the public endpoints, whose bodies carry a canary.
+                         "PHASEGATE_PHASES": "phase4,phase5"})
     folder = next(p for p in (tmp / "reports" / "sandbox").iterdir() if p.is_dir())
     signoff = phasegate("signoff", folder, "--key", tmp / "no-key", "--signer", "Leak Gate <gate@example.com>",
                         env={"RENDER_API_KEY": KEY})
@@ -50,7 +53,10 @@ def full_run(tmp_path_factory):
 def test_the_run_really_ran_and_produced_every_artifact(full_run):
     run, tmp, folder, signoff = full_run
     assert run.returncode == 0, run.stdout
-    assert len(run.outcomes) >= 30 and set(run.outcomes.values()) == {"passed"}
+    opt_in = {"P5-20", "P5-21"}  # the canary round trip runs only with --active
+    assert len(run.outcomes) >= 60 and {run.outcomes[cid] for cid in opt_in} == {"skipped"}
+    assert {status for cid, status in run.outcomes.items() if cid not in opt_in} == {"passed"}, run.stdout
+    assert "P5-09" in run.outcomes  # the endpoints were read
     for name in ("completion-report.md", "completion-report.html", "manifest.json", "run.json",
                  "allure-report.html"):
         assert (folder / name).is_file(), name

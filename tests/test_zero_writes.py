@@ -99,7 +99,7 @@ def logged_cluster():
             # A new backend sees the reloaded configuration.
         with psycopg.connect(server.admin_url, autocommit=True) as conn:
             assert conn.execute("SHOW log_statement").fetchone()[0] == "all"
-        yield server, server.data_dir / "log", {"XDG_CACHE_HOME": folder}
+        yield server, server.data_dir / "log", {"XDG_CACHE_HOME": folder, postgres.ENV_DATA_DIR: str(server.data_dir)}
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -15,7 +15,7 @@ from .context import ReportContext
 from .document import Doc, Link, Status
 
 _REASON_CAP = 200  # characters: one line in the block; the whole message is at the criterion's entry
-_FIX_CAP = 360  # a fix cut short misleads: room for the catalogue's longest first sentence (P4-43's)
+_FIX_CAP = 360  # a fix cut short misleads: room for the catalogue's longest first sentence (the key doors')
 
 
 def anchor_of(cid: str) -> str:

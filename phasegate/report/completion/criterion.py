@@ -50,7 +50,7 @@ def _images(run: Run, result: Result) -> list[Image]:
 
 def criterion_line(doc: Doc, result: Result, label: str | None = None, value=None, run: Run | None = None) -> None:
     """One criterion, once: status word and mark, ID, claim, value, evidence; its message and charts below."""
-    # The anchor follows the ID: "- ❌ **failed** P4-03 " stays the line's searchable start.
+    # The anchor follows the ID: "- ❌ **failed** <ID> " stays the line's searchable start.
     parts: list = [Status("pending" if result.pending else result.status), f" {result.id} ",
                    Anchor(anchor_of(result.id))]
     parts.append(label if label else result.title)
