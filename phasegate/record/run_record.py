@@ -130,6 +130,15 @@ class RunRecord:
         return (self.snapshot or {}).get("staging") or {}
 
     @property
+    def staging_env(self) -> dict:
+        """The staging service's env vars by key, as the snapshot read them (secrets as keyed digests)."""
+        return self.staging.get("env") or {}
+
+    @property
+    def staging_deploys(self) -> list:
+        return self.staging.get("deploys") or []
+
+    @property
     def database_snapshot(self) -> dict:
         return (self.snapshot or {}).get("database") or {}
 
@@ -230,7 +239,8 @@ def read(folder: Path, where: str | None = None) -> RunRecord:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RecordError(f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        # The cause is kept: drift's "cannot tell" names what was wrong by its type (JSONDecodeError).
+        raise RecordError(f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     return from_json(data, where)
 
 
@@ -239,5 +249,14 @@ def is_run_folder(path: Path) -> bool:
     return (Path(path) / RUN_JSON).is_file()
 
 
-def record_path(folder: Path) -> Path:
-    return Path(folder) / RUN_JSON
+def phase_of(folder: Path) -> str:
+    """The phase a run folder's record names; "" when it names none or cannot be read."""
+    try:
+        return read(folder).phase_name
+    except (OSError, ValueError):
+        return ""
+
+
+def unreadable(exc: BaseException) -> str:
+    """What kind of failure kept a record from being read, in a word: the JSON's error, else the exception's."""
+    return type(exc.__cause__ if isinstance(exc, RecordError) and exc.__cause__ else exc).__name__

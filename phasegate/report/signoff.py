@@ -43,6 +43,7 @@ from . import write_completion
 from .gate import SIGNABLE, assess, target_reasons, verdict_of
 from .model import (ATTESTATION, ENVELOPE, MANIFEST, PUBLIC_KEY, SIGNATURE, SIGNOFF, iso, load_run, provenance_lines,
                     utc_now)
+from ..record import run_record
 from ..timefmt import parse_zulu
 
 NAMESPACE = "phasegate"
@@ -86,7 +87,7 @@ def check_signable(folder: Path, now=None, practice: bool = False):
     """The run, if it may be signed (``practice``: as PRACTICE); else :class:`Refused` with every reason on one
     line."""
     folder = Path(folder)
-    if not (folder / "run.json").is_file():
+    if not run_record.is_run_folder(folder):
         raise Refused(f"{folder} is not a run folder (no run.json)")
     run = load_run(folder, now)
     target = target_reasons(run, practice)
