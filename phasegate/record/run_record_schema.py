@@ -9,6 +9,8 @@ reader checks, one line naming the first field that is wrong.
 
 from __future__ import annotations
 
+import json
+
 from ..errors import RecordError
 
 VERSION = 3
@@ -108,7 +110,7 @@ def schema() -> dict:
     judged["properties"]["deploy"] = {"anyOf": [{"$ref": "#/$defs/deploy"}, {"type": "null"}]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/phasegate/phasegate/docs/run-record.schema.json",
+        "$id": f"urn:phasegate:run-record:{VERSION}",
         "title": "phasegate run record (run.json)",
         "description": "What one pytest session concluded about one phase; see docs/run-record.md.",
         **top,
@@ -120,3 +122,8 @@ def schema() -> dict:
         "$defs": {"criterion": _object(CRITERION), "completeness": _object(COMPLETENESS),
                   "judged_service": judged, "deploy": _object(DEPLOY)},
     }
+
+
+def published_text() -> str:
+    """``docs/run-record.schema.json``'s text (tests/test_run_record.py holds the file to it)."""
+    return json.dumps(schema(), indent=2) + "\n"
