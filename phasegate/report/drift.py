@@ -19,6 +19,7 @@ signed run is judged as of its sign-off, a later run as of now.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
