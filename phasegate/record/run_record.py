@@ -233,7 +233,7 @@ def _upgrade(data: dict, where: str) -> dict:
 def read(folder: Path, where: str | None = None) -> RunRecord:
     """The record of a run folder. OSError if the file cannot be read; RecordError (one line, ``where`` or the
     file's path first) if it is no JSON or no run record this phasegate reads."""
-    path = Path(folder) / RUN_JSON
+    path = record_path(folder)
     where = where or str(path)
     text = path.read_text(encoding="utf-8")
     try:
@@ -247,6 +247,11 @@ def read(folder: Path, where: str | None = None) -> RunRecord:
 def is_run_folder(path: Path) -> bool:
     """A folder holding a run record (not yet read)."""
     return (Path(path) / RUN_JSON).is_file()
+
+
+def record_path(folder: Path) -> Path:
+    """Where a run folder's record is (the path its one-line errors start with)."""
+    return Path(folder) / RUN_JSON
 
 
 def phase_of(folder: Path) -> str:

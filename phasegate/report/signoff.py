@@ -237,6 +237,9 @@ def check_attestation(folder: Path, data: dict) -> dict | None:
                            "is not a UTC timestamp")
     try:
         run = load_run(folder, moment)
+    except run_record.RecordError as exc:  # names the field; the path is the folder's, which verify was given
+        raise VerifyFailed(f"run.json: not a run record this phasegate reads ("
+                           f"{str(exc).removeprefix(str(run_record.record_path(folder)) + ': ')})") from None
     except (ValueError, KeyError) as exc:
         raise VerifyFailed(f"run.json: cannot be read as a run record ({type(exc).__name__})") from None
     try:
