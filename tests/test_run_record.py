@@ -120,3 +120,11 @@ def test_a_record_that_is_not_json_is_one_line(tmp_path):
     with pytest.raises(RecordError, match=r"is not valid JSON \(line 1") as refused:
         run_record.read(tmp_path)
     assert run_record.unreadable(refused.value) == "JSONDecodeError"
+
+
+def test_a_record_read_only_for_its_phase_names_it_even_when_refused_in_full(tmp_path):
+    """Prune, status and the gate group folders by phase: a record refused in full still names its phase."""
+    (tmp_path / "run.json").write_text(json.dumps({**_stored(3), "version": VERSION + 1}))
+    assert run_record.phase_of(tmp_path) == "phase4"
+    (tmp_path / "run.json").write_text('{"criteria": ')
+    assert run_record.phase_of(tmp_path) == ""

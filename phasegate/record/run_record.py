@@ -255,11 +255,21 @@ def record_path(folder: Path) -> Path:
 
 
 def phase_of(folder: Path) -> str:
-    """The phase a run folder's record names; "" when it names none or cannot be read."""
+    """The phase a run folder's record names; "" when it names none or cannot be read.
+
+    Only for grouping folders by phase (prune, status, the gate's runs of a phase): a record this phasegate
+    does not read in full (a newer version, a field it does not know) still names its phase, so that prune
+    never counts it against another phase's newest runs; reading it for a verdict refuses it.
+    """
     try:
-        return read(folder).phase_name
+        data = json.loads(record_path(folder).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ""
+    try:
+        return from_json(data).phase_name
+    except RecordError:
+        phase = data.get("phase") if isinstance(data, dict) else None
+        return str(phase.get("name") or "") if isinstance(phase, dict) else ""
 
 
 def unreadable(exc: BaseException) -> str:
