@@ -18,6 +18,13 @@ class TargetError(PhasegateError):
     """A target (Render API, database) could not be read. Never a verdict on a criterion."""
 
 
+class RecordError(PhasegateError, ValueError):
+    """A run folder's ``run.json`` is not a run record this phasegate reads. The message is one line naming the field.
+
+    A ValueError too: the readers that tell an unreadable record apart (drift, prune, verify) already catch those.
+    """
+
+
 def one_line(text: object, limit: int | None = None) -> str:
     """``text`` on one line (every run of whitespace one space), cut to ``limit`` characters with "…"."""
     line = " ".join(str(text).split())

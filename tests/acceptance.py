@@ -24,6 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 _ORDER = ("passed", "skipped", "failed", "broken")
 
 
+def valid_run_record(record: dict) -> dict:
+    """``record`` (a run.json the suite wrote), once it validates against the published schema (docs/)."""
+    import jsonschema
+
+    schema = json.loads((ROOT / "docs" / "run-record.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(record)
+    return record
+
+
 def criteria_tagged(tag: str, phase: str) -> list[str]:
     """The phase's criteria whose scenario (or Feature) carries ``tag``, from the features themselves:
     a new criterion of an existing kind joins the tests that cover its kind without a list to edit."""

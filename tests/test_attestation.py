@@ -23,6 +23,7 @@ from in_toto_attestation.v1.statement import Statement
 
 from acceptance import ROOT
 from cli_runner import phasegate
+from phasegate.record.run_record import RunRecord
 from phasegate.report import attestation
 from phasegate.catalogue.criteria import load_phase
 from phasegate.catalogue.waivers import Waiver, judge
@@ -91,6 +92,11 @@ def test_waived_criteria_are_warned_naming_the_waiver_so_the_result_is_warned(wa
     assert phasegate("verify", folder, "--allowed-signers", keys[1]).returncode == 0
 
 
+def _passed(cid: str) -> dict:
+    """A criterion entry of run.json, as the record's schema has it (docs/run-record.schema.json)."""
+    return {"title": cid, "concern": "", "severity": "normal", "outcome": "passed", "scenarios": []}
+
+
 def test_result_is_passed_only_when_nothing_is_warned_or_failed(passing_run, tmp_path):
     folder = copy(passing_run, tmp_path)
     record = json.loads((folder / "run.json").read_text())
@@ -98,7 +104,7 @@ def test_result_is_passed_only_when_nothing_is_warned_or_failed(passing_run, tmp
     assert verdicts["result"] == "WARNED" and verdicts["warnedTests"]  # the database criteria, waived as not run
     # The same record with every criterion of the phase passed and no waiver: PASSED.
     for cid in record["completeness"]["phase_criteria"]:
-        record["criteria"].setdefault(cid, {"title": cid, "outcome": "passed", "scenarios": []})["outcome"] = "passed"
+        record["criteria"].setdefault(cid, _passed(cid))["outcome"] = "passed"
     record["waivers"] = []
     (folder / "run.json").write_text(json.dumps(record))
     verdicts = attestation.verdicts(load_run(folder))
@@ -235,7 +241,9 @@ def _built_run(folder: Path, outcomes: dict[str, str]) -> Run:
         waiver = Waiver(cid, "booked with Render", "Ada Approver <ada@example.com>", _dt.date(2026, 12, 31))
         judged = judge(outcome.split(":")[-1], waiver if outcome.startswith("waived:") else None, now)
         results[cid] = Result(cid, cid, "concern", "high", judged)
-    return Run(folder, {"configuration": []}, results, now, load_phase(ROOT, "phase4"))
+    record = RunRecord(version=3, state="running", phase=None, environment="staging", profile="staging.env",
+                       sandbox=False, selection={}, phasegate_version="0", configuration=[])
+    return Run(folder, record, results, now, load_phase(ROOT, "phase4"))
 
 
 @pytest.mark.parametrize("outcomes, expected", [
@@ -285,7 +293,7 @@ def _earlier_style(folder: Path, key: Path, everything_passed: bool) -> None:
     if everything_passed:
         record = json.loads((folder / "run.json").read_text())
         for cid in record["completeness"]["phase_criteria"]:
-            record["criteria"].setdefault(cid, {"title": cid, "outcome": "passed", "scenarios": []})["outcome"] = "passed"
+            record["criteria"].setdefault(cid, _passed(cid))["outcome"] = "passed"
         record["waivers"] = []
         (folder / "run.json").write_text(json.dumps(record))
         manifest = json.loads((folder / "manifest.json").read_text())

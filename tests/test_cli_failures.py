@@ -93,10 +93,16 @@ def test_verify_checks_the_signature_before_reading_run_json(run):
     assert "manifest.json.sig: missing (the run is not signed)" in line
 
 
-def test_a_run_json_of_the_wrong_shape_is_one_line(run):
-    (run / "run.json").write_text('{"criteria": {"P4-02": {"scenarios": 3}}}')
+@pytest.mark.parametrize("record, says", [
+    ('{"criteria": {"P4-02": {"scenarios": 3}}}', "run.json: not a run record (no 'version'"),
+    ('{"format": 2, "state": "finished", "criteria": {"P4-02": {"scenarios": 3}}}',
+     "run.json: criteria.P4-02: field 'scenarios' is int, expected array"),
+], ids=["no version", "a criterion's shape"])
+def test_a_run_json_of_the_wrong_shape_is_one_line(run, record, says):
+    """Refused before the command starts, naming the field (phasegate/record/run_record.py reads it strictly)."""
+    (run / "run.json").write_text(record)
     line = one_line_failure(phasegate("report", run, "--no-html"), EXIT_REFUSED)
-    assert line.startswith("phasegate report: cannot continue:")
+    assert says in line, line
 
 
 def test_verify_of_an_unsigned_run_or_a_missing_signers_file_is_one_line(run, tmp_path):

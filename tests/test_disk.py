@@ -11,6 +11,7 @@ import pytest
 
 from acceptance import run_suite
 from cli_runner import phasegate
+from phasegate.record.run_record import RunRecord
 from phasegate.report import allure_html
 from phasegate.report.history import HISTORY_RUNS, cap_history, history_file
 
@@ -60,16 +61,21 @@ def test_prune_refuses_in_one_line(tmp_path, args, message):
     assert done.returncode == 2 and done.stderr.strip().endswith(message) and len(done.stderr.splitlines()) == 1
 
 
+def _record(sandbox: bool, phase: str | None = None, world: str | None = None) -> RunRecord:
+    return RunRecord(version=3, state="running", phase={"name": phase} if phase else None, environment="sandbox",
+                     profile="environments/sandbox.env", sandbox=sandbox, selection={}, phasegate_version="0",
+                     sandbox_world=world)
+
+
 def test_history_is_per_environment_per_sandbox_world_and_per_phase(tmp_path):
     folder = tmp_path / "reports" / "sandbox" / "20260101T000000Z"
-    p4, p5 = {"phase": {"name": "phase4"}}, {"phase": {"name": "phase5"}}
-    assert history_file(folder, {"sandbox": True, "sandbox_world": "P4-43-public-usage", **p4}).name == \
+    assert history_file(folder, _record(True, "phase4", "P4-43-public-usage")).name == \
         "allure-history.P4-43-public-usage.phase4.jsonl"
-    assert history_file(folder, {"sandbox": True, "sandbox_world": "compliant", **p5}).name == \
+    assert history_file(folder, _record(True, "phase5", "compliant")).name == \
         "allure-history.compliant.phase5.jsonl"
-    assert history_file(folder.parent.parent / "staging" / "x", {"sandbox": False, **p4}).name == \
+    assert history_file(folder.parent.parent / "staging" / "x", _record(False, "phase4")).name == \
         "allure-history.phase4.jsonl"
-    assert history_file(folder.parent.parent / "staging" / "x", {"sandbox": False}).name == "allure-history.jsonl"
+    assert history_file(folder.parent.parent / "staging" / "x", _record(False)).name == "allure-history.jsonl"
 
 
 def test_cap_history_keeps_the_newest(tmp_path):

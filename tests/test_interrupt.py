@@ -15,7 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from acceptance import ROOT, suite_command
+from acceptance import ROOT, suite_command, valid_run_record
 from phasegate.catalogue.criteria import load_phase
 
 PHASES = {"PHASEGATE_PHASES": "phase4,phase5"}
@@ -32,7 +32,7 @@ def _folders(reports: Path) -> dict[str, dict]:
     out = {}
     for folder in sorted((reports / "sandbox").iterdir()):
         if (folder / "run.json").is_file():
-            record = json.loads((folder / "run.json").read_text())
+            record = valid_run_record(json.loads((folder / "run.json").read_text()))
             out[record["phase"]["name"]] = {"folder": folder, "record": record}
     return out
 

@@ -236,3 +236,19 @@ def test_every_module_says_what_it_does():
     without = {_relative(p) for p in _modules().values() if not ast.get_docstring(_parsed(p)[1])}
     assert without <= WITHOUT_DOCSTRING_TODAY, f"no docstring: {sorted(without - WITHOUT_DOCSTRING_TODAY)}"
     assert WITHOUT_DOCSTRING_TODAY <= without, f"have one now: {sorted(WITHOUT_DOCSTRING_TODAY - without)}"
+
+
+# The run folder's format is record/'s: the names of its files, and run.json read as a RunRecord only.
+RECORD_NAMES = {"run.json", "allure-results"}
+
+
+def _names_in_code(tree: ast.AST) -> set[str]:
+    """String constants that are exactly a run folder's file name (prose in docstrings and messages is not)."""
+    return {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and node.value in RECORD_NAMES}
+
+
+def test_only_record_names_the_run_records_files():
+    """No module outside record/ opens run.json (or the results folder) by name: it reads a RunRecord."""
+    outside = {_relative(path): sorted(names) for module, path in _modules().items()
+               if _layer(module) not in ("record", "sandbox") and (names := _names_in_code(_parsed(path)[1]))}
+    assert not outside, outside

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from acceptance import run_suite
+from acceptance import run_suite, valid_run_record
 from phasegate.report import allure_html
 from phasegate.report.manifest import sha256
 
@@ -42,7 +42,7 @@ def test_sandbox_folder_holds_reports_and_manifest(sandbox_run):
         assert f"## {section}" in md, section
     assert "\"Security configurations\" — not verifiable" in md  # each not-verifiable line of the hand-written report
     assert "\"Health Checks: Automated health monitoring\" — not applicable" in md
-    run = json.loads((folder / "run.json").read_text())
+    run = valid_run_record(json.loads((folder / "run.json").read_text()))  # as docs/run-record.schema.json says
     assert run["criteria"], "no criterion ran"
     for cid, entry in run["criteria"].items():
         assert re.search(rf"^- (✅|❌|⚠|⏭) \*\*[a-z ]+\*\* {cid} ", md, re.M), cid

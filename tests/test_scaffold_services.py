@@ -109,7 +109,8 @@ def _pending_run(folder, phase) -> None:
     criteria = {cid: {"outcome": "skipped", "title": c.title, "concern": c.concern, "severity": c.severity,
                       "scenarios": [{"message": PENDING + c.title, "outcome": "skipped"}]}
                 for cid, c in phase.criteria.items()}
-    record = {"phase": phase.to_dict(), "criteria": criteria, "sandbox": True, "environment": "sandbox",
+    # An earlier format (docs/run-record.md): read without the ended record's every field.
+    record = {"format": 2, "phase": phase.to_dict(), "criteria": criteria, "sandbox": True, "environment": "sandbox",
               "profile": "environments/sandbox.env", "sandbox_world": "compliant", "state": "finished",
               "service_name": "upload-worker-staging", "completeness": {"phase_criteria": sorted(criteria)}}
     (folder / "run.json").write_text(json.dumps(record))

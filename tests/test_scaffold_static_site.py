@@ -158,7 +158,8 @@ def test_the_report_header_names_the_services_the_run_judged_as_the_profile_name
     md, _html = render(load_run(tmp_path / "qa"))
     assert md.splitlines()[0] == "# SANDBOX — Phase 6 Completion Report: upload-web-qa (simulated; not a sign-off)"
     assert "**Service**: `upload-web-qa`" in md
-    del record["judged_services"]
+    del record["judged_services"], record["version"]  # as a phasegate before the judged services wrote it
+    record["format"] = 2
     (tmp_path / "qa" / "run.json").write_text(json.dumps(record))
     md, _html = render(load_run(tmp_path / "qa"))
     assert md.splitlines()[0] == "# SANDBOX — Phase 6 Completion Report: upload-web-staging (simulated; not a sign-off)"

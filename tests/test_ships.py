@@ -144,7 +144,8 @@ def as_signed_by_an_earlier_phasegate(folder: Path, key: Path) -> None:
     """What a phasegate before issue 28 signed: no judged_services in run.json nor the manifest, no render:
     subject; hashed and signed again with the same key."""
     record = json.loads((folder / "run.json").read_text())
-    del record["judged_services"]
+    del record["judged_services"], record["version"]
+    record["format"] = 2  # the unversioned record an earlier phasegate wrote (docs/run-record.md)
     (folder / "run.json").write_text(json.dumps(record, indent=2, sort_keys=True))
     statement = json.loads((folder / "attestation.intoto.json").read_text())
     statement["subject"] = [s for s in statement["subject"] if not s["name"].startswith("render:")]

@@ -12,21 +12,19 @@
 A malformed file raises :class:`~phasegate.errors.ConfigError` naming the file and the
 entry, and the plugin stops the run before any scenario. A waiver covers a *failed* or
 *broken* criterion only while it has not expired; an expired waiver is reported as such
-and no longer applies. The run folder's ``run.json`` records the waivers loaded; the
-reports, the manifest and the sign-off compute "waived" from that record.
+and no longer applies. The run folder's ``run.json`` records the waivers loaded (``phasegate.record``
+writes and reads it); the reports, the manifest and the sign-off compute "waived" from that record.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from .. import redact
 from .criteria import CRITERION_TAG, load_phases
 from ..errors import ConfigError
 
@@ -189,17 +187,3 @@ def judge(outcome: str, waiver: Waiver | None, now: _dt.datetime | None = None) 
     if outcome in WAIVABLE:
         return Judged(outcome, "waived", waiver, "active")
     return Judged(outcome, outcome, waiver, "unused")
-
-
-def from_run(run: dict) -> dict[str, Waiver]:
-    """The waivers a run folder's ``run.json`` recorded, by criterion."""
-    return {w["criterion"]: Waiver.from_dict(w) for w in run.get("waivers") or []}
-
-
-def record(folder: Path, waivers: list[Waiver], **extra) -> None:
-    """Add the waivers loaded for this run (and any ``extra`` fields) to its ``run.json``."""
-    path = Path(folder) / "run.json"
-    run = json.loads(path.read_text())
-    run["waivers"] = [w.to_dict() for w in waivers]
-    run.update(extra)
-    path.write_text(redact.scrub(json.dumps(run, indent=2, sort_keys=True, default=str)))

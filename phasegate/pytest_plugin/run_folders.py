@@ -92,7 +92,6 @@ def judged_roles(config, phase: Phase) -> tuple[str, ...]:
 
 
 def _write_phase_folder(session, phase: Phase) -> tuple:
-    from ..catalogue.waivers import record
     from ..record.configuration import configuration
     from ..record.folder import write_run_folder
 
@@ -100,6 +99,7 @@ def _write_phase_folder(session, phase: Phase) -> tuple:
     interrupted = session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     profile, phases, outcomes = config.stash[PROFILE], config.stash[RUN_PHASES], config.stash[OUTCOMES]
     completeness = _completeness(config, phase, stopped_early=bool(session.shouldstop or session.shouldfail))
+    loaded = config.stash.get(WAIVERS, [])
     folder = write_run_folder(
         profile, phase,
         folder=config.stash.get(RUN_FOLDERS, {}).get(phase.name),
@@ -118,10 +118,9 @@ def _write_phase_folder(session, phase: Phase) -> tuple:
         session_phases=[p.name for p in phases],
         judged_roles=judged_roles(config, phase),
         practice=config.getoption("phasegate_practice"),
+        waivers=[w.to_dict() for w in loaded if w.criterion in phase.criteria],
+        # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
+        digests_comparable=profile.digest_key is not None,
+        configuration=configuration(config.rootpath, profile, phase, {w.source for w in loaded if w.source}),
     )
-    # Secret digests are comparable across runs only under a fixed PHASEGATE_DIGEST_KEY.
-    waivers = [w for w in config.stash.get(WAIVERS, []) if w.criterion in phase.criteria]
-    record(folder, waivers, digests_comparable=profile.digest_key is not None,
-           configuration=configuration(config.rootpath, profile, phase,
-                                       {w.source for w in config.stash.get(WAIVERS, []) if w.source}))
     return folder, completeness

@@ -1,5 +1,7 @@
 """The record of a run: the run folder and what goes into it, and what CI tools and Allure read.
 
+:mod:`.run_record` is ``run.json`` itself (``RunRecord``, typed and versioned; every reader reads it there, and
+:mod:`.run_record_schema` is its field table and published JSON Schema);
 :mod:`.folder` starts the run folder (``run.json`` saying "running") and writes it at the end;
 :mod:`.provenance` says what ran (suite commit, package versions) and what was read, as connected;
 :mod:`.configuration` the files that configured the run, with their digests; :mod:`.allure_results`

@@ -3,30 +3,26 @@
 ``reports/<env>/<UTC timestamp>-<phase>/`` is started before the first criterion runs, with a
 ``run.json`` that says "running", and written at the session's end: a copy of the phase's Allure
 results (:mod:`.allure_results`) and ``run.json`` with every criterion's outcome, every scenario's
-message, the redacted snapshot, and what ran (:mod:`.provenance`). Everything written here is
-scrubbed of secret values.
+message, the redacted snapshot, what ran (:mod:`.provenance`), the waivers loaded and the configuring
+files (:mod:`.configuration`). ``run.json`` is a :class:`~.run_record.RunRecord`, written once per state;
+everything written here is scrubbed of secret values.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import shutil
 from pathlib import Path
 
-from .. import __version__, redact
+from .. import __version__
 from ..catalogue.criteria import Phase
 from ..timefmt import utc_now, zulu
 from .allure_results import copy_allure_results, write_allure_extras
 from .judged import judged_services
 from .provenance import REPOSITORY, git_commit, package_versions, provenance
+from .run_record import RESULTS, VERSION, Completeness, Criterion, RunRecord
 
-RESULTS = "allure-results"
 RENDER_STATISTICS = ("requests", "ratelimit_remaining_min")  # run.json's "render"; the rest is provenance
-
-
-def _scrubbed_json(data) -> str:
-    return redact.scrub(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
 def _new_folder(report_root: Path, env: str, moment: _dt.datetime, phase: Phase) -> Path:
@@ -50,18 +46,16 @@ def start_run_folder(profile, phase: Phase, *, report_root: Path, selection: dic
     """
     started = started or utc_now()
     folder = _new_folder(report_root, profile.name, started, phase)
-    run = {"format": 2, "state": "running", "phase": phase.to_dict(), "environment": profile.name,
-           "profile": profile.source,
-           "sandbox": profile.sandbox, "started_at": zulu(started), "selection": selection,
-           "phasegate_version": __version__, **_practice(practice)}
-    (folder / "run.json").write_text(_scrubbed_json(run))
+    RunRecord(version=VERSION, state="running", phase=phase.to_dict(), environment=profile.name,
+              profile=profile.source, sandbox=profile.sandbox, started_at=zulu(started), selection=selection,
+              phasegate_version=__version__, practice=_practice(practice)).write(folder)
     return folder
 
 
-def _practice(practice: bool) -> dict:
+def _practice(practice: bool) -> bool | None:
     """A PRACTICE run (``pytest --practice`` on the sandbox, as ``phasegate practice`` runs it) says so; others say
     nothing of it."""
-    return {"practice": True} if practice else {}
+    return True if practice else None
 
 
 def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, snapshot, allure_dir, report_root: Path,
@@ -69,9 +63,11 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
                      state: str = "finished", completeness: dict | None = None,
                      sandbox: bool | None = None, selection: dict | None = None,
                      session_phases: list[str] | None = None, practice: bool = False,
-                     judged_roles: tuple[str, ...] = ("worker",)) -> Path:
+                     judged_roles: tuple[str, ...] = ("worker",), waivers: list | None = None,
+                     digests_comparable: bool | None = None, configuration: list | None = None) -> Path:
     """Write the run's record. ``render`` holds the request statistics and the provenance of the API read;
-    ``judged_roles`` the services the phase judged, whose live deploys are recorded (:mod:`.judged`)."""
+    ``judged_roles`` the services the phase judged, whose live deploys are recorded (:mod:`.judged`);
+    ``waivers`` the waivers loaded (as ``Waiver.to_dict``), ``configuration`` the configuring files."""
     finished = utc_now()
     folder = _folder_to_write(folder, report_root, profile.name, finished, phase)
     render = dict(render or {})
@@ -89,28 +85,22 @@ def write_run_folder(profile, phase: Phase, *, outcomes: dict, scenarios: list, 
     else:
         results.mkdir()
 
-    run = {
-        "format": 2,
-        "state": state,
-        **_practice(practice),
-        "phase": phase.to_dict(),
-        **_what_ran(commit),
+    RunRecord(
+        version=VERSION, state=state, practice=_practice(practice), phase=phase.to_dict(),
+        phasegate_version=__version__, git_commit=commit, packages=package_versions(),
         **_target(profile, sandbox=sandbox, api_url=api_url, service_id=service_id, redacted=redacted),
-        "judged_services": judged,
-        "finished_at": zulu(finished),
-        "exit_status": exit_status,
-        "render": {k: render.get(k) for k in RENDER_STATISTICS},
-        "provenance": provenance(profile, render={k: v for k, v in render.items() if k not in RENDER_STATISTICS},
-                                 snapshot=snapshot, commit=commit),
-        "selection": selection or {},
+        judged_services=judged, finished_at=zulu(finished), exit_status=exit_status,
+        render={k: render.get(k) for k in RENDER_STATISTICS},
+        provenance=provenance(profile, render={k: v for k, v in render.items() if k not in RENDER_STATISTICS},
+                              snapshot=snapshot, commit=commit),
+        selection=selection or {},
         # The phases judged by the same pytest session (each has its own run folder, same snapshot).
-        "session_phases": session_phases or [phase.name],
-        "completeness": completeness or {},
-        "criteria": _criteria(phase, outcomes, scenarios),
-        "policy": [s for s in scenarios if s["criteria"] == ["policy"]],
-        "snapshot": redacted,
-    }
-    (folder / "run.json").write_text(_scrubbed_json(run))
+        session_phases=session_phases or [phase.name],
+        completeness=Completeness(**(completeness or {})),
+        criteria=_criteria(phase, outcomes, scenarios),
+        policy=[s for s in scenarios if s["criteria"] == ["policy"]],
+        snapshot=redacted, waivers=waivers, digests_comparable=digests_comparable, configuration=configuration,
+    ).write(folder)
     return folder
 
 
@@ -130,10 +120,6 @@ def _service_id(redacted: dict | None) -> str | None:
     return None
 
 
-def _what_ran(commit: str) -> dict:
-    return {"phasegate_version": __version__, "git_commit": commit, "packages": package_versions()}
-
-
 def _target(profile, *, sandbox: bool, api_url: str, service_id: str | None, redacted: dict | None) -> dict:
     """What the run judged: the environment, its services, the database's source, the snapshot's moment."""
     return {
@@ -150,16 +136,16 @@ def _target(profile, *, sandbox: bool, api_url: str, service_id: str | None, red
     }
 
 
-def _criteria(phase: Phase, outcomes: dict, scenarios: list) -> dict:
+def _criteria(phase: Phase, outcomes: dict, scenarios: list) -> dict[str, Criterion]:
     """Each criterion judged, with its outcome and the scenarios that judged it."""
     criteria = {}
     for cid in sorted(outcomes):
         criterion = phase.criteria.get(cid)
-        criteria[cid] = {
-            "title": criterion.title if criterion else cid,
-            "concern": criterion.concern if criterion else "",
-            "severity": criterion.severity if criterion else "normal",
-            "outcome": outcomes[cid],
-            "scenarios": [s for s in scenarios if cid in s["criteria"]],
-        }
+        criteria[cid] = Criterion(
+            title=criterion.title if criterion else cid,
+            concern=criterion.concern if criterion else "",
+            severity=criterion.severity if criterion else "normal",
+            outcome=outcomes[cid],
+            scenarios=[s for s in scenarios if cid in s["criteria"]],
+        )
     return criteria

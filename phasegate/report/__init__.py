@@ -44,14 +44,14 @@ def build_reports(folder, *, html: bool = True, history: bool = True, now=None) 
     if html:
         out = folder / HTML_REPORT
         # Per environment (the nightly workflow caches it), per world for a sandbox run; capped.
-        trend = history_file(folder, run.data) if history else None
+        trend = history_file(folder, run.record) if history else None
         if trend is not None:
             cap_history(trend, HISTORY_RUNS - 1)  # Allure adds this run: the page embeds at most HISTORY_RUNS
         try:
             allure_html.generate(
                 folder / RESULTS, out,
                 name=("PRACTICE — " if run.practice else "") + ("SANDBOX — " if run.sandbox else "")
-                + f"{run.phase.title} — {run.data.get('environment')}",
+                + f"{run.phase.title} — {run.record.environment}",
                 history=trend,
             )
             html_status = {"generated": True, "file": HTML_REPORT, "reason": None}

@@ -103,10 +103,10 @@ def verdicts(run: Run) -> dict:
 
 
 def _configuration(run: Run) -> list[dict]:
-    recorded = run.data.get("configuration")
+    recorded = run.record.configuration
     if recorded is None:  # a run recorded before phasegate kept the digests: named, without one
         return [{"name": name, "annotations": {"sha256": "not recorded by this run"}}
-                for name in (run.provenance.get("profile") or {}).get("files") or []]
+                for name in run.record.profile_provenance.get("files") or []]
     out = []
     for item in recorded:
         if item.get("sha256"):

@@ -14,12 +14,11 @@ _DB_SKIP = {"source", "error", "worker_url"}
 
 
 def _service(run) -> dict:
-    matches = ((run.data.get("snapshot") or {}).get("staging") or {}).get("matches") or []
-    return matches[0] if len(matches) == 1 else {}
+    return run.record.single_service()
 
 
 def _env(run) -> dict:
-    return ((run.data.get("snapshot") or {}).get("staging") or {}).get("env") or {}
+    return run.record.staging_env
 
 
 def _short(value) -> str:
@@ -53,10 +52,10 @@ def regressions(folder_a, folder_b) -> list[str]:
 def diff_runs(folder_a, folder_b) -> str:
     a, b = load_run(Path(folder_a)), load_run(Path(folder_b))
     same_phase(a, b, folder_a, folder_b)
-    lines = [f"phasegate diff, {b.phase.title}: {Path(folder_a).name} ({a.data.get('environment')}"
-             f"{', SANDBOX ' + repr(a.data.get('sandbox_world')) if a.sandbox else ''}) -> "
-             f"{Path(folder_b).name} ({b.data.get('environment')}"
-             f"{', SANDBOX ' + repr(b.data.get('sandbox_world')) if b.sandbox else ''})"]
+    lines = [f"phasegate diff, {b.phase.title}: {Path(folder_a).name} ({a.record.environment}"
+             f"{', SANDBOX ' + repr(a.record.sandbox_world) if a.sandbox else ''}) -> "
+             f"{Path(folder_b).name} ({b.record.environment}"
+             f"{', SANDBOX ' + repr(b.record.sandbox_world) if b.sandbox else ''})"]
     # The catalogue may change between two runs (a criterion added to the features): say so, never drop it.
     new, gone = sorted(set(b.results) - set(a.results)), sorted(set(a.results) - set(b.results))
     if new or gone:
@@ -89,13 +88,13 @@ def diff_runs(folder_a, folder_b) -> str:
 
     secret_keys = [k for k in sorted(set(ea) & set(eb)) if str(ea[k].get("value", "")).startswith(_DIGEST)
                    and str(eb[k].get("value", "")).startswith(_DIGEST)]
-    if a.data.get("digests_comparable") and b.data.get("digests_comparable"):
+    if a.record.digests_comparable and b.record.digests_comparable:
         rotated = [k for k in secret_keys if ea[k]["value"] != eb[k]["value"]]
         lines.append(f"Secrets whose digest changed (rotated; values never shown): "
                      f"{', '.join(rotated) if rotated else 'none'}")
         lines.append("  (comparable only if both runs used the same PHASEGATE_DIGEST_KEY)")
     else:
-        which = " and ".join(name for name, run in (("A", a), ("B", b)) if not run.data.get("digests_comparable"))
+        which = " and ".join(name for name, run in (("A", a), ("B", b)) if not run.record.digests_comparable)
         lines.append(f"Secrets whose digest changed: not comparable — run {which} had no PHASEGATE_DIGEST_KEY in "
                      "its profile, so each run digested secrets under its own random key")
 
@@ -113,7 +112,7 @@ def diff_runs(folder_a, folder_b) -> str:
 
 def _flat_database(run) -> dict:
     """The database part of a run's snapshot, one line per fact: grants.member_of, grants.search_path, …"""
-    database = (run.data.get("snapshot") or {}).get("database") or {}
+    database = run.record.database_snapshot
     flat = {}
     for key, value in database.items():
         if key in _DB_SKIP:

@@ -28,6 +28,7 @@ from .gate import target_reasons
 from .shipped import changed
 from .model import SIGNATURE, SIGNOFF, Run, load_run
 from .signoff import signed_at
+from ..record import run_record
 from ..timefmt import minute_utc
 
 _FOLDER = re.compile(r"^\d{8}T\d{6}Z-(?P<phase>.+?)(-\d+)?$")
@@ -62,13 +63,9 @@ class LaterRun:
 
 def folder_phase(folder: Path) -> str:
     """The phase a run folder holds: its run.json's, else what its name says."""
-    try:
-        data = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        name = (data.get("phase") or {}).get("name") if isinstance(data, dict) else None
-        if name:
-            return name
-    except (OSError, ValueError):
-        pass
+    name = run_record.phase_of(folder)
+    if name:
+        return name
     match = _FOLDER.match(folder.name)
     return match.group("phase") if match else ""
 
@@ -76,7 +73,7 @@ def folder_phase(folder: Path) -> str:
 def runs_of(env_folder: Path, phase: str) -> list[Path]:
     """The run folders of one phase in an environment's folder, oldest first."""
     return [p for p in sorted(Path(env_folder).iterdir())
-            if p.is_dir() and (p / "run.json").is_file() and folder_phase(p) == phase]
+            if p.is_dir() and run_record.is_run_folder(p) and folder_phase(p) == phase]
 
 
 def is_signed(folder: Path) -> bool:
@@ -93,7 +90,7 @@ def signoff_record(folder: Path) -> dict:
 
 
 def _when(run: Run) -> str:
-    return str(run.data.get("finished_at") or run.data.get("started_at") or run.folder.name)
+    return str(run.record.finished_at or run.record.started_at or run.folder.name)
 
 
 def _cannot_tell(run: Run, practice: bool = False) -> str | None:
@@ -152,14 +149,14 @@ def since(signed: Run, later_folders: list[Path], now: _dt.datetime | None = Non
         try:
             run = load_run(folder, now)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            out.append(LaterRun(folder, folder.name, cannot_tell=f"run.json cannot be read ({type(exc).__name__})"))
+            out.append(LaterRun(folder, folder.name, cannot_tell=f"run.json cannot be read ({run_record.unreadable(exc)})"))
             continue
         hole = _cannot_tell(run, practice) or _uncovered(signed, run)
         # A run that judged nothing real (broken as a whole, another target) shows no drift, only a hole;
         # what a partial or interrupted run did judge counts.
         blind = hole is not None and hole.startswith(("broken as a whole", "not judged against"))
         # What it saw live counts unless it read another target (a partial run still saw the deploys).
-        seen = None if target_reasons(run, practice) or "judged_services" not in run.data else run.judged_services
+        seen = None if target_reasons(run, practice) or run.record.judged_services is None else run.judged_services
         out.append(LaterRun(folder, _when(run), [] if blind else compare(signed, run), hole, seen))
     return out
 
@@ -217,7 +214,7 @@ def status_line(env_folder: Path, phase: str, now: _dt.datetime | None = None) -
     try:
         run = load_run(folder, signed_at(record))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return f"{head}; its run.json cannot be read ({type(exc).__name__})"
+        return f"{head}; its run.json cannot be read ({run_record.unreadable(exc)})"
     later = since(run, runs[runs.index(folder) + 1:], now, practice=bool(record.get("practice")))
     parts = [f"since then {text}" for text in [drift_text(later)] if text]
     parts += [f"CHANGED: {text}" for text in [changed(run.judged_services, later, env_folder.name)] if text]

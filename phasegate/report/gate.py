@@ -50,14 +50,14 @@ def target_reasons(run: Run, practice: bool = False) -> list[str]:
         return [] if run.practice else [f"not a PRACTICE run: --practice signs and gates only a run of "
                                         "`phasegate practice` (pytest --practice on the sandbox)"]
     reasons = []
-    data, render = run.data, run.render_provenance
-    api_url = str(render.get("api_url") or data.get("api_url") or "").rstrip("/")
-    if data.get("sandbox_world") or (data.get("sandbox") and not render.get("answered_as_simulator")):
-        reasons.append(f"SANDBOX run (world {data.get('sandbox_world')!r}): sandbox results are never signed off")
+    data, render = run.record, run.render_provenance
+    api_url = str(render.get("api_url") or data.api_url or "").rstrip("/")
+    if data.sandbox_world or (data.sandbox and not render.get("answered_as_simulator")):
+        reasons.append(f"SANDBOX run (world {data.sandbox_world!r}): sandbox results are never signed off")
     if render.get("answered_as_simulator"):
         reasons.append(f"the Render API at {api_url} answered as the phasegate simulator (SANDBOX)")
-    if api_url and api_url != RENDER_API_URL and not data.get("sandbox_world"):
-        declared = (run.provenance.get("profile") or {}).get("api_url_declared_real")
+    if api_url and api_url != RENDER_API_URL and not data.sandbox_world:
+        declared = run.record.profile_provenance.get("api_url_declared_real")
         if render.get("api_url_from") == "process environment":
             reasons.append(f"RENDER_API_URL was set by the process environment to {api_url}, not Render's "
                            f"{RENDER_API_URL}")

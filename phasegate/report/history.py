@@ -9,23 +9,24 @@ phases different catalogues; their trends must not mix).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..fileio import write_atomic
+from ..record import run_record
+from ..record.run_record import RunRecord
 
 HISTORY_RUNS = 10  # runs of history kept per environment (or sandbox world), and embedded in the HTML
 _RUN_FOLDER = re.compile(r"^\d{8}T\d{6}Z(-[\w-]+)?$")
 _WORLD = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
-def history_file(folder: Path, data: dict) -> Path:
+def history_file(folder: Path, record: RunRecord) -> Path:
     """Where a run's Allure history is read and extended."""
-    world = data.get("sandbox_world") if data.get("sandbox") else None
-    phase = (data.get("phase") or {}).get("name")
+    world = record.sandbox_world if record.sandbox else None
+    phase = record.phase_name
     parts = [p for p in (world, phase) if p and _WORLD.match(p)]
     return folder.parent / ".".join(["allure-history", *parts, "jsonl"])
 
@@ -41,7 +42,7 @@ def cap_history(path: Path, keep: int = HISTORY_RUNS) -> None:
 
 
 def is_run_folder(path: Path) -> bool:
-    return path.is_dir() and bool(_RUN_FOLDER.match(path.name)) and (path / "run.json").is_file()
+    return path.is_dir() and bool(_RUN_FOLDER.match(path.name)) and run_record.is_run_folder(path)
 
 
 def is_signed(path: Path) -> bool:
@@ -62,10 +63,8 @@ def _size(path: Path) -> int:
 
 
 def _phase_of(folder: Path) -> str:
-    try:
-        return str((json.loads((folder / "run.json").read_text(encoding="utf-8")).get("phase") or {}).get("name", ""))
-    except (OSError, ValueError, AttributeError):
-        return ""  # an unreadable record is its own group: never counted against a phase's newest runs
+    # An unreadable record ("") is its own group: never counted against a phase's newest runs.
+    return run_record.phase_of(folder)
 
 
 def prune(report_root: Path, keep: int, *, environment: str | None = None, dry_run: bool = False) -> list[Pruned]:

@@ -33,7 +33,7 @@ def listed_files(folder: Path) -> list[str]:
 
 
 def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
-    d = run.data
+    d = run.record
     criteria = {}
     for res in run.results.values():
         if res.judged is None:
@@ -46,20 +46,20 @@ def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
     return {
         "format": 1,
         "run": folder.name,
-        "environment": d.get("environment"),
+        "environment": d.environment,
         "phase": {"name": run.phase.name, "title": run.phase.title},  # a signature covers one phase's criteria
         "sandbox": run.sandbox,
-        "sandbox_world": d.get("sandbox_world"),
-        "service_name": d.get("service_name"),
-        "service_id": d.get("service_id"),
-        "judged_services": d.get("judged_services"),  # each judged service's live deploy, commit, image
-        "api_url": d.get("api_url"),
-        "finished_at": d.get("finished_at"),
-        "snapshot_taken_at": d.get("snapshot_taken_at"),
+        "sandbox_world": d.sandbox_world,
+        "service_name": d.service_name,
+        "service_id": d.service_id,
+        "judged_services": d.judged_services,  # each judged service's live deploy, commit, image
+        "api_url": d.api_url,
+        "finished_at": d.finished_at,
+        "snapshot_taken_at": d.snapshot_taken_at,
         "judged_as_of": iso(run.as_of),
-        "suite_commit": d.get("git_commit"),
-        "phasegate_version": d.get("phasegate_version"),
-        "packages": d.get("packages") or {},
+        "suite_commit": d.git_commit,
+        "phasegate_version": d.phasegate_version,
+        "packages": d.packages or {},
         "counts": run.counts(),
         "state": run.state,
         "provenance": run.provenance,

@@ -1,4 +1,7 @@
-"""What the reports say, read from a run folder: outcomes after waivers, evidence per criterion."""
+"""What the reports say, read from a run folder: outcomes after waivers, evidence per criterion.
+
+The folder's ``run.json`` is read through :mod:`phasegate.record.run_record` (:class:`RunRecord`): a
+:class:`Run` holds it as ``record`` and reads its fields, never the JSON's keys."""
 
 from __future__ import annotations
 
@@ -11,10 +14,11 @@ from .. import RENDER_API_URL  # noqa: F401 (the report's modules read it from h
 from ..catalogue.claims import PENDING
 from ..catalogue.criteria import Phase, load_phase, phase_names
 from ..timefmt import utc_now, zulu as iso  # noqa: F401 (re-exported to the report's modules)
-from ..catalogue.waivers import Judged, from_run, judge
+from ..catalogue.waivers import Judged, judge
+from ..record import run_record
 from ..record.judged import describe
+from ..record.run_record import RESULTS, RunRecord  # noqa: F401 (RESULTS: the report's modules read it from here)
 
-RESULTS = "allure-results"
 HTML_REPORT = "allure-report.html"
 COMPLETION_MD = "completion-report.md"
 COMPLETION_HTML = "completion-report.html"
@@ -100,46 +104,42 @@ class Result:
 @dataclass
 class Run:
     folder: Path
-    data: dict
+    record: RunRecord
     results: dict[str, Result]
     as_of: _dt.datetime
     phase: Phase
 
     @property
     def sandbox(self) -> bool:
-        return bool(self.data.get("sandbox")) or bool(self.render_provenance.get("answered_as_simulator"))
+        return bool(self.record.sandbox) or bool(self.render_provenance.get("answered_as_simulator"))
 
     @property
     def practice(self) -> bool:
         """A run of ``phasegate practice`` (pytest --practice, on the sandbox only): stamped PRACTICE everywhere."""
-        return bool(self.data.get("practice")) and self.sandbox
+        return bool(self.record.practice) and self.sandbox
 
     @property
     def provenance(self) -> dict:
-        return self.data.get("provenance") or {}
+        return self.record.provenance or {}
 
     @property
     def render_provenance(self) -> dict:
-        return self.provenance.get("render") or {}
+        return self.record.render_provenance
 
     @property
     def judged_services(self) -> list[dict]:
         """What the run judged: each service's live deploy (``run.json``'s ``judged_services``; [] for a run
         recorded before phasegate kept them)."""
-        return list(self.data.get("judged_services") or [])
+        return list(self.record.judged_services or [])
 
     @property
     def state(self) -> str:
         """finished, interrupted, or running (the session never reached its end)."""
-        return self.data.get("state") or "finished"  # format 1 records were written at the end only
+        return self.record.state
 
     @property
-    def completeness(self) -> dict:
-        return self.data.get("completeness") or {}
-
-    @property
-    def snapshot(self) -> dict:
-        return self.data.get("snapshot") or {}
+    def completeness(self) -> run_record.Completeness:
+        return self.record.completeness or run_record.Completeness()
 
     @property
     def ran(self) -> list[Result]:
@@ -169,18 +169,17 @@ class Run:
         return counts
 
     def service(self) -> dict:
-        matches = (self.snapshot.get("staging") or {}).get("matches") or []
-        return matches[0] if len(matches) == 1 else {}
+        return self.record.single_service()
 
 
 def _line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def run_phase(data: dict) -> Phase:
+def run_phase(record: RunRecord) -> Phase:
     """The phase a run judged, as the run recorded it; the repository's first phase for runs that did not."""
-    if data.get("phase"):
-        return Phase.from_dict(data["phase"])
+    if record.phase:
+        return Phase.from_dict(record.phase)
     root = Path(__file__).resolve().parents[2]  # runs written before phases were recorded had only one
     return load_phase(root, phase_names(root)[0])
 
@@ -221,37 +220,37 @@ def _evidence_index(results_dir: Path, known: dict) -> dict[str, list[Evidence]]
 
 def load_run(folder: Path, now: _dt.datetime | None = None) -> Run:
     folder = Path(folder)
-    data = json.loads((folder / "run.json").read_text())
+    record = run_record.read(folder)
     as_of = now or utc_now()
-    waivers = from_run(data)
-    phase_ = run_phase(data)
+    waivers = record.waivers_by_criterion()
+    phase_ = run_phase(record)
     catalogue = phase_.criteria
     evidence = _evidence_index(folder / RESULTS, catalogue)
-    criteria = data.get("criteria") or {}
-    completeness = data.get("completeness") or {}
-    phase = set(completeness.get("phase_criteria") or catalogue)
-    partly = completeness.get("partly_run") or {}
+    criteria = record.criteria or {}
+    completeness = record.completeness or run_record.Completeness()
+    phase = set(completeness.phase_criteria or catalogue)
+    partly = completeness.partly_run
     results: dict[str, Result] = {}
     for cid in sorted(set(catalogue) | set(criteria)):
         known = catalogue.get(cid)
         entry = criteria.get(cid)
-        outcome = entry["outcome"] if entry else "not run"
+        outcome = entry.outcome if entry else "not run"
         if cid in partly and outcome in ("passed", "skipped"):
             outcome = "not run"  # a criterion is judged by all of its scenarios, not by the ones that ran
         judged = judge(outcome, waivers.get(cid), as_of) if (cid in phase or entry) else None
         # Messages keep their lines (expected / actual / service are one fact per line).
-        messages = [str(s.get("message") or "").strip() for s in (entry or {}).get("scenarios", [])]
+        messages = [str(s.get("message") or "").strip() for s in (entry.scenarios if entry else [])]
         results[cid] = Result(
             id=cid,
-            title=(entry or {}).get("title") or (known.title if known else cid),
-            concern=(entry or {}).get("concern") or (known.concern if known else ""),
-            severity=(entry or {}).get("severity") or (known.severity if known else "normal"),
+            title=(entry and entry.title) or (known.title if known else cid),
+            concern=(entry and entry.concern) or (known.concern if known else ""),
+            severity=(entry and entry.severity) or (known.severity if known else "normal"),
             judged=judged,
             messages=[m for m in messages if m],
             evidence=evidence.get(cid, []),
             partly=partly.get(cid),
         )
-    return Run(folder, data, results, as_of, phase_)
+    return Run(folder, record, results, as_of, phase_)
 
 
 def provenance_lines(provenance: dict, api_url: str | None = None, judged: list[dict] | None = None) -> list[str]:

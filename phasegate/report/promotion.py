@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..record import run_record
 from . import drift, shipped
 from .manifest import read as read_manifest
 from .model import Run, load_run, utc_now
@@ -114,7 +115,7 @@ def _check_call(env_folder: Path, allowed: Path) -> None:
     """A mistake in the gate's own call (exit 64), told apart from a closed gate before anything is read."""
     if not env_folder.is_dir():
         raise UsageError(f"{env_folder} is not a folder (expected reports/<env>)")
-    if (env_folder / "run.json").is_file():
+    if run_record.is_run_folder(env_folder):
         raise UsageError(f"{env_folder} is a run folder; the gate reads an environment's folder (its parent, "
                          f"{env_folder.parent})")
     if not allowed.is_file():
@@ -137,7 +138,7 @@ def _newest_signed(env_folder: Path, phase: str, runs: list[Path], allowed: Path
     """Signature: the newest signed run of the phase, if it verifies; else the closed gate that says why not."""
     env = env_folder.name
     if not runs:
-        seen = sorted({drift.folder_phase(p) for p in env_folder.iterdir() if (p / "run.json").is_file()} - {""})
+        seen = sorted({drift.folder_phase(p) for p in env_folder.iterdir() if run_record.is_run_folder(p)} - {""})
         return _closed(NO_SIGNATURE, f"no run of this phase in {env_folder} (phases here: "
                                      f"{', '.join(seen) or 'none'})", phase, env)
     signed = [p for p in runs if drift.is_signed(p)]
@@ -233,7 +234,7 @@ def _decide(env_folder: Path, phase: str, allowed: Path, max_age: _dt.timedelta,
         signed.commits_asked = asked
         return signed
     signed_run = load_run(signed.folder, signed.moment)
-    services = signed_run.data.get("judged_services")  # None: signed before phasegate recorded them
+    services = signed_run.record.judged_services  # None: signed before phasegate recorded them
     later = drift.since(signed_run, runs[runs.index(signed.folder) + 1:], now, practice)
     age = now - signed.moment
     found = {OTHER_COMMIT: shipped.not_the_signed_commit(services, asked, signed.folder.name),

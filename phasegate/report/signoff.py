@@ -43,6 +43,7 @@ from . import write_completion
 from .gate import SIGNABLE, assess, target_reasons, verdict_of
 from .model import (ATTESTATION, ENVELOPE, MANIFEST, PUBLIC_KEY, SIGNATURE, SIGNOFF, iso, load_run, provenance_lines,
                     utc_now)
+from ..record import run_record
 from ..timefmt import parse_zulu
 
 NAMESPACE = "phasegate"
@@ -86,7 +87,7 @@ def check_signable(folder: Path, now=None, practice: bool = False):
     """The run, if it may be signed (``practice``: as PRACTICE); else :class:`Refused` with every reason on one
     line."""
     folder = Path(folder)
-    if not (folder / "run.json").is_file():
+    if not run_record.is_run_folder(folder):
         raise Refused(f"{folder} is not a run folder (no run.json)")
     run = load_run(folder, now)
     target = target_reasons(run, practice)
@@ -236,6 +237,9 @@ def check_attestation(folder: Path, data: dict) -> dict | None:
                            "is not a UTC timestamp")
     try:
         run = load_run(folder, moment)
+    except run_record.RecordError as exc:  # names the field; the path is the folder's, which verify was given
+        raise VerifyFailed(f"run.json: not a run record this phasegate reads ("
+                           f"{str(exc).removeprefix(str(run_record.record_path(folder)) + ': ')})") from None
     except (ValueError, KeyError) as exc:
         raise VerifyFailed(f"run.json: cannot be read as a run record ({type(exc).__name__})") from None
     try:

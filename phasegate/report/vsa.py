@@ -37,6 +37,7 @@ from in_toto_attestation.v1.statement import Statement
 
 from .. import __version__, redact
 from ..fileio import write_atomic
+from ..record import run_record
 from .attestation import descriptors
 from .model import ATTESTATION, ENVELOPE, MANIFEST, iso, utc_now
 
@@ -88,7 +89,7 @@ def policy(decision, signed: Path | None, max_age: str) -> dict:
     recorded = []
     if signed is not None:
         try:
-            recorded = json.loads((signed / "run.json").read_text(encoding="utf-8")).get("configuration") or []
+            recorded = run_record.read(signed).configuration or []
         except (OSError, ValueError):
             recorded = []
     files = {item["name"]: item.get("sha256") for item in recorded

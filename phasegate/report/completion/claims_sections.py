@@ -134,7 +134,7 @@ def hand_written_line_by_line(doc: Doc, ctx: ReportContext) -> None:
           "or not verifiable and why.")
     if run.phase.others:
         doc.p(f"Criteria of another phase are judged in that phase's own run; `phasegate audit features/"
-              f"{run.phase.name}/{run.phase.hand_written['file']} --run reports/{run.data.get('environment')}` "
+              f"{run.phase.name}/{run.phase.hand_written['file']} --run reports/{run.record.environment}` "
               "shows every claim with the newest run of each phase.")
     verdict = "COMPLETE" if gate.code == SIGNABLE else f"NOT SIGNABLE ({gate.label})"
     rows = []

@@ -39,7 +39,7 @@ def next_steps(doc: Doc, ctx: ReportContext) -> None:
         doc.li("This is a SANDBOX run: run `pytest -m staging` against the real staging service for a sign-off.")
     for x in ctx.blocking:
         doc.li(Status(x.status), f" Fix {x.id} ({x.title}), or record a waiver in environments/"
-               f"{run.data.get('environment')}.waivers.yaml, then run again.")
+               f"{run.record.environment}.waivers.yaml, then run again.")
     _waiver_steps(doc, ctx)
     _unjudged_steps(doc, ctx)
     if ctx.gate.code == SIGNABLE and not ctx.signoff:

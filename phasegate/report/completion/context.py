@@ -24,7 +24,7 @@ class ReportContext:
 
     @property
     def service_name(self) -> str:
-        return self.run.data.get("service_name") or "the worker"
+        return self.run.record.service_name or "the worker"
 
     @property
     def services(self) -> tuple[str, ...]:

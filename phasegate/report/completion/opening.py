@@ -35,33 +35,33 @@ def _status(ctx: ReportContext) -> str:
 
 def run_facts(doc: Doc, ctx: ReportContext) -> None:
     """Environment, service, the run's times, the suite's version and the status (a Markdown line break each)."""
-    run, d = ctx.run, ctx.run.data
-    doc.p("**Environment**: ", Code(str(d.get("environment"))),
-          f" (profile {d.get('profile')}" + (f", sandbox world {d.get('sandbox_world')!r}" if run.sandbox else "")
+    run, d = ctx.run, ctx.run.record
+    doc.p("**Environment**: ", Code(str(d.environment)),
+          f" (profile {d.profile}" + (f", sandbox world {d.sandbox_world!r}" if run.sandbox else "")
           + ")  ")
     names = [part for i, name in enumerate(ctx.services) for part in ([", "] if i else []) + [Code(name)]]
     doc.p("**Services**: " if len(ctx.services) > 1 else "**Service**: ", *names, "  ")
-    doc.p(f"**Snapshot taken**: {d.get('snapshot_taken_at') or 'not taken'} · **Run finished**: "
-          f"{d.get('finished_at')} · **Waivers judged as of**: {iso(run.as_of)}  ")
-    doc.p(f"**Suite**: phasegate {d.get('phasegate_version')} at commit ", Code(str(d.get("git_commit"))), "  ")
+    doc.p(f"**Snapshot taken**: {d.snapshot_taken_at or 'not taken'} · **Run finished**: "
+          f"{d.finished_at} · **Waivers judged as of**: {iso(run.as_of)}  ")
+    doc.p(f"**Suite**: phasegate {d.phasegate_version} at commit ", Code(str(d.git_commit)), "  ")
     doc.p(f"**Status**: {_status(ctx)}")
 
 
 def provenance(doc: Doc, ctx: ReportContext) -> None:
-    run, d = ctx.run, ctx.run.data
+    run, d = ctx.run, ctx.run.record
     doc.h(2, "Provenance")
     doc.p("What this run read, as connected (no secret is recorded):")
-    for line in provenance_lines(run.provenance, d.get("api_url"), d.get("judged_services")):
+    for line in provenance_lines(run.provenance, d.api_url, d.judged_services):
         doc.li(line)
     if run.state != "finished":
         doc.li(f"Session: {run.state} — the run did not reach its end")
-    selection = d.get("selection") or {}
+    selection = d.selection or {}
     if selection.get("args"):
         doc.li("Invoked as: ", Code("pytest " + " ".join(selection["args"])))
 
 
 def executive_summary(doc: Doc, ctx: ReportContext) -> None:
-    run, d, r = ctx.run, ctx.run.data, ctx.run.results
+    run, d, r = ctx.run, ctx.run.record, ctx.run.results
     pending = [x for x in r.values() if x.pending]  # work not done: neither judged nor skipped, waived or not
     counts = run.counts()
     for x in pending:
@@ -69,7 +69,7 @@ def executive_summary(doc: Doc, ctx: ReportContext) -> None:
     judged = [x for x in run.ran if not x.pending]
     doc.h(2, "Executive Summary")
     doc.p(f"{len(judged)} of {len(r)} {run.phase.title} criteria were judged in this run against "
-          + ("a simulated Render and database (SANDBOX). " if run.sandbox else f"{d.get('api_url')}. ")
+          + ("a simulated Render and database (SANDBOX). " if run.sandbox else f"{d.api_url}. ")
           + f"Passed {counts['passed']}, failed {counts['failed']}, broken {counts['broken']}, "
           f"waived {counts['waived']}, skipped {counts['skipped']}, not run {counts['not run']}"
           + (f", pending {len(pending)}" if pending else "") + ". "

@@ -36,7 +36,7 @@ def _service_value(run: Run, field: str):
 
 
 def _env_value(run: Run, key: str):
-    env = (run.snapshot.get("staging") or {}).get("env") or {}
+    env = run.record.staging_env
     entry = env.get(key)
     return None if entry is None else entry.get("value")
 
@@ -62,13 +62,13 @@ def _dashboard(doc: Doc, run: Run) -> None:
 
 
 def _database_source(doc: Doc, run: Run) -> None:
-    db = run.snapshot.get("database") or {}
+    db = run.record.database_snapshot
     if db.get("source"):
         doc.p(f"Read through: {db.get('source')}.")
 
 
 def _deploys(doc: Doc, run: Run) -> None:
-    deploys = (run.snapshot.get("staging") or {}).get("deploys") or []
+    deploys = run.record.staging_deploys
     if deploys:
         rows = [[_minute(x.get("created_at")), _minute(x.get("finished_at")), Code(str(x.get("id"))),
                  str(x.get("status")), str(x.get("trigger") or ""),
@@ -135,7 +135,7 @@ def phase_sections(doc: Doc, ctx: ReportContext) -> None:
 
 def environment_policy(doc: Doc, ctx: ReportContext) -> None:
     """Every service of the environment matching POLICY_SERVICE_PATTERN, one result each (if any was judged)."""
-    policy = ctx.run.data.get("policy") or []
+    policy = ctx.run.record.policy or []
     if not policy:
         return
     doc.h(2, "Environment-wide policy")
