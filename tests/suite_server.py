@@ -14,14 +14,18 @@ code, or minus the signal that ended it; ``-9`` after a timeout).
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import json
 import os
+import pkgutil
 import signal
 import sys
 import time
 
 # What every run imports; importing it here is the whole point of the server.
 import _pytest.config  # noqa: F401
+from _pytest.assertion.rewrite import AssertionRewritingHook
 import allure_commons  # noqa: F401
 import allure_pytest_bdd  # noqa: F401
 import httpx  # noqa: F401
@@ -29,9 +33,30 @@ import psycopg  # noqa: F401
 import pytest
 import pytest_bdd  # noqa: F401
 
-import phasegate.pytest_plugin.fixtures  # noqa: F401
-import phasegate.pytest_plugin.hooks  # noqa: F401
-import phasegate.report.at_session_end  # noqa: F401
+import phasegate
+
+# pytest's plugins (entry points), loaded as a run loads them, and anyio's backends, which its plugin looks up.
+for _plugin in importlib.metadata.entry_points(group="pytest11"):
+    _plugin.load()
+import anyio._core._eventloop  # noqa: E402
+
+anyio._core._eventloop.get_available_backends()
+
+# Every module of phasegate (none does anything when imported but define). The suite's own step modules
+# (steps/) are left to the run: pytest rewrites their asserts as it imports them.
+for _module in pkgutil.walk_packages(phasegate.__path__, "phasegate."):
+    if not _module.name.endswith("__main__"):
+        importlib.import_module(_module.name)
+
+
+# pytest warns when a plugin it would rewrite is already imported; here that is the server's doing, not the run's.
+_WARM = frozenset(sys.modules)
+_warn_already_imported = AssertionRewritingHook._warn_already_imported
+
+
+def _warn_unless_warm(hook: AssertionRewritingHook, name: str) -> None:
+    if name not in _WARM:
+        _warn_already_imported(hook, name)
 
 
 def _child(request: dict) -> None:
@@ -49,7 +74,8 @@ def _child(request: dict) -> None:
             os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         sys.argv = [pytest.__file__, *request["argv"]]
-        code = pytest.console_main()
+        AssertionRewritingHook._warn_already_imported = _warn_unless_warm
+        code = int(pytest.main(request["argv"]))
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else 1
     except BaseException:  # noqa: BLE001 - reported on the run's stderr, as an interpreter would
