@@ -54,7 +54,7 @@ def test_the_run_really_ran_and_produced_every_artifact(full_run):
     run, tmp, folder, signoff = full_run
     assert run.returncode == 0, run.stdout
     opt_in = {"P5-20", "P5-21"}  # the canary round trip runs only with --active
-    assert len(run.outcomes) >= 60 and {run.outcomes[cid] for cid in opt_in} == {"skipped"}
+    assert len(run.outcomes) >= 50 and {run.outcomes[cid] for cid in opt_in} == {"skipped"}
     assert {status for cid, status in run.outcomes.items() if cid not in opt_in} == {"passed"}, run.stdout
     assert "P5-09" in run.outcomes  # the endpoints were read
     for name in ("completion-report.md", "completion-report.html", "manifest.json", "run.json",

@@ -177,11 +177,14 @@ def test_allure_history_is_carried_from_the_previous_run(steps):
 def test_history_file_is_where_the_report_step_reads_it(tmp_path):
     from fnmatch import fnmatch
 
+    from phasegate.record.run_record import VERSION, RunRecord
     from phasegate.report.history import history_file
 
     for phase in ("phase4", "phase5"):
         folder = tmp_path / "reports" / "staging" / f"20260101T000000Z-{phase}"
-        cached = history_file(folder, {"environment": "staging", "sandbox": False, "phase": {"name": phase}})
+        record = RunRecord(version=VERSION, state="running", phase={"name": phase}, environment="staging",
+                           profile="environments/staging.env", sandbox=False, selection={}, phasegate_version="0")
+        cached = history_file(folder, record)
         assert cached.relative_to(tmp_path).as_posix() == f"reports/staging/allure-history.{phase}.jsonl"
         assert fnmatch(cached.relative_to(tmp_path).as_posix(), "reports/staging/allure-history.*.jsonl")
 
