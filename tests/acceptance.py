@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,29 +108,69 @@ def suite_command(tmp_path: Path, *args: str, world: str | None = "compliant", f
 
 
 class _SuiteServer:
-    """One warm ``tests/suite_server.py`` per test process: each run is a process forked from it."""
+    """Warm ``tests/suite_server.py`` processes, one per command running at once in this test process (a test may
+    run several from threads): each command is a process forked from an idle server."""
 
-    _process: subprocess.Popen | None = None
+    _idle: list[subprocess.Popen] = []
+    _lock = threading.Lock()
 
     @classmethod
-    def run(cls, cmd: list[str], environ: dict[str, str], out: Path, err: Path, timeout: float) -> int:
-        assert cmd[:3] == [sys.executable, "-m", "pytest"], cmd
-        if cls._process is None or cls._process.poll() is not None:
-            clean = {k: v for k, v in os.environ.items() if not k.startswith(("RENDER_", "PHASEGATE_", "DB_"))}
-            cls._process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "suite_server.py")], cwd=ROOT,
-                                            env=clean, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            atexit.register(cls._process.stdin.close)
-        request = {"argv": cmd[3:], "env": environ, "cwd": str(ROOT), "stdout": str(out), "stderr": str(err),
-                   "timeout": timeout}
-        cls._process.stdin.write(json.dumps(request) + "\n")
-        cls._process.stdin.flush()
-        reply = cls._process.stdout.readline()
+    def _take(cls) -> subprocess.Popen:
+        with cls._lock:
+            while cls._idle:
+                server = cls._idle.pop()
+                if server.poll() is None:
+                    return server
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("RENDER_", "PHASEGATE_", "DB_"))}
+        server = subprocess.Popen([sys.executable, str(ROOT / "tests" / "suite_server.py")], cwd=ROOT, env=clean,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        atexit.register(server.stdin.close)
+        return server
+
+    @classmethod
+    def run(cls, module: str, argv: list[str], cwd: Path, environ: dict[str, str], out: Path, err: Path,
+            timeout: float) -> int:
+        server = cls._take()
+        request = {"module": module, "argv": argv, "env": environ, "cwd": str(cwd), "stdout": str(out),
+                   "stderr": str(err), "timeout": timeout}
+        server.stdin.write(json.dumps(request) + "\n")
+        server.stdin.flush()
+        reply = server.stdout.readline()
         if not reply:
-            raise RuntimeError("tests/suite_server.py ended; run one suite with PHASEGATE_TESTS_SUBPROCESS=1 to see why")
-        returncode = json.loads(reply)["returncode"]
+            raise RuntimeError("tests/suite_server.py ended; run the test with PHASEGATE_TESTS_SUBPROCESS=1 to see why")
+        with cls._lock:
+            cls._idle.append(server)
+        return json.loads(reply)["returncode"]
+
+
+def run_python(cmd: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None,
+               timeout: float = 240) -> subprocess.CompletedProcess:
+    """``subprocess.run(cmd, capture_output=True, text=True)`` for ``[sys.executable, "-m", MODULE, *ARGS]``: the
+    command runs in a process forked from a warm interpreter (tests/suite_server.py), which a test cannot tell
+    from a new one but for the time it takes. ``PHASEGATE_TESTS_SUBPROCESS=1``: a new interpreter each time."""
+    environ = dict(os.environ if env is None else env)
+    started = time.monotonic()
+    try:
+        return _run_python(cmd, cwd, environ, timeout)
+    finally:
+        if os.environ.get("PHASEGATE_TESTS_RUNLOG"):  # where the suite's own tests spend their time
+            with open(os.environ["PHASEGATE_TESTS_RUNLOG"], "a") as log:
+                log.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST", ""), "command": cmd[1:],
+                                      "seconds": round(time.monotonic() - started, 2)}) + "\n")
+
+
+def _run_python(cmd: list[str], cwd: Path, environ: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+    warm = cmd[:2] == [sys.executable, "-m"] and len(cmd) > 2 and hasattr(os, "fork")
+    if not warm or os.environ.get("PHASEGATE_TESTS_SUBPROCESS") == "1":
+        return subprocess.run(cmd, cwd=cwd, env=environ, capture_output=True, text=True, timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="phasegate-command-") as streams:
+        # The streams live outside the test's folders: a test may list them, or pass one not made yet.
+        out, err = Path(streams, "stdout"), Path(streams, "stderr")
+        returncode = _SuiteServer.run(cmd[2], cmd[3:], Path(cwd), environ, out, err, timeout)
         if returncode == -9:
             raise subprocess.TimeoutExpired(cmd, timeout)
-        return returncode
+        return subprocess.CompletedProcess(cmd, returncode, out.read_text(errors="replace"),
+                                           err.read_text(errors="replace"))
 
 
 def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", faults: str = "",
@@ -137,21 +178,9 @@ def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", fault
     """One run of the acceptance suite, as ``python -m pytest`` would make it: in a process forked from a warm
     interpreter (``PHASEGATE_TESTS_SUBPROCESS=1``: a new interpreter, as before)."""
     allure_dir = tmp_path / "allure-results"
-    started = time.monotonic()
     cmd, environ = suite_command(tmp_path, *args, world=world, faults=faults, env=env, cache=cache)
-    if os.environ.get("PHASEGATE_TESTS_SUBPROCESS") == "1" or not hasattr(os, "fork"):
-        done = subprocess.run(cmd, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
-        returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
-    else:
-        with tempfile.TemporaryDirectory(prefix="phasegate-suite-") as streams:
-            # The run's streams live outside tmp_path: a test may list its folder, or pass one not made yet.
-            out, err = Path(streams, "stdout"), Path(streams, "stderr")
-            returncode = _SuiteServer.run(cmd, environ, out, err, timeout)
-            stdout, stderr = out.read_text(errors="replace"), err.read_text(errors="replace")
-    if os.environ.get("PHASEGATE_TESTS_RUNLOG"):
-        with open(os.environ["PHASEGATE_TESTS_RUNLOG"], "a") as log:
-            log.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST", ""), "world": world, "args": list(args),
-                                  "seconds": round(time.monotonic() - started, 2)}) + "\n")
+    done = run_python(cmd, env=environ, timeout=timeout)
+    returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
     run = SuiteRun(returncode, stdout, stderr, allure_dir, tmp_path / "requests.jsonl")
     if allure_dir.is_dir():
         run.results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]

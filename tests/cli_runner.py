@@ -1,5 +1,6 @@
-"""The ``phasegate`` command as QA runs it: a subprocess (``python -m phasegate.cli``), by default in the
-checkout, with the test's environment plus ``env``; its output as text."""
+"""The ``phasegate`` command as QA runs it: ``python -m phasegate.cli`` in a process of its own (forked from the
+tests' warm interpreter: ``acceptance.run_python``), by default in the checkout, with the test's environment plus
+``env``; its output as text."""
 
 from __future__ import annotations
 
@@ -8,15 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from acceptance import ROOT
+from acceptance import ROOT, run_python
 
 COMMAND = [sys.executable, "-m", "phasegate.cli"]
 
 
 def phasegate(*args, cwd: Path = ROOT, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run ``phasegate ARGS`` to its end (arguments may be paths)."""
-    return subprocess.run([*COMMAND, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return run_python([*COMMAND, *map(str, args)], cwd=cwd, env={**os.environ, **(env or {})}, timeout=timeout)
 
 
 def phasegate_started(*args, cwd: Path = ROOT) -> subprocess.Popen:

@@ -1,4 +1,4 @@
-"""A warm Python that runs ``python -m pytest`` for the tests, one forked process per run.
+"""A warm Python that runs ``python -m MODULE`` (pytest, phasegate.cli) for the tests, one forked process each.
 
 Most of a sandbox run's wall time on a small machine is the interpreter starting and importing
 pytest, pytest-bdd, Allure, httpx, psycopg and phasegate. This server imports them once, then for
@@ -7,7 +7,7 @@ environment, working directory, standard streams, exit code, process state), and
 ``python -m pytest``'s code. The parent never runs a test, starts no thread and configures nothing,
 so every child starts from the same clean state.
 
-Protocol: one JSON request per line on stdin (``argv``, ``env``, ``cwd``, ``stdout``, ``stderr``: file
+Protocol: one JSON request per line on stdin (``module``, ``argv``, ``env``, ``cwd``, ``stdout``, ``stderr``: file
 paths, ``timeout``: seconds), one JSON reply per line on stdout (``returncode``: the child's exit
 code, or minus the signal that ended it; ``-9`` after a timeout).
 """
@@ -19,6 +19,7 @@ import importlib.metadata
 import json
 import os
 import pkgutil
+import runpy
 import signal
 import sys
 import time
@@ -60,7 +61,7 @@ def _warn_unless_warm(hook: AssertionRewritingHook, name: str) -> None:
 
 
 def _child(request: dict) -> None:
-    """Become ``python -m pytest ARGV`` in the request's environment and folder; never returns."""
+    """Become ``python -m MODULE ARGV`` in the request's environment and folder; never returns."""
     code = 1
     try:
         os.setpgid(0, 0)  # a timeout ends the run and whatever it started
@@ -73,9 +74,14 @@ def _child(request: dict) -> None:
         for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
             os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        sys.argv = [pytest.__file__, *request["argv"]]
         AssertionRewritingHook._warn_already_imported = _warn_unless_warm
-        code = int(pytest.main(request["argv"]))
+        if request["module"] == "pytest":
+            sys.argv = [pytest.__file__, *request["argv"]]
+            code = int(pytest.main(request["argv"]))
+        else:
+            sys.argv = [request["module"], *request["argv"]]
+            runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+            code = 0
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else 1
     except BaseException:  # noqa: BLE001 - reported on the run's stderr, as an interpreter would

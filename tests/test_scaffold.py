@@ -8,11 +8,10 @@ PHASEGATE_PHASES lists it), and its run can be neither passed nor signed.
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
-from acceptance import ROOT, suite_command
+from acceptance import ROOT, run_python, suite_command
 from cli_runner import phasegate
 from phasegate.catalogue.claims import PENDING
 from phasegate.catalogue.criteria import load_phases
@@ -99,7 +98,7 @@ def pending_run(scaffolded, tmp_path_factory):
     cmd, env = suite_command(tmp, "-m", "staging", "--env", "sandbox", "--phase", "phase6",
                              f"--report-dir={tmp / 'reports'}")
     assert env["PHASEGATE_PHASES"] == "phase4"  # the profile does not list phase6: --phase runs it anyway
-    done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=240)
+    done = run_python(cmd, cwd=repo, env=env, timeout=240)
     folders = sorted((tmp / "reports" / "sandbox").glob("*/"))
     return done, folders
 
@@ -164,7 +163,7 @@ def test_the_other_phases_are_unchanged_by_a_scaffold(scaffolded, tmp_path):
     for name in ("phase4", "phase5"):
         assert load_phases(repo)[name] == load_phases(ROOT)[name]
     cmd, env = suite_command(tmp_path, "-m", "staging", "--env", "sandbox", f"--report-dir={tmp_path / 'reports'}")
-    done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=240)
+    done = run_python(cmd, cwd=repo, env=env, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:]
     folders = sorted((tmp_path / "reports" / "sandbox").glob("*/"))
     assert [f.name.rsplit("-", 1)[-1] for f in folders] == ["phase4"]

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from acceptance import ROOT, SuiteRun, suite_command
+from acceptance import ROOT, SuiteRun, run_python, suite_command
 from cli_runner import phasegate
 from phasegate.catalogue import claims
 from phasegate.catalogue.claim_steps import roles_for, steps_for
@@ -103,7 +102,7 @@ def test_every_line_the_vocabulary_covers_has_real_steps_the_rest_pending_or_not
 def _run(repo, tmp, world: str) -> SuiteRun:
     cmd, env = suite_command(tmp, "-m", "staging", "--env", "sandbox", "--phase", "phase6", world=world,
                              env=dict([PROFILE_LINE.split("=", 1)]))
-    done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=240)
+    done = run_python(cmd, cwd=repo, env=env, timeout=240)
     run = SuiteRun(done.returncode, done.stdout, done.stderr, tmp / "allure-results", tmp / "requests.jsonl")
     if run.allure_dir.is_dir():
         run.results = [json.loads(p.read_text()) for p in run.allure_dir.glob("*-result.json")]

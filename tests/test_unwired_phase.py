@@ -17,13 +17,12 @@ from __future__ import annotations
 import filecmp
 import json
 import shutil
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from acceptance import ROOT, SuiteRun, suite_command
+from acceptance import ROOT, SuiteRun, run_python, suite_command
 from phasegate.sandbox.worlds import WEB_CLAIMS
 
 PHASE_YAML = """\
@@ -134,7 +133,7 @@ def scratch_checkout(tmp: Path) -> Path:
 def run_in(repo: Path, tmp: Path, world: str, features: str = "phases", **env: str) -> SuiteRun:
     cmd, environ = suite_command(tmp, *ARGS, world=world,
                                  env={"PHASEGATE_FEATURES_DIR": features, "PHASEGATE_PHASES": "phase9", **env})
-    done = subprocess.run(cmd, cwd=repo, env=environ, capture_output=True, text=True, timeout=240)
+    done = run_python(cmd, cwd=repo, env=environ, timeout=240)
     run = SuiteRun(done.returncode, done.stdout, done.stderr, tmp / "allure-results", tmp / "requests.jsonl")
     if run.allure_dir.is_dir():
         run.results = [json.loads(p.read_text()) for p in run.allure_dir.glob("*-result.json")]
