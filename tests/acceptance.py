@@ -156,6 +156,7 @@ def run_python(cmd: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None =
         if os.environ.get("PHASEGATE_TESTS_RUNLOG"):  # where the suite's own tests spend their time
             with open(os.environ["PHASEGATE_TESTS_RUNLOG"], "a") as log:
                 log.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST", ""), "command": cmd[1:],
+                                      "world": environ.get("PHASEGATE_SANDBOX_WORLD"),
                                       "seconds": round(time.monotonic() - started, 2)}) + "\n")
 
 

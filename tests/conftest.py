@@ -14,7 +14,7 @@ import signal
 import pytest
 
 from phasegate import redact
-from phasegate.sandbox.postgres import ENV_DATA_DIR, default_data_dir
+from phasegate.sandbox.postgres import ENV_DATA_DIR, SandboxPostgres, default_data_dir
 
 # Under pytest-xdist each worker has a PostgreSQL cluster of its own: a sandbox world's roles are cluster-wide,
 # so one cluster serves one world at a time, and two workers on one cluster would only take turns.
@@ -42,3 +42,13 @@ def pytest_runtest_makereport(item, call):
         if scrubbed(text) != text:
             report.longrepr = scrubbed(text)
     report.sections = [(title, scrubbed(body)) for title, body in report.sections]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sandbox_cluster():
+    """The sandbox's PostgreSQL, held up for the whole session: each run attaches to it (pgserver counts its users)
+    instead of starting it and stopping it again around every world, which costs a second or two a run."""
+    server = SandboxPostgres()
+    server.start()
+    yield server
+    server.stop()
