@@ -23,6 +23,7 @@ import runpy
 import signal
 import sys
 import time
+from pathlib import Path
 
 # What every run imports; importing it here is the whole point of the server.
 import _pytest.config  # noqa: F401
@@ -32,7 +33,7 @@ import allure_pytest_bdd  # noqa: F401
 import httpx  # noqa: F401
 import psycopg  # noqa: F401
 import pytest
-import pytest_bdd  # noqa: F401
+import pytest_bdd.feature
 
 import phasegate
 
@@ -49,6 +50,12 @@ for _module in pkgutil.walk_packages(phasegate.__path__, "phasegate."):
     if not _module.name.endswith("__main__"):
         importlib.import_module(_module.name)
 
+
+# The checkout's features, parsed once into pytest-bdd's own cache (keyed by the file's absolute path): every run
+# collects the same files. A test that changes a feature does it in a scratch copy, under another path.
+_features = Path(__file__).resolve().parent.parent / "features"
+for _feature in sorted(_features.rglob("*.feature")):
+    pytest_bdd.feature.get_feature(str(_features), str(_feature.relative_to(_features)))
 
 # pytest warns when a plugin it would rewrite is already imported; here that is the server's doing, not the run's.
 _WARM = frozenset(sys.modules)

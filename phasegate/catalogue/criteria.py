@@ -24,6 +24,9 @@ from pathlib import Path
 import yaml
 from pytest_bdd.parser import FeatureParser
 
+# libyaml's parser when PyYAML was built with it (the same safe constructor, many times faster), else PyYAML's own.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 from .claims import claim_lines, read_table, unknown_ids
 from .reads import declared_reads, reads  # noqa: F401  (steps import them from here)
 from .services import read_services
@@ -213,7 +216,7 @@ def _shown(path: Path, root: Path) -> str:
 
 def _phase_file(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogueError(f"{path}: cannot be read: {' '.join(str(exc).split())}") from None
     missing = [k for k in ("title", "prefix") if not data.get(k)]
