@@ -93,15 +93,19 @@ def allure_tree(page: Path, out: Path, work: Path) -> list[tuple[int, str, str]]
     """The Allure page's tree, every node expanded: (depth, node or leaf, title) in page order."""
     probe = work / "allure-tree.html"
     probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _TREE + "</body>"), encoding="utf-8")
-    done = _run(["--window-size=1280,1000", "--virtual-time-budget=15000", "--dump-dom", probe.as_uri()],
-                work / "profile-tree")
-    match = re.search(r"<title>TREE (.*?)</title>", done.stdout, re.S)
-    if not match:
-        raise SystemExit(f"report_screenshots: no tree from chromium ({done.stderr.strip()[-200:]})")
     import html as _html
 
-    found = json.loads(_html.unescape(match.group(1)))
-    nodes = [tuple(n) for n in found["nodes"]]
+    # A busy machine can spend the virtual-time budget before the page has drawn anything: an empty tree is asked
+    # for once more, with four times the budget, before it is judged.
+    for attempt, budget in enumerate((15000, 60000)):
+        done = _run(["--window-size=1280,1000", f"--virtual-time-budget={budget}", "--dump-dom", probe.as_uri()],
+                    work / f"profile-tree-{attempt}")
+        match = re.search(r"<title>TREE (.*?)</title>", done.stdout, re.S)
+        if not match:
+            raise SystemExit(f"report_screenshots: no tree from chromium ({done.stderr.strip()[-200:]})")
+        nodes = [tuple(n) for n in json.loads(_html.unescape(match.group(1)))["nodes"]]
+        if nodes:
+            break
     height = min(16000, 700 + 32 * len(nodes))
     _run([f"--window-size=1280,{height}", "--virtual-time-budget=15000", f"--screenshot={out}", probe.as_uri()],
          work / "profile-tree-shot")

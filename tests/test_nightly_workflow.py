@@ -119,7 +119,7 @@ def readme_commands() -> tuple[str, str]:
 def test_the_readme_set_up_is_the_set_up_script_and_ci_runs_it_then_the_test_command():
     setup, test = readme_commands()
     assert setup == "bash scripts/setup.sh"
-    assert test == ". .venv/bin/activate && python -m pytest tests"
+    assert test == ". .venv/bin/activate && python -m pytest tests -n auto --dist loadfile"
     ci = [c for c in commands({"run": (ROOT / ".ci" / "run").read_text(encoding="utf-8")})
           if not c.startswith(("set ", "cd "))]
     assert ci[0] == setup, "the same script, not a copy of it"
