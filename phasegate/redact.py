@@ -37,8 +37,11 @@ PLAIN_KEYS = frozenset(
 )
 
 MASK = "***"
-# Shorter values are too likely to collide with ordinary text ("1", "true") to scrub.
+# Shorter values are too likely to collide with ordinary text ("1", "no") to scrub.
 _MIN_SCRUB_LENGTH = 4
+# A flag's value held under a secret's name is no secret, and scrubbing it would rewrite every such word of every
+# output: the Allure report's own code (`allureReportDataReady = false;`) stopped running when "false" was scrubbed.
+_ORDINARY_WORDS = frozenset({"true", "false", "null", "none", "yes", "off"})
 
 _lock = threading.Lock()
 _registered: set[str] = set()
@@ -52,7 +55,7 @@ def is_plain(key: str) -> bool:
 
 def register(value: str) -> None:
     """Remember a raw secret value so that :func:`scrub` removes it from any output."""
-    if not value or len(value) < _MIN_SCRUB_LENGTH:
+    if not value or len(value) < _MIN_SCRUB_LENGTH or value.strip().lower() in _ORDINARY_WORDS:
         return
     with _lock:
         if value in _registered:

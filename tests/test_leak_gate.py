@@ -87,3 +87,14 @@ def test_the_scan_would_see_a_canary_hidden_in_base64_or_a_url(prefix):
     assert any(form in blob for form in encodings(secret))
     url = "https://x.example/?k=" + urllib.parse.quote(prefix + secret, safe="")
     assert any(form in url for form in encodings(secret))
+
+
+def test_a_flag_word_held_as_a_secret_is_not_scrubbed_from_every_output():
+    """Scrubbing "false" everywhere broke the Allure report's own script (a blank page); a real secret is scrubbed."""
+    from phasegate import redact
+
+    for word in ("false", "True", "null", "none"):
+        redact.register(word)
+    redact.register("flag-CANARY-real-secret-41")
+    text = "window.allureReportDataReady = false; x = True; y = null; none; token flag-CANARY-real-secret-41"
+    assert redact.scrub(text) == text.replace("flag-CANARY-real-secret-41", redact.MASK)
