@@ -175,12 +175,14 @@ def _run_python(cmd: list[str], cwd: Path, environ: dict[str, str], timeout: flo
 
 
 def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", faults: str = "",
-              env: dict[str, str] | None = None, timeout: float = 240, cache: bool = False) -> SuiteRun:
-    """One run of the acceptance suite, as ``python -m pytest`` would make it: in a process forked from a warm
-    interpreter (``PHASEGATE_TESTS_SUBPROCESS=1``: a new interpreter, as before)."""
+              env: dict[str, str] | None = None, timeout: float = 240, cache: bool = False,
+              cwd: Path = ROOT) -> SuiteRun:
+    """One run of the acceptance suite, as ``python -m pytest`` would make it in ``cwd`` (the checkout, or a
+    scratch copy of it): in a process forked from a warm interpreter (``PHASEGATE_TESTS_SUBPROCESS=1``: a new
+    interpreter, as before)."""
     allure_dir = tmp_path / "allure-results"
     cmd, environ = suite_command(tmp_path, *args, world=world, faults=faults, env=env, cache=cache)
-    done = run_python(cmd, env=environ, timeout=timeout)
+    done = run_python(cmd, cwd=cwd, env=environ, timeout=timeout)
     returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
     run = SuiteRun(returncode, stdout, stderr, allure_dir, tmp_path / "requests.jsonl")
     if allure_dir.is_dir():

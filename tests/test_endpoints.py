@@ -167,3 +167,13 @@ def test_a_violating_world_fails_exactly_its_endpoint_criterion(tmp_path, name):
     leaked = [v for v in canary_values(world(CATALOGUE[name].render_world)) if v in run.artifacts_text()]
     assert not leaked and "CANARY" not in run.artifacts_text()  # a body only as a redacted sample
     assert run.returncode == 1
+
+
+def test_a_redirect_is_kept_without_its_query_where_a_token_may_ride():
+    answer = Answer.of("GET", "https://api.example.com/", 302,
+                       {"Location": "https://api.example.com/login?token=tok-CANARY-9&next=/"}, "")
+    answer = answer.with_redirects(("https://api.example.com/a?session=s-CANARY-1",))
+    assert "CANARY" not in str(answer.evidence()) and answer.headers["location"] == "https://api.example.com/login"
+    with pytest.raises(Violation) as failed:
+        judge.answers_status(answer, 200)
+    assert "CANARY" not in str(failed.value) and "redirects to: https://api.example.com/login" in str(failed.value)

@@ -8,6 +8,7 @@ PHASEGATE_PHASES lists it), and its run can be neither passed nor signed.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -28,12 +29,18 @@ NEW = {"P6-01": "Upload Flow: Files uploaded through the API reach storage",
        "P6-05": "PagerDuty: Alerts routed to the on-call rotation"}
 
 
-@pytest.fixture(scope="module")
-def scaffolded(tmp_path_factory):
-    repo = copy_repo(tmp_path_factory.mktemp("scaffold"))
-    done = phasegate("audit", REPORT, "--scaffold", "features/phase6", "--prefix", "P6", cwd=repo)
+def scaffold_copy(tmp: Path, report: Path, phase: str, prefix: str) -> tuple[Path, list[str]]:
+    """A scratch copy of the checkout with ``report`` scaffolded into features/<phase>: (the copy, what the
+    scaffold printed)."""
+    repo = copy_repo(tmp)
+    done = phasegate("audit", report, "--scaffold", f"features/{phase}", "--prefix", prefix, cwd=repo)
     assert done.returncode == 0, done.stderr
     return repo, done.stdout.splitlines()
+
+
+@pytest.fixture(scope="module")
+def scaffolded(tmp_path_factory):
+    return scaffold_copy(tmp_path_factory.mktemp("scaffold"), REPORT, "phase6", "P6")
 
 
 def test_the_scaffold_writes_a_phase_and_says_how_to_enable_it(scaffolded):

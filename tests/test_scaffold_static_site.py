@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from acceptance import ROOT, SuiteRun, run_python, suite_command
+from acceptance import ROOT, SuiteRun, run_suite
 from cli_runner import phasegate
 from phasegate.catalogue import claims
 from phasegate.catalogue.claim_steps import roles_for, steps_for
@@ -30,6 +30,7 @@ from phasegate.catalogue.criteria import load_phases
 from phasegate.report.completion import render
 from phasegate.report.model import load_run
 from test_catalogue import copy_repo, edit
+from test_scaffold import scaffold_copy
 
 REPORT = ROOT / "tests" / "hand-written" / "phase6-static-site.md"
 AS_REPORTED, ENVIRONMENT = 'Given the "web" service as Render reports it', \
@@ -69,10 +70,7 @@ def _scenarios(folder) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def scaffolded(tmp_path_factory):
-    repo = copy_repo(tmp_path_factory.mktemp("static-site"))
-    done = phasegate("audit", REPORT, "--scaffold", "features/phase6", "--prefix", "P6", cwd=repo)
-    assert done.returncode == 0, done.stderr
-    return repo, done.stdout.splitlines()
+    return scaffold_copy(tmp_path_factory.mktemp("static-site"), REPORT, "phase6", "P6")
 
 
 def test_the_scaffold_says_how_many_claims_became_executable_and_the_profile_line(scaffolded):
@@ -100,13 +98,8 @@ def test_every_line_the_vocabulary_covers_has_real_steps_the_rest_pending_or_not
 
 
 def _run(repo, tmp, world: str) -> SuiteRun:
-    cmd, env = suite_command(tmp, "-m", "staging", "--env", "sandbox", "--phase", "phase6", world=world,
-                             env=dict([PROFILE_LINE.split("=", 1)]))
-    done = run_python(cmd, cwd=repo, env=env, timeout=240)
-    run = SuiteRun(done.returncode, done.stdout, done.stderr, tmp / "allure-results", tmp / "requests.jsonl")
-    if run.allure_dir.is_dir():
-        run.results = [json.loads(p.read_text()) for p in run.allure_dir.glob("*-result.json")]
-    return run
+    return run_suite(tmp, "-m", "staging", "--env", "sandbox", "--phase", "phase6", world=world, cwd=repo,
+                     env=dict([PROFILE_LINE.split("=", 1)]))
 
 
 @pytest.fixture(scope="module")

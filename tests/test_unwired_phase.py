@@ -15,14 +15,13 @@ file changes for it, and the profile names the web role in one line (``RENDER_SE
 from __future__ import annotations
 
 import filecmp
-import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from acceptance import ROOT, SuiteRun, run_python, suite_command
+from acceptance import ROOT, SuiteRun, run_suite
 from phasegate.sandbox.worlds import WEB_CLAIMS
 
 PHASE_YAML = """\
@@ -131,13 +130,8 @@ def scratch_checkout(tmp: Path) -> Path:
 
 
 def run_in(repo: Path, tmp: Path, world: str, features: str = "phases", **env: str) -> SuiteRun:
-    cmd, environ = suite_command(tmp, *ARGS, world=world,
-                                 env={"PHASEGATE_FEATURES_DIR": features, "PHASEGATE_PHASES": "phase9", **env})
-    done = run_python(cmd, cwd=repo, env=environ, timeout=240)
-    run = SuiteRun(done.returncode, done.stdout, done.stderr, tmp / "allure-results", tmp / "requests.jsonl")
-    if run.allure_dir.is_dir():
-        run.results = [json.loads(p.read_text()) for p in run.allure_dir.glob("*-result.json")]
-    return run
+    return run_suite(tmp, *ARGS, world=world, cwd=repo,
+                     env={"PHASEGATE_FEATURES_DIR": features, "PHASEGATE_PHASES": "phase9", **env})
 
 
 @pytest.fixture(scope="module")

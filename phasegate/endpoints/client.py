@@ -56,8 +56,7 @@ class ReadOnlyClient:
         check_method(method)
         seen = [url]
         while True:
-            answer = self._once(method, seen[-1], headers or {})
-            location = answer.headers.get("location")
+            answer, location = self._once(method, seen[-1], headers or {})
             if not (300 <= answer.status < 400 and location) or len(seen) > MAX_REDIRECTS:
                 return answer.with_redirects(tuple(seen[:-1]))
             target = urljoin(seen[-1], location)
@@ -65,7 +64,8 @@ class ReadOnlyClient:
                 return answer.with_redirects(tuple(seen[:-1]))
             seen.append(target)
 
-    def _once(self, method: str, url: str, headers: dict) -> Answer:
+    def _once(self, method: str, url: str, headers: dict) -> tuple[Answer, str | None]:
+        """The answer, and its Location as sent (to follow; the answer keeps it without its query)."""
         check_method(method)
         request = self._http.build_request(method, url, headers=headers)
         if "authorization" in request.headers or "cookie" in request.headers:  # never, by construction
@@ -82,8 +82,9 @@ class ReadOnlyClient:
                         break
             finally:
                 response.close()
-            return Answer.of(method, url, response.status_code, dict(response.headers),
-                             redact.sample(body[:BODY_BYTES].decode("utf-8", "replace"), SAMPLE_CHARS))
+            return (Answer.of(method, url, response.status_code, dict(response.headers),
+                              redact.sample(body[:BODY_BYTES].decode("utf-8", "replace"), SAMPLE_CHARS)),
+                    response.headers.get("location"))
         except httpx.HTTPError as exc:
             raise unreachable(_origin(url), exc) from None
 

@@ -1,7 +1,8 @@
 """What a public endpoint told: an answer, a CORS preflight's verdict, a certificate. Never a body in full.
 
 Each fact carries only what judges read and evidence shows: a status, the CORS headers, the redirect
-``Location``, a redacted sample of the body (:func:`phasegate.redact.sample`); a certificate's expiry,
+``Location`` (without its query, where a token may ride), a redacted sample of the body
+(:func:`phasegate.redact.sample`); a certificate's expiry,
 names and whether it chains to a trusted root.
 """
 
@@ -9,10 +10,17 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit, urlunsplit
 
 # The response headers kept (lower case): the rest are never stored.
 KEPT_HEADERS = ("access-control-allow-origin", "access-control-allow-methods", "access-control-allow-credentials",
                 "location", "content-type", "vary")
+
+
+def without_query(url: str) -> str:
+    """A URL an endpoint sent back, without its query and fragment: a redirect may carry a token there."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) if (parts.query or parts.fragment) else url
 
 
 @dataclass(frozen=True)
@@ -29,10 +37,12 @@ class Answer:
     @classmethod
     def of(cls, method: str, url: str, status: int, headers: dict, body_sample: str) -> "Answer":
         kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+        if "location" in kept:
+            kept["location"] = without_query(kept["location"])
         return cls(method, url, status, kept, body_sample)
 
     def with_redirects(self, chain: tuple) -> "Answer":
-        return replace(self, redirected_from=chain) if chain else self
+        return replace(self, redirected_from=tuple(without_query(u) for u in chain)) if chain else self
 
     def evidence(self) -> dict:
         return {"request": f"{self.method} {self.url}", "status": self.status, "headers": dict(self.headers),
