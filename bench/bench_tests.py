@@ -23,12 +23,14 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-README_COMMAND = ["python", "-m", "pytest", "tests"]
+README_COMMAND = ["python", "-m", "pytest", "tests", "-n", "auto", "--dist", "loadfile"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", action="store_true", help="one worker, a new interpreter per command")
+    parser.add_argument("--log", type=Path, help="keep the log of every command (JSON lines: test, command, world, "
+                                                 "seconds) here")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "commands.jsonl"
@@ -37,11 +39,14 @@ def main() -> int:
         if options.before:
             env["PHASEGATE_TESTS_SUBPROCESS"] = "1"
             extra = ["-p", "no:xdist"]
+        command = README_COMMAND[1:4] if options.before else README_COMMAND[1:]
         started = time.monotonic()
-        done = subprocess.run([sys.executable, *README_COMMAND[1:], *extra, "-q", "-p", "no:cacheprovider"],
+        done = subprocess.run([sys.executable, *command, *extra, "-q", "-p", "no:cacheprovider"],
                               cwd=ROOT, env=env, capture_output=True, text=True)
         wall = time.monotonic() - started
         commands = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        if options.log and log.exists():
+            options.log.write_text(log.read_text())
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:]
     kinds = Counter(c["command"][1] for c in commands if len(c["command"]) > 1)
     worlds = set()
@@ -52,6 +57,9 @@ def main() -> int:
     print(f"shape:     {'before (one worker, new interpreters)' if options.before else 'README (xdist, warm forks)'}")
     print(f"wall:      {wall:.0f} s")
     print(f"tests:     {summary}")
+    for line in done.stdout.splitlines():
+        if line.startswith(("FAILED", "ERROR")):
+            print(f"           {line}")
     print(f"commands:  {kinds.get('pytest', 0)} acceptance-suite runs, {kinds.get('phasegate.cli', 0)} phasegate "
           f"commands ({sum(c['seconds'] for c in commands):.0f} s in all)")
     print(f"worlds:    {len(worlds)} distinct sandbox worlds judged")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Look at a completion report in a real browser: headless Chromium writes screenshots and measures the layout.
 
-    python scripts/report_screenshots.py RUN_FOLDER [--out DIR]
+    python scripts/report_screenshots.py RUN_FOLDER [--out DIR] [--only completion-report|allure-tree]
 
 Writes DIR/completion-report-{wide,narrow}.png (1280 and 800 px wide, the whole page; DIR
 defaults to RUN_FOLDER.screenshots beside the run, never inside it: the run's manifest would
@@ -18,7 +18,7 @@ When the run folder has its Allure HTML (allure-report.html), the script also op
 it, expands every node of its tree and reads the tree back: it must group the results by
 phase, then concern (the Feature), then criterion, as the catalogue does: one line says so or
 names the first criterion out of place (exit 1), and DIR/allure-tree.png shows the tree
-expanded.
+expanded. ``--only`` looks at one of the two pages.
 """
 
 from __future__ import annotations
@@ -176,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="where the screenshots go (default: RUN.screenshots, beside the run folder)")
     parser.add_argument("--height", type=int, default=0, help="screenshot height (default: the page's height)")
+    parser.add_argument("--only", choices=("completion-report", "allure-tree"), default=None,
+                        help="look at this page only (each width, or the tree, is a Chromium of its own)")
     args = parser.parse_args(argv)
     page = (args.run / "completion-report.html").resolve()
     if not page.is_file():
@@ -185,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     with tempfile.TemporaryDirectory(prefix="phasegate-chromium-") as tmp:
         work = Path(tmp)
-        for name, width in WIDTHS.items():
+        for name, width in WIDTHS.items() if args.only != "allure-tree" else ():
             found = measure(page, width, work)
             height = args.height or min(16000, max(1000, int(found.get("pageHeight", 0)) or 9000))
             shot = out / f"completion-report-{name}.png"
@@ -197,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{found['statuses']} status badges {found['statusWords']}; "
                   f"{found['imagesLoaded']}/{found['images']} images shown; screenshot {shot}")
         allure = args.run.resolve() / "allure-report.html"
-        if allure.is_file():
+        if args.only == "allure-tree" and not allure.is_file():
+            sys.exit(f"report_screenshots: {allure} not found")
+        if allure.is_file() and args.only != "completion-report":
             shot = out / "allure-tree.png"
             nodes = allure_tree(allure, shot, work)
             wrong = check_tree(args.run.resolve(), nodes)

@@ -84,8 +84,10 @@ class SuiteRun:
 
 
 def suite_command(tmp_path: Path, *args: str, world: str | None = "compliant", faults: str = "",
-                  env: dict[str, str] | None = None, cache: bool = False) -> tuple[list[str], dict[str, str]]:
-    """The pytest command line and environment of one suite run (``cache``: keep pytest's cache in tmp)."""
+                  env: dict[str, str] | None = None, cache: bool = False,
+                  html: bool = False) -> tuple[list[str], dict[str, str]]:
+    """The pytest command line and environment of one suite run (``cache``: keep pytest's cache in tmp; ``html``:
+    build the Allure HTML when the run writes its reports, which only a test of the HTML waits for)."""
     allure_dir = tmp_path / "allure-results"
     request_log = tmp_path / "requests.jsonl"
     environ = {k: v for k, v in os.environ.items()
@@ -102,6 +104,8 @@ def suite_command(tmp_path: Path, *args: str, world: str | None = "compliant", f
     if not any(a.startswith("--report-dir") for a in argv):
         # Tests that do not look at reports keep their run folder in tmp and skip the HTML.
         argv += [f"--report-dir={tmp_path / 'reports'}", "--no-report"]
+    elif not html and "--no-report" not in argv:
+        argv.append("--no-html")
     cache_args = ["-o", f"cache_dir={tmp_path.parent / 'pytest-cache'}"] if cache else ["-p", "no:cacheprovider"]
     cmd = [sys.executable, "-m", "pytest", *argv, f"--alluredir={allure_dir}", *cache_args, "-q"]
     return cmd, environ
@@ -176,12 +180,12 @@ def _run_python(cmd: list[str], cwd: Path, environ: dict[str, str], timeout: flo
 
 def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", faults: str = "",
               env: dict[str, str] | None = None, timeout: float = 240, cache: bool = False,
-              cwd: Path = ROOT) -> SuiteRun:
+              cwd: Path = ROOT, html: bool = False) -> SuiteRun:
     """One run of the acceptance suite, as ``python -m pytest`` would make it in ``cwd`` (the checkout, or a
     scratch copy of it): in a process forked from a warm interpreter (``PHASEGATE_TESTS_SUBPROCESS=1``: a new
     interpreter, as before)."""
     allure_dir = tmp_path / "allure-results"
-    cmd, environ = suite_command(tmp_path, *args, world=world, faults=faults, env=env, cache=cache)
+    cmd, environ = suite_command(tmp_path, *args, world=world, faults=faults, env=env, cache=cache, html=html)
     done = run_python(cmd, cwd=cwd, env=environ, timeout=timeout)
     returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
     run = SuiteRun(returncode, stdout, stderr, allure_dir, tmp_path / "requests.jsonl")

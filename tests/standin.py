@@ -90,8 +90,8 @@ def declared_profile(api_url: str, *, declare_real: bool = True, extra: str = ""
 def standin_run(tmp: Path, *args: str, world_name: str = "compliant", waived: dict[str, str] | None = None,
                 simulator=StandInRender, profile_url: str | None = None, env: dict | None = None,
                 declare_real: bool = True, expires: str | None = None, cache: bool = False,
-                faults=None, profile_name: str | None = None, report_dir: Path | None = None
-                ) -> tuple[SuiteRun, Path]:
+                faults=None, profile_name: str | None = None, report_dir: Path | None = None,
+                html: bool = False) -> tuple[SuiteRun, Path]:
     """One run of the suite under a declared-real profile; the run folder it wrote.
 
     ``args`` default to the Render criteria; ``waived`` defaults to the database criteria
@@ -110,7 +110,7 @@ def standin_run(tmp: Path, *args: str, world_name: str = "compliant", waived: di
                        **profiles, **(env or {})}
             environ = {k: v.replace("{SIMULATOR}", sim.base_url) for k, v in environ.items()}
             run = run_suite(tmp, *(args or RENDER_ONLY), "--env", name, f"--report-dir={reports}",
-                            world=None, env=environ, cache=cache)
+                            world=None, env=environ, cache=cache, html=html)
     folders = [p for p in reports.glob("*/*") if p.is_dir() and p not in before]
     assert len(folders) == 1, run.stdout + run.stderr
     return run, folders[0]

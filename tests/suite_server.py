@@ -14,6 +14,7 @@ code, or minus the signal that ended it; ``-9`` after a timeout).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.metadata
 import json
@@ -120,6 +121,10 @@ def _wait(pid: int, timeout: float) -> int:
 
 
 def main() -> None:
+    # Everything imported so far lives as long as the server: out of the collector's sight, a child's collections
+    # (pytest runs several as a session ends) walk only what the run made, not the whole warm heap (0.5 s of CPU a
+    # run becomes 0.3 s), and the pages the child shares with the server stay shared.
+    gc.freeze()
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()

@@ -89,13 +89,13 @@ def test_cap_history_keeps_the_newest(tmp_path):
 def test_the_html_embeds_a_capped_history_and_stops_growing(tmp_path):
     report_dir = tmp_path / "reports"
     history = report_dir / "sandbox" / "allure-history.compliant.phase4.jsonl"
-    run_suite(tmp_path, "-m", "staging and P4-02", "--env", "sandbox", f"--report-dir={report_dir}")
+    run_suite(tmp_path, "-m", "staging and P4-02", "--env", "sandbox", f"--report-dir={report_dir}", html=True)
     # A full history, as many nights would leave it: the run's own entry, HISTORY_RUNS + 5 times.
     entry = json.loads(history.read_text().splitlines()[-1])
     history.write_text("".join(json.dumps({**entry, "uuid": str(uuid.uuid4()), "timestamp": entry["timestamp"] - i})
                                + "\n" for i in range(HISTORY_RUNS + 5, 0, -1)))
     for _ in range(2):
-        run_suite(tmp_path, "-m", "staging and P4-02", "--env", "sandbox", f"--report-dir={report_dir}")
+        run_suite(tmp_path, "-m", "staging and P4-02", "--env", "sandbox", f"--report-dir={report_dir}", html=True)
     assert len(history.read_text().splitlines()) == HISTORY_RUNS
     assert not (report_dir / "sandbox" / "allure-history.jsonl").exists(), "sandbox worlds do not share history"
     folders = sorted(p for p in (report_dir / "sandbox").iterdir() if p.is_dir())

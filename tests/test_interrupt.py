@@ -21,8 +21,9 @@ from phasegate.catalogue.criteria import load_phase
 PHASES = {"PHASEGATE_PHASES": "phase4,phase5"}
 
 
-def _start(tmp_path: Path, *args: str, env: dict) -> subprocess.Popen:
-    cmd, environ = suite_command(tmp_path, "-m", "staging", "--env", "sandbox", *args, env={**PHASES, **env})
+def _start(tmp_path: Path, *args: str, env: dict, html: bool = False) -> subprocess.Popen:
+    cmd, environ = suite_command(tmp_path, "-m", "staging", "--env", "sandbox", *args, env={**PHASES, **env},
+                                 html=html)
     return subprocess.Popen(cmd, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
 
@@ -77,7 +78,8 @@ def test_ctrl_c_while_the_reports_are_built_leaves_every_record_whole(tmp_path):
     cli = tmp_path / "allure"
     cli.write_text(f"#!/bin/sh\ntouch '{started}'\nexec sleep 120\n")
     cli.chmod(0o755)
-    run = _start(tmp_path, f"--report-dir={tmp_path / 'reports'}", env={"PHASEGATE_ALLURE_CLI": str(cli)})
+    run = _start(tmp_path, f"--report-dir={tmp_path / 'reports'}", env={"PHASEGATE_ALLURE_CLI": str(cli)},
+                 html=True)
     deadline = time.monotonic() + 180
     while not started.exists():  # the first phase's Allure HTML is being built
         assert run.poll() is None and time.monotonic() < deadline, run.communicate()[0]

@@ -43,7 +43,7 @@ def full_run(tmp_path_factory):
                     f"--junitxml={junit}", f"--log-file={log_file}", "--log-file-level=DEBUG",
                     env={"RENDER_API_KEY": KEY, "PHASEGATE_DIGEST_KEY": DIGEST_KEY,
                          # Both phases: Phase 5 reads the public endpoints, whose bodies carry a canary.
-                         "PHASEGATE_PHASES": "phase4,phase5"})
+                         "PHASEGATE_PHASES": "phase4,phase5"}, html=True)
     folder = next(p for p in (tmp / "reports" / "sandbox").iterdir() if p.is_dir())
     signoff = phasegate("signoff", folder, "--key", tmp / "no-key", "--signer", "Leak Gate <gate@example.com>",
                         env={"RENDER_API_KEY": KEY})

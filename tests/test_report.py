@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from acceptance import run_suite, valid_run_record
+from cli_runner import phasegate
 from phasegate.report import allure_html
 from phasegate.report.manifest import sha256
 
@@ -24,7 +25,7 @@ def run_folder(reports: Path) -> Path:
 @pytest.fixture(scope="module")
 def sandbox_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sandbox")
-    run = run_suite(tmp, "-m", "staging", "--env", "sandbox", f"--report-dir={tmp / 'reports'}")
+    run = run_suite(tmp, "-m", "staging", "--env", "sandbox", f"--report-dir={tmp / 'reports'}", html=True)
     assert run.returncode == 0, run.stdout + run.stderr
     return run, run_folder(tmp / "reports")
 
@@ -91,7 +92,7 @@ def test_no_secret_value_in_any_file_of_the_run_folder(sandbox_run):
 
 
 def test_missing_allure_cli_still_writes_everything_else(tmp_path):
-    run = run_suite(tmp_path, "-m", "staging and render", "--env", "sandbox", f"--report-dir={tmp_path / 'reports'}", env={"PHASEGATE_ALLURE_CLI": str(tmp_path / "no-allure")})
+    run = run_suite(tmp_path, "-m", "staging and render", "--env", "sandbox", f"--report-dir={tmp_path / 'reports'}", env={"PHASEGATE_ALLURE_CLI": str(tmp_path / "no-allure")}, html=True)
     assert run.returncode == 0, run.stdout + run.stderr
     folder = run_folder(tmp_path / "reports")
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -115,3 +116,18 @@ def test_strip_trackers_removes_third_party_scripts_only():
     assert allure_html.remote_scripts(clean) == []
     assert "window.app = 1" in clean and "data:text/javascript;base64,AAAA" in clean
     assert "googletagmanager" not in clean and "gtag" not in clean and "cdn.example.com" not in clean
+
+
+@pytest.mark.skipif(not ALLURE, reason="Allure 3 CLI not installed (npm ci)")
+def test_no_html_writes_every_report_but_the_allure_html_which_report_builds_later(tmp_path):
+    run = run_suite(tmp_path, "-m", "staging and P4-02", "--env", "sandbox", f"--report-dir={tmp_path / 'reports'}",
+                    "--no-html", html=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    folder = run_folder(tmp_path / "reports")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["allure_html"] == {"generated": False, "file": None, "reason": "not requested"}
+    assert (folder / "completion-report.md").is_file() and not (folder / "allure-report.html").exists()
+    rebuilt = phasegate("report", folder)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert json.loads((folder / "manifest.json").read_text())["allure_html"]["generated"] is True
+    assert (folder / "allure-report.html").read_text().startswith("<!")

@@ -17,14 +17,14 @@ from standin import database_waivers, in_days, signing_key, standin_run
 SIGNER = "Quinn QA <quinn@example.com>"
 
 
-def staging_run(tmp: Path, world_name: str = "compliant", waived: dict | None = None) -> tuple:
+def staging_run(tmp: Path, world_name: str = "compliant", waived: dict | None = None, html: bool = False) -> tuple:
     """A NON-sandbox run: a declared-real profile reading a stand-in Render; the database criteria waived."""
-    return standin_run(tmp, world_name=world_name, waived=waived)
+    return standin_run(tmp, world_name=world_name, waived=waived, html=html)
 
 
 @pytest.fixture(scope="module")
 def passing_run(tmp_path_factory):
-    run, folder = staging_run(tmp_path_factory.mktemp("staging"))
+    run, folder = staging_run(tmp_path_factory.mktemp("staging"), html=True)  # signed whole, its Allure HTML too
     assert run.returncode == 0, run.stdout + run.stderr
     return folder
 

@@ -62,7 +62,9 @@ def pytest_bdd_before_scenario(request, feature, scenario):
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_makereport(item, call):
+    skipped = outcomes.skip_traceback(item, call)
     outcome = yield
+    skipped()
     outcomes.rewrite_report(item, call, outcome.get_result())
 
 

@@ -15,6 +15,9 @@ def add_options(parser) -> None:
                          "PHASEGATE_PHASES lists, else every phase)")
     group.addoption("--no-report", dest="phasegate_no_report", action="store_true", default=False,
                     help="write the run folder (results, run.json) but not the completion report and HTML")
+    group.addoption("--no-html", dest="phasegate_no_html", action="store_true", default=False,
+                    help="write the completion report and manifest but not the Allure HTML, which takes seconds a "
+                         "phase (`phasegate report RUN` builds it later)")
     group.addoption("--practice", dest="phasegate_practice", action="store_true", default=False,
                     help="a PRACTICE run (the sandbox profile only): every artefact stamped PRACTICE, signable with "
                          "`phasegate signoff --practice` and never for a real gate (`phasegate practice` runs it)")
