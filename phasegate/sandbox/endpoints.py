@@ -115,7 +115,10 @@ class EndpointServer(ThreadingHTTPServer):
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(chain, key)
         self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
-        self._thread = threading.Thread(target=self.serve_forever, name="phasegate-sandbox-endpoints", daemon=True)
+        # serve_forever looks for shutdown() between polls: a short poll ends a run's server at once, not half a
+        # second later.
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="phasegate-sandbox-endpoints", daemon=True)
 
     def handle_error(self, request, client_address) -> None:
         """A client that drops the handshake (one that does not trust this CA, as a test makes on purpose) ends

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError, TargetError
 from ..redact import describe
-from . import keys, worlds
+from . import child, keys, worlds
 from .settings import DEFAULT_WORLD, SANDBOX_ROLE_URLS, check_faults
 
 # How the worker's DATABASE_URL is served. "real": the seeded database's URL. The others
@@ -120,7 +120,7 @@ class SandboxSession:
         self.request_log, self.use_pooler = request_log, pooler
         self.done_status, self.failed_status = done_status, failed_status
         self.world = worlds.world(self.spec.render_world)
-        self._child: subprocess.Popen | None = None
+        self._child: subprocess.Popen | child.ForkedChild | None = None
         self.base_url: str | None = None
         self.postgres = None
         self.seeded = None
@@ -139,8 +139,7 @@ class SandboxSession:
     def __enter__(self) -> "SandboxSession":
         check_faults(self.faults_at, self.faults)
         # The simulator's interpreter starts while the database is prepared.
-        self._child = subprocess.Popen([sys.executable, "-m", "phasegate.sandbox.child"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, text=True)
+        self._child = child.start()
         try:
             substitutions = self._substitutions()
             spec = {"world": self.spec.render_world, "key": self.api_key, "faults": self.faults,
