@@ -29,6 +29,7 @@ from securesystemslib.signer import SSlibKey
 
 from cli_runner import phasegate
 from phasegate.record.judged import describe, judged_services
+from phasegate.record.run_record import Deploy as RecordedDeploy, JudgedService
 from phasegate.report import attestation, dsse
 from phasegate.render.models import Deploy
 from phasegate.sandbox.worlds import REDEPLOYED_COMMIT, world
@@ -71,13 +72,13 @@ def test_judged_services_name_each_live_deploy_commit_and_image_and_never_produc
                                   "api": _service("upload-api-staging", "srv-a", [newer_failed, IMAGE_DEPLOY])},
                         production_services={"worker": _service("upload-worker", "srv-p", WORKER)})
     judged = judged_services(snapshot, ("worker", "api"))
-    assert [(e["role"], e["name"], e["service_id"]) for e in judged] == [
+    assert [(e.role, e.name, e.service_id) for e in judged] == [
         ("worker", "upload-worker-staging", "srv-w"), ("api", "upload-api-staging", "srv-a")]
-    assert judged[0]["deploy"] == {"id": "dep-d3c1q2r3ipnbs73b0lk4g", "commit": WORKER[0]["commit"]["id"],
-                                   "created_at": WORKER[0]["createdAt"], "finished_at": WORKER[0]["finishedAt"],
-                                   "image": None}
-    assert judged[1]["deploy"]["id"] == "dep-d4image0000000000000"  # the live one, not the newest
-    assert judged[1]["deploy"]["image"] == {"ref": "ghcr.io/acme-docs/upload-worker:1.4.2", "sha": "sha256:" + "ab" * 32}
+    assert judged[0].deploy.to_json() == {"id": "dep-d3c1q2r3ipnbs73b0lk4g", "commit": WORKER[0]["commit"]["id"],
+                                          "created_at": WORKER[0]["createdAt"], "finished_at": WORKER[0]["finishedAt"],
+                                          "image": None}
+    assert judged[1].deploy.id == "dep-d4image0000000000000"  # the live one, not the newest
+    assert judged[1].deploy.image == {"ref": "ghcr.io/acme-docs/upload-worker:1.4.2", "sha": "sha256:" + "ab" * 32}
     assert describe(judged[1]).endswith("(no commit: not a Git-backed deploy), image ghcr.io/acme-docs/upload-worker:"
                                         f"1.4.2 (sha256:{'ab' * 32}), live since 2026-12-02 03:00 UTC")
     assert judged_services(snapshot, ("worker",)) == judged[:1]
@@ -88,9 +89,9 @@ def test_a_service_whose_deploy_cannot_be_told_is_recorded_with_why():
     ambiguous = ServiceSnapshot("upload-api-staging", matches=[Service(id="srv-1"), Service(id="srv-2")])
     snapshot = Snapshot("staging", False, "u", "t", services={"worker": unread, "api": ambiguous})
     worker, api = judged_services(snapshot, ("worker", "api"))
-    assert worker["deploy"] is None and worker["service_id"] == "srv-w"
-    assert worker["not_recorded"] == "cannot judge: deploys of 'upload-worker-staging' was not read in this run"
-    assert api["service_id"] is None and "Render has 2 services named 'upload-api-staging'" in api["not_recorded"]
+    assert worker.deploy is None and worker.service_id == "srv-w"
+    assert worker.not_recorded == "cannot judge: deploys of 'upload-worker-staging' was not read in this run"
+    assert api.service_id is None and "Render has 2 services named 'upload-api-staging'" in api.not_recorded
     assert describe(worker).startswith("Judged upload-worker-staging (worker, srv-w): no deploy recorded (cannot")
 
 
@@ -129,11 +130,11 @@ def test_an_image_s_digest_is_a_sha256_subject_digest_beside_the_commit():
     assert attestation.image_digest("ab" * 32) == {"sha256": "ab" * 32}
     assert attestation.image_digest(None) == {} and attestation.image_digest("latest") == {}
     run = SimpleNamespace(judged_services=[
-        {"role": "api", "name": "upload-api-staging", "service_id": "srv-a",
-         "deploy": {"id": "dep-i", "commit": None, "finished_at": "2026-12-02T03:00:12Z",
-                    "image": {"ref": "ghcr.io/acme-docs/api:1.4.2", "sha": "sha256:" + "cd" * 32}}},
-        {"role": "worker", "name": "upload-worker-staging", "service_id": None, "deploy": None,
-         "not_recorded": "cannot judge: Render has no service named 'upload-worker-staging'"}])
+        JudgedService("api", "upload-api-staging", "srv-a",
+                      RecordedDeploy("dep-i", None, finished_at="2026-12-02T03:00:12Z",
+                                     image={"ref": "ghcr.io/acme-docs/api:1.4.2", "sha": "sha256:" + "cd" * 32})),
+        JudgedService("worker", "upload-worker-staging", None, None,
+                      "cannot judge: Render has no service named 'upload-worker-staging'")])
     assert attestation.service_subjects(run) == [  # a service with no deploy recorded names nothing
         {"name": "render:upload-api-staging", "digest": {"sha256": "cd" * 32},
          "annotations": {"role": "api", "serviceId": "srv-a", "deployId": "dep-i", "liveSince": "2026-12-02T03:00:12Z",

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from ..errors import TargetError, one_line
 from ..timefmt import minute_utc
+from .run_record import Deploy, JudgedService
 
-def judged_services(snapshot, roles) -> list[dict]:
+
+def judged_services(snapshot, roles) -> list[JudgedService]:
     """One entry per judged role the snapshot read (``roles`` in order: the worker first)."""
     if snapshot is None:
         return []
@@ -30,63 +32,59 @@ def judged_services(snapshot, roles) -> list[dict]:
     return out
 
 
-def _entry(role: str, target) -> dict:
-    entry = {"role": role, "name": target.name, "service_id": None, "deploy": None, "not_recorded": None}
+def _entry(role: str, target) -> JudgedService:
+    service_id = None
     try:
-        entry["service_id"] = target.service.id
+        service_id = target.service.id
         deploy = target.live_deploy
     except TargetError as exc:
-        entry["not_recorded"] = one_line(str(exc))
-        return entry
+        return JudgedService(role, target.name, service_id, None, one_line(str(exc)))
     image = None
     if deploy.image_ref or deploy.image_sha:
         image = {"ref": deploy.image_ref, "sha": deploy.image_sha}
-    entry["deploy"] = {"id": deploy.id, "commit": deploy.commit_id, "created_at": deploy.created_at,
-                       "finished_at": deploy.finished_at, "image": image}
-    return entry
+    return JudgedService(role, target.name, service_id,
+                         Deploy(deploy.id, deploy.commit_id, deploy.created_at, deploy.finished_at, image))
 
 
-def allure_properties(services: list[dict]) -> dict[str, str]:
+def allure_properties(services: list[JudgedService]) -> dict[str, str]:
     """The Allure environment's lines for the judged services: ``judged.<role>.<field>``."""
     props = {}
     for entry in services:
-        key = f"judged.{entry['role']}"
-        props[f"{key}.service"] = f"{entry['name']} ({entry.get('service_id') or 'unknown id'})"
-        deploy = entry.get("deploy")
+        key = f"judged.{entry.role}"
+        props[f"{key}.service"] = f"{entry.name} ({entry.service_id or 'unknown id'})"
+        deploy = entry.deploy
         if deploy is None:
-            props[f"{key}.deploy"] = f"not recorded: {entry.get('not_recorded')}"
+            props[f"{key}.deploy"] = f"not recorded: {entry.not_recorded}"
             continue
-        props[f"{key}.deploy"] = str(deploy.get("id"))
-        props[f"{key}.commit"] = str(deploy.get("commit") or "none (not a Git-backed deploy)")
-        if deploy.get("image"):
-            props[f"{key}.image"] = f"{deploy['image'].get('ref')} ({deploy['image'].get('sha')})"
+        props[f"{key}.deploy"] = str(deploy.id)
+        props[f"{key}.commit"] = str(deploy.commit or "none (not a Git-backed deploy)")
+        if deploy.image:
+            props[f"{key}.image"] = f"{deploy.image_ref} ({deploy.image_sha})"
     return props
 
 
-def live_since(deploy: dict) -> str:
+def live_since(deploy: Deploy) -> str:
     """When the deploy went live (its finish, else its creation) as ``2026-12-02 03:00 UTC``; "?" if unknown."""
-    return minute_utc(str(deploy.get("finished_at") or deploy.get("created_at") or "?"))
+    return minute_utc(str(deploy.live_since or "?"))
 
 
-def ran(deploy: dict | None) -> str:
+def ran(deploy: Deploy | None) -> str:
     """What a deploy ran, short: ``9f1c2e7`` (its commit), or the image's digest when it has no commit."""
     if not deploy:
         return "nothing recorded"
-    if deploy.get("commit"):
-        return str(deploy["commit"])[:7]
-    image = deploy.get("image") or {}
-    return str(image.get("sha") or image.get("ref") or "no commit nor image")[:19]
+    if deploy.commit:
+        return str(deploy.commit)[:7]
+    return str(deploy.image_sha or deploy.image_ref or "no commit nor image")[:19]
 
 
-def describe(entry: dict) -> str:
+def describe(entry: JudgedService) -> str:
     """One line for the completion report's provenance and ``verify``: the service, its deploy, commit, image."""
-    head = f"Judged {entry.get('name')} ({entry.get('role')}, {entry.get('service_id') or 'no single service'})"
-    deploy = entry.get("deploy")
+    head = f"Judged {entry.name} ({entry.role}, {entry.service_id or 'no single service'})"
+    deploy = entry.deploy
     if not deploy:
-        return f"{head}: no deploy recorded ({entry.get('not_recorded') or 'not read'})"
-    text = f"{head}: deploy {deploy.get('id')}"
-    text += f" at commit {deploy['commit']}" if deploy.get("commit") else " (no commit: not a Git-backed deploy)"
-    image = deploy.get("image")
-    if image:
-        text += f", image {image.get('ref')} ({image.get('sha') or 'no digest'})"
+        return f"{head}: no deploy recorded ({entry.not_recorded or 'not read'})"
+    text = f"{head}: deploy {deploy.id}"
+    text += f" at commit {deploy.commit}" if deploy.commit else " (no commit: not a Git-backed deploy)"
+    if deploy.image:
+        text += f", image {deploy.image_ref} ({deploy.image_sha or 'no digest'})"
     return text + f", live since {live_since(deploy)}"

@@ -70,6 +70,78 @@ class Completeness:
 
 
 @dataclass(frozen=True)
+class Deploy:
+    """A judged service's live deploy as Render reported it when the snapshot was taken."""
+    id: str
+    commit: str | None = None
+    created_at: str | None = None
+    finished_at: str | None = None
+    image: dict | None = None  # {"ref": …, "sha": …} for an image-backed deploy
+
+    @property
+    def image_ref(self) -> str | None:
+        return (self.image or {}).get("ref")
+
+    @property
+    def image_sha(self) -> str | None:
+        return (self.image or {}).get("sha")
+
+    @property
+    def live_since(self) -> str | None:
+        """When it went live: its finish, else its creation (ISO 8601, as Render said it)."""
+        return self.finished_at or self.created_at
+
+    def shipped(self) -> tuple:
+        """What it runs: (commit, image digest); two deploys that run the same thing compare equal."""
+        return self.commit, self.image_sha
+
+    @classmethod
+    def from_json(cls, data, where: str) -> "Deploy":
+        if not isinstance(data, dict):
+            raise RecordError(f"{where}: not an object")
+        check_fields(data, DEPLOY, where, required=set(DEPLOY))
+        return cls(**data)
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class JudgedService:
+    """A service the phase judged, by role, with its live deploy; ``deploy`` None: ``not_recorded`` says why."""
+    role: str
+    name: str
+    service_id: str | None = None
+    deploy: Deploy | None = None
+    not_recorded: str | None = None
+
+    def named_by(self, key: str | None) -> bool:
+        """Whether a ``--commit KEY=…`` is about it (KEY its role or its name; None: every service)."""
+        return key is None or key in (self.role, self.name)
+
+    @classmethod
+    def from_json(cls, data, where: str) -> "JudgedService":
+        """An entry of ``judged_services`` as ``run.json`` (or a file that copied it: the manifest) holds it."""
+        if not isinstance(data, dict):
+            raise RecordError(f"{where}: not an object")
+        check_fields(data, JUDGED_SERVICE, where, required=set(JUDGED_SERVICE))
+        deploy = None if data["deploy"] is None else Deploy.from_json(data["deploy"], f"{where}.deploy")
+        return cls(**{**data, "deploy": deploy})
+
+    def to_json(self) -> dict:
+        return {**dataclasses.asdict(self), "deploy": None if self.deploy is None else self.deploy.to_json()}
+
+
+def judged_from_json(entries, where: str) -> list[JudgedService] | None:
+    """A ``judged_services`` list read back (None stays None: recorded before phasegate kept them)."""
+    if entries is None:
+        return None
+    if not isinstance(entries, list):
+        raise RecordError(f"{where}: not a list")
+    return [JudgedService.from_json(entry, f"{where}[{i}]") for i, entry in enumerate(entries)]
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One run folder's ``run.json``. None: not in the record (a running record holds no outcome yet; a record
     written before phasegate kept a field has none of it)."""
@@ -94,7 +166,7 @@ class RunRecord:
     production_service_name: str | None = None
     database_source: str | None = None
     snapshot_taken_at: str | None = None
-    judged_services: list | None = None  # None: recorded before phasegate kept each judged deploy
+    judged_services: list[JudgedService] | None = None  # None: recorded before phasegate kept each judged deploy
     render: dict | None = None  # the request statistics
     provenance: dict | None = None  # what ran and what it read (record/provenance.py)
     session_phases: list | None = None
@@ -166,6 +238,8 @@ class RunRecord:
                 value = {cid: c.to_json() for cid, c in value.items()}
             elif name == "completeness":
                 value = value.to_json()
+            elif name == "judged_services":
+                value = [entry.to_json() for entry in value]
             out[name] = value
         return out
 
@@ -196,17 +270,8 @@ def from_json(data, where: str = RUN_JSON) -> RunRecord:
     if values["completeness"] is not None:
         values["completeness"] = Completeness.from_json(values["completeness"], f"{where}: completeness",
                                                         strict=native)
-    for i, entry in enumerate(values["judged_services"] or []):
-        _check_judged(entry, f"{where}: judged_services[{i}]")
+    values["judged_services"] = judged_from_json(values["judged_services"], f"{where}: judged_services")
     return RunRecord(**values)
-
-
-def _check_judged(entry, where: str) -> None:
-    if not isinstance(entry, dict):
-        raise RecordError(f"{where}: not an object")
-    check_fields(entry, JUDGED_SERVICE, where, required=set(JUDGED_SERVICE))
-    if entry["deploy"] is not None:
-        check_fields(entry["deploy"], DEPLOY, f"{where}.deploy", required=set(DEPLOY))
 
 
 def _upgrade(data: dict, where: str) -> dict:

@@ -40,6 +40,7 @@ from in_toto_attestation.v1.resource_descriptor import ResourceDescriptor
 from in_toto_attestation.v1.statement import STATEMENT_TYPE_URI, Statement
 
 from .. import redact
+from ..record.run_record import JudgedService
 from .model import ATTESTATION, ENVELOPE, MANIFEST, PUBLIC_KEY, RESULTS, SIGNATURE, Run
 
 PREDICATE_TYPE = "https://in-toto.io/attestation/test-result/v0.1"
@@ -144,20 +145,21 @@ def service_subjects(run: Run) -> list[dict]:
     return descriptors(run.judged_services)
 
 
-def descriptors(judged_services: list[dict] | None) -> list[dict]:
+def descriptors(judged_services: list[JudgedService] | None) -> list[dict]:
     """``render:<name>`` ResourceDescriptors of recorded deploys (``run.json``'s ``judged_services``)."""
     out = []
     for entry in judged_services or []:
-        deploy = entry.get("deploy") or {}
-        image = deploy.get("image") or {}
-        digest = {**({"gitCommit": deploy["commit"]} if deploy.get("commit") else {}), **image_digest(image.get("sha"))}
+        deploy = entry.deploy
+        if deploy is None:
+            continue
+        digest = {**({"gitCommit": deploy.commit} if deploy.commit else {}), **image_digest(deploy.image_sha)}
         if not digest:
             continue
-        annotations = {"role": entry.get("role"), "serviceId": entry.get("service_id"), "deployId": deploy.get("id"),
-                       "liveSince": deploy.get("finished_at") or deploy.get("created_at")}
-        if image.get("ref"):
-            annotations["imageRef"] = image["ref"]
-        out.append({"name": f"{SERVICE_PREFIX}{entry.get('name')}", "digest": digest,
+        annotations = {"role": entry.role, "serviceId": entry.service_id, "deployId": deploy.id,
+                       "liveSince": deploy.live_since}
+        if deploy.image_ref:
+            annotations["imageRef"] = deploy.image_ref
+        out.append({"name": f"{SERVICE_PREFIX}{entry.name}", "digest": digest,
                     "annotations": {k: v for k, v in annotations.items() if v}})
     return out
 

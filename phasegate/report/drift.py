@@ -29,6 +29,7 @@ from .shipped import changed
 from .model import SIGNATURE, SIGNOFF, Run, load_run
 from .signoff import signed_at
 from ..record import run_record
+from ..record.run_record import JudgedService
 from ..timefmt import minute_utc
 
 _FOLDER = re.compile(r"^\d{8}T\d{6}Z-(?P<phase>.+?)(-\d+)?$")
@@ -54,11 +55,12 @@ class LaterRun:
     when: str  # finished_at (or started_at) of the run, as recorded; else its folder's name
     regressions: list[Regression] = field(default_factory=list)
     cannot_tell: str | None = None  # why this run says nothing either way
-    services: list | None = None  # what it saw live (run.json's judged_services); None: not recorded, or not the target
+    services: list[JudgedService] | None = None  # what it saw live (run.json's); None: not recorded, or not the target
 
     def to_dict(self) -> dict:
         return {"run": self.folder.name, "at": self.when, "regressions": [r.to_dict() for r in self.regressions],
-                "cannot_tell": self.cannot_tell, "judged_services": self.services}
+                "cannot_tell": self.cannot_tell,
+                "judged_services": None if self.services is None else [entry.to_json() for entry in self.services]}
 
 
 def folder_phase(folder: Path) -> str:

@@ -52,7 +52,8 @@ def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
         "sandbox_world": d.sandbox_world,
         "service_name": d.service_name,
         "service_id": d.service_id,
-        "judged_services": d.judged_services,  # each judged service's live deploy, commit, image
+        # each judged service's live deploy, commit, image
+        "judged_services": None if d.judged_services is None else [e.to_json() for e in d.judged_services],
         "api_url": d.api_url,
         "finished_at": d.finished_at,
         "snapshot_taken_at": d.snapshot_taken_at,

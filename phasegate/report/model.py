@@ -17,7 +17,7 @@ from ..timefmt import utc_now, zulu as iso  # noqa: F401 (re-exported to the rep
 from ..catalogue.waivers import Judged, judge
 from ..record import run_record
 from ..record.judged import describe
-from ..record.run_record import RESULTS, RunRecord  # noqa: F401 (RESULTS: the report's modules read it from here)
+from ..record.run_record import RESULTS, JudgedService, RunRecord  # noqa: F401 (RESULTS: the report's modules read it from here)
 
 HTML_REPORT = "allure-report.html"
 COMPLETION_MD = "completion-report.md"
@@ -127,7 +127,7 @@ class Run:
         return self.record.render_provenance
 
     @property
-    def judged_services(self) -> list[dict]:
+    def judged_services(self) -> list[JudgedService]:
         """What the run judged: each service's live deploy (``run.json``'s ``judged_services``; [] for a run
         recorded before phasegate kept them)."""
         return list(self.record.judged_services or [])
@@ -253,7 +253,8 @@ def load_run(folder: Path, now: _dt.datetime | None = None) -> Run:
     return Run(folder, record, results, as_of, phase_)
 
 
-def provenance_lines(provenance: dict, api_url: str | None = None, judged: list[dict] | None = None) -> list[str]:
+def provenance_lines(provenance: dict, api_url: str | None = None,
+                     judged: list[JudgedService] | None = None) -> list[str]:
     """What a run read, as plain lines: Render API, what it judged (each service's deploy and commit; a run
     recorded before phasegate kept them says so when ``judged`` is None), database, suite, profile. Never a secret."""
     render = provenance.get("render") or {}

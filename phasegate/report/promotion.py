@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..record import run_record
+from ..record.run_record import JudgedService
 from . import drift, shipped
 from .manifest import read as read_manifest
 from .model import Run, load_run, utc_now
@@ -85,7 +86,7 @@ class Decision:
     max_age_seconds: int | None = None
     later_runs: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the signed run, e.g. an earlier phasegate's attestation
-    judged_services: list | None = None  # the signed run's (run.json); None: recorded before phasegate kept them
+    judged_services: list[JudgedService] | None = None  # the signed run's; None: recorded before phasegate kept them
     commits_asked: list = field(default_factory=list)  # --commit, as (role or service name or None, SHA)
     practice: bool = False  # asked with --practice: of a practice sign-off (phasegate practice), never a real gate
 
@@ -101,7 +102,8 @@ class Decision:
                 "signed_run": self.signed_run, "signer": self.signer, "signed_at": self.signed_at,
                 "age_seconds": self.age_seconds, "max_age_seconds": self.max_age_seconds,
                 "later_runs": [r.to_dict() for r in self.later_runs], "notes": list(self.notes),
-                "judged_services": self.judged_services,
+                "judged_services": (None if self.judged_services is None
+                                    else [entry.to_json() for entry in self.judged_services]),
                 "commits_asked": [{"service": key or "every judged service", "commit": sha}
                                   for key, sha in self.commits_asked],
                 "practice": self.practice}
@@ -251,7 +253,7 @@ def _decision(phase: str, env: str, head: str, services, age, max_age, causes: d
     """The decision's code and one line: open, or the first cause (in ``_PRIORITY``) and then every other."""
     tail = "".join(f"; {note}" for note in extra["notes"])
     if not causes:
-        at = "".join(f", {e.get('name')} at {shipped.ran(e['deploy'])}" for e in services or [] if e.get("deploy"))
+        at = "".join(f", {e.name} at {shipped.ran(e.deploy)}" for e in services or [] if e.deploy)
         later = extra["later_runs"]
         line = (f"OPEN: {phase} {head}{at}, {age_text(age)} old (max {age_text(max_age)}); "
                 f"{len(later)} later run(s), no drift{drift.superseded_text(later)}{tail}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from ..record.judged import live_since, ran  # noqa: F401 (ran: the gate's open line names it)
+from ..record.run_record import Deploy, JudgedService
 from ..timefmt import minute_utc
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -43,18 +44,18 @@ def parse_commits(values) -> list[tuple[str | None, str]]:
     return asked
 
 
-def _deploy_words(deploy: dict | None) -> str:
+def _deploy_words(deploy: Deploy | None) -> str:
     """``9f1c2e7 (deploy dep-…)``: what a recorded deploy ran, and which deploy it was."""
     if not deploy:
         return "no deploy recorded"
-    return f"{ran(deploy)} (deploy {deploy.get('id')})"
+    return f"{ran(deploy)} (deploy {deploy.id})"
 
 
-def _matching(services: list[dict], key: str | None) -> list[dict]:
-    return [e for e in services if key is None or key in (e.get("role"), e.get("name"))]
+def _matching(services: list[JudgedService], key: str | None) -> list[JudgedService]:
+    return [e for e in services if e.named_by(key)]
 
 
-def not_the_signed_commit(services: list[dict] | None, asked, folder_name: str) -> str | None:
+def not_the_signed_commit(services: list[JudgedService] | None, asked, folder_name: str) -> str | None:
     """Why the signed run did not judge the commits asked about, in one line; None when it judged each of them.
 
     ``services`` is the signed run's ``judged_services`` (None: a run recorded before phasegate kept them).
@@ -72,57 +73,52 @@ def not_the_signed_commit(services: list[dict] | None, asked, folder_name: str) 
             wrong.append(f"the signed run {folder_name} recorded no judged service, not {sha[:7]} (--commit {sha[:7]}…)")
             continue
         if not matched:
-            judged = ", ".join(f"{e.get('role')} {e.get('name')}" for e in services) or "none"
+            judged = ", ".join(f"{e.role} {e.name}" for e in services) or "none"
             raise CommitArgument(f"--commit {key}={sha[:7]}…: the signed run {folder_name} judged no service {key!r} "
                                  f"(it judged: {judged})")
         for entry in matched:
-            deploy = entry.get("deploy")
-            if ((deploy or {}).get("commit") or "").lower() == sha:
+            deploy = entry.deploy
+            if ((deploy.commit if deploy else None) or "").lower() == sha:
                 continue
-            said = (f"judged {entry.get('name')} at {_deploy_words(deploy)}" if deploy else
-                    f"recorded no deploy of {entry.get('name')} ({entry.get('not_recorded') or 'not read'})")
+            said = (f"judged {entry.name} at {_deploy_words(deploy)}" if deploy else
+                    f"recorded no deploy of {entry.name} ({entry.not_recorded or 'not read'})")
             wrong.append(f"the signed run {said}, not {sha[:7]} (--commit {key + '=' if key else ''}{sha[:7]}…)")
     return "; ".join(wrong) or None
 
 
-def _shipped(deploy: dict) -> tuple:
-    image = deploy.get("image") or {}
-    return deploy.get("commit"), image.get("sha")
-
-
-def changed(services: list[dict] | None, later: list, environment: str, asked=()) -> str | None:
+def changed(services: list[JudgedService] | None, later: list, environment: str, asked=()) -> str | None:
     """Services not named by ``--commit`` that now run another commit (or image) than the signed run judged.
 
     ``later`` are the later runs (:class:`.drift.LaterRun`, oldest first); for each service the newest one
     that recorded its deploy says what runs now.
     """
-    named = {e.get("name") for key, _ in asked for e in _matching(services or [], key)}
+    named = {e.name for key, _ in asked for e in _matching(services or [], key)}
     parts = []
     for entry in services or []:
-        signed = entry.get("deploy")
-        if not signed or entry.get("name") in named:
+        signed = entry.deploy
+        if not signed or entry.name in named:
             continue
         seen = _newest_seen(entry, later)
         if seen is None:
             continue
         run, now = seen
-        if _shipped(now) != _shipped(signed):
-            parts.append(f"{entry.get('name')} signed at {_deploy_words(signed)}; {environment} now runs {ran(now)} "
-                         f"since {live_since(now)} (deploy {now.get('id')}, seen by the run of {minute_utc(run.when)} "
+        if now.shipped() != signed.shipped():
+            parts.append(f"{entry.name} signed at {_deploy_words(signed)}; {environment} now runs {ran(now)} "
+                         f"since {live_since(now)} (deploy {now.id}, seen by the run of {minute_utc(run.when)} "
                          f"({run.folder.name}))")
     return "; ".join(parts) or None
 
 
-def _newest_seen(entry: dict, later: list):
+def _newest_seen(entry: JudgedService, later: list):
     """(the newest later run that recorded this service's live deploy, that deploy); None if none did."""
     for run in reversed(later):
         for other in run.services or []:
-            if (other.get("name"), other.get("role")) == (entry.get("name"), entry.get("role")) and other.get("deploy"):
-                return run, other["deploy"]
+            if (other.name, other.role) == (entry.name, entry.role) and other.deploy:
+                return run, other.deploy
     return None
 
 
-def no_commit_note(services: list[dict] | None, folder_name: str) -> str | None:
+def no_commit_note(services: list[JudgedService] | None, folder_name: str) -> str | None:
     """What the gate says of a signed run that carries no commit (signed before phasegate recorded them)."""
     if services is None:
         return (f"{folder_name} carries no commit (signed before phasegate recorded what it judged): whether the "

@@ -186,7 +186,8 @@ def verify(folder, allowed_signers) -> str:
     head = (f"OK: {practice}{folder.name} ({phase}) signed by {record.get('signer')} at {record.get('signed_at')}; "
             f"signature good; {len(data.get('files') or {})} files match; verdict: {record.get('verdict')}")
     # Read from the signed manifest, so what is shown is what was signed.
-    lines = provenance_lines(data.get("provenance") or {}, data.get("api_url"), data.get("judged_services"))
+    lines = provenance_lines(data.get("provenance") or {}, data.get("api_url"),
+                             run_record.judged_from_json(data.get("judged_services"), f"{MANIFEST}: judged_services"))
     lines.append("Attestation: " + (_attestation.summary(statement) if statement else
                                     f"none ({MANIFEST} lists no {ATTESTATION}: signed before phasegate wrote one)"))
     if statement and _attestation.note(statement):

@@ -62,8 +62,8 @@ def subjects(decision, signed: Path | None) -> list[dict]:
     services = decision.judged_services or []
     out: dict[str, dict] = {}
     for key, sha in decision.commits_asked:
-        matched = [e for e in services if key is None or key in (e.get("role"), e.get("name"))]
-        for name in [e.get("name") for e in matched] or ([key] if key else ["commit"]):
+        matched = [e for e in services if e.named_by(key)]
+        for name in [e.name for e in matched] or ([key] if key else ["commit"]):
             out[f"render:{name}" if key or matched else "git:commit"] = {"gitCommit": sha}
     if out:
         return [{"name": name, "digest": digest} for name, digest in out.items()]

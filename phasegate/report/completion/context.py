@@ -31,7 +31,7 @@ class ReportContext:
         """The services the run judged, as the profile names them (``run.json``'s ``judged_services``, by role);
         else, for a run that recorded none, the phase's (its phase.yaml's ``services``), else the profile's
         service under test."""
-        judged = sorted((str(e.get("role") or ""), str(e["name"])) for e in self.run.judged_services if e.get("name"))
+        judged = sorted((e.role, e.name) for e in self.run.judged_services if e.name)
         return tuple(dict.fromkeys(name for _role, name in judged)) or tuple(self.run.phase.services) \
             or (self.service_name,)
 
