@@ -186,31 +186,10 @@ def run_suite(tmp_path: Path, *args: str, world: str | None = "compliant", fault
     interpreter, as before)."""
     allure_dir = tmp_path / "allure-results"
     cmd, environ = suite_command(tmp_path, *args, world=world, faults=faults, env=env, cache=cache, html=html)
-    key = _shared_key(tmp_path, cmd, environ, cwd)
-    if key is not None and key in _SHARED:
-        return _SHARED[key]
     done = run_python(cmd, cwd=cwd, env=environ, timeout=timeout)
     returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
     run = SuiteRun(returncode, stdout, stderr, allure_dir, tmp_path / "requests.jsonl")
     if allure_dir.is_dir():
         run.results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
-    if key is not None:
-        _SHARED[key] = run
     return run
 
-
-# A world's verdicts, computed once per test process: a run whose command and environment are another's, but for
-# the test's own folder, is that run. Only a run whose folder the test does not ask for (no --report-dir: the run
-# folder stays in tmp, unread) is shared, and each test reads the run it is given, never writes into it.
-_SHARED: dict[str, SuiteRun] = {}
-
-
-def _shared_key(tmp_path: Path, cmd: list[str], environ: dict[str, str], cwd: Path) -> str | None:
-    own = {f"--report-dir={tmp_path / 'reports'}": "--report-dir=<own>",
-           f"--alluredir={tmp_path / 'allure-results'}": "--alluredir=<own>"}
-    if f"--report-dir={tmp_path / 'reports'}" not in cmd or "--no-report" not in cmd or "-o" in cmd:
-        return None
-    # Only the paths the command itself gives the run are the test's own; any other path (a file the test wrote)
-    # keeps the run apart.
-    environ = {**environ, "PHASEGATE_SANDBOX_REQUEST_LOG": "<own>"}
-    return json.dumps([[own.get(arg, arg) for arg in cmd], sorted(environ.items()), str(cwd)])

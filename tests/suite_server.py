@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 # What every run imports; importing it here is the whole point of the server.
-import _pytest.config  # noqa: F401
+import _pytest.config
 from _pytest.assertion.rewrite import AssertionRewritingHook
 import allure_commons  # noqa: F401
 import allure_pytest_bdd  # noqa: F401
@@ -45,6 +45,22 @@ import anyio._core._eventloop  # noqa: E402
 
 anyio._core._eventloop.get_available_backends()
 
+# What a run imports on its way besides, a tenth of a second a run: pytest's own plugins, httpx's transport (imported
+# with its first client), the TLS backend of the endpoint certificates, the parser of pyproject.toml. Not pdb: it
+# brings readline, which may write to the terminal, and this server's output is its replies.
+for _name in _pytest.config.default_plugins:
+    if _name != "debugging":
+        importlib.import_module(f"_pytest.{_name}")
+httpx.Client(verify=False).close()
+import cryptography.hazmat.backends.openssl  # noqa: E402, F401
+import encodings.idna  # noqa: E402, F401
+import unittest  # noqa: E402, F401
+
+try:
+    import tomllib  # noqa: F401 (Python 3.11 and later)
+except ImportError:
+    pass
+
 # Every module of phasegate (none does anything when imported but define). The suite's own step modules
 # (steps/) are left to the run: pytest rewrites their asserts as it imports them.
 for _module in pkgutil.walk_packages(phasegate.__path__, "phasegate."):
@@ -57,6 +73,10 @@ for _module in pkgutil.walk_packages(phasegate.__path__, "phasegate."):
 _features = Path(__file__).resolve().parent.parent / "features"
 for _feature in sorted(_features.rglob("*.feature")):
     pytest_bdd.feature.get_feature(str(_features), str(_feature.relative_to(_features)))
+# And phasegate's own reading of them (the catalogue keeps each file parsed while it is unchanged).
+from phasegate.catalogue.criteria import load_phases  # noqa: E402
+
+load_phases(_features.parent)
 
 # pytest warns when a plugin it would rewrite is already imported; here that is the server's doing, not the run's.
 _WARM = frozenset(sys.modules)

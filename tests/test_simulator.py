@@ -598,3 +598,39 @@ def test_a_static_site_and_its_custom_domains_are_served_in_renders_wire_format(
     assert [(d["customDomain"]["name"], d["customDomain"]["verificationStatus"]) for d in domains] == [
         (WEB_DOMAIN, "verified")] and all(d["cursor"] for d in domains) and requests == 2
     assert one.json()["name"] == WEB_DOMAIN and none == []
+
+
+# --------------------------------------------------------------------------- the simulator's process
+
+def test_a_forked_simulator_serves_its_world_and_writes_its_log_when_its_pipe_closes(tmp_path):
+    from phasegate.sandbox.child import ForkedChild
+
+    process = ForkedChild()
+    log = tmp_path / "requests.jsonl"
+    process.stdin.write(json.dumps({"world": "compliant", "key": "rnd_fork_key", "faults": "",
+                                    "substitutions": {}, "request_log": str(log)}) + "\n")
+    process.stdin.flush()
+    base = process.stdout.readline().strip()
+    assert base.startswith("http://127.0.0.1:") and base.endswith("/v1"), base
+    answer = httpx.get(f"{base}/services", params={"name": "upload-worker-staging"},
+                       headers={"Authorization": "Bearer rnd_fork_key"})
+    assert answer.status_code == 200 and answer.json()[0]["service"]["name"] == "upload-worker-staging"
+    process.stdin.close()
+    assert process.wait(timeout=10) == 0
+    assert [json.loads(line)["status"] for line in log.read_text().splitlines()] == [200]
+
+
+def test_each_forked_simulator_ends_when_its_own_pipe_closes_whatever_else_runs():
+    """A second child holds no copy of the first one's stdin: closing it ends the first at once."""
+    from phasegate.sandbox.child import ForkedChild
+
+    first, second = ForkedChild(), ForkedChild()
+    try:
+        first.stdin.close()  # no spec: the child gives up and exits
+        assert first.wait(timeout=5) == 0
+        assert second.poll() is None
+    finally:
+        second.stdin.close()
+        assert second.wait(timeout=5) == 0
+        first.stdout.close()
+        second.stdout.close()

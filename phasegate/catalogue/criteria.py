@@ -16,6 +16,8 @@ severity), the completion report (sections), waivers and the sign-off.
 
 from __future__ import annotations
 
+import hashlib
+
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -125,7 +127,20 @@ def fix_of(description: str | None) -> str:
 def parse_features(folder: Path):
     """(path, Feature) for every feature file of a folder, in path order."""
     for path in sorted(folder.rglob("*.feature")):
-        yield path, FeatureParser(str(folder), str(path.relative_to(folder))).parse()
+        yield path, _parsed(folder, path)
+
+
+# A run reads the catalogue more than once (the phases, then the scenarios each criterion expects): each file is
+# parsed once a process while its text stays the same, and only read after.
+_PARSED: dict[tuple[str, str], tuple[str, object]] = {}
+
+
+def _parsed(folder: Path, path: Path):
+    key, same = (str(folder), str(path)), hashlib.sha256(path.read_bytes()).hexdigest()
+    held = _PARSED.get(key)
+    if held is None or held[0] != same:
+        held = _PARSED[key] = same, FeatureParser(str(folder), str(path.relative_to(folder))).parse()
+    return held[1]
 
 
 def load_phase(root: Path, name: str) -> Phase:
