@@ -44,6 +44,14 @@ def pytest_runtest_makereport(item, call):
     report.sections = [(title, scrubbed(body)) for title, body in report.sections]
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: a worker per core, and one more. A fifth of a sandbox run is spent waiting (for its world's
+    database to be built, for a child to answer): a third worker on two cores fills it (the whole suite: 4 min 33 s
+    against 5 min 20 s with two workers)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores + 1
+
+
 @pytest.fixture(scope="session", autouse=True)
 def sandbox_cluster():
     """The sandbox's PostgreSQL, held up for the whole session: each run attaches to it (pgserver counts its users)
