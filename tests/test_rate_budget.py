@@ -22,7 +22,7 @@ from phasegate.sandbox.worlds import world
 from test_policy import policy_results
 
 FLEET = "policy-fleet-100-forbidden-key"  # 103 staging services; thumbnail-worker-staging holds JWT_SECRET
-BUDGET, WINDOW_S = 60, 1.0
+BUDGET, WINDOW_S = 60, 2.0
 KEY = "rnd_CANARY_budget_key_7f7f"
 
 

@@ -1,15 +1,15 @@
 """The sandbox's Render simulator in a process of its own.
 
 A simulated Render in the suite's own process would share its interpreter lock: the
-server's work would slow the client's, which Render never does. The parent starts this
-module early, then writes one JSON line to its stdin (world, key, faults, substitutions,
+server's work would slow the client's, which Render never does. The parent starts the
+child early, then writes one JSON line to its stdin (world, key, faults, substitutions,
 request log path); the child prints its base URL on one line and serves until its stdin
 closes, then writes the request log and exits. Secrets travel on the pipe, not in argv
 or the environment. Ctrl-C is the suite's: the child ignores SIGINT and stops when its pipe closes.
 
 :func:`start` makes the child. On Linux, from a process with one thread (a run, when its sandbox starts),
-it is a fork of the run: the simulator's modules are already imported, so it answers at once instead of a
-new interpreter's tenth of a second later. Elsewhere, or with threads running, it is ``python -m`` this
+it is a fork of the run: no interpreter starts and imports phasegate again, so it answers a tenth of a
+second sooner. Elsewhere, or with threads running, it is ``python -m`` this
 module. Either way the parent holds the same handle: ``stdin``, ``stdout``, ``wait``, ``kill``.
 """
 
