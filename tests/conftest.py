@@ -52,6 +52,19 @@ def pytest_xdist_auto_num_workers(config):
     return cores + 1
 
 
+# The files whose runs take longest, longest first (`python bench/bench_tests.py --log FILE` measures them): each
+# file runs on one worker (--dist loadfile), and one of them started last would run alone at the end.
+LONGEST_FIRST = ("test_database_criteria.py", "test_phase5.py", "test_render_criteria.py", "test_round_trip.py",
+                 "test_queue_states.py", "test_allure_tree.py", "test_database.py", "test_policy.py",
+                 "test_completeness.py", "test_phase4_outputs.py", "test_rate_budget.py", "test_gate.py",
+                 "test_fault_matrix.py", "test_identity.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's tests stay together
+
+
 @pytest.fixture(scope="session", autouse=True)
 def sandbox_cluster():
     """The sandbox's PostgreSQL, held up for the whole session: each run attaches to it (pgserver counts its users)
