@@ -29,7 +29,7 @@ from securesystemslib.signer import SSlibKey
 
 from cli_runner import phasegate
 from phasegate.record.judged import describe, judged_services
-from phasegate.record.run_record import Deploy as RecordedDeploy, JudgedService
+from phasegate.record.run_record import JudgedService, RecordedDeploy
 from phasegate.report import attestation, dsse
 from phasegate.render.models import Deploy
 from phasegate.sandbox.worlds import REDEPLOYED_COMMIT, world

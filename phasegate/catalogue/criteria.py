@@ -17,7 +17,6 @@ severity), the completion report (sections), waivers and the sign-off.
 from __future__ import annotations
 
 import hashlib
-
 import os
 import re
 from dataclasses import dataclass, field, replace

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..errors import TargetError, one_line
 from ..timefmt import minute_utc
-from .run_record import Deploy, JudgedService
+from .run_record import JudgedService, RecordedDeploy
 
 
 def judged_services(snapshot, roles) -> list[JudgedService]:
@@ -43,7 +43,7 @@ def _entry(role: str, target) -> JudgedService:
     if deploy.image_ref or deploy.image_sha:
         image = {"ref": deploy.image_ref, "sha": deploy.image_sha}
     return JudgedService(role, target.name, service_id,
-                         Deploy(deploy.id, deploy.commit_id, deploy.created_at, deploy.finished_at, image))
+                         RecordedDeploy(deploy.id, deploy.commit_id, deploy.created_at, deploy.finished_at, image))
 
 
 def allure_properties(services: list[JudgedService]) -> dict[str, str]:
@@ -63,12 +63,12 @@ def allure_properties(services: list[JudgedService]) -> dict[str, str]:
     return props
 
 
-def live_since(deploy: Deploy) -> str:
+def live_since(deploy: RecordedDeploy) -> str:
     """When the deploy went live (its finish, else its creation) as ``2026-12-02 03:00 UTC``; "?" if unknown."""
     return minute_utc(str(deploy.live_since or "?"))
 
 
-def ran(deploy: Deploy | None) -> str:
+def ran(deploy: RecordedDeploy | None) -> str:
     """What a deploy ran, short: ``9f1c2e7`` (its commit), or the image's digest when it has no commit."""
     if not deploy:
         return "nothing recorded"

@@ -29,6 +29,14 @@ RUN_JSON = "run.json"  # the record's file name in a run folder
 RESULTS = "allure-results"  # the run folder's copy of the phase's Allure results
 
 
+def _checked(data, spec: dict, where: str, required: set[str]) -> dict:
+    """``data`` once it is a JSON object whose fields ``spec`` knows, of their types, with every ``required`` one."""
+    if not isinstance(data, dict):
+        raise RecordError(f"{where}: not an object")
+    check_fields(data, spec, where, required=required)
+    return data
+
+
 @dataclass(frozen=True)
 class Criterion:
     """One criterion judged: its outcome and the scenarios that judged it (each as pytest reported it)."""
@@ -40,10 +48,7 @@ class Criterion:
 
     @classmethod
     def from_json(cls, data, where: str) -> "Criterion":
-        if not isinstance(data, dict):
-            raise RecordError(f"{where}: not an object")
-        check_fields(data, CRITERION, where, required=set(CRITERION))
-        return cls(**data)
+        return cls(**_checked(data, CRITERION, where, set(CRITERION)))
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -60,17 +65,14 @@ class Completeness:
 
     @classmethod
     def from_json(cls, data, where: str, *, strict: bool) -> "Completeness":
-        if not isinstance(data, dict):
-            raise RecordError(f"{where}: not an object")
-        check_fields(data, COMPLETENESS, where, required=set(COMPLETENESS) if strict else set())
-        return cls(**data)
+        return cls(**_checked(data, COMPLETENESS, where, set(COMPLETENESS) if strict else set()))
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
-class Deploy:
+class RecordedDeploy:
     """A judged service's live deploy as Render reported it when the snapshot was taken."""
     id: str
     commit: str | None = None
@@ -96,11 +98,8 @@ class Deploy:
         return self.commit, self.image_sha
 
     @classmethod
-    def from_json(cls, data, where: str) -> "Deploy":
-        if not isinstance(data, dict):
-            raise RecordError(f"{where}: not an object")
-        check_fields(data, DEPLOY, where, required=set(DEPLOY))
-        return cls(**data)
+    def from_json(cls, data, where: str) -> "RecordedDeploy":
+        return cls(**_checked(data, DEPLOY, where, set(DEPLOY)))
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -112,7 +111,7 @@ class JudgedService:
     role: str
     name: str
     service_id: str | None = None
-    deploy: Deploy | None = None
+    deploy: RecordedDeploy | None = None
     not_recorded: str | None = None
 
     def named_by(self, key: str | None) -> bool:
@@ -122,10 +121,8 @@ class JudgedService:
     @classmethod
     def from_json(cls, data, where: str) -> "JudgedService":
         """An entry of ``judged_services`` as ``run.json`` (or a file that copied it: the manifest) holds it."""
-        if not isinstance(data, dict):
-            raise RecordError(f"{where}: not an object")
-        check_fields(data, JUDGED_SERVICE, where, required=set(JUDGED_SERVICE))
-        deploy = None if data["deploy"] is None else Deploy.from_json(data["deploy"], f"{where}.deploy")
+        data = _checked(data, JUDGED_SERVICE, where, set(JUDGED_SERVICE))
+        deploy = None if data["deploy"] is None else RecordedDeploy.from_json(data["deploy"], f"{where}.deploy")
         return cls(**{**data, "deploy": deploy})
 
     def to_json(self) -> dict:
@@ -139,6 +136,11 @@ def judged_from_json(entries, where: str) -> list[JudgedService] | None:
     if not isinstance(entries, list):
         raise RecordError(f"{where}: not a list")
     return [JudgedService.from_json(entry, f"{where}[{i}]") for i, entry in enumerate(entries)]
+
+
+def judged_to_json(entries: list[JudgedService] | None) -> list[dict] | None:
+    """A ``judged_services`` list as ``run.json`` (and the manifest, the gate's decision) holds it."""
+    return None if entries is None else [entry.to_json() for entry in entries]
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ class RunRecord:
             elif name == "completeness":
                 value = value.to_json()
             elif name == "judged_services":
-                value = [entry.to_json() for entry in value]
+                value = judged_to_json(value)
             out[name] = value
         return out
 

@@ -2,7 +2,8 @@
 
 It implements the plugin's ``pytest_phasegate_run_folder_written`` (declared in
 :mod:`phasegate.pytest_plugin.hookspecs`): for each phase's run folder, the reports are built
-(unless ``--no-report``; without the Allure HTML under ``--no-html``) and the terminal gets the run's verdict, after the line naming the folder.
+(unless ``--no-report``; without the Allure HTML under ``--no-html``) and the terminal gets the run's
+verdict, after the line naming the folder.
 The plugin imports nothing of the reports; the reports come after it in the flow.
 """
 

@@ -59,8 +59,7 @@ class LaterRun:
 
     def to_dict(self) -> dict:
         return {"run": self.folder.name, "at": self.when, "regressions": [r.to_dict() for r in self.regressions],
-                "cannot_tell": self.cannot_tell,
-                "judged_services": None if self.services is None else [entry.to_json() for entry in self.services]}
+                "cannot_tell": self.cannot_tell, "judged_services": run_record.judged_to_json(self.services)}
 
 
 def folder_phase(folder: Path) -> str:

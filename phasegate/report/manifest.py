@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from .. import redact
+from ..record import run_record
 from .gate import assess
 from .model import MANIFEST, SIGNATURE, Run, iso
 
@@ -52,8 +53,7 @@ def build(run: Run, *, html: dict, signoff: dict | None) -> dict:
         "sandbox_world": d.sandbox_world,
         "service_name": d.service_name,
         "service_id": d.service_id,
-        # each judged service's live deploy, commit, image
-        "judged_services": None if d.judged_services is None else [e.to_json() for e in d.judged_services],
+        "judged_services": run_record.judged_to_json(d.judged_services),  # each one's live deploy, commit, image
         "api_url": d.api_url,
         "finished_at": d.finished_at,
         "snapshot_taken_at": d.snapshot_taken_at,

@@ -102,8 +102,7 @@ class Decision:
                 "signed_run": self.signed_run, "signer": self.signer, "signed_at": self.signed_at,
                 "age_seconds": self.age_seconds, "max_age_seconds": self.max_age_seconds,
                 "later_runs": [r.to_dict() for r in self.later_runs], "notes": list(self.notes),
-                "judged_services": (None if self.judged_services is None
-                                    else [entry.to_json() for entry in self.judged_services]),
+                "judged_services": run_record.judged_to_json(self.judged_services),
                 "commits_asked": [{"service": key or "every judged service", "commit": sha}
                                   for key, sha in self.commits_asked],
                 "practice": self.practice}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from ..record.judged import live_since, ran  # noqa: F401 (ran: the gate's open line names it)
-from ..record.run_record import Deploy, JudgedService
+from ..record.run_record import JudgedService, RecordedDeploy
 from ..timefmt import minute_utc
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -44,7 +44,7 @@ def parse_commits(values) -> list[tuple[str | None, str]]:
     return asked
 
 
-def _deploy_words(deploy: Deploy | None) -> str:
+def _deploy_words(deploy: RecordedDeploy | None) -> str:
     """``9f1c2e7 (deploy dep-…)``: what a recorded deploy ran, and which deploy it was."""
     if not deploy:
         return "no deploy recorded"

@@ -57,7 +57,9 @@ class ForkedChild:
             except BaseException:  # noqa: BLE001 - reported on stderr, as an interpreter would
                 import traceback
 
-                traceback.print_exc()
+                from .. import redact  # the fork holds the run's registered secrets: none reaches the traceback
+
+                sys.stderr.write(redact.scrub(traceback.format_exc()))
             finally:
                 os._exit(code)
         os.close(spec_read)
