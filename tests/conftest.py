@@ -44,6 +44,7 @@ def pytest_runtest_makereport(item, call):
     report.sections = [(title, scrubbed(body)) for title, body in report.sections]
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: -p no:xdist leaves it unknown
 def pytest_xdist_auto_num_workers(config):
     """``-n auto``: a worker per core, and one more. A fifth of a sandbox run is spent waiting (for its world's
     database to be built, for a child to answer): a third worker on two cores fills it (the whole suite: 4 min 33 s
